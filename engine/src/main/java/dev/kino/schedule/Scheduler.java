@@ -1,0 +1,56 @@
+package dev.kino.schedule;
+
+import dev.kino.noise.TorchGenerator;
+
+/**
+ * A diffusion sampler: it plans the timesteps of a run and moves the latents one step at a time.
+ *
+ * <p>The contract mirrors diffusers' {@code SchedulerMixin} so that a run can be compared with diffusers
+ * value for value: {@link #setTimesteps} is {@code set_timesteps}, {@link #timestep} is
+ * {@code scheduler.timesteps[i]}, {@link #scaleModelInput} is {@code scale_model_input} and {@link #step}
+ * is {@code step(...).prev_sample}. Arithmetic is float32 wherever diffusers' is, so trajectories match.
+ *
+ * <p>Instances are stateful (multistep solvers remember earlier model outputs): one instance serves one
+ * generation at a time, and {@link #setTimesteps} starts a new run. Work arrays are allocated once per
+ * run, never per step.
+ */
+public interface Scheduler {
+
+    /** The Kino name this scheduler was built under, e.g. {@code ddim} or {@code flow-euler}. */
+    String name();
+
+    /** The resolved configuration (diffusers' {@code scheduler_config.json} keys, defaults filled in). */
+    SchedulerConfig config();
+
+    /**
+     * Plans a run of {@code steps} denoising steps and resets all state.
+     *
+     * @param steps          number of denoiser evaluations, at least 1
+     * @param sequenceLength tokens the denoiser sees per sample (latent frames x height x width over its
+     *                       patch size); only schedulers with dynamic shifting use it
+     */
+    void setTimesteps(int steps, int sequenceLength);
+
+    /** Number of steps planned by the last {@link #setTimesteps}. */
+    int steps();
+
+    /** The timestep the denoiser is conditioned on at step {@code i}, as diffusers' {@code timesteps[i]}. */
+    double timestep(int i);
+
+    /** True when diffusers keeps this scheduler's timesteps as int64 (DDIM, DPM-Solver, UniPC). */
+    boolean integerTimesteps();
+
+    /** Standard deviation of the initial noise: latents start as {@code noise * initNoiseSigma()}. */
+    float initNoiseSigma();
+
+    /** Writes the denoiser's input for step {@code i} into {@code out} (a copy when the scheduler has no scaling). */
+    void scaleModelInput(float[] sample, int i, float[] out);
+
+    /**
+     * Advances {@code sample} in place from step {@code i} to the next, given the denoiser's (guided) output.
+     *
+     * @param generator source of fresh noise for ancestral/stochastic samplers; the same generator that drew
+     *                  the initial latents, so a seed reproduces diffusers' run. Deterministic samplers ignore it.
+     */
+    void step(float[] modelOutput, int i, float[] sample, TorchGenerator generator);
+}

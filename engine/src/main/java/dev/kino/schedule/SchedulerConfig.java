@@ -1,0 +1,162 @@
+package dev.kino.schedule;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A scheduler's settings under diffusers' own {@code scheduler_config.json} keys ({@code beta_schedule},
+ * {@code timestep_spacing}, {@code shift}, ...), so an exported model carries its config over unchanged.
+ *
+ * <p>Values are what a JSON parser gives: numbers, strings, booleans, lists, null. Every read is recorded,
+ * so a scheduler can afterwards ask which given keys it never read ({@link #unreadKeys()}) and refuse those
+ * that would change its behaviour instead of silently ignoring them.
+ */
+public final class SchedulerConfig {
+
+    /** Keys diffusers writes into every config that carry no behaviour. */
+    private static final Set<String> BOOKKEEPING = Set.of("_class_name", "_diffusers_version", "_use_default_values");
+
+    private final Map<String, Object> values;
+    private final Set<String> read = new TreeSet<>();
+
+    public SchedulerConfig(Map<String, ?> values) {
+        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    }
+
+    public static SchedulerConfig empty() {
+        return new SchedulerConfig(Map.of());
+    }
+
+    /** A copy with {@code overrides} laid over these values (a null value removes the key). */
+    public SchedulerConfig with(Map<String, ?> overrides) {
+        Map<String, Object> merged = new LinkedHashMap<>(values);
+        overrides.forEach((k, v) -> {
+            if (v == null) {
+                merged.remove(k);
+            } else {
+                merged.put(k, v);
+            }
+        });
+        return new SchedulerConfig(merged);
+    }
+
+    /** The diffusers class this config names ({@code _class_name}), or null. */
+    public String className() {
+        Object v = values.get("_class_name");
+        return v == null ? null : v.toString();
+    }
+
+    public boolean has(String key) {
+        return values.containsKey(key) && values.get(key) != null;
+    }
+
+    public Map<String, Object> asMap() {
+        return values;
+    }
+
+    public double getDouble(String key, double fallback) {
+        Object v = get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof Number n) {
+            return n.doubleValue();
+        }
+        if (v instanceof String s) {
+            switch (s) {
+                case "inf", "Infinity" -> { return Double.POSITIVE_INFINITY; }
+                case "-inf", "-Infinity" -> { return Double.NEGATIVE_INFINITY; }
+                default -> { }
+            }
+        }
+        throw wrongType(key, v, "a number");
+    }
+
+    /** A number that may be null in the config (diffusers' {@code Optional[float]}). */
+    public Double getNullableDouble(String key) {
+        return get(key) == null ? null : getDouble(key, 0);
+    }
+
+    public int getInt(String key, int fallback) {
+        Object v = get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+            return n.intValue();
+        }
+        throw wrongType(key, v, "an integer");
+    }
+
+    public boolean getBoolean(String key, boolean fallback) {
+        Object v = get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        throw wrongType(key, v, "true or false");
+    }
+
+    public String getString(String key, String fallback) {
+        Object v = get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof String s) {
+            return s;
+        }
+        throw wrongType(key, v, "a string");
+    }
+
+    /** A list of numbers (e.g. {@code trained_betas}), or null when absent. */
+    public double[] getDoubleArray(String key) {
+        Object v = get(key);
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof List<?> list) {
+            double[] out = new double[list.size()];
+            for (int i = 0; i < out.length; i++) {
+                if (!(list.get(i) instanceof Number n)) {
+                    throw wrongType(key, v, "a list of numbers");
+                }
+                out[i] = n.doubleValue();
+            }
+            return out;
+        }
+        throw wrongType(key, v, "a list of numbers");
+    }
+
+    /** Keys present in the config (non-null) that no getter has read, bookkeeping keys excluded. */
+    public List<String> unreadKeys() {
+        List<String> unread = new ArrayList<>();
+        for (Map.Entry<String, Object> e : values.entrySet()) {
+            if (e.getValue() != null && !read.contains(e.getKey()) && !BOOKKEEPING.contains(e.getKey())) {
+                unread.add(e.getKey());
+            }
+        }
+        return unread;
+    }
+
+    private Object get(String key) {
+        read.add(key);
+        return values.get(key);
+    }
+
+    private static IllegalArgumentException wrongType(String key, Object v, String expected) {
+        return new IllegalArgumentException(
+                "Scheduler setting '" + key + "' is " + v + " but must be " + expected + ".");
+    }
+
+    @Override
+    public String toString() {
+        return values.toString();
+    }
+}
