@@ -1,0 +1,30 @@
+package dev.kino.denoise;
+
+import dev.kino.text.TextEmbeddings;
+
+/**
+ * The spatiotemporal network (3D UNet or video DiT) that predicts, from noisy latents, a timestep and the
+ * text embeddings, what the scheduler needs (noise, velocity or flow). Implementations differ in how the
+ * graph is fed: one graph with a dynamic or fixed batch axis, or several expert graphs switched by timestep.
+ */
+public interface Denoiser {
+
+    /**
+     * Binds a generation's latent shape, text embeddings and guidance scale, allocating the tensors its steps
+     * reuse. Guidance is applied when {@code embeddings} carries an uncond part.
+     */
+    Run begin(long[] latentShape, TextEmbeddings embeddings, float guidanceScale);
+
+    /** One generation's worth of bound, reusable buffers; close it to free their native memory. */
+    interface Run extends AutoCloseable {
+
+        /**
+         * Evaluates the network at {@code timestep} on {@code modelInput} and writes the guided prediction
+         * ({@code uncond + g * (cond - uncond)}, or the cond prediction alone without guidance) into {@code out}.
+         */
+        void predict(float[] modelInput, double timestep, float[] out);
+
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,109 @@
+package dev.kino.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The parsed {@code kino.json} of a model package. Field meanings are documented in {@code models/README.md};
+ * paths are relative to the package folder.
+ */
+public record Manifest(
+        int version,
+        String name,
+        String description,
+        String tokenizer,
+        TextEncoder textEncoder,
+        Latent latent,
+        Defaults defaults,
+        Denoiser denoiser,
+        Map<String, Object> scheduler,
+        Vae vae) {
+
+    /** Precision of an ONNX file's floating-point inputs and outputs. */
+    public enum Precision { FP32, FP16 }
+
+    /** What the denoiser predicts. */
+    public enum PredictionType {
+        EPSILON("epsilon"), V_PREDICTION("v_prediction"), FLOW("flow");
+
+        private final String key;
+
+        PredictionType(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+    }
+
+    /** How a VAE decoder consumes latents. */
+    public enum VaeKind {
+        /** An image decoder: frames are folded into the batch axis and decoded a chunk at a time. */
+        TWO_D("2d"),
+        /** A video decoder that takes the whole clip at once. */
+        THREE_D("3d");
+
+        private final String key;
+
+        VaeKind(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+    }
+
+    public record TextEncoder(String file, Precision precision, int maxLength, String padding, String inputIds,
+                              String attentionMask, String output, boolean dynamicBatch, boolean zeroPadding) {
+    }
+
+    public record Latent(int channels, int spatialCompression, int temporalCompression, boolean causal,
+                         int sizeMultiple) {
+
+        /** Latent frames for {@code frames} video frames, assuming the frame rule holds. */
+        public int latentFrames(int frames) {
+            return causal ? (frames - 1) / temporalCompression + 1 : frames / temporalCompression;
+        }
+
+        /** Whether the VAE can produce exactly {@code frames} frames. */
+        public boolean acceptsFrames(int frames) {
+            if (frames < 1) {
+                return false;
+            }
+            return causal ? (frames - 1) % temporalCompression == 0 : frames % temporalCompression == 0;
+        }
+
+        /** The frame rule in words, e.g. "4k+1 (5, 9, 13, ...)". */
+        public String frameRule() {
+            int t = temporalCompression;
+            if (t == 1) {
+                return "any positive number";
+            }
+            return causal
+                    ? t + "k+1 (" + (t + 1) + ", " + (2 * t + 1) + ", " + (3 * t + 1) + ", ...)"
+                    : "a multiple of " + t + " (" + t + ", " + 2 * t + ", " + 3 * t + ", ...)";
+        }
+    }
+
+    public record Defaults(int width, int height, int frames, int fps, int steps, double guidance,
+                           String negativePrompt) {
+    }
+
+    public record Denoiser(String file, Precision precision, boolean dynamicBatch, String sample, String timestep,
+                           String textEmbeddings, String output, PredictionType predictionType,
+                           String timestepDtype, double timestepScale, List<Integer> patchSize) {
+
+        /** Tokens per sample the denoiser attends over, for latents of the given frames/height/width. */
+        public int sequenceLength(int latentFrames, int latentHeight, int latentWidth) {
+            return (latentFrames / patchSize.get(0)) * (latentHeight / patchSize.get(1))
+                    * (latentWidth / patchSize.get(2));
+        }
+    }
+
+    public record Vae(VaeKind kind, String file, Precision precision, boolean dynamicBatch, String input,
+                      String output, int chunkFrames, double scalingFactor, double shiftFactor,
+                      float[] latentsMean, float[] latentsStd) {
+    }
+}

@@ -1,0 +1,132 @@
+package dev.kino.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kino.KinoException;
+import dev.kino.model.Manifest.Precision;
+import dev.kino.model.Manifest.PredictionType;
+import dev.kino.model.Manifest.VaeKind;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Parses {@code kino.json} into a {@link Manifest}, reporting every problem of the file at once. */
+public final class ManifestReader {
+    public static final String FILE_NAME = "kino.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ManifestReader() {
+    }
+
+    public static Manifest read(Path file) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(file));
+        } catch (JsonProcessingException e) {
+            throw new KinoException("The manifest " + file + " is not valid JSON (line "
+                    + e.getLocation().getLineNr() + "): " + e.getOriginalMessage() + "; fix the file.");
+        } catch (IOException e) {
+            throw new KinoException("Cannot read the manifest " + file + ": " + e.getMessage() + ".");
+        }
+        if (root == null || !root.isObject()) {
+            throw new KinoException("The manifest " + file + " must hold one JSON object; fix the file.");
+        }
+        List<String> problems = new ArrayList<>();
+        Manifest manifest = parse(new JsonFields(root, "", problems), problems);
+        if (!problems.isEmpty()) {
+            throw new KinoException("The manifest " + file + " has " + problems.size() + " problem"
+                    + (problems.size() == 1 ? "" : "s") + ": " + String.join("; ", problems)
+                    + ". See models/README.md for the format.");
+        }
+        return manifest;
+    }
+
+    private static Manifest parse(JsonFields root, List<String> problems) {
+        int version = root.positiveInt("kino");
+        if (version != 1) {
+            problems.add("kino is " + version + " but this Kino reads manifest version 1");
+        }
+        return new Manifest(version,
+                root.string("name"),
+                root.optionalString("description", ""),
+                root.string("tokenizer"),
+                textEncoder(root.object("text_encoder")),
+                latent(root.object("latent")),
+                defaults(root.object("defaults")),
+                denoiser(root.object("denoiser")),
+                scheduler(root, problems),
+                vae(root.object("vae"), problems));
+    }
+
+    private static Manifest.TextEncoder textEncoder(JsonFields f) {
+        return new Manifest.TextEncoder(f.string("file"), precision(f), f.positiveInt("max_length"),
+                f.oneOf("padding", "max_length", "longest"), f.string("input_ids"),
+                f.optionalString("attention_mask", null), f.string("output"), f.bool("dynamic_batch"),
+                f.optionalBool("zero_padding", false));
+    }
+
+    private static Manifest.Latent latent(JsonFields f) {
+        return new Manifest.Latent(f.positiveInt("channels"), f.positiveInt("spatial_compression"),
+                f.positiveInt("temporal_compression"), f.bool("causal"), f.optionalPositiveInt("size_multiple", 8));
+    }
+
+    private static Manifest.Defaults defaults(JsonFields f) {
+        return new Manifest.Defaults(f.positiveInt("width"), f.positiveInt("height"), f.positiveInt("frames"),
+                f.positiveInt("fps"), f.positiveInt("steps"), f.number("guidance"),
+                f.optionalString("negative_prompt", ""));
+    }
+
+    private static Manifest.Denoiser denoiser(JsonFields f) {
+        String prediction = f.oneOf("prediction_type", "epsilon", "v_prediction", "flow");
+        PredictionType type = switch (prediction) {
+            case "v_prediction" -> PredictionType.V_PREDICTION;
+            case "flow" -> PredictionType.FLOW;
+            default -> PredictionType.EPSILON;
+        };
+        return new Manifest.Denoiser(f.string("file"), precision(f), f.bool("dynamic_batch"), f.string("sample"),
+                f.string("timestep"), f.string("text_embeddings"), f.string("output"), type,
+                f.oneOf("timestep_dtype", "int64", "float32"), f.optionalNumber("timestep_scale", 1.0),
+                f.optionalInts("patch_size", 3, List.of(1, 1, 1)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> scheduler(JsonFields root, List<String> problems) {
+        JsonNode node = root.raw("scheduler");
+        if (node == null || !node.isObject()) {
+            problems.add("scheduler " + (node == null ? "is missing" : "must be an object")
+                    + " (copy diffusers' scheduler_config.json there)");
+            return Map.of();
+        }
+        if (!node.has("_class_name")) {
+            problems.add("scheduler._class_name is missing (the diffusers scheduler class, e.g. DDIMScheduler)");
+        }
+        return JSON.convertValue(node, LinkedHashMap.class);
+    }
+
+    private static Manifest.Vae vae(JsonFields f, List<String> problems) {
+        VaeKind kind = "3d".equals(f.oneOf("kind", "2d", "3d")) ? VaeKind.THREE_D : VaeKind.TWO_D;
+        float[] mean = f.optionalFloats("latents_mean");
+        float[] std = f.optionalFloats("latents_std");
+        if ((mean == null) != (std == null) || (mean != null && mean.length != std.length)) {
+            problems.add("vae.latents_mean and vae.latents_std must be given together, with one value per channel");
+        }
+        boolean perChannel = mean != null;
+        double scaling = perChannel ? f.optionalNumber("scaling_factor", 1.0) : f.number("scaling_factor");
+        if (!perChannel && scaling == 0) {
+            problems.add("vae.scaling_factor must not be 0");
+        }
+        return new Manifest.Vae(kind, f.string("file"), precision(f), f.bool("dynamic_batch"), f.string("input"),
+                f.string("output"), kind == VaeKind.TWO_D ? f.optionalPositiveInt("chunk_frames", 8) : 0,
+                scaling, f.optionalNumber("shift_factor", 0.0), mean, std);
+    }
+
+    private static Precision precision(JsonFields f) {
+        return "fp16".equals(f.oneOf("precision", "fp32", "fp16")) ? Precision.FP16 : Precision.FP32;
+    }
+}

@@ -1,0 +1,191 @@
+package dev.kino.model;
+
+import ai.onnxruntime.OnnxJavaType;
+import dev.kino.model.Manifest.Precision;
+import dev.kino.runtime.OnnxModel;
+import dev.kino.runtime.Port;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Compares the manifest with the signatures the ONNX graphs declare: names, ranks, element types (the
+ * precision), fixed dimensions and whether the batch axis is dynamic. Every mismatch is collected.
+ */
+final class SignatureCheck {
+    private final List<String> problems = new ArrayList<>();
+
+    private SignatureCheck() {
+    }
+
+    static List<String> check(Manifest m, OnnxModel text, OnnxModel denoiser, OnnxModel vae) {
+        SignatureCheck c = new SignatureCheck();
+        c.textEncoder(m, text);
+        c.denoiser(m, denoiser, text);
+        c.vae(m, vae);
+        return c.problems;
+    }
+
+    private void textEncoder(Manifest m, OnnxModel g) {
+        Manifest.TextEncoder t = m.textEncoder();
+        Set<String> named = new HashSet<>();
+        Port ids = input(g, t.inputIds(), 2, named);
+        if (ids != null) {
+            integer(g, ids);
+            batch(g, ids, t.dynamicBatch());
+            if (ids.shape()[1] > 0 && ids.shape()[1] != t.maxLength()) {
+                problems.add(g.role() + " input " + ids.name() + " has a fixed length of " + ids.shape()[1]
+                        + " tokens but text_encoder.max_length is " + t.maxLength());
+            }
+        }
+        if (t.attentionMask() != null) {
+            Port mask = input(g, t.attentionMask(), 2, named);
+            if (mask != null) {
+                integer(g, mask);
+            }
+        }
+        unnamedInputs(g, named);
+        Port out = output(g, t.output(), 3);
+        if (out != null) {
+            precision(g, out, t.precision(), "text_encoder.precision");
+        }
+    }
+
+    private void denoiser(Manifest m, OnnxModel g, OnnxModel text) {
+        Manifest.Denoiser d = m.denoiser();
+        Set<String> named = new HashSet<>();
+        Port sample = input(g, d.sample(), 5, named);
+        if (sample != null) {
+            precision(g, sample, d.precision(), "denoiser.precision");
+            batch(g, sample, d.dynamicBatch());
+            fixedDim(g, sample, 1, m.latent().channels(), "latent.channels");
+        }
+        Port t = named(g.inputs(), d.timestep(), g, "input");
+        if (t != null) {
+            named.add(t.name());
+            if (t.rank() > 1) {
+                problems.add(g.role() + " input " + t.name() + " has rank " + t.rank() + " but a timestep must be"
+                        + " a scalar or one value per batch entry");
+            }
+            boolean isInt = t.type() == OnnxJavaType.INT64;
+            if (isInt != d.timestepDtype().equals("int64")) {
+                problems.add(g.role() + " input " + t.name() + " is " + t.typeName() + " but denoiser.timestep_dtype"
+                        + " is " + d.timestepDtype());
+            }
+        }
+        Port emb = input(g, d.textEmbeddings(), 3, named);
+        Port textOut = text.outputs().get(m.textEncoder().output());
+        if (emb != null && textOut != null && textOut.rank() == 3) {
+            long want = textOut.shape()[2];
+            long got = emb.shape()[2];
+            if (want > 0 && got > 0 && want != got) {
+                problems.add(g.role() + " input " + emb.name() + " takes embeddings of width " + got
+                        + " but the text encoder makes width " + want);
+            }
+        }
+        unnamedInputs(g, named);
+        Port out = output(g, d.output(), 5);
+        if (out != null) {
+            precision(g, out, d.precision(), "denoiser.precision");
+        }
+    }
+
+    private void vae(Manifest m, OnnxModel g) {
+        Manifest.Vae v = m.vae();
+        int rank = v.kind() == Manifest.VaeKind.TWO_D ? 4 : 5;
+        Set<String> named = new HashSet<>();
+        Port in = input(g, v.input(), rank, named);
+        if (in != null) {
+            precision(g, in, v.precision(), "vae.precision");
+            batch(g, in, v.dynamicBatch());
+            fixedDim(g, in, 1, m.latent().channels(), "latent.channels");
+        }
+        unnamedInputs(g, named);
+        Port out = output(g, v.output(), rank);
+        if (out != null) {
+            precision(g, out, v.precision(), "vae.precision");
+            fixedDim(g, out, 1, 3, "RGB output");
+        }
+        if (v.latentsMean() != null && v.latentsMean().length != m.latent().channels()) {
+            problems.add("vae.latents_mean has " + v.latentsMean().length + " values but latent.channels is "
+                    + m.latent().channels());
+        }
+    }
+
+    private Port input(OnnxModel g, String name, int rank, Set<String> named) {
+        Port p = named(g.inputs(), name, g, "input");
+        if (p != null) {
+            named.add(name);
+            rank(g, p, rank);
+        }
+        return p;
+    }
+
+    private Port output(OnnxModel g, String name, int rank) {
+        Port p = named(g.outputs(), name, g, "output");
+        if (p != null) {
+            rank(g, p, rank);
+        }
+        return p;
+    }
+
+    private Port named(Map<String, Port> ports, String name, OnnxModel g, String what) {
+        Port p = ports.get(name);
+        if (p == null) {
+            problems.add(g.role() + " has no " + what + " named \"" + name + "\" (it has " + ports.keySet() + ")");
+        }
+        return p;
+    }
+
+    private void rank(OnnxModel g, Port p, int rank) {
+        if (p.rank() != rank) {
+            problems.add(g.role() + " " + p.describe() + " has rank " + p.rank() + " but Kino feeds rank " + rank);
+        }
+    }
+
+    private void integer(OnnxModel g, Port p) {
+        if (p.type() != OnnxJavaType.INT64) {
+            problems.add(g.role() + " input " + p.name() + " is " + p.typeName() + " but token ids and masks are int64");
+        }
+    }
+
+    private void precision(OnnxModel g, Port p, Precision precision, String key) {
+        OnnxJavaType want = precision == Precision.FP16 ? OnnxJavaType.FLOAT16 : OnnxJavaType.FLOAT;
+        if (p.type() != want) {
+            problems.add(g.role() + " " + p.name() + " is " + p.typeName() + " but " + key + " is "
+                    + precision.name().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    private void batch(OnnxModel g, Port p, boolean dynamic) {
+        if (p.rank() == 0) {
+            return;
+        }
+        long b = p.shape()[0];
+        if (dynamic && b >= 0) {
+            problems.add(g.role() + " input " + p.name() + " has a fixed batch of " + b
+                    + " but the manifest says dynamic_batch: true");
+        } else if (!dynamic && b != 1) {
+            problems.add(g.role() + " input " + p.name() + (b < 0 ? " has a dynamic batch axis" : " has a batch of " + b)
+                    + " but the manifest says dynamic_batch: false (Kino then runs batches of 1)");
+        }
+    }
+
+    private void fixedDim(OnnxModel g, Port p, int axis, int want, String key) {
+        if (p.rank() > axis && p.shape()[axis] >= 0 && p.shape()[axis] != want) {
+            problems.add(g.role() + " " + p.describe() + " has " + p.shape()[axis] + " channels but " + key
+                    + " is " + want);
+        }
+    }
+
+    private void unnamedInputs(OnnxModel g, Set<String> named) {
+        for (String name : g.inputs().keySet()) {
+            if (!named.contains(name)) {
+                problems.add(g.role() + " input \"" + name + "\" is not named in the manifest, so Kino cannot feed it");
+            }
+        }
+    }
+}

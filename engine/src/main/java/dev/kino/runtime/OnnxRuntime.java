@@ -1,0 +1,111 @@
+package dev.kino.runtime;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import dev.kino.KinoException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+
+/**
+ * The one ONNX Runtime environment of the process and the choice of execution provider.
+ *
+ * <p>Sessions are expensive to create (graph optimisation, weight upload to the GPU), so the pipeline opens
+ * each graph once and keeps it open across steps and generations; {@link OnnxModel#close()} frees its native
+ * memory deterministically.
+ */
+public final class OnnxRuntime {
+    private final OrtEnvironment env;
+    private final ExecutionProvider provider;
+    private final int cpuThreads;
+
+    private OnnxRuntime(OrtEnvironment env, ExecutionProvider provider, int cpuThreads) {
+        this.env = env;
+        this.provider = provider;
+        this.cpuThreads = cpuThreads;
+    }
+
+    /** Resolves {@code device} to a provider that loads here; {@code auto} falls back to the CPU and says why. */
+    public static OnnxRuntime create(Device device) {
+        return create(device, 0);
+    }
+
+    /** As {@link #create(Device)}; {@code cpuThreads} &gt; 0 caps ONNX Runtime's intra-op threads. */
+    public static OnnxRuntime create(Device device, int cpuThreads) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        return new OnnxRuntime(env, resolve(device), cpuThreads);
+    }
+
+    public OrtEnvironment env() {
+        return env;
+    }
+
+    public ExecutionProvider provider() {
+        return provider;
+    }
+
+    /** Opens an ONNX file (external-data files beside it are found by ONNX Runtime). */
+    public OnnxModel open(Path file, String role) {
+        if (!Files.isRegularFile(file)) {
+            throw new KinoException("The " + role + " file " + file + " does not exist; check the model package.");
+        }
+        try (OrtSession.SessionOptions options = sessionOptions(provider.device(), cpuThreads)) {
+            OrtSession session = env.createSession(file.toString(), options);
+            return new OnnxModel(role, file, env, session);
+        } catch (OrtException e) {
+            throw new KinoException("ONNX Runtime cannot load the " + role + " " + file + ": "
+                    + firstLine(e.getMessage()) + ". Re-export the model or check that its .onnx_data file sits beside it.", e);
+        }
+    }
+
+    private static ExecutionProvider resolve(Device device) {
+        if (device.kind() == Device.Kind.CPU) {
+            return new ExecutionProvider(Device.CPU, "requested");
+        }
+        int index = device.kind() == Device.Kind.CUDA ? device.index() : 0;
+        String failure = cudaFailure(index);
+        if (failure == null) {
+            return new ExecutionProvider(Device.cuda(index), device.kind() == Device.Kind.AUTO
+                    ? "auto: the CUDA provider loaded" : "requested");
+        }
+        if (device.kind() == Device.Kind.CUDA) {
+            throw new KinoException("The CUDA device " + device + " cannot be used: " + failure
+                    + ". Build Kino with -Pcuda on a machine with CUDA 12 and cuDNN 9, or pass --device cpu.");
+        }
+        return new ExecutionProvider(Device.CPU, "auto: " + failure);
+    }
+
+    /** Null when the CUDA provider loads for GPU {@code index}, else why not. */
+    private static String cudaFailure(int index) {
+        EnumSet<OrtProvider> available = OrtEnvironment.getAvailableProviders();
+        if (!available.contains(OrtProvider.CUDA)) {
+            return "this build of ONNX Runtime has no CUDA provider (the default build is CPU-only)";
+        }
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.addCUDA(index);
+            return null;
+        } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
+            return "the CUDA provider did not load (" + firstLine(String.valueOf(e.getMessage())) + ")";
+        }
+    }
+
+    private static OrtSession.SessionOptions sessionOptions(Device device, int cpuThreads) throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        if (cpuThreads > 0) {
+            options.setIntraOpNumThreads(cpuThreads);
+        }
+        if (device.kind() == Device.Kind.CUDA) {
+            options.addCUDA(device.index());
+        }
+        return options;
+    }
+
+    static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+}

@@ -1,0 +1,133 @@
+package dev.kino.text;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kino.KinoException;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/**
+ * Turns prompts into token ids with the model's own HuggingFace {@code tokenizer.json}, through DJL's
+ * bindings to the Rust tokenizers library, exactly as diffusers' pipelines call it: special tokens added,
+ * truncation to the encoder's maximum, padding to {@code max_length} (or to the longer of cond/uncond).
+ */
+public final class PromptTokenizer implements AutoCloseable {
+    static {
+        // DJL otherwise tries to reach its metadata server at start; Kino runs offline.
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final String unknownToken;
+    private final int maxLength;
+    private final boolean padToMaxLength;
+
+    private PromptTokenizer(HuggingFaceTokenizer tokenizer, String unknownToken, int maxLength, boolean padToMax) {
+        this.tokenizer = tokenizer;
+        this.unknownToken = unknownToken;
+        this.maxLength = maxLength;
+        this.padToMaxLength = padToMax;
+    }
+
+    /**
+     * @param padding {@code max_length} or {@code longest}
+     */
+    public static PromptTokenizer load(Path tokenizerJson, int maxLength, String padding) {
+        boolean padToMax = "max_length".equals(padding);
+        try {
+            HuggingFaceTokenizer.Builder builder = HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(tokenizerJson)
+                    .optAddSpecialTokens(true)
+                    .optTruncation(true)
+                    .optMaxLength(maxLength);
+            if (padToMax) {
+                builder.optPadToMaxLength();
+            } else {
+                builder.optPadding(true);
+            }
+            return new PromptTokenizer(builder.build(), unknownToken(tokenizerJson), maxLength, padToMax);
+        } catch (IOException | RuntimeException e) {
+            throw new KinoException("Cannot load the tokenizer " + tokenizerJson + ": " + e.getMessage()
+                    + "; it must be a HuggingFace tokenizer.json.", e);
+        }
+    }
+
+    /** The model's unknown token (e.g. {@code [UNK]} or {@code <unk>}), or null if it has none. */
+    private static String unknownToken(Path tokenizerJson) throws IOException {
+        JsonNode unk = new ObjectMapper().readTree(tokenizerJson.toFile()).path("model").path("unk_token");
+        return unk.isTextual() ? unk.asText() : null;
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /** Tokenizes one prompt on its own (padded to max_length in either padding mode). */
+    public Tokens tokenize(String prompt) {
+        return toTokens(prompt, tokenizer.encode(prompt), maxLength);
+    }
+
+    /**
+     * Tokenizes the prompt and negative prompt together, so that with {@code longest} padding both come out
+     * the same length (they share one batch). Returns {cond, uncond}.
+     */
+    public Tokens[] tokenizePair(String prompt, String negativePrompt) {
+        if (padToMaxLength) {
+            return new Tokens[] {tokenize(prompt), tokenize(negativePrompt)};
+        }
+        Encoding[] both = tokenizer.batchEncode(List.of(prompt, negativePrompt));
+        int length = both[0].getIds().length;
+        return new Tokens[] {toTokens(prompt, both[0], length), toTokens(negativePrompt, both[1], length)};
+    }
+
+    private Tokens toTokens(String text, Encoding enc, int length) {
+        long[] ids = enc.getIds();
+        long[] mask = enc.getAttentionMask();
+        if (ids.length != length) {
+            // Only reachable with "longest" padding on a single prompt: pad it ourselves with the tokenizer's pad id 0.
+            long[] paddedIds = new long[length];
+            long[] paddedMask = new long[length];
+            System.arraycopy(ids, 0, paddedIds, 0, Math.min(length, ids.length));
+            System.arraycopy(mask, 0, paddedMask, 0, Math.min(length, mask.length));
+            ids = paddedIds;
+            mask = paddedMask;
+        }
+        int real = 0;
+        for (long m : mask) {
+            real += (int) m;
+        }
+        return new Tokens(ids, mask, real, unknownWords(text, enc), enc.exceedMaxLength());
+    }
+
+    private List<String> unknownWords(String text, Encoding enc) {
+        if (unknownToken == null) {
+            return List.of();
+        }
+        String[] tokens = enc.getTokens();
+        CharSpan[] spans = enc.getCharTokenSpans();
+        LinkedHashSet<String> words = new LinkedHashSet<>();
+        for (int i = 0; i < tokens.length; i++) {
+            if (unknownToken.equals(tokens[i]) && spans != null && i < spans.length && spans[i] != null) {
+                CharSpan span = spans[i];
+                if (span.getEnd() > span.getStart() && span.getEnd() <= text.length()) {
+                    words.add(text.substring(span.getStart(), span.getEnd()));
+                }
+            }
+        }
+        return new ArrayList<>(words);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

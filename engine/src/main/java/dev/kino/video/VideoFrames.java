@@ -1,0 +1,67 @@
+package dev.kino.video;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Decoded RGB frames, 8 bits per channel, interleaved (R, G, B per pixel, row-major).
+ *
+ * <p>VAE decoders produce values in [-1, 1]; the mapping to 8 bits is diffusers' image post-processing:
+ * {@code x = clamp(v / 2 + 0.5, 0, 1)}, then {@code round(x * 255)}.
+ */
+public final class VideoFrames {
+    private final int width;
+    private final int height;
+    private final List<byte[]> frames;
+
+    public VideoFrames(int width, int height, List<byte[]> frames) {
+        for (byte[] f : frames) {
+            if (f.length != width * height * 3) {
+                throw new IllegalArgumentException("frame of " + f.length + " bytes is not " + width + "x" + height + " RGB");
+            }
+        }
+        this.width = width;
+        this.height = height;
+        this.frames = Collections.unmodifiableList(new ArrayList<>(frames));
+    }
+
+    public int width() {
+        return width;
+    }
+
+    public int height() {
+        return height;
+    }
+
+    public int count() {
+        return frames.size();
+    }
+
+    /** Frame {@code i} as interleaved RGB bytes (not a copy). */
+    public byte[] frame(int i) {
+        return frames.get(i);
+    }
+
+    /** Red, green or blue (0..255) of pixel (x, y) of frame {@code i}. */
+    public int channel(int i, int x, int y, int c) {
+        return frames.get(i)[(y * width + x) * 3 + c] & 0xff;
+    }
+
+    /**
+     * Converts one planar float frame to 8-bit RGB: channel {@code c} of pixel {@code p} is
+     * {@code data[offset + c * channelStride + p]}, in [-1, 1].
+     */
+    public static byte[] fromPlanar(float[] data, int offset, int channelStride, int pixels) {
+        byte[] rgb = new byte[pixels * 3];
+        for (int c = 0; c < 3; c++) {
+            int base = offset + c * channelStride;
+            for (int p = 0; p < pixels; p++) {
+                float x = data[base + p] / 2f + 0.5f;
+                x = Math.min(1f, Math.max(0f, x));
+                rgb[p * 3 + c] = (byte) Math.round(x * 255f);
+            }
+        }
+        return rgb;
+    }
+}
