@@ -7,20 +7,150 @@ package dev.kino.noise;
  * <p>A seed therefore means the same starting noise in Kino as in diffusers and ComfyUI. The generator is
  * stateful like PyTorch's: successive calls continue the stream (ancestral samplers draw their per-step noise
  * from the same generator that drew the initial latents, as diffusers does).
+ *
+ * <p>PyTorch fills a float32 tensor in one of two ways, and so does this class:
+ * <ul>
+ *   <li><b>16 or more elements</b> ({@code normal_fill}): every element first gets a float uniform from one
+ *       32-bit draw; then each block of 16 becomes 16 normals by Box-Muller, pairing element {@code j} with
+ *       element {@code j+8}. When the size is not a multiple of 16, 16 fresh uniforms overwrite the last 16
+ *       elements and that block is transformed again (so those elements are replaced, not appended).
+ *       Kino computes PyTorch's scalar float kernel ({@code logf}, {@code cosf}, {@code sinf}); PyTorch on an
+ *       AVX2 CPU uses approximate vector math instead, which differs by at most a few 1e-6.</li>
+ *   <li><b>fewer than 16 elements</b> ({@code normal_distribution<double>}): pairs of 53-bit uniforms give two
+ *       normals in double precision; the second is cached in the generator and served by the next
+ *       scalar-path draw, possibly in a later call, exactly as {@code CPUGeneratorImpl} does.</li>
+ * </ul>
+ *
+ * <p>Transcendentals use {@link StrictMath} so a seed gives the same bits on every JVM and CPU. Not
+ * thread-safe; one generator serves one run.
  */
 public final class TorchGenerator {
-    // Implementation: see the schedulers/noise work (mt19937 + PyTorch's normal_fill / scalar Box-Muller).
-    private TorchGenerator() {
-        throw new UnsupportedOperationException("not implemented yet");
+    /** Size of the block Box-Muller transforms at once in PyTorch's vectorizable fill. */
+    private static final int BLOCK = 16;
+    private static final int HALF = BLOCK / 2;
+    /** 2^-24: a float uniform is the low 24 bits of one draw, scaled into [0, 1). */
+    private static final float FLOAT_UNIT = 1.0f / (1 << 24);
+    /** 2^-53: a double uniform is the low 53 bits of a 64-bit draw, scaled into [0, 1). */
+    private static final double DOUBLE_UNIT = 1.0 / (1L << 53);
+    private static final double TWO_PI = 2.0 * Math.PI;
+
+    private final long seed;
+    private final Mt19937 engine;
+    /** The second normal of the last scalar-path pair, not yet served (PyTorch's next_double_normal_sample). */
+    private boolean hasCachedNormal;
+    private double cachedNormal;
+
+    private TorchGenerator(long seed) {
+        this.seed = seed;
+        this.engine = new Mt19937(seed);
     }
 
     /** A generator seeded like {@code torch.Generator().manual_seed(seed)}. */
     public static TorchGenerator seeded(long seed) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return new TorchGenerator(seed);
+    }
+
+    /** The seed this generator started from ({@code generator.initial_seed()}). */
+    public long initialSeed() {
+        return seed;
     }
 
     /** Fills {@code out} as {@code torch.randn(out.length)} would (the shape only matters through its size). */
     public void randn(float[] out) {
-        throw new UnsupportedOperationException("not implemented yet");
+        randn(out, 0, out.length);
+    }
+
+    /** Fills {@code out[offset, offset+length)} as {@code torch.randn(length)} would. */
+    public void randn(float[] out, int offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > out.length) {
+            throw new IndexOutOfBoundsException("randn range " + offset + "+" + length + " outside " + out.length);
+        }
+        if (length >= BLOCK) {
+            normalFill(out, offset, length);
+        } else {
+            for (int i = 0; i < length; i++) {
+                out[offset + i] = (float) nextDoubleNormal();
+            }
+        }
+    }
+
+    /** A new array holding {@code torch.randn(n)}. */
+    public float[] randn(int n) {
+        float[] out = new float[n];
+        randn(out);
+        return out;
+    }
+
+    /** Fills {@code out} as {@code torch.rand(out.length)} (float32 uniforms in [0, 1)) would. */
+    public void rand(float[] out) {
+        for (int i = 0; i < out.length; i++) {
+            out[i] = nextFloatUniform();
+        }
+    }
+
+    /** PyTorch's {@code normal_fill}: uniforms first, then Box-Muller over blocks of 16, tail block redrawn. */
+    private void normalFill(float[] data, int offset, int size) {
+        int end = offset + size;
+        for (int i = offset; i < end; i++) {
+            data[i] = nextFloatUniform();
+        }
+        for (int i = offset; i + BLOCK <= end; i += BLOCK) {
+            boxMuller16(data, i);
+        }
+        if (size % BLOCK != 0) {
+            // PyTorch recomputes the last 16 elements from fresh uniforms (overlapping the previous block).
+            int tail = end - BLOCK;
+            for (int i = tail; i < end; i++) {
+                data[i] = nextFloatUniform();
+            }
+            boxMuller16(data, tail);
+        }
+    }
+
+    /**
+     * {@code normal_fill_16} with float arithmetic as in PyTorch's scalar kernel: radius from element j,
+     * angle from element j+8; the angle is {@code 2*pi} in double times the float uniform, rounded to float.
+     */
+    private static void boxMuller16(float[] data, int at) {
+        for (int j = 0; j < HALF; j++) {
+            float u1 = 1.0f - data[at + j]; // [0, 1) -> (0, 1] so the log is finite
+            float u2 = data[at + j + HALF];
+            float logU1 = (float) StrictMath.log(u1);
+            float radius = (float) Math.sqrt(-2.0f * logU1); // float sqrt via double is exact-rounded
+            float theta = (float) (TWO_PI * u2);
+            data[at + j] = radius * (float) StrictMath.cos(theta);
+            data[at + j + HALF] = radius * (float) StrictMath.sin(theta);
+        }
+    }
+
+    /**
+     * {@code at::normal_distribution<double>} (mean 0, std 1): Box-Muller on two 53-bit uniforms, the first
+     * giving the angle and the second the radius; the sine half is cached for the next call.
+     */
+    private double nextDoubleNormal() {
+        if (hasCachedNormal) {
+            hasCachedNormal = false;
+            return cachedNormal;
+        }
+        double u1 = nextDoubleUniform();
+        double u2 = nextDoubleUniform();
+        double r = Math.sqrt(-2.0 * StrictMath.log1p(-u2));
+        double theta = TWO_PI * u1;
+        cachedNormal = r * StrictMath.sin(theta);
+        hasCachedNormal = true;
+        return r * StrictMath.cos(theta);
+    }
+
+    /** {@code uniform_real_distribution<float>(0, 1)}: the low 24 bits of one draw times 2^-24 (exact). */
+    private float nextFloatUniform() {
+        return (engine.nextInt() & 0xFFFFFF) * FLOAT_UNIT;
+    }
+
+    /** {@code uniform_real_distribution<double>(0, 1)}: two draws make 64 bits (first is high); keep 53. */
+    private double nextDoubleUniform() {
+        long hi = engine.nextInt() & 0xFFFFFFFFL;
+        long lo = engine.nextInt() & 0xFFFFFFFFL;
+        long bits = (hi << 32) | lo;
+        return (bits & ((1L << 53) - 1)) * DOUBLE_UNIT;
     }
 }

@@ -1,0 +1,54 @@
+package dev.kino.noise;
+
+/**
+ * The 32-bit Mersenne Twister (MT19937) exactly as PyTorch's {@code at::mt19937} runs it: the standard
+ * Matsumoto-Nishimura generator seeded with the low 32 bits of the seed, so that its raw stream equals
+ * {@code std::mt19937(seed)} and PyTorch's CPU generator draw for draw.
+ *
+ * <p>Values are unsigned 32-bit integers carried in a Java {@code int}; callers mask with
+ * {@code & 0xFFFFFFFFL} where the sign matters.
+ */
+final class Mt19937 {
+    private static final int N = 624;
+    private static final int M = 397;
+    private static final int MATRIX_A = 0x9908b0df;
+    private static final int UPPER_MASK = 0x80000000;
+    private static final int LOWER_MASK = 0x7fffffff;
+
+    private final int[] state = new int[N];
+    /** Next state word to temper; {@code N} means the block is used up and must be regenerated. */
+    private int next;
+
+    Mt19937(long seed) {
+        // PyTorch keeps a 64-bit seed but the engine only ever sees its low 32 bits (init_with_uint32).
+        state[0] = (int) seed;
+        for (int j = 1; j < N; j++) {
+            int prev = state[j - 1];
+            state[j] = 1812433253 * (prev ^ (prev >>> 30)) + j;
+        }
+        next = N;
+    }
+
+    /** The next raw 32-bit output (unsigned, in an int). */
+    int nextInt() {
+        if (next >= N) {
+            twist();
+        }
+        int y = state[next++];
+        y ^= y >>> 11;
+        y ^= (y << 7) & 0x9d2c5680;
+        y ^= (y << 15) & 0xefc60000;
+        y ^= y >>> 18;
+        return y;
+    }
+
+    /** Regenerates the whole block of 624 state words (the "twist"). */
+    private void twist() {
+        for (int k = 0; k < N; k++) {
+            int y = (state[k] & UPPER_MASK) | (state[(k + 1) % N] & LOWER_MASK);
+            int mag = (y & 1) == 0 ? 0 : MATRIX_A;
+            state[k] = state[(k + M) % N] ^ (y >>> 1) ^ mag;
+        }
+        next = 0;
+    }
+}
