@@ -1,0 +1,94 @@
+package dev.kino.pipeline;
+
+import java.util.Objects;
+
+/**
+ * What to generate. Every field but the prompt may be left unset (null), in which case the model's
+ * defaults from its manifest apply.
+ *
+ * @param prompt         what the video shows
+ * @param negativePrompt what it should not show (null: the model's default negative prompt)
+ * @param steps          denoising steps
+ * @param guidance       classifier-free guidance scale; ≤ 1 turns guidance off
+ * @param seed           seed of PyTorch's CPU generator for the initial noise (null: 0)
+ * @param frames         video frames; must satisfy the model's frame rule (e.g. 4k+1 for Wan)
+ * @param width          pixels; a multiple of the model's size multiple
+ * @param height         pixels; a multiple of the model's size multiple
+ * @param fps            frames per second of the written video
+ * @param scheduler      a Kino scheduler name (e.g. {@code dpmpp-2m-karras}); null: the model's own
+ */
+public record GenerationRequest(String prompt, String negativePrompt, Integer steps, Double guidance, Long seed,
+                                Integer frames, Integer width, Integer height, Integer fps, String scheduler) {
+
+    public static Builder builder(String prompt) {
+        return new Builder(prompt);
+    }
+
+    /** Fluent construction: {@code GenerationRequest.builder("a red circle").steps(20).seed(7).build()}. */
+    public static final class Builder {
+        private final String prompt;
+        private String negativePrompt;
+        private Integer steps;
+        private Double guidance;
+        private Long seed;
+        private Integer frames;
+        private Integer width;
+        private Integer height;
+        private Integer fps;
+        private String scheduler;
+
+        private Builder(String prompt) {
+            this.prompt = Objects.requireNonNull(prompt, "prompt");
+        }
+
+        public Builder negativePrompt(String v) {
+            negativePrompt = v;
+            return this;
+        }
+
+        public Builder steps(Integer v) {
+            steps = v;
+            return this;
+        }
+
+        public Builder guidance(Double v) {
+            guidance = v;
+            return this;
+        }
+
+        public Builder seed(Long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder frames(Integer v) {
+            frames = v;
+            return this;
+        }
+
+        public Builder width(Integer v) {
+            width = v;
+            return this;
+        }
+
+        public Builder height(Integer v) {
+            height = v;
+            return this;
+        }
+
+        public Builder fps(Integer v) {
+            fps = v;
+            return this;
+        }
+
+        public Builder scheduler(String v) {
+            scheduler = v;
+            return this;
+        }
+
+        public GenerationRequest build() {
+            return new GenerationRequest(prompt, negativePrompt, steps, guidance, seed, frames, width, height, fps,
+                    scheduler);
+        }
+    }
+}

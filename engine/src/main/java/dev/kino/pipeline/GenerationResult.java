@@ -1,0 +1,20 @@
+package dev.kino.pipeline;
+
+import dev.kino.tensor.FloatTensor;
+import dev.kino.video.VideoFrames;
+
+import java.util.List;
+
+/**
+ * A finished generation.
+ *
+ * @param frames     the decoded RGB frames
+ * @param latents    the final latents {@code [1, C, F, h, w]} as the scheduler left them (before the VAE's
+ *                   denormalisation): what researchers compare against diffusers
+ * @param settings   the settings the run actually used, defaults filled in
+ * @param timings    wall time of each stage
+ * @param warnings   things the user should know (words the tokenizer did not know, a truncated prompt)
+ */
+public record GenerationResult(VideoFrames frames, FloatTensor latents, ResolvedSettings settings,
+                               StageTimings timings, List<String> warnings) {
+}
