@@ -60,9 +60,11 @@ final class InfoCommand implements Callable<Integer> {
         }
         try (ModelGraphs graphs = ModelGraphs.open(pkg, runtime)) {
             out.println("Signatures (checked against the manifest: OK)");
-            describe(out, graphs.textEncoder(), m.textEncoder().precision());
-            describe(out, graphs.denoiser(), m.denoiser().precision());
-            describe(out, graphs.vae(), m.vae().precision());
+            for (OnnxModel g : graphs.all()) {
+                Manifest.Precision p = g == graphs.textEncoder() ? m.textEncoder().precision()
+                        : g == graphs.denoiser() ? m.denoiser().precision() : m.vae().precision();
+                describe(out, g, p);
+            }
         }
         return 0;
     }

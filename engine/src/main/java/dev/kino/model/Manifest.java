@@ -42,7 +42,12 @@ public record Manifest(
         /** An image decoder: frames are folded into the batch axis and decoded a chunk at a time. */
         TWO_D("2d"),
         /** A video decoder that takes the whole clip at once. */
-        THREE_D("3d");
+        THREE_D("3d"),
+        /**
+         * A causal video decoder run one latent frame at a time with its feature caches as explicit
+         * inputs/outputs (Wan): a first-frame graph, then a next-frame graph fed the previous caches.
+         */
+        CAUSAL("causal");
 
         private final String key;
 
@@ -102,8 +107,14 @@ public record Manifest(
         }
     }
 
+    /**
+     * The VAE decoder. {@code nextFile}, {@code cacheInputs}, {@code cacheOutputs}, {@code framesFirst} and
+     * {@code framesNext} are for {@link VaeKind#CAUSAL} only: the next-frame graph, the cache names (output i
+     * of one step feeds input i of the next) and the video frames each step makes.
+     */
     public record Vae(VaeKind kind, String file, Precision precision, boolean dynamicBatch, String input,
                       String output, int chunkFrames, double scalingFactor, double shiftFactor,
-                      float[] latentsMean, float[] latentsStd) {
+                      float[] latentsMean, float[] latentsStd, String nextFile, List<String> cacheInputs,
+                      List<String> cacheOutputs, int framesFirst, int framesNext) {
     }
 }

@@ -110,7 +110,11 @@ public final class ManifestReader {
     }
 
     private static Manifest.Vae vae(JsonFields f, List<String> problems) {
-        VaeKind kind = "3d".equals(f.oneOf("kind", "2d", "3d")) ? VaeKind.THREE_D : VaeKind.TWO_D;
+        VaeKind kind = switch (f.oneOf("kind", "2d", "3d", "causal")) {
+            case "3d" -> VaeKind.THREE_D;
+            case "causal" -> VaeKind.CAUSAL;
+            default -> VaeKind.TWO_D;
+        };
         float[] mean = f.optionalFloats("latents_mean");
         float[] std = f.optionalFloats("latents_std");
         if ((mean == null) != (std == null) || (mean != null && mean.length != std.length)) {
@@ -121,9 +125,18 @@ public final class ManifestReader {
         if (!perChannel && scaling == 0) {
             problems.add("vae.scaling_factor must not be 0");
         }
+        boolean causal = kind == VaeKind.CAUSAL;
+        List<String> cacheIn = causal ? f.strings("cache_inputs") : List.of();
+        List<String> cacheOut = causal ? f.strings("cache_outputs") : List.of();
+        if (cacheIn.size() != cacheOut.size()) {
+            problems.add("vae.cache_inputs and vae.cache_outputs must name the same number of caches ("
+                    + cacheIn.size() + " vs " + cacheOut.size() + ")");
+        }
         return new Manifest.Vae(kind, f.string("file"), precision(f), f.bool("dynamic_batch"), f.string("input"),
                 f.string("output"), kind == VaeKind.TWO_D ? f.optionalPositiveInt("chunk_frames", 8) : 0,
-                scaling, f.optionalNumber("shift_factor", 0.0), mean, std);
+                scaling, f.optionalNumber("shift_factor", 0.0), mean, std,
+                causal ? f.string("next_file") : null, cacheIn, cacheOut,
+                causal ? f.positiveInt("frames_first") : 0, causal ? f.positiveInt("frames_next") : 0);
     }
 
     private static Precision precision(JsonFields f) {

@@ -15,11 +15,13 @@ public final class ModelGraphs implements AutoCloseable {
     private final OnnxModel textEncoder;
     private final OnnxModel denoiser;
     private final OnnxModel vae;
+    private final OnnxModel vaeNext;
 
-    private ModelGraphs(OnnxModel textEncoder, OnnxModel denoiser, OnnxModel vae) {
+    private ModelGraphs(OnnxModel textEncoder, OnnxModel denoiser, OnnxModel vae, OnnxModel vaeNext) {
         this.textEncoder = textEncoder;
         this.denoiser = denoiser;
         this.vae = vae;
+        this.vaeNext = vaeNext;
     }
 
     /** Opens every graph and validates the manifest against them; on any failure nothing stays open. */
@@ -30,13 +32,15 @@ public final class ModelGraphs implements AutoCloseable {
             OnnxModel text = track(opened, runtime.open(pkg.resolve(m.textEncoder().file()), "text encoder"));
             OnnxModel denoiser = track(opened, runtime.open(pkg.resolve(m.denoiser().file()), "denoiser"));
             OnnxModel vae = track(opened, runtime.open(pkg.resolve(m.vae().file()), "VAE decoder"));
-            List<String> mismatches = SignatureCheck.check(m, text, denoiser, vae);
+            OnnxModel vaeNext = m.vae().nextFile() == null ? null
+                    : track(opened, runtime.open(pkg.resolve(m.vae().nextFile()), "VAE next-frame decoder"));
+            List<String> mismatches = SignatureCheck.check(m, text, denoiser, vae, vaeNext);
             if (!mismatches.isEmpty()) {
                 throw new KinoException("The manifest of " + pkg.dir() + " does not match its ONNX files ("
                         + mismatches.size() + " mismatch" + (mismatches.size() == 1 ? "" : "es") + "): "
                         + String.join("; ", mismatches) + ". Fix kino.json or re-export the model.");
             }
-            return new ModelGraphs(text, denoiser, vae);
+            return new ModelGraphs(text, denoiser, vae, vaeNext);
         } catch (RuntimeException e) {
             opened.forEach(OnnxModel::close);
             throw e;
@@ -60,15 +64,27 @@ public final class ModelGraphs implements AutoCloseable {
         return vae;
     }
 
-    /** Nanoseconds spent inside ONNX Runtime across all three graphs. */
-    public long runNanos() {
-        return textEncoder.runNanos() + denoiser.runNanos() + vae.runNanos();
+    /** The next-frame graph of a causal VAE, or null for other kinds. */
+    public OnnxModel vaeNext() {
+        return vaeNext;
+    }
+
+    /** Nanoseconds spent inside ONNX Runtime by the VAE graph(s). */
+    public long vaeRunNanos() {
+        return vae.runNanos() + (vaeNext == null ? 0 : vaeNext.runNanos());
+    }
+
+    /** Every open graph, text encoder first. */
+    public List<OnnxModel> all() {
+        List<OnnxModel> all = new ArrayList<>(List.of(textEncoder, denoiser, vae));
+        if (vaeNext != null) {
+            all.add(vaeNext);
+        }
+        return all;
     }
 
     @Override
     public void close() {
-        textEncoder.close();
-        denoiser.close();
-        vae.close();
+        all().forEach(OnnxModel::close);
     }
 }

@@ -63,6 +63,9 @@ public final class ModelPackage {
         files.put("text encoder", manifest.textEncoder().file());
         files.put("denoiser", manifest.denoiser().file());
         files.put("VAE decoder", manifest.vae().file());
+        if (manifest.vae().nextFile() != null) {
+            files.put("VAE next-frame decoder", manifest.vae().nextFile());
+        }
         return files;
     }
 

@@ -20,6 +20,7 @@ import dev.kino.text.PromptTokenizer;
 import dev.kino.text.TextEmbeddings;
 import dev.kino.text.TextEncoder;
 import dev.kino.text.Tokens;
+import dev.kino.vae.CausalVaeDecoder;
 import dev.kino.vae.ClipVaeDecoder;
 import dev.kino.vae.FrameFoldingVaeDecoder;
 import dev.kino.vae.LatentDenormalizer;
@@ -65,9 +66,11 @@ public final class TextToVideoPipeline implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.textEncoder = new TextEncoder(graphs.textEncoder(), m.textEncoder());
         this.denoiser = new OnnxDenoiser(graphs.denoiser(), m.denoiser());
-        this.vae = m.vae().kind() == Manifest.VaeKind.TWO_D
-                ? new FrameFoldingVaeDecoder(graphs.vae(), m.vae(), m.latent().spatialCompression())
-                : new ClipVaeDecoder(graphs.vae(), m.vae(), m.latent());
+        this.vae = switch (m.vae().kind()) {
+            case TWO_D -> new FrameFoldingVaeDecoder(graphs.vae(), m.vae(), m.latent().spatialCompression());
+            case THREE_D -> new ClipVaeDecoder(graphs.vae(), m.vae(), m.latent());
+            case CAUSAL -> new CausalVaeDecoder(graphs.vae(), graphs.vaeNext(), m.vae(), m.latent().spatialCompression());
+        };
         this.schedulers = new SchedulerFactory(m);
         schedulers.create(null); // the model's own scheduler config must be valid before anyone waits on a run
     }
@@ -158,10 +161,11 @@ public final class TextToVideoPipeline implements AutoCloseable {
         stage(timings, StageTimings.DENOISE, t2, graphs.denoiser(), onnx2);
 
         long t3 = System.nanoTime();
-        long onnx3 = graphs.vae().runNanos();
+        long onnx3 = graphs.vaeRunNanos();
         FloatTensor finalLatents = new FloatTensor(shape, latents);
         VideoFrames frames = vae.decode(LatentDenormalizer.apply(finalLatents, m.vae()));
-        stage(timings, StageTimings.VAE_DECODE, t3, graphs.vae(), onnx3);
+        timings.record(StageTimings.VAE_DECODE, Duration.ofNanos(System.nanoTime() - t3),
+                Duration.ofNanos(graphs.vaeRunNanos() - onnx3));
         return new GenerationResult(frames, finalLatents, s, timings, List.copyOf(warnings));
     }
 
