@@ -49,7 +49,7 @@ final class InfoCommand implements Callable<Integer> {
         out.println("Defaults   " + d.width() + "x" + d.height() + ", " + d.frames() + " frames at " + d.fps() + " fps, "
                 + d.steps() + " steps, guidance " + d.guidance()
                 + (d.negativePrompt().isEmpty() ? "" : ", negative prompt \"" + d.negativePrompt() + "\""));
-        out.println("Denoiser   predicts " + m.denoiser().predictionType().key() + ", timesteps "
+        out.println("Denoiser   predicts " + m.denoiser().predictionType().manifestName() + ", timesteps "
                 + m.denoiser().timestepDtype() + (m.denoiser().dynamicBatch() ? ", cond+uncond in one batch" : ", batch of 1"));
         out.println("Scheduler  " + m.scheduler().get("_class_name") + " " + withoutClassName(m.scheduler()));
         out.println("VAE        " + m.vae().kind().key() + (m.vae().latentsMean() != null ? ", per-channel latents mean/std"

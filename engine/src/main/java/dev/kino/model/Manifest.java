@@ -1,5 +1,7 @@
 package dev.kino.model;
 
+import dev.kino.schedule.PredictionType;
+
 import java.util.List;
 import java.util.Map;
 
@@ -21,21 +23,6 @@ public record Manifest(
 
     /** Precision of an ONNX file's floating-point inputs and outputs. */
     public enum Precision { FP32, FP16 }
-
-    /** What the denoiser predicts. */
-    public enum PredictionType {
-        EPSILON("epsilon"), V_PREDICTION("v_prediction"), FLOW("flow");
-
-        private final String key;
-
-        PredictionType(String key) {
-            this.key = key;
-        }
-
-        public String key() {
-            return key;
-        }
-    }
 
     /** How a VAE decoder consumes latents. */
     public enum VaeKind {

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kino.KinoException;
 import dev.kino.model.Manifest.Precision;
-import dev.kino.model.Manifest.PredictionType;
 import dev.kino.model.Manifest.VaeKind;
+import dev.kino.schedule.PredictionType;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -84,11 +84,7 @@ public final class ManifestReader {
 
     private static Manifest.Denoiser denoiser(JsonFields f) {
         String prediction = f.oneOf("prediction_type", "epsilon", "v_prediction", "flow");
-        PredictionType type = switch (prediction) {
-            case "v_prediction" -> PredictionType.V_PREDICTION;
-            case "flow" -> PredictionType.FLOW;
-            default -> PredictionType.EPSILON;
-        };
+        PredictionType type = PredictionType.fromManifest(prediction);
         return new Manifest.Denoiser(f.string("file"), precision(f), f.bool("dynamic_batch"), f.string("sample"),
                 f.string("timestep"), f.string("text_embeddings"), f.string("output"), type,
                 f.oneOf("timestep_dtype", "int64", "float32"), f.optionalNumber("timestep_scale", 1.0),

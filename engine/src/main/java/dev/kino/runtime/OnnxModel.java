@@ -80,7 +80,7 @@ public final class OnnxModel implements AutoCloseable {
      */
     public void run(Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> outputs) {
         long start = System.nanoTime();
-        try (OrtSession.Result ignored = session.run(inputs, Set.copyOf(outputs.keySet()), outputs)) {
+        try (OrtSession.Result ignored = session.run(inputs, outputs)) {
             // outputs were written into the pinned tensors
         } catch (OrtException e) {
             throw new KinoException("The " + role + " failed to run (" + file.getFileName() + "): "
