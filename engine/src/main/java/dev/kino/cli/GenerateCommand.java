@@ -85,6 +85,7 @@ final class GenerateCommand implements Callable<Integer> {
             OutputTarget.checkFolder(framesDir, true);
         }
         Path modelDir = ModelLocator.resolve(model);
+        Mp4Writer.preloadInBackground();
         GenerationRequest request = GenerationRequest.builder(prompt).negativePrompt(negative).steps(steps)
                 .guidance(guidance).seed(seed).frames(frames).width(width).height(height).fps(fps)
                 .scheduler(scheduler).build();
