@@ -62,7 +62,7 @@ final class InfoCommand implements Callable<Integer> {
             out.println("Signatures (checked against the manifest: OK)");
             for (OnnxModel g : graphs.all()) {
                 Manifest.Precision p = g == graphs.textEncoder() ? m.textEncoder().precision()
-                        : g == graphs.denoiser() ? m.denoiser().precision() : m.vae().precision();
+                        : graphs.denoisers().contains(g) ? m.denoiser().precision() : m.vae().precision();
                 describe(out, g, p);
             }
         }

@@ -83,15 +83,28 @@ public record Manifest(
                            String negativePrompt) {
     }
 
+    /**
+     * The denoiser. {@code experts} lists its graphs from high noise to low noise: a plain model has one
+     * expert (its {@code file}, from timestep 0 up); Wan 2.2 A14B has two, switched at
+     * {@code boundary_ratio × num_train_timesteps}, each with its own default guidance.
+     */
     public record Denoiser(String file, Precision precision, boolean dynamicBatch, String sample, String timestep,
                            String textEmbeddings, String output, PredictionType predictionType,
-                           String timestepDtype, double timestepScale, List<Integer> patchSize) {
+                           String timestepDtype, double timestepScale, List<Integer> patchSize,
+                           List<Expert> experts) {
 
         /** Tokens per sample the denoiser attends over, for latents of the given frames/height/width. */
         public int sequenceLength(int latentFrames, int latentHeight, int latentWidth) {
             return (latentFrames / patchSize.get(0)) * (latentHeight / patchSize.get(1))
                     * (latentWidth / patchSize.get(2));
         }
+    }
+
+    /**
+     * One denoiser graph of a mixture of experts: used for timesteps {@code t >= boundaryRatio ×
+     * num_train_timesteps} not claimed by an earlier expert; {@code guidance} (may be null) is its default scale.
+     */
+    public record Expert(String file, double boundaryRatio, Double guidance) {
     }
 
     /**

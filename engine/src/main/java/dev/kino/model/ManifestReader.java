@@ -59,7 +59,7 @@ public final class ManifestReader {
                 textEncoder(root.object("text_encoder")),
                 latent(root.object("latent")),
                 defaults(root.object("defaults")),
-                denoiser(root.object("denoiser")),
+                denoiser(root.object("denoiser"), problems),
                 scheduler(root, problems),
                 vae(root.object("vae"), problems));
     }
@@ -82,13 +82,46 @@ public final class ManifestReader {
                 f.optionalString("negative_prompt", ""));
     }
 
-    private static Manifest.Denoiser denoiser(JsonFields f) {
+    private static Manifest.Denoiser denoiser(JsonFields f, List<String> problems) {
         String prediction = f.oneOf("prediction_type", "epsilon", "v_prediction", "flow");
         PredictionType type = PredictionType.fromManifest(prediction);
-        return new Manifest.Denoiser(f.string("file"), precision(f), f.bool("dynamic_batch"), f.string("sample"),
+        String file = f.string("file");
+        return new Manifest.Denoiser(file, precision(f), f.bool("dynamic_batch"), f.string("sample"),
                 f.string("timestep"), f.string("text_embeddings"), f.string("output"), type,
                 f.oneOf("timestep_dtype", "int64", "float32"), f.optionalNumber("timestep_scale", 1.0),
-                f.optionalInts("patch_size", 3, List.of(1, 1, 1)));
+                f.optionalInts("patch_size", 3, List.of(1, 1, 1)), experts(f, file, problems));
+    }
+
+    /** The experts list, or the one graph {@code file} as a single expert covering every timestep. */
+    private static List<Manifest.Expert> experts(JsonFields f, String file, List<String> problems) {
+        JsonNode list = f.raw("experts");
+        if (list == null || list.isNull()) {
+            return List.of(new Manifest.Expert(file, 0.0, null));
+        }
+        List<Manifest.Expert> experts = new ArrayList<>();
+        double previous = Double.POSITIVE_INFINITY;
+        for (int i = 0; list.isArray() && i < list.size(); i++) {
+            JsonFields e = new JsonFields(list.get(i), f.where("experts[" + i + "]"), problems);
+            double boundary = e.number("boundary_ratio");
+            if (boundary < 0 || boundary > 1 || boundary > previous) {
+                problems.add(f.where("experts[" + i + "].boundary_ratio") + " must be between 0 and 1 and"
+                        + " not above the previous expert's (experts run from high noise to low noise)");
+            }
+            previous = boundary;
+            experts.add(new Manifest.Expert(e.string("file"), boundary,
+                    e.raw("guidance") == null || e.raw("guidance").isNull() ? null : e.number("guidance")));
+        }
+        if (experts.isEmpty()) {
+            problems.add(f.where("experts") + " must be a non-empty list of {file, boundary_ratio, guidance}");
+            return List.of(new Manifest.Expert(file, 0.0, null));
+        }
+        if (!experts.get(0).file().equals(file)) {
+            problems.add(f.where("file") + " must name the first (high-noise) expert, " + experts.get(0).file());
+        }
+        if (experts.get(experts.size() - 1).boundaryRatio() != 0.0) {
+            problems.add(f.where("experts") + ": the last expert must have boundary_ratio 0 so every timestep has one");
+        }
+        return List.copyOf(experts);
     }
 
     @SuppressWarnings("unchecked")

@@ -21,10 +21,13 @@ final class SignatureCheck {
     private SignatureCheck() {
     }
 
-    static List<String> check(Manifest m, OnnxModel text, OnnxModel denoiser, OnnxModel vae, OnnxModel vaeNext) {
+    static List<String> check(Manifest m, OnnxModel text, List<OnnxModel> denoisers, OnnxModel vae,
+                              OnnxModel vaeNext) {
         SignatureCheck c = new SignatureCheck();
         c.textEncoder(m, text);
-        c.denoiser(m, denoiser, text);
+        for (OnnxModel denoiser : denoisers) {
+            c.denoiser(m, denoiser, text);
+        }
         c.vae(m, vae, List.of());
         if (vaeNext != null) {
             c.vae(m, vaeNext, m.vae().cacheInputs());
