@@ -9,19 +9,17 @@ package dev.kino.schedule;
  * on the CPU, the others in float64 like numpy.
  */
 final class Numerics {
-    /** Floats per SIMD vector in PyTorch's CPU kernels (AVX2 and the default build; AVX-512 uses 16). */
-    private static final int TORCH_VECTOR_FLOATS = 8;
-
     private Numerics() {
     }
 
     /**
-     * {@code torch.linspace(start, end, steps, dtype=torch.float32)} on the CPU. Start and end are rounded to
-     * float first; the first half counts up from start and the second half down from end. PyTorch's
-     * vectorised loop builds each vector of 8 as {@code base + k*step} from one base value, two vectors per
-     * iteration with the leftover done element by element, and its AVX2/AVX-512 builds let the compiler fuse
-     * every {@code a + b*c} into one rounding (FMA). Both change last bits of some betas, so both are
-     * reproduced: this matches the betas of the golden files (PyTorch on an AVX2 CPU) exactly.
+     * {@code torch.linspace(start, end, steps, dtype=torch.float32)} on the CPU as PyTorch 2.x computes it on
+     * an AVX2 / AVX-512 machine: start and end are rounded to float, the first half is {@code start + step*i}
+     * and the second half {@code end - step*(steps-1-i)}, each with a single rounding because the compiler
+     * fuses the multiply-add (FMA) in those builds. The last bits of some betas depend on this.
+     *
+     * <p>PyTorch 1.13 built each vector of 8 from one base value instead; its betas (in the shared golden
+     * files) differ from these by at most 3 ulp, which moves trajectories by about 1e-6.
      */
     static float[] torchLinspace(double start, double end, int steps) {
         float[] out = new float[steps];
@@ -36,23 +34,10 @@ final class Numerics {
         }
         float step = (e - s) / (steps - 1);
         int halfway = steps / 2;
-        int i = 0;
-        for (; i <= steps - 2 * TORCH_VECTOR_FLOATS; i += TORCH_VECTOR_FLOATS) {
-            float base = linspaceValue(s, e, step, halfway, steps, i);
-            out[i] = base;
-            for (int k = 1; k < TORCH_VECTOR_FLOATS; k++) {
-                out[i + k] = Math.fma(k, step, base);
-            }
-        }
-        for (; i < steps; i++) {
-            out[i] = linspaceValue(s, e, step, halfway, steps, i);
+        for (int i = 0; i < steps; i++) {
+            out[i] = i < halfway ? Math.fma(step, i, s) : Math.fma(-step, steps - i - 1, e);
         }
         return out;
-    }
-
-    /** One linspace value: {@code start + step*i} before halfway, {@code end - step*(steps-i-1)} after (fused). */
-    private static float linspaceValue(float s, float e, float step, int halfway, int steps, int i) {
-        return i < halfway ? Math.fma(step, i, s) : Math.fma(-step, steps - i - 1, e);
     }
 
     /** {@code torch.cumprod} of a float32 tensor: PyTorch accumulates in double and rounds each output. */

@@ -79,6 +79,10 @@ final class UniPcScheduler extends BaseScheduler {
                     + "and without Karras or exponential sigmas.");
         }
         this.finalSigmaMin = FinalSigma.isSigmaMin(config);
+        if (!predictX0 && !finalSigmaMin) {
+            throw new IllegalArgumentException("UniPC with 'predict_x0' false cannot step to sigma 0 (diffusers returns "
+                    + "NaN there); set 'final_sigmas_type' to sigma_min or 'predict_x0' to true.");
+        }
         this.spacing = TimestepSpacing.read(config, "linspace");
         this.stepsOffset = config.getInt("steps_offset", 0);
         Thresholding.rejectIfEnabled(config, CLASS_NAME);

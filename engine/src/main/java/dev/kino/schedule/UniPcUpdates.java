@@ -114,7 +114,8 @@ final class UniPcUpdates {
         int terms = rhos.length;
         if (terms == 0 && modelT == null) {
             for (int e = 0; e < n; e++) {
-                // The empty residual is the Python int 0: coefB * 0 is 0 and subtracting it changes nothing.
+                // No residual term. diffusers still subtracts alpha_t*B(h)*0, which is NaN when B(h) is infinite
+                // (bh1 stepping to sigma 0); Kino leaves the empty term out, as the formula means.
                 out[e] = coefX * x[e] - coefM * m0[e];
             }
             return;
