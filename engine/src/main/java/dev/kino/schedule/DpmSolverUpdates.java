@@ -37,12 +37,18 @@ final class DpmSolverUpdates {
         return lastOrder;
     }
 
-    /** Makes room for a new prediction of n floats and returns its array (the oldest one, recycled). */
+    /**
+     * Makes room for a new prediction of n floats and returns its array: the oldest one, recycled. All
+     * history arrays are sized together on the first call of a run, so later steps allocate nothing.
+     */
     float[] push(int n) {
+        for (int k = 0; k < order; k++) {
+            history[k] = BaseScheduler.workArray(history[k], n);
+        }
         float[] recycled = history[order - 1];
         System.arraycopy(history, 0, history, 1, order - 1);
-        history[0] = BaseScheduler.workArray(recycled, n);
-        return history[0];
+        history[0] = recycled;
+        return recycled;
     }
 
     /** Moves {@code sample} in place from step i to i+1 with an update of the given order. */

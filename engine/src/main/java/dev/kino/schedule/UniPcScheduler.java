@@ -185,7 +185,7 @@ final class UniPcScheduler extends BaseScheduler {
         checkStep(i);
         checkSameLength(modelOutput, sample);
         int n = sample.length;
-        spare = workArray(spare, n);
+        allocate(n);
         float[] converted = spare;
         convert(i, modelOutput, sample, converted);
         boolean corrector = i > 0 && !(i - 1 < disableCorrector.length && disableCorrector[i - 1]) && hasLastSample;
@@ -199,12 +199,20 @@ final class UniPcScheduler extends BaseScheduler {
 
         int stepOrder = lowerOrderFinal ? Math.min(order, timesteps.length - i) : order;
         thisOrder = Math.min(stepOrder, lowerOrderNums + 1);
-        lastSample = workArray(lastSample, n);
         System.arraycopy(sample, 0, lastSample, 0, n);
         hasLastSample = true;
         updates.predict(i, thisOrder, history, sample);
         if (lowerOrderNums < order) {
             lowerOrderNums++;
+        }
+    }
+
+    /** Sizes every work array for latents of n floats at once (a no-op after the first step of a run). */
+    private void allocate(int n) {
+        spare = workArray(spare, n);
+        lastSample = workArray(lastSample, n);
+        for (int k = 0; k < order; k++) {
+            history[k] = workArray(history[k], n);
         }
     }
 
