@@ -14,15 +14,16 @@ package dev.kino.noise;
  *       32-bit draw; then each block of 16 becomes 16 normals by Box-Muller, pairing element {@code j} with
  *       element {@code j+8}. When the size is not a multiple of 16, 16 fresh uniforms overwrite the last 16
  *       elements and that block is transformed again (so those elements are replaced, not appended).
- *       Kino computes PyTorch's scalar float kernel ({@code logf}, {@code cosf}, {@code sinf}); PyTorch on an
- *       AVX2 CPU uses approximate vector math instead, which differs by at most a few 1e-6.</li>
+ *       Kino computes PyTorch's scalar float kernel, with glibc's own {@code logf}, {@code cosf} and
+ *       {@code sinf} algorithms ({@link GlibcFloatMath}), so the values are identical bit for bit; PyTorch's
+ *       AVX2 / AVX-512 kernel uses approximate vector math instead, which differs by at most ~2e-6.</li>
  *   <li><b>fewer than 16 elements</b> ({@code normal_distribution<double>}): pairs of 53-bit uniforms give two
  *       normals in double precision; the second is cached in the generator and served by the next
  *       scalar-path draw, possibly in a later call, exactly as {@code CPUGeneratorImpl} does.</li>
  * </ul>
  *
- * <p>Transcendentals use {@link StrictMath} so a seed gives the same bits on every JVM and CPU. Not
- * thread-safe; one generator serves one run.
+ * <p>All arithmetic is plain IEEE (no platform math intrinsics), so a seed gives the same bits on every JVM
+ * and CPU. Not thread-safe; one generator serves one run.
  */
 public final class TorchGenerator {
     /** Size of the block Box-Muller transforms at once in PyTorch's vectorizable fill. */
@@ -115,11 +116,10 @@ public final class TorchGenerator {
         for (int j = 0; j < HALF; j++) {
             float u1 = 1.0f - data[at + j]; // [0, 1) -> (0, 1] so the log is finite
             float u2 = data[at + j + HALF];
-            float logU1 = (float) StrictMath.log(u1);
-            float radius = (float) Math.sqrt(-2.0f * logU1); // float sqrt via double is exact-rounded
+            float radius = (float) Math.sqrt(-2.0f * GlibcFloatMath.logf(u1)); // float sqrt via double is exact
             float theta = (float) (TWO_PI * u2);
-            data[at + j] = radius * (float) StrictMath.cos(theta);
-            data[at + j + HALF] = radius * (float) StrictMath.sin(theta);
+            data[at + j] = radius * GlibcFloatMath.cosf(theta);
+            data[at + j + HALF] = radius * GlibcFloatMath.sinf(theta);
         }
     }
 
