@@ -42,13 +42,46 @@ final class Mt19937 {
         return y;
     }
 
-    /** Regenerates the whole block of 624 state words (the "twist"). */
-    private void twist() {
-        for (int k = 0; k < N; k++) {
-            int y = (state[k] & UPPER_MASK) | (state[(k + 1) % N] & LOWER_MASK);
-            int mag = (y & 1) == 0 ? 0 : MATRIX_A;
-            state[k] = state[(k + M) % N] ^ (y >>> 1) ^ mag;
+    /**
+     * Fills {@code out[from, to)} with float uniforms in [0, 1) from the next outputs, as PyTorch's
+     * {@code uniform_real_distribution<float>} makes them: the low 24 bits times 2^-24 (exact). Equivalent to
+     * calling {@link #nextInt} per element, in tight loops over the current block of state.
+     */
+    void nextFloats24(float[] out, int from, int to) {
+        while (from < to) {
+            if (next >= N) {
+                twist();
+            }
+            int run = Math.min(N - next, to - from);
+            for (int k = 0; k < run; k++) {
+                int y = state[next + k];
+                y ^= y >>> 11;
+                y ^= (y << 7) & 0x9d2c5680;
+                y ^= (y << 15) & 0xefc60000;
+                y ^= y >>> 18;
+                out[from + k] = (y & 0xFFFFFF) * 0x1p-24f;
+            }
+            next += run;
+            from += run;
         }
+    }
+
+    /** Regenerates the whole block of 624 state words (the "twist"); later words use already-new ones. */
+    private void twist() {
+        int k = 0;
+        for (; k < N - M; k++) {
+            state[k] = state[k + M] ^ mix(state[k], state[k + 1]);
+        }
+        for (; k < N - 1; k++) {
+            state[k] = state[k + M - N] ^ mix(state[k], state[k + 1]);
+        }
+        state[N - 1] = state[M - 1] ^ mix(state[N - 1], state[0]);
         next = 0;
+    }
+
+    /** The upper bit of one word with the lower 31 of the next, shifted, xor the matrix when odd. */
+    private static int mix(int upper, int lower) {
+        int y = (upper & UPPER_MASK) | (lower & LOWER_MASK);
+        return (y >>> 1) ^ (-(y & 1) & MATRIX_A);
     }
 }

@@ -1,5 +1,7 @@
 package dev.kino.noise;
 
+import java.util.stream.IntStream;
+
 /**
  * Seeded Gaussian noise that reproduces PyTorch's CPU generator:
  * {@code torch.randn(shape, generator=torch.Generator().manual_seed(seed))}.
@@ -29,8 +31,8 @@ public final class TorchGenerator {
     /** Size of the block Box-Muller transforms at once in PyTorch's vectorizable fill. */
     private static final int BLOCK = 16;
     private static final int HALF = BLOCK / 2;
-    /** 2^-24: a float uniform is the low 24 bits of one draw, scaled into [0, 1). */
-    private static final float FLOAT_UNIT = 1.0f / (1 << 24);
+    /** Blocks one thread transforms at a time in a large fill (16 Ki floats). */
+    private static final int BLOCKS_PER_CHUNK = 1024;
     /** 2^-53: a double uniform is the low 53 bits of a 64-bit draw, scaled into [0, 1). */
     private static final double DOUBLE_UNIT = 1.0 / (1L << 53);
     private static final double TWO_PI = 2.0 * Math.PI;
@@ -84,27 +86,36 @@ public final class TorchGenerator {
 
     /** Fills {@code out} as {@code torch.rand(out.length)} (float32 uniforms in [0, 1)) would. */
     public void rand(float[] out) {
-        for (int i = 0; i < out.length; i++) {
-            out[i] = nextFloatUniform();
-        }
+        engine.nextFloats24(out, 0, out.length);
     }
 
-    /** PyTorch's {@code normal_fill}: uniforms first, then Box-Muller over blocks of 16, tail block redrawn. */
+    /**
+     * PyTorch's {@code normal_fill}: uniforms first, then Box-Muller over blocks of 16, tail block redrawn.
+     * The blocks are independent, so large fills transform them on several threads (same bits either way).
+     */
     private void normalFill(float[] data, int offset, int size) {
         int end = offset + size;
-        for (int i = offset; i < end; i++) {
-            data[i] = nextFloatUniform();
-        }
-        for (int i = offset; i + BLOCK <= end; i += BLOCK) {
-            boxMuller16(data, i);
+        engine.nextFloats24(data, offset, end);
+        int blocks = size / BLOCK;
+        int chunks = (blocks + BLOCKS_PER_CHUNK - 1) / BLOCKS_PER_CHUNK;
+        if (chunks > 1) {
+            IntStream.range(0, chunks).parallel().forEach(c -> boxMullerBlocks(data, offset, c, blocks));
+        } else {
+            boxMullerBlocks(data, offset, 0, blocks);
         }
         if (size % BLOCK != 0) {
             // PyTorch recomputes the last 16 elements from fresh uniforms (overlapping the previous block).
             int tail = end - BLOCK;
-            for (int i = tail; i < end; i++) {
-                data[i] = nextFloatUniform();
-            }
+            engine.nextFloats24(data, tail, end);
             boxMuller16(data, tail);
+        }
+    }
+
+    /** Transforms chunk c (up to {@link #BLOCKS_PER_CHUNK} blocks of 16) of the {@code blocks} full blocks. */
+    private static void boxMullerBlocks(float[] data, int offset, int c, int blocks) {
+        int last = Math.min(blocks, (c + 1) * BLOCKS_PER_CHUNK);
+        for (int b = c * BLOCKS_PER_CHUNK; b < last; b++) {
+            boxMuller16(data, offset + b * BLOCK);
         }
     }
 
@@ -112,7 +123,7 @@ public final class TorchGenerator {
      * {@code normal_fill_16} with float arithmetic as in PyTorch's scalar kernel: radius from element j,
      * angle from element j+8; the angle is {@code 2*pi} in double times the float uniform, rounded to float.
      */
-    private static void boxMuller16(float[] data, int at) {
+    static void boxMuller16(float[] data, int at) {
         for (int j = 0; j < HALF; j++) {
             float u1 = 1.0f - data[at + j]; // [0, 1) -> (0, 1] so the log is finite
             float u2 = data[at + j + HALF];
@@ -139,11 +150,6 @@ public final class TorchGenerator {
         cachedNormal = r * StrictMath.sin(theta);
         hasCachedNormal = true;
         return r * StrictMath.cos(theta);
-    }
-
-    /** {@code uniform_real_distribution<float>(0, 1)}: the low 24 bits of one draw times 2^-24 (exact). */
-    private float nextFloatUniform() {
-        return (engine.nextInt() & 0xFFFFFF) * FLOAT_UNIT;
     }
 
     /** {@code uniform_real_distribution<double>(0, 1)}: two draws make 64 bits (first is high); keep 53. */

@@ -85,29 +85,27 @@ final class DdimScheduler extends BaseScheduler {
         float std = 0.0f * Numerics.sqrtf(variance);
         float direction = Numerics.sqrtf(1 - alphaProdPrev - std * std);
         PredictionType type = predictionType();
-        for (int k = 0; k < sample.length; k++) {
-            float x = sample[k];
-            float m = modelOutput[k];
-            float x0;
-            float eps;
-            switch (type) {
-                case EPSILON -> {
+        Tiles.run(sample.length, (from, to) -> {
+            for (int k = from; k < to; k++) {
+                float x = sample[k];
+                float m = modelOutput[k];
+                float x0;
+                float eps;
+                if (type == PredictionType.EPSILON) {
                     x0 = (x - sqrtBeta * m) / sqrtAlpha;
                     eps = m;
-                }
-                case SAMPLE -> {
+                } else if (type == PredictionType.SAMPLE) {
                     x0 = m;
                     eps = (x - sqrtAlpha * x0) / sqrtBeta;
-                }
-                default -> { // V_PREDICTION
+                } else { // V_PREDICTION
                     x0 = sqrtAlpha * x - sqrtBeta * m;
                     eps = sqrtAlpha * m + sqrtBeta * x;
                 }
+                if (clipSample) {
+                    x0 = Math.min(Math.max(x0, -clipRange), clipRange);
+                }
+                sample[k] = sqrtAlphaPrev * x0 + direction * eps;
             }
-            if (clipSample) {
-                x0 = Math.min(Math.max(x0, -clipRange), clipRange);
-            }
-            sample[k] = sqrtAlphaPrev * x0 + direction * eps;
-        }
+        });
     }
 }

@@ -129,7 +129,7 @@ final class DpmSolverScheduler extends BaseScheduler {
             plan.finish(Numerics.interpOnIndex(spaced, train), spaced, finalSigma());
         }
         timesteps = plan.timesteps;
-        updates.reset(timesteps.length);
+        updates.reset();
     }
 
     /** The smallest training sigma with {@code final_sigmas_type: sigma_min}, else 0. */
@@ -165,8 +165,6 @@ final class DpmSolverScheduler extends BaseScheduler {
         boolean lastStep = i == n - 1;
         boolean finalFirstOrder = lastStep && (eulerAtFinal || (lowerOrderFinal && n < 15) || !finalSigmaMin);
         boolean secondToLastCapped = i == n - 2 && lowerOrderFinal && n < 15;
-        float[] x0 = updates.push(sample.length);
-        DataPrediction.convert(predictionType(), plan, i, modelOutput, sample, x0);
         int stepOrder;
         if (order == 1 || updates.lowerOrderNums() < 1 || finalFirstOrder) {
             stepOrder = 1;
@@ -175,7 +173,14 @@ final class DpmSolverScheduler extends BaseScheduler {
         } else {
             stepOrder = 3;
         }
-        updates.update(stepOrder, i, sample);
+        float[] x0 = updates.push(sample.length);
+        updates.prepare(stepOrder, i);
+        PredictionType type = predictionType();
+        Tiles.run(sample.length, (from, to) -> {
+            DataPrediction.convert(type, plan, i, modelOutput, sample, x0, from, to);
+            updates.apply(sample, from, to);
+        });
+        updates.finish();
     }
 
     /** The order the last {@link #step} used (1-3); diffusers' golden data records it for inspection. */

@@ -54,22 +54,17 @@ final class EulerAncestralScheduler extends KarrasStyleScheduler {
         int n = sample.length;
         noise = workArray(noise, n);
         generator.randn(noise);
-        if (predictionType() == PredictionType.EPSILON) {
-            for (int k = 0; k < n; k++) {
+        float[] z = noise;
+        boolean epsilon = predictionType() == PredictionType.EPSILON;
+        float c = vOutputCoefficient(sigma);
+        float d = vSampleDivisor(sigma);
+        Tiles.run(n, (from, to) -> {
+            for (int k = from; k < to; k++) {
                 float x = sample[k];
-                float x0 = x - sigma * modelOutput[k];
+                float x0 = epsilon ? x - sigma * modelOutput[k] : modelOutput[k] * c + x / d;
                 float prev = x + ((x - x0) / sigma) * dt;
-                sample[k] = prev + noise[k] * sigmaUp;
+                sample[k] = prev + z[k] * sigmaUp;
             }
-        } else {
-            float c = vOutputCoefficient(sigma);
-            float d = vSampleDivisor(sigma);
-            for (int k = 0; k < n; k++) {
-                float x = sample[k];
-                float x0 = modelOutput[k] * c + x / d;
-                float prev = x + ((x - x0) / sigma) * dt;
-                sample[k] = prev + noise[k] * sigmaUp;
-            }
-        }
+        });
     }
 }

@@ -81,30 +81,22 @@ final class EulerScheduler extends KarrasStyleScheduler {
         // No churn (s_churn = 0): sigma_hat = sigma * (0 + 1).
         float sigmaHat = sigma * 1.0f;
         float dt = sigmas[i + 1] - sigmaHat;
-        int n = sample.length;
-        switch (predictionType()) {
-            case EPSILON -> {
-                for (int k = 0; k < n; k++) {
-                    float x = sample[k];
-                    float x0 = x - sigmaHat * modelOutput[k];
-                    sample[k] = x + ((x - x0) / sigmaHat) * dt;
+        PredictionType type = predictionType();
+        float c = vOutputCoefficient(sigma);
+        float d = vSampleDivisor(sigma);
+        Tiles.run(sample.length, (from, to) -> {
+            for (int k = from; k < to; k++) {
+                float x = sample[k];
+                float x0;
+                if (type == PredictionType.EPSILON) {
+                    x0 = x - sigmaHat * modelOutput[k];
+                } else if (type == PredictionType.V_PREDICTION) {
+                    x0 = modelOutput[k] * c + x / d;
+                } else { // SAMPLE: the output is x0
+                    x0 = modelOutput[k];
                 }
+                sample[k] = x + ((x - x0) / sigmaHat) * dt;
             }
-            case V_PREDICTION -> {
-                float c = vOutputCoefficient(sigma);
-                float d = vSampleDivisor(sigma);
-                for (int k = 0; k < n; k++) {
-                    float x = sample[k];
-                    float x0 = modelOutput[k] * c + x / d;
-                    sample[k] = x + ((x - x0) / sigmaHat) * dt;
-                }
-            }
-            default -> { // SAMPLE: the output is x0
-                for (int k = 0; k < n; k++) {
-                    float x = sample[k];
-                    sample[k] = x + ((x - modelOutput[k]) / sigmaHat) * dt;
-                }
-            }
-        }
+        });
     }
 }

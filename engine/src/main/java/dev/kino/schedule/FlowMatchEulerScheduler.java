@@ -112,9 +112,11 @@ final class FlowMatchEulerScheduler extends BaseScheduler {
         int n = sample.length;
         if (!stochastic) {
             float dt = sigmaNext - sigma;
-            for (int k = 0; k < n; k++) {
-                sample[k] = sample[k] + dt * modelOutput[k];
-            }
+            Tiles.run(n, (from, to) -> {
+                for (int k = from; k < to; k++) {
+                    sample[k] = sample[k] + dt * modelOutput[k];
+                }
+            });
             return;
         }
         if (generator == null) {
@@ -124,9 +126,12 @@ final class FlowMatchEulerScheduler extends BaseScheduler {
         noise = workArray(noise, n);
         generator.randn(noise);
         float keep = 1.0f - sigmaNext;
-        for (int k = 0; k < n; k++) {
-            float x0 = sample[k] - sigma * modelOutput[k];
-            sample[k] = keep * x0 + sigmaNext * noise[k];
-        }
+        float[] z = noise;
+        Tiles.run(n, (from, to) -> {
+            for (int k = from; k < to; k++) {
+                float x0 = sample[k] - sigma * modelOutput[k];
+                sample[k] = keep * x0 + sigmaNext * z[k];
+            }
+        });
     }
 }

@@ -43,9 +43,11 @@ abstract class KarrasStyleScheduler extends BaseScheduler {
         checkStep(i);
         float sigma = sigmas[i];
         float scale = Numerics.sqrtf(sigma * sigma + 1);
-        for (int k = 0; k < sample.length; k++) {
-            out[k] = sample[k] / scale;
-        }
+        Tiles.run(sample.length, (from, to) -> {
+            for (int k = from; k < to; k++) {
+                out[k] = sample[k] / scale;
+            }
+        });
     }
 
     /** Training-schedule timesteps per {@code timestep_spacing}, as float32 values (Euler keeps them float). */

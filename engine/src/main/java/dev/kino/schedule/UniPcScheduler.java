@@ -186,22 +186,29 @@ final class UniPcScheduler extends BaseScheduler {
         checkSameLength(modelOutput, sample);
         int n = sample.length;
         allocate(n);
+        boolean correct = i > 0 && !(i - 1 < disableCorrector.length && disableCorrector[i - 1]) && hasLastSample;
+        UniPcUpdates.Update corrector = correct ? updates.corrector(i, thisOrder) : null;
+        float[][] before = history.clone();
+
+        // The new converted output joins the history; the oldest array becomes the next step's spare.
         float[] converted = spare;
-        convert(i, modelOutput, sample, converted);
-        boolean corrector = i > 0 && !(i - 1 < disableCorrector.length && disableCorrector[i - 1]) && hasLastSample;
-        if (corrector) {
-            updates.correct(i, thisOrder, history, converted, lastSample, sample);
-        }
-        float[] recycled = history[order - 1];
+        spare = history[order - 1];
         System.arraycopy(history, 0, history, 1, order - 1);
         history[0] = converted;
-        spare = recycled;
-
         int stepOrder = lowerOrderFinal ? Math.min(order, timesteps.length - i) : order;
         thisOrder = Math.min(stepOrder, lowerOrderNums + 1);
-        System.arraycopy(sample, 0, lastSample, 0, n);
+        UniPcUpdates.Update predictor = updates.predictor(i, thisOrder);
+
+        float[] last = lastSample;
+        Tiles.run(n, (from, to) -> {
+            convert(i, modelOutput, sample, converted, from, to);
+            if (corrector != null) { // UniC: redo the previous step with this output, from the sample it left
+                UniPcUpdates.apply(corrector, before, converted, last, sample, from, to);
+            }
+            System.arraycopy(sample, from, last, from, to - from);
+            UniPcUpdates.apply(predictor, history, null, sample, sample, from, to); // UniP: the next step
+        });
         hasLastSample = true;
-        updates.predict(i, thisOrder, history, sample);
         if (lowerOrderNums < order) {
             lowerOrderNums++;
         }
@@ -216,24 +223,23 @@ final class UniPcScheduler extends BaseScheduler {
         }
     }
 
-    /** diffusers' convert_model_output: x0 (predict_x0) or the noise, from the raw denoiser output. */
-    private void convert(int i, float[] modelOutput, float[] sample, float[] out) {
+    /** diffusers' convert_model_output on {@code [from, to)}: x0 (predict_x0) or the noise. */
+    private void convert(int i, float[] modelOutput, float[] sample, float[] out, int from, int to) {
         if (predictX0) {
-            DataPrediction.convert(predictionType(), plan, i, modelOutput, sample, out);
+            DataPrediction.convert(predictionType(), plan, i, modelOutput, sample, out, from, to);
             return;
         }
         float alpha = plan.alpha(i);
         float sigma = plan.sigmaT(i);
-        int n = sample.length;
         switch (predictionType()) {
-            case EPSILON -> System.arraycopy(modelOutput, 0, out, 0, n);
+            case EPSILON -> System.arraycopy(modelOutput, from, out, from, to - from);
             case SAMPLE -> {
-                for (int k = 0; k < n; k++) {
+                for (int k = from; k < to; k++) {
                     out[k] = (sample[k] - alpha * modelOutput[k]) / sigma;
                 }
             }
             case V_PREDICTION -> {
-                for (int k = 0; k < n; k++) {
+                for (int k = from; k < to; k++) {
                     out[k] = alpha * modelOutput[k] + sigma * sample[k];
                 }
             }

@@ -42,11 +42,14 @@ final class UniPcUpdates {
     }
 
     /**
-     * The predictor from step i to i+1 of the given order, in place on {@code x}.
-     *
-     * @param history converted outputs, newest first; entries 0..order-1 are used
+     * One prepared update: {@code out = (coefX * x - coefM * m0) - coefB * residual}, the residual being
+     * {@code sum_k rhos[k] * (history[k+1] - m0) / rks[k]} plus, for the corrector, {@code rhoT * (modelT - m0)}.
      */
-    void predict(int i, int order, float[][] history, float[] x) {
+    record Update(float coefX, float coefM, float coefB, float[] rhos, float[] rks, boolean corrector, float rhoT) {
+    }
+
+    /** The predictor from step i to i+1 of the given order (history entries 0..order-1 are used). */
+    Update predictor(int i, int order) {
         float lambdaT = plan.lambda(i + 1);
         float lambdaS0 = plan.lambda(i);
         float h = lambdaT - lambdaS0;
@@ -64,16 +67,14 @@ final class UniPcUpdates {
         } else {
             rhos = SmallSolve.solve(powers(rks, order - 1), java.util.Arrays.copyOf(c.b(), order - 1));
         }
-        apply(i + 1, i, c, rhos, rks, history, null, 0f, x, x);
+        return update(i + 1, i, c, rhos, rks, false, 0f);
     }
 
     /**
      * The corrector at step i (after the model ran at the predicted sample): recomputes the step from i-1 to
-     * i with the new output {@code modelT} included, writing the corrected sample into {@code out}.
-     *
-     * @param history converted outputs before {@code modelT} was added, newest first
+     * i with the new output included; it is applied to the history before that output was added.
      */
-    void correct(int i, int order, float[][] history, float[] modelT, float[] lastSample, float[] out) {
+    Update corrector(int i, int order) {
         float lambdaT = plan.lambda(i);
         float lambdaS0 = plan.lambda(i - 1);
         float h = lambdaT - lambdaS0;
@@ -84,7 +85,7 @@ final class UniPcUpdates {
         rks[order - 1] = 1.0f;
         Coefficients c = coefficients(h, order);
         float[] rhos = order == 1 ? new float[] {0.5f} : SmallSolve.solve(powers(rks, order), c.b());
-        apply(i, i - 1, c, java.util.Arrays.copyOf(rhos, order - 1), rks, history, modelT, rhos[order - 1], lastSample, out);
+        return update(i, i - 1, c, java.util.Arrays.copyOf(rhos, order - 1), rks, true, rhos[order - 1]);
     }
 
     /** Row j of R is rks^j (torch.pow), for j = 0..n-1, on the first n entries. */
@@ -98,57 +99,61 @@ final class UniPcUpdates {
         return r;
     }
 
-    /**
-     * {@code x_t = coefX * x - coefM * m0 - coefB * (sum_k rhos[k] * D1_k [+ rhoT * (modelT - m0)])} where
-     * {@code D1_k = (history[k] - m0) / rks[k-1]}; x0 form uses sigma_t/sigma_s and alpha_t, noise form
-     * alpha_t/alpha_s and sigma_t.
-     */
-    private void apply(int t, int s, Coefficients c, float[] rhos, float[] rks, float[][] history, float[] modelT,
-                       float rhoT, float[] x, float[] out) {
+    /** x0 form steps with sigma_t/sigma_s and alpha_t, noise form with alpha_t/alpha_s and sigma_t. */
+    private Update update(int t, int s, Coefficients c, float[] rhos, float[] rks, boolean corrector, float rhoT) {
         float coefX = predictX0 ? plan.sigmaT(t) / plan.sigmaT(s) : plan.alpha(t) / plan.alpha(s);
         float base = predictX0 ? plan.alpha(t) : plan.sigmaT(t);
-        float coefM = base * c.hPhi1();
-        float coefB = base * c.bh();
+        return new Update(coefX, base * c.hPhi1(), base * c.bh(), rhos, rks, corrector, rhoT);
+    }
+
+    /**
+     * Applies an update to elements {@code [from, to)}: reads {@code x} and the history (newest first),
+     * plus {@code modelT} for the corrector, and writes {@code out} (which may be {@code x}).
+     */
+    static void apply(Update u, float[][] history, float[] modelT, float[] x, float[] out, int from, int to) {
+        float coefX = u.coefX();
+        float coefM = u.coefM();
+        float coefB = u.coefB();
+        float rhoT = u.rhoT();
         float[] m0 = history[0];
-        int n = x.length;
-        int terms = rhos.length;
-        if (terms == 0 && modelT == null) {
-            for (int e = 0; e < n; e++) {
+        int terms = u.rhos().length;
+        if (terms == 0 && !u.corrector()) {
+            for (int e = from; e < to; e++) {
                 // No residual term. diffusers still subtracts alpha_t*B(h)*0, which is NaN when B(h) is infinite
                 // (bh1 stepping to sigma 0); Kino leaves the empty term out, as the formula means.
                 out[e] = coefX * x[e] - coefM * m0[e];
             }
-            return;
-        }
-        if (terms == 0) {
-            for (int e = 0; e < n; e++) {
+        } else if (terms == 0) {
+            for (int e = from; e < to; e++) {
                 float res = rhoT * (modelT[e] - m0[e]);
                 out[e] = (coefX * x[e] - coefM * m0[e]) - coefB * res;
             }
-            return;
-        }
-        if (terms == 1) {
-            float rho = rhos[0];
-            float rk = rks[0];
+        } else if (terms == 1) {
+            float rho = u.rhos()[0];
+            float rk = u.rks()[0];
             float[] m1 = history[1];
-            for (int e = 0; e < n; e++) {
-                float res = rho * ((m1[e] - m0[e]) / rk);
-                if (modelT != null) {
+            if (u.corrector()) {
+                for (int e = from; e < to; e++) {
+                    float res = rho * ((m1[e] - m0[e]) / rk) + rhoT * (modelT[e] - m0[e]);
+                    out[e] = (coefX * x[e] - coefM * m0[e]) - coefB * res;
+                }
+            } else {
+                for (int e = from; e < to; e++) {
+                    float res = rho * ((m1[e] - m0[e]) / rk);
+                    out[e] = (coefX * x[e] - coefM * m0[e]) - coefB * res;
+                }
+            }
+        } else {
+            for (int e = from; e < to; e++) {
+                float res = 0;
+                for (int k = 0; k < terms; k++) {
+                    res += u.rhos()[k] * ((history[k + 1][e] - m0[e]) / u.rks()[k]);
+                }
+                if (u.corrector()) {
                     res = res + rhoT * (modelT[e] - m0[e]);
                 }
                 out[e] = (coefX * x[e] - coefM * m0[e]) - coefB * res;
             }
-            return;
-        }
-        for (int e = 0; e < n; e++) {
-            float res = 0;
-            for (int k = 0; k < terms; k++) {
-                res += rhos[k] * ((history[k + 1][e] - m0[e]) / rks[k]);
-            }
-            if (modelT != null) {
-                res = res + rhoT * (modelT[e] - m0[e]);
-            }
-            out[e] = (coefX * x[e] - coefM * m0[e]) - coefB * res;
         }
     }
 }

@@ -111,4 +111,25 @@ class TorchGeneratorStreamTest {
         float expected = (float) Math.sqrt(-2f * (float) Math.log(u1)) * (float) Math.cos((float) (2 * Math.PI * u[8]));
         assertEquals(expected, TorchGenerator.seeded(5).randn(16)[0], 1e-6);
     }
+
+    @Test
+    void largeFillsEqualTheSequentialAlgorithm() {
+        // Large fills transform their blocks on several threads; the result must be the plain sequential
+        // normal_fill: all uniforms in order, Box-Muller per block of 16, the tail block redrawn.
+        int n = 100_003;
+        float[] parallel = TorchGenerator.seeded(11).randn(n);
+        Mt19937 mt = new Mt19937(11);
+        float[] expected = new float[n];
+        for (int i = 0; i < n; i++) {
+            expected[i] = (mt.nextInt() & 0xFFFFFF) * 0x1p-24f;
+        }
+        for (int b = 0; b + 16 <= n; b += 16) {
+            TorchGenerator.boxMuller16(expected, b);
+        }
+        for (int i = n - 16; i < n; i++) {
+            expected[i] = (mt.nextInt() & 0xFFFFFF) * 0x1p-24f;
+        }
+        TorchGenerator.boxMuller16(expected, n - 16);
+        assertArrayEquals(expected, parallel);
+    }
 }
