@@ -41,8 +41,6 @@ final class GlibcFloatMath {
     private static final double C2 = 0x1.55553e1068f19p-5;
     private static final double C3 = -0x1.6c087e89a359dp-10;
     private static final double C4 = 0x1.99343027bf8c3p-16;
-    private static final int TOP12_PIO4 = abstop12((float) 0x1.921FB54442D18p-1);
-    private static final int TOP12_TINY = abstop12(0x1p-12f);
 
     private GlibcFloatMath() {
     }
@@ -69,69 +67,55 @@ final class GlibcFloatMath {
 
     /** glibc's sinf for 0 <= y < 120. */
     static float sinf(float y) {
-        double x = y;
-        int top = abstop12(y);
-        if (top < TOP12_PIO4) {
-            if (top < TOP12_TINY) {
-                return y;
-            }
-            return poly(x, x * x, false, 0);
-        }
-        int n = quadrant(x);
-        double r = Math.fma(-n, HPI, x);
-        double sign = (n & 3) == 1 || (n & 3) == 2 ? -1.0 : 1.0;
-        return poly(r * sign, r * r, (n & 2) != 0, n);
+        return Float.intBitsToFloat((int) sincos(y));
     }
 
     /** glibc's cosf for 0 <= y < 120. */
     static float cosf(float y) {
-        double x = y;
-        int top = abstop12(y);
-        if (top < TOP12_PIO4) {
-            if (top < TOP12_TINY) {
-                return 1.0f;
-            }
-            return poly(x, x * x, false, 1);
-        }
-        int n = quadrant(x);
-        double r = Math.fma(-n, HPI, x);
-        double sign = (n & 3) == 1 || (n & 3) == 2 ? -1.0 : 1.0;
-        return poly(r * sign, r * r, (n & 2) != 0, n ^ 1);
-    }
-
-    /** The nearest multiple of pi/2: glibc scales by 2^24 and rounds with an integer add and shift. */
-    private static int quadrant(double x) {
-        double r = x * HPI_INV;
-        return (((int) r) + 0x800000) >> 24;
+        return Float.intBitsToFloat((int) (sincos(y) >>> 32));
     }
 
     /**
-     * {@code sinf_poly}: the sine polynomial for even n, the cosine one for odd n; the second table of glibc
-     * negates the cosine coefficients, which {@code negateCos} reproduces.
+     * glibc's sinf and cosf of one 0 <= y < 120 together, as {@code (bits(cosf) << 32) | bits(sinf)}.
+     *
+     * <p>Both functions reduce y to {@code r = y - n*pi/2} the same way, pick the same sign and coefficient
+     * table from n, and evaluate either the sine polynomial of {@code r*sign} or the cosine polynomial of
+     * {@code r^2}; cosf just swaps the two by using n^1. So one reduction and both polynomials give both
+     * results bit for bit. glibc's separate path for y < pi/4 (no reduction, n = 0) and for tiny y (y itself,
+     * 1) give the same values as the general path there, so there is no data-dependent branch at all
+     * (checked on every input in GlibcFloatMathTest); random angles would otherwise mispredict often.
      */
-    private static float poly(double x, double x2, boolean negateCos, int n) {
-        if ((n & 1) == 0) {
-            double x3 = x * x2;
-            double s1 = Math.fma(x2, S3, S2);
-            double x7 = x3 * x2;
-            double s = Math.fma(x3, S1, x);
-            return (float) Math.fma(x7, s1, s);
-        }
-        double c0 = negateCos ? -1.0 : 1.0;
-        double c1 = negateCos ? -C1 : C1;
-        double c2 = negateCos ? -C2 : C2;
-        double c3 = negateCos ? -C3 : C3;
-        double c4 = negateCos ? -C4 : C4;
-        double x4 = x2 * x2;
-        double p2 = Math.fma(x2, c4, c3);
-        double p1 = Math.fma(x2, c1, c0);
-        double x6 = x4 * x2;
-        double c = Math.fma(x4, c2, p1);
-        return (float) Math.fma(x6, p2, c);
+    static long sincos(float y) {
+        double x = y;
+        int n = (((int) (x * HPI_INV)) + 0x800000) >> 24; // nearest multiple of pi/2, via 2^24 scaling
+        double r = Math.fma(-n, HPI, x);
+        double sign = 1 - 2 * (((n + 1) >> 1) & 1); // glibc's {1, -1, -1, 1}[n & 3]
+        double table = 1 - 2 * ((n >> 1) & 1); // quadrants 2 and 3 use the negated cosine table
+        double r2 = r * r;
+        int sine = Float.floatToRawIntBits(sinePoly(r * sign, r2));
+        int cosine = Float.floatToRawIntBits(cosinePoly(r2, table));
+        int odd = -(n & 1); // all ones when the polynomials swap roles
+        int sin = (sine & ~odd) | (cosine & odd);
+        int cos = (cosine & ~odd) | (sine & odd);
+        return ((long) cos << 32) | (sin & 0xFFFFFFFFL);
     }
 
-    /** The exponent and top 3 mantissa bits of |x|: glibc's cheap range test. */
-    private static int abstop12(float x) {
-        return (Float.floatToRawIntBits(x) >>> 20) & 0x7ff;
+    /** {@code sinf_poly} for even n: {@code x + x^3 S1 + x^7 (S2 + x^2 S3)}, fused as glibc's FMA build does. */
+    private static float sinePoly(double x, double x2) {
+        double x3 = x * x2;
+        double s1 = Math.fma(x2, S3, S2);
+        double x7 = x3 * x2;
+        double s = Math.fma(x3, S1, x);
+        return (float) Math.fma(x7, s1, s);
+    }
+
+    /** {@code sinf_poly} for odd n: the cosine polynomial in x^2, every coefficient times k = +-1. */
+    private static float cosinePoly(double x2, double k) {
+        double x4 = x2 * x2;
+        double p2 = Math.fma(x2, k * C4, k * C3);
+        double p1 = Math.fma(x2, k * C1, k);
+        double x6 = x4 * x2;
+        double c = Math.fma(x4, k * C2, p1);
+        return (float) Math.fma(x6, p2, c);
     }
 }

@@ -129,8 +129,9 @@ public final class TorchGenerator {
             float u2 = data[at + j + HALF];
             float radius = (float) Math.sqrt(-2.0f * GlibcFloatMath.logf(u1)); // float sqrt via double is exact
             float theta = (float) (TWO_PI * u2);
-            data[at + j] = radius * GlibcFloatMath.cosf(theta);
-            data[at + j + HALF] = radius * GlibcFloatMath.sinf(theta);
+            long sincos = GlibcFloatMath.sincos(theta);
+            data[at + j] = radius * Float.intBitsToFloat((int) (sincos >>> 32));
+            data[at + j + HALF] = radius * Float.intBitsToFloat((int) sincos);
         }
     }
 
