@@ -199,14 +199,19 @@ final class UniPcScheduler extends BaseScheduler {
         thisOrder = Math.min(stepOrder, lowerOrderNums + 1);
         UniPcUpdates.Update predictor = updates.predictor(i, thisOrder);
 
+        // The corrected sample is both the predictor's start and the next corrector's "last sample", so it is
+        // written straight into lastSample (in place: the corrector reads only the old value at each element).
         float[] last = lastSample;
+        // Once converted, the incoming sample is dead until the predictor writes it: the corrector uses it as
+        // scratch space.
         Tiles.run(n, (from, to) -> {
             convert(i, modelOutput, sample, converted, from, to);
             if (corrector != null) { // UniC: redo the previous step with this output, from the sample it left
-                UniPcUpdates.apply(corrector, before, converted, last, sample, from, to);
+                UniPcUpdates.apply(corrector, before, converted, last, last, sample, from, to);
+            } else {
+                System.arraycopy(sample, from, last, from, to - from);
             }
-            System.arraycopy(sample, from, last, from, to - from);
-            UniPcUpdates.apply(predictor, history, null, sample, sample, from, to); // UniP: the next step
+            UniPcUpdates.apply(predictor, history, null, last, sample, null, from, to); // UniP: the next step
         });
         hasLastSample = true;
         if (lowerOrderNums < order) {
