@@ -1,0 +1,57 @@
+"""Writes golden/torch_randn_stream.json: successive torch.randn calls on ONE CPU generator.
+
+The shared torch_randn.json uses a fresh generator per entry; this file records what PyTorch gives when
+calls continue the stream (scalar-path calls below 16 elements cache their second Box-Muller value in the
+generator, vector-path calls do not touch that cache). Project-generated (see README.md beside this script).
+
+Usage:  ATEN_CPU_CAPABILITY=default kino-py models/reference/make_randn_stream.py OUT_DIR
+(the default, non-vectorised kernels: the AVX2 Box-Muller differs from the scalar one by ~1e-6)
+"""
+import json
+import os
+import platform
+import sys
+
+import numpy as np
+import torch
+
+SEQUENCES = [
+    (0, [[7], [1], [16]]),
+    (42, [[3], [3], [17], [1], [5]]),
+    (7, [[16], [1], [1], [2, 8], [33]]),
+    (1234, [[1], [15], [40], [9], [9], [9]]),
+    (2 ** 32 + 5, [[5], [20]]),
+]
+
+
+def f32(v):
+    return float(str(np.float32(v)))
+
+
+def main(out_dir):
+    entries = []
+    for seed, shapes in SEQUENCES:
+        g = torch.Generator("cpu").manual_seed(seed)
+        calls = []
+        for shape in shapes:
+            t = torch.randn(shape, generator=g, dtype=torch.float32).flatten()
+            calls.append({"shape": shape, "values": [f32(v) for v in t.numpy()]})
+        entries.append({"seed": seed, "calls": calls})
+    doc = {"schema_version": 1, "kind": "torch_cpu_generator_stream",
+           "provenance": {"generated_by": "Kino project: models/reference/make_randn_stream.py (NOT the shared golden set)",
+                          "torch_version": torch.__version__,
+                          "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+                          "python_version": platform.python_version()},
+           "call": "g = torch.Generator('cpu').manual_seed(seed); for shape in calls: torch.randn(shape, generator=g, "
+                   "dtype=torch.float32).flatten()",
+           "float_encoding": "shortest decimal that round-trips to the float32",
+           "entries": entries}
+    path = os.path.join(out_dir, "torch_randn_stream.json")
+    with open(path, "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+        f.write("\n")
+    print("wrote", path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "engine/src/test/resources/golden")
