@@ -103,17 +103,17 @@ final class Numerics {
      */
     static double[] linspace(double start, double stop, int num) {
         double[] out = new double[num];
-        if (num == 1) {
-            out[0] = start;
+        if (num <= 1) {
+            if (num == 1) {
+                out[0] = start;
+            }
             return out;
         }
         double step = (stop - start) / (num - 1);
         for (int i = 0; i < num; i++) {
-            out[i] = step == 0 ? (i / (double) (num - 1)) * (stop - start) + start : i * step + start;
+            out[i] = i * step + start;
         }
-        if (num > 1) {
-            out[num - 1] = stop;
-        }
+        out[num - 1] = stop;
         return out;
     }
 
@@ -169,15 +169,6 @@ final class Numerics {
     static double[] reverse(double[] a) {
         for (int i = 0, j = a.length - 1; i < j; i++, j--) {
             double t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-        return a;
-    }
-
-    static float[] reverse(float[] a) {
-        for (int i = 0, j = a.length - 1; i < j; i++, j--) {
-            float t = a[i];
             a[i] = a[j];
             a[j] = t;
         }
