@@ -1,5 +1,6 @@
 package dev.kino.noise;
 
+import java.util.Objects;
 import java.util.stream.IntStream;
 
 /**
@@ -16,9 +17,10 @@ import java.util.stream.IntStream;
  *       32-bit draw; then each block of 16 becomes 16 normals by Box-Muller, pairing element {@code j} with
  *       element {@code j+8}. When the size is not a multiple of 16, 16 fresh uniforms overwrite the last 16
  *       elements and that block is transformed again (so those elements are replaced, not appended).
- *       Kino computes PyTorch's scalar float kernel, with glibc's own {@code logf}, {@code cosf} and
- *       {@code sinf} algorithms ({@link GlibcFloatMath}), so the values are identical bit for bit; PyTorch's
- *       AVX2 / AVX-512 kernel uses approximate vector math instead, which differs by at most ~2e-6.</li>
+ *       PyTorch has two kernels for this transform and Kino reproduces both bit for bit ({@link Kernel}):
+ *       the scalar one, with glibc's own {@code logf}, {@code cosf} and {@code sinf} algorithms
+ *       ({@link GlibcFloatMath}), the default; and the AVX2 one of x86 builds ({@link Avx2BoxMuller}), whose
+ *       approximate vector math differs from it by at most ~2e-6.</li>
  *   <li><b>fewer than 16 elements</b> ({@code normal_distribution<double>}): pairs of 53-bit uniforms give two
  *       normals in double precision; the second is cached in the generator and served by the next
  *       scalar-path draw, possibly in a later call, exactly as {@code CPUGeneratorImpl} does.</li>
@@ -37,20 +39,42 @@ public final class TorchGenerator {
     private static final double DOUBLE_UNIT = 1.0 / (1L << 53);
     private static final double TWO_PI = 2.0 * Math.PI;
 
+    /**
+     * Which of PyTorch's CPU kernels a fill of 16 or more values reproduces. They differ by at most ~2e-6 per
+     * value; fills below 16 values are the same in both.
+     */
+    public enum Kernel {
+        /** The portable kernel: PyTorch without AVX2 (ARM, older x86, {@code ATEN_CPU_CAPABILITY=default}). */
+        SCALAR,
+        /** The vectorised kernel PyTorch uses on x86-64 with AVX2 or AVX-512: diffusers on a typical PC. */
+        AVX2
+    }
+
     private final long seed;
+    private final Kernel kernel;
     private final Mt19937 engine;
     /** The second normal of the last scalar-path pair, not yet served (PyTorch's next_double_normal_sample). */
     private boolean hasCachedNormal;
     private double cachedNormal;
 
-    private TorchGenerator(long seed) {
+    private TorchGenerator(long seed, Kernel kernel) {
         this.seed = seed;
+        this.kernel = kernel;
         this.engine = new Mt19937(seed);
     }
 
-    /** A generator seeded like {@code torch.Generator().manual_seed(seed)}. */
+    /** A generator seeded like {@code torch.Generator().manual_seed(seed)}, with PyTorch's scalar kernel. */
     public static TorchGenerator seeded(long seed) {
-        return new TorchGenerator(seed);
+        return new TorchGenerator(seed, Kernel.SCALAR);
+    }
+
+    /** A generator seeded like {@code torch.Generator().manual_seed(seed)}, reproducing the given kernel. */
+    public static TorchGenerator seeded(long seed, Kernel kernel) {
+        return new TorchGenerator(seed, Objects.requireNonNull(kernel, "kernel"));
+    }
+
+    public Kernel kernel() {
+        return kernel;
     }
 
     /** The seed this generator started from ({@code generator.initial_seed()}). */
@@ -107,15 +131,23 @@ public final class TorchGenerator {
             // PyTorch recomputes the last 16 elements from fresh uniforms (overlapping the previous block).
             int tail = end - BLOCK;
             engine.nextFloats24(data, tail, end);
-            boxMuller16(data, tail);
+            transform(data, tail);
         }
     }
 
     /** Transforms chunk c (up to {@link #BLOCKS_PER_CHUNK} blocks of 16) of the {@code blocks} full blocks. */
-    private static void boxMullerBlocks(float[] data, int offset, int c, int blocks) {
+    private void boxMullerBlocks(float[] data, int offset, int c, int blocks) {
         int last = Math.min(blocks, (c + 1) * BLOCKS_PER_CHUNK);
         for (int b = c * BLOCKS_PER_CHUNK; b < last; b++) {
-            boxMuller16(data, offset + b * BLOCK);
+            transform(data, offset + b * BLOCK);
+        }
+    }
+
+    private void transform(float[] data, int at) {
+        if (kernel == Kernel.AVX2) {
+            Avx2BoxMuller.block16(data, at);
+        } else {
+            boxMuller16(data, at);
         }
     }
 
