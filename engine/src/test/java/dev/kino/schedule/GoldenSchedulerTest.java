@@ -41,12 +41,13 @@ class GoldenSchedulerTest {
         for (File f : GoldenFiles.schedulerFiles()) {
             JsonNode golden = GoldenFiles.read(f);
             String className = golden.get("scheduler_class").asText();
+            TorchGenerator.Kernel kernel = kernel(golden.get("provenance"));
             List<DynamicNode> cases = new ArrayList<>();
             for (JsonNode c : golden.get("cases")) {
                 List<DynamicNode> runs = new ArrayList<>();
                 for (JsonNode run : c.get("runs")) {
                     String label = c.get("name").asText() + " N=" + run.get("num_inference_steps").asInt();
-                    runs.add(DynamicTest.dynamicTest(label, () -> replay(f.getName(), className, c, run)));
+                    runs.add(DynamicTest.dynamicTest(label, () -> replay(f.getName(), className, kernel, c, run)));
                 }
                 cases.add(DynamicContainer.dynamicContainer(c.get("name").asText(), runs));
             }
@@ -60,7 +61,7 @@ class GoldenSchedulerTest {
         WORST.forEach((file, err) -> System.out.printf("golden %s: worst array error %.3g (relative to max(1,|g|))%n", file, err));
     }
 
-    private static void replay(String file, String className, JsonNode c, JsonNode run) {
+    private static void replay(String file, String className, TorchGenerator.Kernel kernel, JsonNode c, JsonNode run) {
         Map<String, Object> config = new LinkedHashMap<>(GoldenFiles.map(c.get("config")));
         config.put("_class_name", className);
         Scheduler scheduler = Schedulers.fromConfig(config);
@@ -87,7 +88,7 @@ class GoldenSchedulerTest {
         }
         checkArray(file, "latents_start", run.get("latents_start"), latents);
 
-        TorchGenerator generator = generator(c.get("noise"));
+        TorchGenerator generator = generator(c.get("noise"), kernel);
         float[] modelInput = new float[latents.length];
         float[] modelOutput = new float[latents.length];
         Iterator<JsonNode> goldenSteps = run.get("steps").elements();
@@ -167,11 +168,18 @@ class GoldenSchedulerTest {
         });
     }
 
-    private static TorchGenerator generator(JsonNode noise) {
+    private static TorchGenerator generator(JsonNode noise, TorchGenerator.Kernel kernel) {
         if (noise == null || noise.isNull()) {
             return null;
         }
-        return TorchGenerator.seeded(noise.get("seed").asLong());
+        return TorchGenerator.seeded(noise.get("seed").asLong(), kernel);
+    }
+
+    /** Stochastic steps drew their noise with PyTorch's AVX2 kernel when the file was made on such a CPU. */
+    private static TorchGenerator.Kernel kernel(JsonNode provenance) {
+        String capability = provenance == null || !provenance.has("torch_cpu_capability") ? ""
+                : provenance.get("torch_cpu_capability").asText();
+        return capability.startsWith("AVX") ? TorchGenerator.Kernel.AVX2 : TorchGenerator.Kernel.SCALAR;
     }
 
     private static void assertRelative(double expected, double actual, String what) {
