@@ -56,7 +56,10 @@ public interface Scheduler {
     /** Standard deviation of the initial noise: latents start as {@code noise * initNoiseSigma()}. */
     float initNoiseSigma();
 
-    /** Writes the denoiser's input for step {@code i} into {@code out} (a copy when the scheduler has no scaling). */
+    /**
+     * Writes the denoiser's input for step {@code i} into {@code out}, which may be {@code sample} itself (a
+     * copy when the scheduler has no scaling).
+     */
     void scaleModelInput(float[] sample, int i, float[] out);
 
     /**
