@@ -42,6 +42,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed of the initial noise, as torch.Generator().manual_seed (default: 0).")
     Long seed;
 
+    @Option(names = "--noise-kernel", paramLabel = "avx2|scalar",
+            description = "Which PyTorch CPU kernel the seed reproduces: avx2 (x86-64 PCs and servers, the default) or scalar (ARM, old x86).")
+    String noiseKernel;
+
     @Option(names = "--frames", description = "Number of frames; must fit the model's frame rule (default: the model's).")
     Integer frames;
 
@@ -88,7 +92,7 @@ final class GenerateCommand implements Callable<Integer> {
         Mp4Writer.preloadInBackground();
         GenerationRequest request = GenerationRequest.builder(prompt).negativePrompt(negative).steps(steps)
                 .guidance(guidance).seed(seed).frames(frames).width(width).height(height).fps(fps)
-                .scheduler(scheduler).build();
+                .scheduler(scheduler).noiseKernel(NoiseKernels.parse(noiseKernel)).build();
 
         long loadStart = System.nanoTime();
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(modelDir, dev)) {

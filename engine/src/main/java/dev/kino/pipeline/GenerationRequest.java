@@ -1,5 +1,7 @@
 package dev.kino.pipeline;
 
+import dev.kino.noise.TorchGenerator;
+
 import java.util.Objects;
 
 /**
@@ -16,9 +18,12 @@ import java.util.Objects;
  * @param height         pixels; a multiple of the model's size multiple
  * @param fps            frames per second of the written video
  * @param scheduler      a Kino scheduler name (e.g. {@code dpmpp-2m-karras}); null: the model's own
+ * @param noiseKernel    which of PyTorch's CPU normal kernels the seed reproduces (null: {@code AVX2}, what
+ *                       PyTorch computes on x86-64 with AVX2/AVX-512; {@code SCALAR} for ARM or old x86)
  */
 public record GenerationRequest(String prompt, String negativePrompt, Integer steps, Double guidance, Long seed,
-                                Integer frames, Integer width, Integer height, Integer fps, String scheduler) {
+                                Integer frames, Integer width, Integer height, Integer fps, String scheduler,
+                                TorchGenerator.Kernel noiseKernel) {
 
     public static Builder builder(String prompt) {
         return new Builder(prompt);
@@ -36,6 +41,7 @@ public record GenerationRequest(String prompt, String negativePrompt, Integer st
         private Integer height;
         private Integer fps;
         private String scheduler;
+        private TorchGenerator.Kernel noiseKernel;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -86,9 +92,14 @@ public record GenerationRequest(String prompt, String negativePrompt, Integer st
             return this;
         }
 
+        public Builder noiseKernel(TorchGenerator.Kernel v) {
+            noiseKernel = v;
+            return this;
+        }
+
         public GenerationRequest build() {
             return new GenerationRequest(prompt, negativePrompt, steps, guidance, seed, frames, width, height, fps,
-                    scheduler);
+                    scheduler, noiseKernel);
         }
     }
 }

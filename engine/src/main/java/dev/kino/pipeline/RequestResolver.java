@@ -2,6 +2,7 @@ package dev.kino.pipeline;
 
 import dev.kino.KinoException;
 import dev.kino.model.Manifest;
+import dev.kino.noise.TorchGenerator;
 
 /**
  * Fills a request's unset fields from the model's defaults and checks the result against what the model
@@ -53,8 +54,9 @@ final class RequestResolver {
         }
         String negative = r.negativePrompt() != null ? r.negativePrompt() : d.negativePrompt();
         long seed = r.seed() != null ? r.seed() : 0L;
+        TorchGenerator.Kernel kernel = r.noiseKernel() != null ? r.noiseKernel() : TorchGenerator.Kernel.AVX2;
         return new ResolvedSettings(prompt, negative, steps, guidance, seed, frames, width, height, fps,
-                schedulerName, provider);
+                schedulerName, provider, kernel);
     }
 
     /** Width and height must map to whole latent cells and whole denoiser patches. */

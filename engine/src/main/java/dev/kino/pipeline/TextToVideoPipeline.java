@@ -183,7 +183,7 @@ public final class TextToVideoPipeline implements AutoCloseable {
         long t2 = System.nanoTime();
         long onnx2 = graphs.denoiserRunNanos();
         scheduler.setTimesteps(s.steps(), m.denoiser().sequenceLength(latentFrames, h, w));
-        TorchGenerator generator = TorchGenerator.seeded(s.seed());
+        TorchGenerator generator = TorchGenerator.seeded(s.seed(), s.noiseKernel());
         float[] latents = DenoisingLoop.initialLatents(shape, generator, scheduler.initNoiseSigma());
         Duration[] steps;
         try (Denoiser.Run run = denoiser.begin(shape, text, guidancePerExpert(request, m))) {
