@@ -69,6 +69,7 @@ public final class Sweep {
      */
     public static SweepResults run(SweepSpec spec, Path out, PrintStream progress) {
         Device device = Device.parse(spec.device());
+        SweepFolder.checkUsable(out);
         ModelPackage pkg = ModelPackage.open(spec.modelDir());
         try (TextToVideoPipeline pipeline = TextToVideoPipeline.load(pkg, OnnxRuntime.create(device, spec.threads()))) {
             SweepGrid grid = SweepGrid.resolve(spec, pipeline);

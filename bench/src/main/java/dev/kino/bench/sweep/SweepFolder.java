@@ -50,12 +50,9 @@ public final class SweepFolder {
      * @throws KinoException when the folder holds a different sweep or unrelated files
      */
     public static SweepFolder open(Path out, SweepIdentity identity) {
-        Path root = out.toAbsolutePath().normalize();
+        Path root = checkUsable(out);
         Path marker = root.resolve(IDENTITY);
         try {
-            if (Files.exists(root) && !Files.isDirectory(root)) {
-                throw new KinoException("--out " + root + " is a file; give a folder for the sweep's results.");
-            }
             if (Files.isRegularFile(marker)) {
                 SweepIdentity existing = BenchJson.read(marker, SweepIdentity.class);
                 List<String> diff = existing.differences(identity);
@@ -63,9 +60,6 @@ public final class SweepFolder {
                     throw new KinoException("The folder " + root + " holds a sweep of another setup, so its cells cannot"
                             + " be reused (this run has " + String.join("; ", diff) + "); choose a new --out folder.");
                 }
-            } else if (Files.isDirectory(root) && !isEmpty(root)) {
-                throw new KinoException("The folder " + root + " is not empty and holds no sweep; choose a new or empty"
-                        + " --out folder so that no files of yours are mixed with the sweep's.");
             }
             Files.createDirectories(root);
         } catch (IOException e) {
@@ -76,6 +70,28 @@ public final class SweepFolder {
             BenchJson.write(marker, identity);
         }
         return new SweepFolder(root);
+    }
+
+    /**
+     * Checks, before any model is loaded, that {@code out} is new, empty or an earlier sweep's folder; returns
+     * its absolute path.
+     *
+     * @throws KinoException when it is a file or a folder of other files
+     */
+    public static Path checkUsable(Path out) {
+        Path root = out.toAbsolutePath().normalize();
+        if (Files.exists(root) && !Files.isDirectory(root)) {
+            throw new KinoException("--out " + root + " is a file; give a folder for the sweep's results.");
+        }
+        try {
+            if (Files.isDirectory(root) && !Files.isRegularFile(root.resolve(IDENTITY)) && !isEmpty(root)) {
+                throw new KinoException("The folder " + root + " is not empty and holds no sweep; choose a new or empty"
+                        + " --out folder so that no files of yours are mixed with the sweep's.");
+            }
+        } catch (IOException e) {
+            throw new KinoException("Could not read the folder " + root + ": " + e.getMessage() + ".", e);
+        }
+        return root;
     }
 
     private static boolean isEmpty(Path dir) throws IOException {
