@@ -1,6 +1,7 @@
 package dev.kino.bench.report;
 
 import dev.kino.bench.sweep.CellResult;
+import dev.kino.bench.sweep.CsvFields;
 import dev.kino.bench.sweep.TestResults;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,36 +36,7 @@ class ResultsCsvTest {
         assertTrue(lines.get(3).contains("\"a, \"\"quoted\"\" prompt\""));
     }
 
-    /** A minimal RFC 4180 field reader for the test. */
-    static String field(String line, int index) {
-        int i = 0;
-        int n = 0;
-        StringBuilder cur = new StringBuilder();
-        boolean quoted = false;
-        while (i < line.length()) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    cur.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    cur.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                if (n == index) {
-                    return cur.toString();
-                }
-                n++;
-                cur.setLength(0);
-            } else {
-                cur.append(c);
-            }
-            i++;
-        }
-        return n == index ? cur.toString() : null;
+    private static String field(String line, int index) {
+        return CsvFields.parse(line).get(index);
     }
 }
