@@ -82,9 +82,10 @@ final class GenerateCommand implements Callable<Integer> {
         Report.upscaleFactor(upscale, 1, 1); // reject a bad --upscale before any work
         Path target = OutputTarget.check(output != null ? output : OutputTarget.defaultName(prompt));
         if (framesDir != null) {
-            OutputTarget.checkFolder(framesDir);
+            OutputTarget.checkFolder(framesDir, true);
         }
         Path modelDir = ModelLocator.resolve(model);
+        Mp4Writer.preloadInBackground();
         GenerationRequest request = GenerationRequest.builder(prompt).negativePrompt(negative).steps(steps)
                 .guidance(guidance).seed(seed).frames(frames).width(width).height(height).fps(fps)
                 .scheduler(scheduler).build();

@@ -49,7 +49,7 @@ final class InfoCommand implements Callable<Integer> {
         out.println("Defaults   " + d.width() + "x" + d.height() + ", " + d.frames() + " frames at " + d.fps() + " fps, "
                 + d.steps() + " steps, guidance " + d.guidance()
                 + (d.negativePrompt().isEmpty() ? "" : ", negative prompt \"" + d.negativePrompt() + "\""));
-        out.println("Denoiser   predicts " + m.denoiser().predictionType().key() + ", timesteps "
+        out.println("Denoiser   predicts " + m.denoiser().predictionType().manifestName() + ", timesteps "
                 + m.denoiser().timestepDtype() + (m.denoiser().dynamicBatch() ? ", cond+uncond in one batch" : ", batch of 1"));
         out.println("Scheduler  " + m.scheduler().get("_class_name") + " " + withoutClassName(m.scheduler()));
         out.println("VAE        " + m.vae().kind().key() + (m.vae().latentsMean() != null ? ", per-channel latents mean/std"
@@ -60,9 +60,11 @@ final class InfoCommand implements Callable<Integer> {
         }
         try (ModelGraphs graphs = ModelGraphs.open(pkg, runtime)) {
             out.println("Signatures (checked against the manifest: OK)");
-            describe(out, graphs.textEncoder(), m.textEncoder().precision());
-            describe(out, graphs.denoiser(), m.denoiser().precision());
-            describe(out, graphs.vae(), m.vae().precision());
+            for (OnnxModel g : graphs.all()) {
+                Manifest.Precision p = g == graphs.textEncoder() ? m.textEncoder().precision()
+                        : graphs.denoisers().contains(g) ? m.denoiser().precision() : m.vae().precision();
+                describe(out, g, p);
+            }
         }
         return 0;
     }

@@ -33,20 +33,23 @@ final class OutputTarget {
             throw new KinoException("The output " + target + " is a folder; give a file name such as "
                     + target.resolve("video.mp4") + ".");
         }
-        checkFolder(target.getParent());
+        checkFolder(target.getParent(), false);
         if (Files.exists(target) && !Files.isWritable(target)) {
             throw new KinoException("The output file " + target + " exists and cannot be overwritten; choose another -o path.");
         }
         return target;
     }
 
-    /** An existing, writable folder (created if its parent exists), or a {@link KinoException}. */
-    static void checkFolder(Path folder) {
+    /**
+     * A writable folder, or a {@link KinoException}. With {@code creatable}, a missing folder is fine when its
+     * parent is writable (Kino creates it, e.g. for {@code --frames-dir}).
+     */
+    static void checkFolder(Path folder, boolean creatable) {
         Path dir = folder.toAbsolutePath().normalize();
         if (!Files.exists(dir)) {
-            if (dir.getParent() != null && Files.isDirectory(dir.getParent()) && Files.isWritable(dir.getParent())
-                    && folder.getFileName() != null && !folder.toString().endsWith(".mp4")) {
-                return; // a frames folder that can be created
+            if (creatable && dir.getParent() != null && Files.isDirectory(dir.getParent())) {
+                probeWrite(dir.getParent());
+                return;
             }
             throw new KinoException("The output folder " + dir + " does not exist; create it or choose another path.");
         }

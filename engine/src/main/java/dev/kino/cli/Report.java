@@ -36,6 +36,9 @@ final class Report {
 
     static String format(Duration d) {
         double ms = d.toNanos() / 1e6;
+        if (ms < 10) {
+            return String.format("%.1f ms", ms);
+        }
         if (ms < 1000) {
             return String.format("%.0f ms", ms);
         }

@@ -9,11 +9,15 @@ import dev.kino.text.TextEmbeddings;
  */
 public interface Denoiser {
 
+    /** Number of expert graphs (1 unless the model is a mixture of experts switched by timestep). */
+    int experts();
+
     /**
-     * Binds a generation's latent shape, text embeddings and guidance scale, allocating the tensors its steps
-     * reuse. Guidance is applied when {@code embeddings} carries an uncond part.
+     * Binds a generation's latent shape, text embeddings and guidance scales, allocating the tensors its
+     * steps reuse. Guidance is applied when {@code embeddings} carries an uncond part, with
+     * {@code guidance[i]} for expert i ({@link #experts()} values).
      */
-    Run begin(long[] latentShape, TextEmbeddings embeddings, float guidanceScale);
+    Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance);
 
     /** One generation's worth of bound, reusable buffers; close it to free their native memory. */
     interface Run extends AutoCloseable {

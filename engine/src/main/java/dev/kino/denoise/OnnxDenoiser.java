@@ -26,7 +26,12 @@ public final class OnnxDenoiser implements Denoiser {
     }
 
     @Override
-    public Denoiser.Run begin(long[] latentShape, TextEmbeddings embeddings, float guidanceScale) {
+    public int experts() {
+        return 1;
+    }
+
+    @Override
+    public Denoiser.Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance) {
         List<FloatTensor> texts = new ArrayList<>();
         if (embeddings.hasUncond()) {
             texts.add(embeddings.uncond());
@@ -34,7 +39,7 @@ public final class OnnxDenoiser implements Denoiser {
         texts.add(embeddings.cond());
         int batch = spec.dynamicBatch() ? texts.size() : 1;
         int passes = texts.size() / batch;
-        return new BoundRun(latentShape, texts, batch, passes, guidanceScale);
+        return new BoundRun(latentShape, texts, batch, passes, guidance[0]);
     }
 
     /** The tensors of one generation. {@code passes} runs of {@code batch} samples cover all prompts. */

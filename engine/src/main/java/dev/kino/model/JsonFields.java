@@ -109,6 +109,24 @@ final class JsonFields {
         return allowed[0];
     }
 
+    /** A required list of non-empty strings (may be empty). */
+    List<String> strings(String key) {
+        JsonNode v = node.get(key);
+        List<String> out = new ArrayList<>();
+        if (v != null && v.isArray()) {
+            for (JsonNode e : v) {
+                if (e.isTextual() && !e.asText().isBlank()) {
+                    out.add(e.asText());
+                }
+            }
+            if (out.size() == v.size()) {
+                return List.copyOf(out);
+            }
+        }
+        problems.add(where(key) + (v == null ? " is missing" : " must be a list of names"));
+        return List.of();
+    }
+
     /** A list of numbers, or null when absent or null. */
     float[] optionalFloats(String key) {
         JsonNode v = node.get(key);

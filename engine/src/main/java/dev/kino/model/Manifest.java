@@ -1,5 +1,7 @@
 package dev.kino.model;
 
+import dev.kino.schedule.PredictionType;
+
 import java.util.List;
 import java.util.Map;
 
@@ -22,27 +24,17 @@ public record Manifest(
     /** Precision of an ONNX file's floating-point inputs and outputs. */
     public enum Precision { FP32, FP16 }
 
-    /** What the denoiser predicts. */
-    public enum PredictionType {
-        EPSILON("epsilon"), V_PREDICTION("v_prediction"), FLOW("flow");
-
-        private final String key;
-
-        PredictionType(String key) {
-            this.key = key;
-        }
-
-        public String key() {
-            return key;
-        }
-    }
-
     /** How a VAE decoder consumes latents. */
     public enum VaeKind {
         /** An image decoder: frames are folded into the batch axis and decoded a chunk at a time. */
         TWO_D("2d"),
         /** A video decoder that takes the whole clip at once. */
-        THREE_D("3d");
+        THREE_D("3d"),
+        /**
+         * A causal video decoder run one latent frame at a time with its feature caches as explicit
+         * inputs/outputs (Wan): a first-frame graph, then a next-frame graph fed the previous caches.
+         */
+        CAUSAL("causal");
 
         private final String key;
 
@@ -91,9 +83,15 @@ public record Manifest(
                            String negativePrompt) {
     }
 
+    /**
+     * The denoiser. {@code experts} lists its graphs from high noise to low noise: a plain model has one
+     * expert (its {@code file}, from timestep 0 up); Wan 2.2 A14B has two, switched at
+     * {@code boundary_ratio × num_train_timesteps}, each with its own default guidance.
+     */
     public record Denoiser(String file, Precision precision, boolean dynamicBatch, String sample, String timestep,
                            String textEmbeddings, String output, PredictionType predictionType,
-                           String timestepDtype, double timestepScale, List<Integer> patchSize) {
+                           String timestepDtype, double timestepScale, List<Integer> patchSize,
+                           List<Expert> experts) {
 
         /** Tokens per sample the denoiser attends over, for latents of the given frames/height/width. */
         public int sequenceLength(int latentFrames, int latentHeight, int latentWidth) {
@@ -102,8 +100,21 @@ public record Manifest(
         }
     }
 
+    /**
+     * One denoiser graph of a mixture of experts: used for timesteps {@code t >= boundaryRatio ×
+     * num_train_timesteps} not claimed by an earlier expert; {@code guidance} (may be null) is its default scale.
+     */
+    public record Expert(String file, double boundaryRatio, Double guidance) {
+    }
+
+    /**
+     * The VAE decoder. {@code nextFile}, {@code cacheInputs}, {@code cacheOutputs}, {@code framesFirst} and
+     * {@code framesNext} are for {@link VaeKind#CAUSAL} only: the next-frame graph, the cache names (output i
+     * of one step feeds input i of the next) and the video frames each step makes.
+     */
     public record Vae(VaeKind kind, String file, Precision precision, boolean dynamicBatch, String input,
                       String output, int chunkFrames, double scalingFactor, double shiftFactor,
-                      float[] latentsMean, float[] latentsStd) {
+                      float[] latentsMean, float[] latentsStd, String nextFile, List<String> cacheInputs,
+                      List<String> cacheOutputs, int framesFirst, int framesNext) {
     }
 }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kino.KinoException;
 import dev.kino.model.Manifest.Precision;
-import dev.kino.model.Manifest.PredictionType;
 import dev.kino.model.Manifest.VaeKind;
+import dev.kino.schedule.PredictionType;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,7 +59,7 @@ public final class ManifestReader {
                 textEncoder(root.object("text_encoder")),
                 latent(root.object("latent")),
                 defaults(root.object("defaults")),
-                denoiser(root.object("denoiser")),
+                denoiser(root.object("denoiser"), problems),
                 scheduler(root, problems),
                 vae(root.object("vae"), problems));
     }
@@ -82,17 +82,46 @@ public final class ManifestReader {
                 f.optionalString("negative_prompt", ""));
     }
 
-    private static Manifest.Denoiser denoiser(JsonFields f) {
+    private static Manifest.Denoiser denoiser(JsonFields f, List<String> problems) {
         String prediction = f.oneOf("prediction_type", "epsilon", "v_prediction", "flow");
-        PredictionType type = switch (prediction) {
-            case "v_prediction" -> PredictionType.V_PREDICTION;
-            case "flow" -> PredictionType.FLOW;
-            default -> PredictionType.EPSILON;
-        };
-        return new Manifest.Denoiser(f.string("file"), precision(f), f.bool("dynamic_batch"), f.string("sample"),
+        PredictionType type = PredictionType.fromManifest(prediction);
+        String file = f.string("file");
+        return new Manifest.Denoiser(file, precision(f), f.bool("dynamic_batch"), f.string("sample"),
                 f.string("timestep"), f.string("text_embeddings"), f.string("output"), type,
                 f.oneOf("timestep_dtype", "int64", "float32"), f.optionalNumber("timestep_scale", 1.0),
-                f.optionalInts("patch_size", 3, List.of(1, 1, 1)));
+                f.optionalInts("patch_size", 3, List.of(1, 1, 1)), experts(f, file, problems));
+    }
+
+    /** The experts list, or the one graph {@code file} as a single expert covering every timestep. */
+    private static List<Manifest.Expert> experts(JsonFields f, String file, List<String> problems) {
+        JsonNode list = f.raw("experts");
+        if (list == null || list.isNull()) {
+            return List.of(new Manifest.Expert(file, 0.0, null));
+        }
+        List<Manifest.Expert> experts = new ArrayList<>();
+        double previous = Double.POSITIVE_INFINITY;
+        for (int i = 0; list.isArray() && i < list.size(); i++) {
+            JsonFields e = new JsonFields(list.get(i), f.where("experts[" + i + "]"), problems);
+            double boundary = e.number("boundary_ratio");
+            if (boundary < 0 || boundary > 1 || boundary > previous) {
+                problems.add(f.where("experts[" + i + "].boundary_ratio") + " must be between 0 and 1 and"
+                        + " not above the previous expert's (experts run from high noise to low noise)");
+            }
+            previous = boundary;
+            experts.add(new Manifest.Expert(e.string("file"), boundary,
+                    e.raw("guidance") == null || e.raw("guidance").isNull() ? null : e.number("guidance")));
+        }
+        if (experts.isEmpty()) {
+            problems.add(f.where("experts") + " must be a non-empty list of {file, boundary_ratio, guidance}");
+            return List.of(new Manifest.Expert(file, 0.0, null));
+        }
+        if (!experts.get(0).file().equals(file)) {
+            problems.add(f.where("file") + " must name the first (high-noise) expert, " + experts.get(0).file());
+        }
+        if (experts.get(experts.size() - 1).boundaryRatio() != 0.0) {
+            problems.add(f.where("experts") + ": the last expert must have boundary_ratio 0 so every timestep has one");
+        }
+        return List.copyOf(experts);
     }
 
     @SuppressWarnings("unchecked")
@@ -110,7 +139,11 @@ public final class ManifestReader {
     }
 
     private static Manifest.Vae vae(JsonFields f, List<String> problems) {
-        VaeKind kind = "3d".equals(f.oneOf("kind", "2d", "3d")) ? VaeKind.THREE_D : VaeKind.TWO_D;
+        VaeKind kind = switch (f.oneOf("kind", "2d", "3d", "causal")) {
+            case "3d" -> VaeKind.THREE_D;
+            case "causal" -> VaeKind.CAUSAL;
+            default -> VaeKind.TWO_D;
+        };
         float[] mean = f.optionalFloats("latents_mean");
         float[] std = f.optionalFloats("latents_std");
         if ((mean == null) != (std == null) || (mean != null && mean.length != std.length)) {
@@ -121,9 +154,18 @@ public final class ManifestReader {
         if (!perChannel && scaling == 0) {
             problems.add("vae.scaling_factor must not be 0");
         }
+        boolean causal = kind == VaeKind.CAUSAL;
+        List<String> cacheIn = causal ? f.strings("cache_inputs") : List.of();
+        List<String> cacheOut = causal ? f.strings("cache_outputs") : List.of();
+        if (cacheIn.size() != cacheOut.size()) {
+            problems.add("vae.cache_inputs and vae.cache_outputs must name the same number of caches ("
+                    + cacheIn.size() + " vs " + cacheOut.size() + ")");
+        }
         return new Manifest.Vae(kind, f.string("file"), precision(f), f.bool("dynamic_batch"), f.string("input"),
                 f.string("output"), kind == VaeKind.TWO_D ? f.optionalPositiveInt("chunk_frames", 8) : 0,
-                scaling, f.optionalNumber("shift_factor", 0.0), mean, std);
+                scaling, f.optionalNumber("shift_factor", 0.0), mean, std,
+                causal ? f.string("next_file") : null, cacheIn, cacheOut,
+                causal ? f.positiveInt("frames_first") : 0, causal ? f.positiveInt("frames_next") : 0);
     }
 
     private static Precision precision(JsonFields f) {

@@ -13,13 +13,15 @@ import java.util.List;
  */
 public final class ModelGraphs implements AutoCloseable {
     private final OnnxModel textEncoder;
-    private final OnnxModel denoiser;
+    private final List<OnnxModel> denoisers;
     private final OnnxModel vae;
+    private final OnnxModel vaeNext;
 
-    private ModelGraphs(OnnxModel textEncoder, OnnxModel denoiser, OnnxModel vae) {
+    private ModelGraphs(OnnxModel textEncoder, List<OnnxModel> denoisers, OnnxModel vae, OnnxModel vaeNext) {
         this.textEncoder = textEncoder;
-        this.denoiser = denoiser;
+        this.denoisers = List.copyOf(denoisers);
         this.vae = vae;
+        this.vaeNext = vaeNext;
     }
 
     /** Opens every graph and validates the manifest against them; on any failure nothing stays open. */
@@ -28,15 +30,22 @@ public final class ModelGraphs implements AutoCloseable {
         List<OnnxModel> opened = new ArrayList<>();
         try {
             OnnxModel text = track(opened, runtime.open(pkg.resolve(m.textEncoder().file()), "text encoder"));
-            OnnxModel denoiser = track(opened, runtime.open(pkg.resolve(m.denoiser().file()), "denoiser"));
+            List<Manifest.Expert> experts = m.denoiser().experts();
+            List<OnnxModel> denoisers = new ArrayList<>();
+            for (int i = 0; i < experts.size(); i++) {
+                String role = experts.size() == 1 ? "denoiser" : "denoiser expert " + (i + 1);
+                denoisers.add(track(opened, runtime.open(pkg.resolve(experts.get(i).file()), role)));
+            }
             OnnxModel vae = track(opened, runtime.open(pkg.resolve(m.vae().file()), "VAE decoder"));
-            List<String> mismatches = SignatureCheck.check(m, text, denoiser, vae);
+            OnnxModel vaeNext = m.vae().nextFile() == null ? null
+                    : track(opened, runtime.open(pkg.resolve(m.vae().nextFile()), "VAE next-frame decoder"));
+            List<String> mismatches = SignatureCheck.check(m, text, denoisers, vae, vaeNext);
             if (!mismatches.isEmpty()) {
                 throw new KinoException("The manifest of " + pkg.dir() + " does not match its ONNX files ("
                         + mismatches.size() + " mismatch" + (mismatches.size() == 1 ? "" : "es") + "): "
                         + String.join("; ", mismatches) + ". Fix kino.json or re-export the model.");
             }
-            return new ModelGraphs(text, denoiser, vae);
+            return new ModelGraphs(text, denoisers, vae, vaeNext);
         } catch (RuntimeException e) {
             opened.forEach(OnnxModel::close);
             throw e;
@@ -52,23 +61,49 @@ public final class ModelGraphs implements AutoCloseable {
         return textEncoder;
     }
 
+    /** The denoiser graph (the first, high-noise expert of a mixture). */
     public OnnxModel denoiser() {
-        return denoiser;
+        return denoisers.get(0);
+    }
+
+    /** Every denoiser graph, one per expert, from high noise to low noise. */
+    public List<OnnxModel> denoisers() {
+        return denoisers;
+    }
+
+    /** Nanoseconds spent inside ONNX Runtime by the denoiser graph(s). */
+    public long denoiserRunNanos() {
+        return denoisers.stream().mapToLong(OnnxModel::runNanos).sum();
     }
 
     public OnnxModel vae() {
         return vae;
     }
 
-    /** Nanoseconds spent inside ONNX Runtime across all three graphs. */
-    public long runNanos() {
-        return textEncoder.runNanos() + denoiser.runNanos() + vae.runNanos();
+    /** The next-frame graph of a causal VAE, or null for other kinds. */
+    public OnnxModel vaeNext() {
+        return vaeNext;
+    }
+
+    /** Nanoseconds spent inside ONNX Runtime by the VAE graph(s). */
+    public long vaeRunNanos() {
+        return vae.runNanos() + (vaeNext == null ? 0 : vaeNext.runNanos());
+    }
+
+    /** Every open graph, text encoder first. */
+    public List<OnnxModel> all() {
+        List<OnnxModel> all = new ArrayList<>();
+        all.add(textEncoder);
+        all.addAll(denoisers);
+        all.add(vae);
+        if (vaeNext != null) {
+            all.add(vaeNext);
+        }
+        return all;
     }
 
     @Override
     public void close() {
-        textEncoder.close();
-        denoiser.close();
-        vae.close();
+        all().forEach(OnnxModel::close);
     }
 }

@@ -61,8 +61,14 @@ public final class ModelPackage {
         Map<String, String> files = new LinkedHashMap<>();
         files.put("tokenizer", manifest.tokenizer());
         files.put("text encoder", manifest.textEncoder().file());
-        files.put("denoiser", manifest.denoiser().file());
+        List<Manifest.Expert> experts = manifest.denoiser().experts();
+        for (int i = 0; i < experts.size(); i++) {
+            files.put(experts.size() == 1 ? "denoiser" : "denoiser expert " + (i + 1), experts.get(i).file());
+        }
         files.put("VAE decoder", manifest.vae().file());
+        if (manifest.vae().nextFile() != null) {
+            files.put("VAE next-frame decoder", manifest.vae().nextFile());
+        }
         return files;
     }
 

@@ -21,11 +21,17 @@ final class SignatureCheck {
     private SignatureCheck() {
     }
 
-    static List<String> check(Manifest m, OnnxModel text, OnnxModel denoiser, OnnxModel vae) {
+    static List<String> check(Manifest m, OnnxModel text, List<OnnxModel> denoisers, OnnxModel vae,
+                              OnnxModel vaeNext) {
         SignatureCheck c = new SignatureCheck();
         c.textEncoder(m, text);
-        c.denoiser(m, denoiser, text);
-        c.vae(m, vae);
+        for (OnnxModel denoiser : denoisers) {
+            c.denoiser(m, denoiser, text);
+        }
+        c.vae(m, vae, List.of());
+        if (vaeNext != null) {
+            c.vae(m, vaeNext, m.vae().cacheInputs());
+        }
         return c.problems;
     }
 
@@ -93,7 +99,8 @@ final class SignatureCheck {
         }
     }
 
-    private void vae(Manifest m, OnnxModel g) {
+    /** A VAE graph; {@code caches} are the cache inputs it takes (the next-frame graph of a causal VAE). */
+    private void vae(Manifest m, OnnxModel g, List<String> caches) {
         Manifest.Vae v = m.vae();
         int rank = v.kind() == Manifest.VaeKind.TWO_D ? 4 : 5;
         Set<String> named = new HashSet<>();
@@ -102,6 +109,14 @@ final class SignatureCheck {
             precision(g, in, v.precision(), "vae.precision");
             batch(g, in, v.dynamicBatch());
             fixedDim(g, in, 1, m.latent().channels(), "latent.channels");
+        }
+        for (String cache : caches) {
+            if (named(g.inputs(), cache, g, "cache input") != null) {
+                named.add(cache);
+            }
+        }
+        for (String cache : v.cacheOutputs()) {
+            named(g.outputs(), cache, g, "cache output");
         }
         unnamedInputs(g, named);
         Port out = output(g, v.output(), rank);

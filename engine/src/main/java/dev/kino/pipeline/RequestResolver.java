@@ -26,7 +26,8 @@ final class RequestResolver {
             throw new KinoException("Steps must be at most 1000 (the schedulers' training range), but " + steps
                     + " was given.");
         }
-        double guidance = r.guidance() != null ? r.guidance() : d.guidance();
+        Double ownGuidance = m.denoiser().experts().get(0).guidance();
+        double guidance = r.guidance() != null ? r.guidance() : ownGuidance != null ? ownGuidance : d.guidance();
         if (!Double.isFinite(guidance) || guidance < 0) {
             throw new KinoException("Guidance must be a number of 0 or more (1 or less turns it off), but "
                     + guidance + " was given.");

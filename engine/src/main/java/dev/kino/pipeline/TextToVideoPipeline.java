@@ -3,6 +3,7 @@ package dev.kino.pipeline;
 import dev.kino.KinoException;
 import dev.kino.denoise.Denoiser;
 import dev.kino.denoise.DenoisingLoop;
+import dev.kino.denoise.ExpertDenoiser;
 import dev.kino.denoise.Guidance;
 import dev.kino.denoise.OnnxDenoiser;
 import dev.kino.denoise.StepListener;
@@ -20,6 +21,7 @@ import dev.kino.text.PromptTokenizer;
 import dev.kino.text.TextEmbeddings;
 import dev.kino.text.TextEncoder;
 import dev.kino.text.Tokens;
+import dev.kino.vae.CausalVaeDecoder;
 import dev.kino.vae.ClipVaeDecoder;
 import dev.kino.vae.FrameFoldingVaeDecoder;
 import dev.kino.vae.LatentDenormalizer;
@@ -64,12 +66,43 @@ public final class TextToVideoPipeline implements AutoCloseable {
         this.graphs = graphs;
         this.tokenizer = tokenizer;
         this.textEncoder = new TextEncoder(graphs.textEncoder(), m.textEncoder());
-        this.denoiser = new OnnxDenoiser(graphs.denoiser(), m.denoiser());
-        this.vae = m.vae().kind() == Manifest.VaeKind.TWO_D
-                ? new FrameFoldingVaeDecoder(graphs.vae(), m.vae(), m.latent().spatialCompression())
-                : new ClipVaeDecoder(graphs.vae(), m.vae(), m.latent());
+        this.denoiser = denoiser(graphs, m);
+        this.vae = switch (m.vae().kind()) {
+            case TWO_D -> new FrameFoldingVaeDecoder(graphs.vae(), m.vae(), m.latent().spatialCompression());
+            case THREE_D -> new ClipVaeDecoder(graphs.vae(), m.vae(), m.latent());
+            case CAUSAL -> new CausalVaeDecoder(graphs.vae(), graphs.vaeNext(), m.vae(), m.latent().spatialCompression());
+        };
         this.schedulers = new SchedulerFactory(m);
         schedulers.create(null); // the model's own scheduler config must be valid before anyone waits on a run
+    }
+
+    /** One graph, or a mixture of experts switched at {@code boundary_ratio × num_train_timesteps}. */
+    private static Denoiser denoiser(ModelGraphs graphs, Manifest m) {
+        List<Manifest.Expert> experts = m.denoiser().experts();
+        if (experts.size() == 1) {
+            return new OnnxDenoiser(graphs.denoiser(), m.denoiser());
+        }
+        Object trainSteps = m.scheduler().getOrDefault("num_train_timesteps", 1000);
+        double train = trainSteps instanceof Number n ? n.doubleValue() : 1000;
+        List<Denoiser> graphsPerExpert = new ArrayList<>();
+        double[] boundaries = new double[experts.size()];
+        for (int i = 0; i < experts.size(); i++) {
+            graphsPerExpert.add(new OnnxDenoiser(graphs.denoisers().get(i), m.denoiser()));
+            boundaries[i] = experts.get(i).boundaryRatio() * train;
+        }
+        return new ExpertDenoiser(graphsPerExpert, boundaries);
+    }
+
+    /** Guidance per expert: the user's scale for all, else each expert's own, else the model default. */
+    private static float[] guidancePerExpert(GenerationRequest request, Manifest m) {
+        List<Manifest.Expert> experts = m.denoiser().experts();
+        float[] scales = new float[experts.size()];
+        for (int i = 0; i < scales.length; i++) {
+            Double own = experts.get(i).guidance();
+            scales[i] = (float) (request.guidance() != null ? request.guidance()
+                    : own != null ? own : m.defaults().guidance());
+        }
+        return scales;
     }
 
     /** Loads the package in {@code modelDir} for {@code device} (see {@link Device#parse}). */
@@ -144,24 +177,26 @@ public final class TextToVideoPipeline implements AutoCloseable {
         long[] shape = {1, latent.channels(), latentFrames, h, w};
 
         long t2 = System.nanoTime();
-        long onnx2 = graphs.denoiser().runNanos();
+        long onnx2 = graphs.denoiserRunNanos();
         scheduler.setTimesteps(s.steps(), m.denoiser().sequenceLength(latentFrames, h, w));
         TorchGenerator generator = TorchGenerator.seeded(s.seed());
         float[] latents = DenoisingLoop.initialLatents(shape, generator, scheduler.initNoiseSigma());
         Duration[] steps;
-        try (Denoiser.Run run = denoiser.begin(shape, text, (float) s.guidance())) {
+        try (Denoiser.Run run = denoiser.begin(shape, text, guidancePerExpert(request, m))) {
             steps = DenoisingLoop.run(scheduler, run, latents, shape, generator, listener);
         } catch (DenoisingLoop.Cancelled c) {
             throw new GenerationCancelledException(c.completedSteps());
         }
         timings.steps(Arrays.asList(steps));
-        stage(timings, StageTimings.DENOISE, t2, graphs.denoiser(), onnx2);
+        timings.record(StageTimings.DENOISE, Duration.ofNanos(System.nanoTime() - t2),
+                Duration.ofNanos(graphs.denoiserRunNanos() - onnx2));
 
         long t3 = System.nanoTime();
-        long onnx3 = graphs.vae().runNanos();
+        long onnx3 = graphs.vaeRunNanos();
         FloatTensor finalLatents = new FloatTensor(shape, latents);
         VideoFrames frames = vae.decode(LatentDenormalizer.apply(finalLatents, m.vae()));
-        stage(timings, StageTimings.VAE_DECODE, t3, graphs.vae(), onnx3);
+        timings.record(StageTimings.VAE_DECODE, Duration.ofNanos(System.nanoTime() - t3),
+                Duration.ofNanos(graphs.vaeRunNanos() - onnx3));
         return new GenerationResult(frames, finalLatents, s, timings, List.copyOf(warnings));
     }
 

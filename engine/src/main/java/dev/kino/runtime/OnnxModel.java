@@ -80,7 +80,7 @@ public final class OnnxModel implements AutoCloseable {
      */
     public void run(Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> outputs) {
         long start = System.nanoTime();
-        try (OrtSession.Result ignored = session.run(inputs, Set.copyOf(outputs.keySet()), outputs)) {
+        try (OrtSession.Result ignored = session.run(inputs, outputs)) {
             // outputs were written into the pinned tensors
         } catch (OrtException e) {
             throw new KinoException("The " + role + " failed to run (" + file.getFileName() + "): "
@@ -96,23 +96,19 @@ public final class OnnxModel implements AutoCloseable {
      * that run a few times per generation (text encoder, VAE), where the output shape is the graph's to say.
      */
     public FloatTensor runForOutput(Map<String, OnnxTensor> inputs, String output) {
+        try (OrtSession.Result result = runAll(inputs, Set.of(output))) {
+            return toFloats((OnnxTensor) result.get(0), output);
+        }
+    }
+
+    /**
+     * Runs the graph and hands back the requested outputs as native tensors the caller closes; a step graph
+     * feeds them straight into its next run (a causal VAE's caches) without copying them into Java arrays.
+     */
+    public OrtSession.Result runAll(Map<String, OnnxTensor> inputs, Set<String> outputs) {
         long start = System.nanoTime();
-        try (OrtSession.Result result = session.run(inputs, Set.of(output))) {
-            OnnxTensor tensor = (OnnxTensor) result.get(0);
-            long[] shape = tensor.getInfo().getShape();
-            float[] data = new float[Math.toIntExact(FloatTensor.numel(shape))];
-            switch (tensor.getInfo().type) {
-                case FLOAT -> tensor.getFloatBuffer().get(data);
-                case FLOAT16 -> {
-                    ShortBuffer half = tensor.getShortBuffer();
-                    for (int i = 0; i < data.length; i++) {
-                        data[i] = Fp16Conversions.fp16ToFloat(half.get(i));
-                    }
-                }
-                default -> throw new KinoException("The " + role + " output " + output + " is "
-                        + Port.typeName(tensor.getInfo().type) + "; Kino expects float32 or float16.");
-            }
-            return new FloatTensor(shape, data);
+        try {
+            return session.run(inputs, outputs);
         } catch (OrtException e) {
             throw new KinoException("The " + role + " failed to run (" + file.getFileName() + "): "
                     + OnnxRuntime.firstLine(e.getMessage()) + ".", e);
@@ -120,6 +116,24 @@ public final class OnnxModel implements AutoCloseable {
             runNanos += System.nanoTime() - start;
             runCount++;
         }
+    }
+
+    /** A float32 copy of a float or float16 output tensor. */
+    public FloatTensor toFloats(OnnxTensor tensor, String output) {
+        long[] shape = tensor.getInfo().getShape();
+        float[] data = new float[Math.toIntExact(FloatTensor.numel(shape))];
+        switch (tensor.getInfo().type) {
+            case FLOAT -> tensor.getFloatBuffer().get(data);
+            case FLOAT16 -> {
+                ShortBuffer half = tensor.getShortBuffer();
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = Fp16Conversions.fp16ToFloat(half.get(i));
+                }
+            }
+            default -> throw new KinoException("The " + role + " output " + output + " is "
+                    + Port.typeName(tensor.getInfo().type) + "; Kino expects float32 or float16.");
+        }
+        return new FloatTensor(shape, data);
     }
 
     /** Nanoseconds spent inside ONNX Runtime's run since the model was opened. */

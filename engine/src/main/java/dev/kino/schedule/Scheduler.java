@@ -19,8 +19,14 @@ public interface Scheduler {
     /** The Kino name this scheduler was built under, e.g. {@code ddim} or {@code flow-euler}. */
     String name();
 
-    /** The resolved configuration (diffusers' {@code scheduler_config.json} keys, defaults filled in). */
+    /** The configuration it was built from (diffusers' {@code scheduler_config.json} keys). */
     SchedulerConfig config();
+
+    /**
+     * What this scheduler expects the denoiser to predict. The pipeline checks it against the manifest's
+     * {@code denoiser.prediction_type} ({@link Schedulers#checkPrediction}) before the first step.
+     */
+    PredictionType predictionType();
 
     /**
      * Plans a run of {@code steps} denoising steps and resets all state.
@@ -39,6 +45,13 @@ public interface Scheduler {
 
     /** True when diffusers keeps this scheduler's timesteps as int64 (DDIM, DPM-Solver, UniPC). */
     boolean integerTimesteps();
+
+    /**
+     * diffusers' {@code scheduler.sigmas} after {@link #setTimesteps}: {@code steps()+1} float32 values, the
+     * last being the final sigma (usually 0); null for schedulers without sigmas (DDIM). A copy, for
+     * inspection and tests.
+     */
+    float[] sigmas();
 
     /** Standard deviation of the initial noise: latents start as {@code noise * initNoiseSigma()}. */
     float initNoiseSigma();

@@ -134,6 +134,11 @@ public final class SchedulerConfig {
         throw wrongType(key, v, "a list of numbers");
     }
 
+    /** The raw value of a key (null when absent), counted as read: for keys whose only valid value is null. */
+    public Object getRaw(String key) {
+        return get(key);
+    }
+
     /** Keys present in the config (non-null) that no getter has read, bookkeeping keys excluded. */
     public List<String> unreadKeys() {
         List<String> unread = new ArrayList<>();

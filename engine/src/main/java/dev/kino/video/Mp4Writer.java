@@ -41,6 +41,23 @@ public final class Mp4Writer {
     private Mp4Writer() {
     }
 
+    /**
+     * Loads FFmpeg's native libraries on a background thread (about a second the first time in a process),
+     * so that cost overlaps the model's work instead of delaying the end of a run.
+     */
+    public static void preloadInBackground() {
+        Thread t = new Thread(() -> {
+            try {
+                FFmpegFrameRecorder.tryLoad();
+                h264Encoder();
+            } catch (FrameRecorder.Exception | RuntimeException | LinkageError ignored) {
+                // the real write reports any problem
+            }
+        }, "kino-ffmpeg-preload");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** The H.264 encoder this FFmpeg build provides, or null. */
     public static String h264Encoder() {
         for (String name : H264_ENCODERS) {

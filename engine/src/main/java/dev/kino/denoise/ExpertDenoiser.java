@@ -1,0 +1,67 @@
+package dev.kino.denoise;
+
+import dev.kino.text.TextEmbeddings;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A mixture of denoiser graphs switched by timestep (Wan 2.2 A14B: a high-noise and a low-noise expert).
+ * Expert i serves timesteps {@code t >= boundaries[i]} not claimed by an earlier one, as diffusers'
+ * WanPipeline does with {@code boundary_ratio × num_train_timesteps}; each has its own guidance scale.
+ */
+public final class ExpertDenoiser implements Denoiser {
+    private final List<Denoiser> experts;
+    private final double[] boundaries;
+
+    /**
+     * @param experts    one denoiser per expert, from high noise to low noise
+     * @param boundaries the smallest timestep each expert serves (descending; the last is 0)
+     */
+    public ExpertDenoiser(List<Denoiser> experts, double[] boundaries) {
+        if (experts.size() != boundaries.length) {
+            throw new IllegalArgumentException(experts.size() + " experts but " + boundaries.length + " boundaries");
+        }
+        this.experts = List.copyOf(experts);
+        this.boundaries = boundaries.clone();
+    }
+
+    @Override
+    public int experts() {
+        return experts.size();
+    }
+
+    /** Index of the expert that serves {@code timestep}. */
+    public int expertFor(double timestep) {
+        for (int i = 0; i < boundaries.length - 1; i++) {
+            if (timestep >= boundaries[i]) {
+                return i;
+            }
+        }
+        return boundaries.length - 1;
+    }
+
+    @Override
+    public Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance) {
+        List<Run> runs = new ArrayList<>();
+        try {
+            for (int i = 0; i < experts.size(); i++) {
+                runs.add(experts.get(i).begin(latentShape, embeddings, new float[] {guidance[i]}));
+            }
+        } catch (RuntimeException e) {
+            runs.forEach(Run::close);
+            throw e;
+        }
+        return new Run() {
+            @Override
+            public void predict(float[] modelInput, double timestep, float[] out) {
+                runs.get(expertFor(timestep)).predict(modelInput, timestep, out);
+            }
+
+            @Override
+            public void close() {
+                runs.forEach(Run::close);
+            }
+        };
+    }
+}

@@ -1,0 +1,132 @@
+package dev.kino.schedule;
+
+import dev.kino.noise.TorchGenerator;
+
+/**
+ * diffusers' {@code FlowMatchEulerDiscreteScheduler}: Euler steps along a rectified-flow velocity,
+ * {@code x + (sigma_next - sigma) * v}, with sigma running from about 1 (noise) to 0 (data).
+ *
+ * <p>The sigmas are shifted towards the noise end, either by the fixed {@code shift} or, with
+ * {@code use_dynamic_shifting}, by an amount that grows with the token count. For the dynamic case Kino
+ * follows diffusers' LTX-Video pipeline, which plans {@code sigmas = linspace(1, 1/N, N)} and
+ * {@code mu = calculate_shift(sequence_length, base_image_seq_len, max_image_seq_len, base_shift, max_shift)};
+ * without it, {@code set_timesteps(N)} is called plainly as in the SD3-style pipelines.
+ */
+final class FlowMatchEulerScheduler extends BaseScheduler {
+    static final String CLASS_NAME = "FlowMatchEulerDiscreteScheduler";
+
+    private final int trainSteps;
+    private final double shift;
+    private final DynamicShift dynamicShift;
+    private final Double shiftTerminal;
+    private final SigmaSpacing sigmaSpacing;
+    private final boolean invertSigmas;
+    private final boolean stochastic;
+    /** The (shifted) training sigmas' ends, which bound the default schedule. */
+    private final float trainSigmaMin;
+    private final float trainSigmaMax;
+    private float[] noise;
+
+    FlowMatchEulerScheduler(String name, SchedulerConfig config) {
+        super(name, config, PredictionType.FLOW);
+        this.trainSteps = config.getInt("num_train_timesteps", 1000);
+        this.shift = config.getDouble("shift", 1.0);
+        this.dynamicShift = DynamicShift.read(config);
+        this.shiftTerminal = config.getNullableDouble("shift_terminal");
+        this.sigmaSpacing = SigmaSpacing.read(config, CLASS_NAME);
+        this.invertSigmas = config.getBoolean("invert_sigmas", false);
+        this.stochastic = config.getBoolean("stochastic_sampling", false);
+        // The constructor's training sigmas: linspace(1, T, T) as float32, over T, shifted unless dynamic.
+        this.trainSigmaMax = trainSigma((float) trainSteps);
+        this.trainSigmaMin = trainSigma(1f);
+    }
+
+    private float trainSigma(float timestep) {
+        float s = timestep / trainSteps;
+        return dynamicShift != null ? s : SigmaSchedules.shift(shift, s);
+    }
+
+    @Override
+    public boolean integerTimesteps() {
+        return false;
+    }
+
+    @Override
+    public void setTimesteps(int steps, int sequenceLength) {
+        checkSteps(steps);
+        float[] shifted;
+        if (dynamicShift != null) {
+            double mu = dynamicShift.mu(sequenceLength);
+            float[] s = Numerics.narrow(Numerics.linspace(1.0, 1.0 / steps, steps));
+            for (int i = 0; i < steps; i++) {
+                s[i] = SigmaSchedules.timeShift(dynamicShift.type(), mu, s[i]);
+            }
+            if (shiftTerminal != null && shiftTerminal != 0) {
+                requireStretchable(steps);
+                SigmaSchedules.stretchToTerminal(s, shiftTerminal);
+            }
+            shifted = respaced(Numerics.widen(s), steps);
+        } else {
+            double[] s = Numerics.linspace((double) trainSigmaMax * trainSteps, (double) trainSigmaMin * trainSteps, steps);
+            for (int i = 0; i < steps; i++) {
+                s[i] = SigmaSchedules.shift(shift, s[i] / trainSteps);
+            }
+            if (shiftTerminal != null && shiftTerminal != 0) {
+                requireStretchable(steps);
+                SigmaSchedules.stretchToTerminal(s, shiftTerminal);
+            }
+            shifted = respaced(s, steps);
+        }
+        float[] all = new float[steps + 1];
+        double[] t = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            float s = invertSigmas ? 1.0f - shifted[i] : shifted[i];
+            all[i] = s;
+            t[i] = s * trainSteps;
+        }
+        all[steps] = invertSigmas ? 1.0f : 0.0f;
+        sigmas = all;
+        timesteps = t;
+    }
+
+    /** Karras / exponential re-spacing between the schedule's ends (float64), then float32. */
+    private float[] respaced(double[] s, int steps) {
+        double[] r = sigmaSpacing.respace(s[s.length - 1], s[0], steps);
+        return Numerics.narrow(r != null ? r : s);
+    }
+
+    /** With one step the stretch divides 0 by 0 (diffusers yields a NaN sigma); refuse it plainly. */
+    private void requireStretchable(int steps) {
+        if (steps < 2) {
+            throw new IllegalArgumentException("With 'shift_terminal' set, flow-euler needs at least 2 steps "
+                    + "(one step stretches the schedule by 0/0).");
+        }
+    }
+
+    @Override
+    public void step(float[] modelOutput, int i, float[] sample, TorchGenerator generator) {
+        checkStep(i);
+        checkSameLength(modelOutput, sample);
+        float sigma = sigmas[i];
+        float sigmaNext = sigmas[i + 1];
+        int n = sample.length;
+        if (!stochastic) {
+            float dt = sigmaNext - sigma;
+            for (int k = 0; k < n; k++) {
+                sample[k] = sample[k] + dt * modelOutput[k];
+            }
+            return;
+        }
+        if (generator == null) {
+            throw new IllegalArgumentException("stochastic_sampling draws fresh noise at every step and needs the "
+                    + "run's TorchGenerator.");
+        }
+        noise = workArray(noise, n);
+        generator.randn(noise);
+        float keep = 1.0f - sigmaNext;
+        for (int k = 0; k < n; k++) {
+            float x0 = sample[k] - sigma * modelOutput[k];
+            sample[k] = keep * x0 + sigmaNext * noise[k];
+        }
+    }
+}
