@@ -6,8 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /** The engine's fixture packages and the demo model seen from bench/, and in-process {@code kino bench} runs. */
 public final class Bench {
     public static final String UNET = "unet3d-ddim";
@@ -27,21 +25,6 @@ public final class Bench {
 
     public static boolean demoModelExists() {
         return Files.isRegularFile(demoModel().resolve("kino.json"));
-    }
-
-    /**
-     * Skips a test that generates videos while this branch's engine has no scheduler implementations (they
-     * arrive with the schedulers merge; until then every generation fails before its first step).
-     */
-    public static void assumeSchedulers() {
-        boolean present;
-        try {
-            Class.forName("dev.kino.schedule.Schedulers");
-            present = true;
-        } catch (ClassNotFoundException e) {
-            present = false;
-        }
-        assumeTrue(present, "the engine has no scheduler implementations yet (schedulers branch not merged)");
     }
 
     /** Exit code and both streams of one in-process {@code kino bench} run. */

@@ -30,6 +30,7 @@ public final class ResultsCsv {
             col("guidance", CellResult::guidance),
             col("scheduler", CellResult::scheduler),
             col("steps", CellResult::steps),
+            col("scheduler_config", r -> json(r.schedulerConfig())),
             col("reference_scheduler", r -> r.referenceRun() ? null : r.reference().scheduler()),
             col("reference_steps", r -> r.referenceRun() ? null : r.reference().steps()),
             col("psnr_db", r -> r.quality() == null ? null : r.quality().identicalToReference() ? "inf" : r.quality().psnrDb()),
@@ -71,7 +72,6 @@ public final class ResultsCsv {
             col("kino_version", r -> r.machine().kino()),
             col("onnxruntime_version", r -> r.machine().onnxRuntime()),
             col("model_fingerprint", r -> r.model().fingerprint()),
-            col("model_scheduler_config", r -> json(r.model().schedulerConfig())),
             col("finished_at", CellResult::finishedAt));
 
     private ResultsCsv() {

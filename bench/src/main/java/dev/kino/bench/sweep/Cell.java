@@ -13,10 +13,12 @@ import java.util.HexFormat;
  * under test. Cells of the same prompt, seed and guidance start from identical noise, so they differ only
  * by the scheduler and its step count.
  *
+ * <p>A null guidance means the model's own (for a model with denoiser experts, each expert's own scale).
+ *
  * <p>The {@link #id()} names the cell's folder in the sweep's output; it is derived from the values alone
  * (the prompt by a hash of its text) so that a re-run finds the cells that already finished.
  */
-public record Cell(String prompt, long seed, double guidance, String scheduler, int steps) {
+public record Cell(String prompt, long seed, Double guidance, String scheduler, int steps) {
 
     /** {@code p} and the first 8 hex digits of the SHA-256 of the prompt's text. */
     public String promptId() {
@@ -43,9 +45,9 @@ public record Cell(String prompt, long seed, double guidance, String scheduler, 
                 .frames(frames).width(width).height(height).build();
     }
 
-    /** Guidance as the shortest plain decimal: 3.0 → "3", 4.5 → "4.5". */
-    static String number(double v) {
-        return new BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
+    /** Guidance as the shortest plain decimal: 3.0 → "3", 4.5 → "4.5"; null (the model's own) → "model". */
+    static String number(Double v) {
+        return v == null ? "model" : new BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
     }
 
     private static String safe(String name) {

@@ -31,6 +31,9 @@ import java.util.stream.Stream;
  *
  * @param format      version of this record's layout
  * @param id          the cell's folder name ({@link Cell#id()})
+ * @param guidance    the guidance scale the run used, as the engine resolved it
+ * @param schedulerConfig the diffusers config the scheduler was built from (the model's, carried over to a
+ *                    named scheduler: keys the named class shares carry over, the name fixes the algorithm)
  * @param reference   the run this one is compared with; null for a reference run
  * @param video       the output's size and files, relative to the sweep folder
  * @param quality     figures against the reference; null for a reference run
@@ -40,7 +43,8 @@ import java.util.stream.Stream;
  * @param finishedAt  ISO-8601 instant the run finished
  */
 public record CellResult(int format, String id, String prompt, String promptId, long seed, double guidance,
-                         String scheduler, int steps, Reference reference, Video video, Timings timings,
+                         String scheduler, Map<String, Object> schedulerConfig, int steps, Reference reference,
+                         Video video, Timings timings,
                          Memory memory, Quality quality, ModelInfo model, MachineInfo machine, int onnxThreads,
                          String finishedAt) {
 

@@ -11,6 +11,8 @@ import dev.kino.pipeline.ResolvedSettings;
 import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.runtime.Device;
 import dev.kino.runtime.OnnxRuntime;
+import dev.kino.schedule.Scheduler;
+import dev.kino.schedule.Schedulers;
 import dev.kino.video.Mp4Writer;
 
 import java.io.IOException;
@@ -20,10 +22,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Runs a step sweep: every scheduler × step count × guidance × seed × prompt, each compared with a reference
@@ -50,6 +55,7 @@ public final class Sweep {
     private final CellResult.ModelInfo model;
     private final MachineInfo machine;
     private final int threads;
+    private final Map<String, Map<String, Object>> schedulerConfigs = new HashMap<>();
 
     private Sweep(TextToVideoPipeline pipeline, SweepGrid grid, SweepFolder folder, CellResult.ModelInfo model,
                   MachineInfo machine, int threads) {
@@ -201,9 +207,21 @@ public final class Sweep {
         CellResult.Video video = new CellResult.Video(r.frames().count(), r.frames().width(), r.frames().height(),
                 s.fps(), folder.relative(dir.resolve(SweepFolder.STRIP)), folder.relative(dir.resolve(SweepFolder.VIDEO)));
         return new CellResult(CellResult.FORMAT, cell.id(), cell.prompt(), cell.promptId(), cell.seed(),
-                cell.guidance(), cell.scheduler(), cell.steps(), reference, video,
+                s.guidance(), cell.scheduler(), schedulerConfig(cell.scheduler()), cell.steps(), reference, video,
                 CellResult.Timings.of(r.timings()), CellResult.Memory.of(m.host(), m.gpu()), quality, model, machine,
                 threads, Instant.now().toString());
+    }
+
+    /**
+     * The diffusers config the engine builds the scheduler from: the model's own, or the model's carried over
+     * to the named scheduler (as the engine's scheduler registry does it).
+     */
+    private Map<String, Object> schedulerConfig(String name) {
+        return schedulerConfigs.computeIfAbsent(name, n -> {
+            Map<String, Object> own = pipeline.modelPackage().manifest().scheduler();
+            Scheduler s = n.equals(grid.modelScheduler()) ? Schedulers.fromConfig(own) : Schedulers.byName(n, own);
+            return new TreeMap<>(s.config().asMap());
+        });
     }
 
     private int countOutsideGrid(List<CellResult> inGrid) {

@@ -5,6 +5,7 @@ import dev.kino.pipeline.ResolvedSettings;
 import dev.kino.pipeline.TextToVideoPipeline;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -41,13 +42,14 @@ public final class SweepGrid {
                 .frames(spec.frames()).width(spec.width()).height(spec.height()).build());
         String modelScheduler = base.scheduler();
         List<String> schedulers = spec.schedulers().isEmpty() ? List.of(modelScheduler) : spec.schedulers();
-        List<Double> guidance = spec.guidance().isEmpty() ? List.of(base.guidance()) : spec.guidance();
+        // Unset guidance stays unset, so the engine applies the model's own (per expert where it has experts).
+        List<Double> guidance = spec.guidance().isEmpty() ? Collections.singletonList(null) : spec.guidance();
         String referenceScheduler = spec.referenceScheduler() == null ? modelScheduler : spec.referenceScheduler();
 
         List<Group> groups = new ArrayList<>();
         for (String prompt : spec.prompts()) {
             for (long seed : spec.seeds()) {
-                for (double g : guidance) {
+                for (Double g : guidance) {
                     Cell reference = new Cell(prompt, seed, g, referenceScheduler, spec.referenceSteps());
                     check(reference, modelScheduler, spec, pipeline);
                     List<Cell> cells = new ArrayList<>();
@@ -70,7 +72,7 @@ public final class SweepGrid {
                     + " converged. Raise --reference-steps.");
         }
         return new SweepGrid(modelScheduler, base, List.copyOf(groups), List.copyOf(schedulers),
-                List.copyOf(guidance), List.copyOf(warnings));
+                Collections.unmodifiableList(new ArrayList<>(guidance)), List.copyOf(warnings));
     }
 
     private static void check(Cell cell, String modelScheduler, SweepSpec spec, TextToVideoPipeline pipeline) {
@@ -95,6 +97,7 @@ public final class SweepGrid {
         return schedulers;
     }
 
+    /** The guidance scales of the grid; a null entry is the model's own. */
     public List<Double> guidance() {
         return guidance;
     }

@@ -17,7 +17,6 @@ class OverheadCommandTest {
 
     @Test
     void reportsEveryStageAndTheShareOutsideOnnxRuntime(@TempDir Path tmp) throws Exception {
-        Bench.assumeSchedulers();
         Path json = tmp.resolve("overhead.json");
         Bench.Run r = Bench.ok("overhead", "--model", Bench.fixture(Bench.DIT_FLOW).toString(), "--device", "cpu",
                 "--steps", "3", "--runs", "3", "--json", json.toString());

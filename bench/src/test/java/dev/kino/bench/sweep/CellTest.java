@@ -31,6 +31,7 @@ class CellTest {
         assertEquals("3", Cell.number(3.0));
         assertEquals("4.5", Cell.number(4.5));
         assertEquals("0", Cell.number(0.0));
+        assertEquals("model", Cell.number(null));
     }
 
     @Test

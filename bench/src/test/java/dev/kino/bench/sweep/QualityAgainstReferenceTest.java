@@ -55,7 +55,6 @@ class QualityAgainstReferenceTest {
 
     @Test
     void onTheUnetFixturePsnrIsInfiniteAtTheReferenceAndDropsWithFewerSteps(@TempDir Path tmp) throws IOException {
-        Bench.assumeSchedulers();
         Map<String, String[]> cells = sweep(tmp.resolve("unet"), Bench.UNET, "2,4,12");
         assertEquals("inf", cells.get("12")[0]);
         assertEquals(1.0, Double.parseDouble(cells.get("12")[1]));
@@ -76,7 +75,6 @@ class QualityAgainstReferenceTest {
 
     @Test
     void onTheFlowFixtureWellSeparatedStepCountsRankTheSameWay(@TempDir Path tmp) throws IOException {
-        Bench.assumeSchedulers();
         Map<String, String[]> cells = sweep(tmp.resolve("flow"), Bench.DIT_FLOW, "1,6,12");
         assertEquals("inf", cells.get("12")[0]);
         assertTrue(psnr(cells, "1") < psnr(cells, "6"), cells.get("1")[0] + " vs " + cells.get("6")[0]);
@@ -85,7 +83,6 @@ class QualityAgainstReferenceTest {
 
     @Test
     void twoRunsOfTheSameSweepGiveTheSameQualityFigures(@TempDir Path tmp) throws IOException {
-        Bench.assumeSchedulers();
         Map<String, String[]> a = sweep(tmp.resolve("a"), Bench.UNET, "2,4");
         Map<String, String[]> b = sweep(tmp.resolve("b"), Bench.UNET, "2,4");
         assertEquals(2, a.size());

@@ -45,7 +45,6 @@ class SweepEndToEndTest {
 
     @BeforeAll
     static void sweep() {
-        Bench.assumeSchedulers();
         out = tmp.resolve("sweep");
         first = Bench.ok(args(out, "2,4"));
     }
@@ -126,6 +125,10 @@ class SweepEndToEndTest {
         assertEquals("CPU", run.get("machine").get("execution_provider").asText());
         assertFalse(run.get("machine").get("onnx_runtime").asText().isEmpty());
         assertEquals("DDIMScheduler", run.get("model").get("scheduler_config").get("_class_name").asText());
+        Map<String, String> classes = new HashMap<>();
+        root.get("runs").forEach(r -> classes.put(r.get("scheduler").asText(),
+                r.get("scheduler_config").get("_class_name").asText()));
+        assertEquals(Map.of("ddim", "DDIMScheduler", "euler", "EulerDiscreteScheduler"), classes);
     }
 
     @Test

@@ -40,7 +40,7 @@ public final class TestResults {
                 java.util.Collections.nCopies(c.steps(), denoise / c.steps()), generationMs, generationMs + 7);
         String dir = (ref == null ? "reference/" : "cells/") + c.id();
         return new CellResult(CellResult.FORMAT, c.id(), c.prompt(), c.promptId(), c.seed(), c.guidance(),
-                c.scheduler(), c.steps(), ref, new CellResult.Video(4, 32, 32, 8, dir + "/strip.png", dir + "/video.mp4"),
+                c.scheduler(), Map.of("_class_name", "DDIMScheduler"), c.steps(), ref, new CellResult.Video(4, 32, 32, 8, dir + "/strip.png", dir + "/video.mp4"),
                 t, new CellResult.Memory(123L << 20, "test", null, "absent: the run used the CPU"), q, MODEL, MACHINE, 0,
                 "2025-01-01T00:00:00Z");
     }
