@@ -231,6 +231,7 @@ public final class Sweep {
     }
 
     private static String label(Cell c) {
-        return c.scheduler() + " " + c.steps() + " steps, seed " + c.seed() + ", guidance " + Cell.number(c.guidance());
+        return c.scheduler() + " " + c.steps() + " steps, seed " + c.seed() + ", "
+                + (c.guidance() == null ? "the model's guidance" : "guidance " + Cell.number(c.guidance()));
     }
 }
