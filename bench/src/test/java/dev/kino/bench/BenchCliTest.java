@@ -76,6 +76,12 @@ class BenchCliTest {
     }
 
     @Test
+    void aNegativeWarmupIsOneSentence() {
+        assertOneSentence(Bench.run("overhead", "--model", Bench.fixture(Bench.UNET).toString(), "--warmup", "-1"),
+                1, "--warmup");
+    }
+
+    @Test
     void overheadNeedsAtLeastOneRun() {
         assertOneSentence(Bench.run("overhead", "--model", Bench.fixture(Bench.UNET).toString(), "--runs", "0"),
                 1, "--runs");

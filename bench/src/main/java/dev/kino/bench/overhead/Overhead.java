@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -23,8 +22,12 @@ import java.util.Map;
  * calls, per stage. Outside time is everything Kino does itself: tokenizing, converting and copying tensors
  * at the ONNX boundary, scheduler math, the guidance combine, turning VAE output into 8-bit frames.
  *
- * <p>It runs one untimed warm-up generation and then {@code runs} measured ones, and reports the run with the
- * median generation time whole (so its stages add up), plus the range of the overall share over all runs.
+ * <p>It runs untimed warm-up generations (the JIT, ONNX Runtime's first-run allocations and FFmpeg's start would
+ * otherwise land in the first measured run), then {@code runs} measured ones, and reports each stage's mean
+ * over them (so the stages add up to the mean generation), the share of the mean generation spent outside
+ * ONNX Runtime, and the median and range of that share run by run. On small models a stage takes a
+ * millisecond or less and single runs swing widely with the JIT, the garbage collector and other processes;
+ * the spread says how far to trust the mean.
  */
 public final class Overhead {
 
@@ -40,24 +43,26 @@ public final class Overhead {
     }
 
     /**
-     * @param stages         the median run's generation stages, in pipeline order (MP4 encoding not among them)
-     * @param generation     their sum: the figure to quote
-     * @param encodeMp4      the median run's MP4 encoding (FFmpeg, no ONNX Runtime at all), reported apart
-     * @param minShare       the lowest generation outside-share over the measured runs
-     * @param maxShare       the highest
-     * @param runs           measured runs (the warm-up not counted)
-     * @param settings       what was generated
+     * @param stages      each generation stage's mean over the runs, in pipeline order (MP4 encoding not among them)
+     * @param generation  their sum: the mean generation, whose outside share is the figure to quote
+     * @param encodeMp4   mean MP4 encoding (FFmpeg, no ONNX Runtime at all), reported apart
+     * @param minShare    the lowest outside share of a single run's generation
+     * @param medianShare the median of the single runs' shares
+     * @param maxShare    the highest
+     * @param runs        measured runs (warm-up runs not counted)
+     * @param warmups     untimed runs before them
+     * @param settings    what was generated
      */
-    public record Result(List<Stage> stages, Stage generation, Stage encodeMp4, double minShare, double maxShare,
-                         int runs, ResolvedSettings settings) {
+    public record Result(List<Stage> stages, Stage generation, Stage encodeMp4, double minShare, double medianShare,
+                         double maxShare, int runs, int warmups, ResolvedSettings settings) {
     }
 
     private Overhead() {
     }
 
-    public static Result measure(TextToVideoPipeline pipeline, GenerationRequest request, int runs) {
-        if (runs < 1) {
-            throw new IllegalArgumentException("runs must be at least 1");
+    public static Result measure(TextToVideoPipeline pipeline, GenerationRequest request, int runs, int warmups) {
+        if (runs < 1 || warmups < 0) {
+            throw new IllegalArgumentException("runs must be at least 1 and warm-ups at least 0");
         }
         Path temp;
         try {
@@ -66,18 +71,27 @@ public final class Overhead {
             throw new UncheckedIOException(e);
         }
         try {
-            generate(pipeline, request, temp); // warm-up
-            List<GenerationResult> measured = new ArrayList<>();
-            for (int i = 0; i < runs; i++) {
-                measured.add(generate(pipeline, request, temp));
+            for (int i = 0; i < warmups; i++) {
+                generate(pipeline, request, temp);
             }
-            List<Double> shares = measured.stream().map(r -> total(r.timings()).outsideShare()).sorted().toList();
-            List<GenerationResult> byTime = new ArrayList<>(measured);
-            byTime.sort(Comparator.comparingDouble(r -> total(r.timings()).wallMs()));
-            GenerationResult median = byTime.get(byTime.size() / 2);
-            StageTimings t = median.timings();
-            return new Result(stages(t), total(t), stage(t, StageTimings.ENCODE_MP4), shares.get(0),
-                    shares.get(shares.size() - 1), runs, median.settings());
+            List<StageTimings> measured = new ArrayList<>();
+            ResolvedSettings settings = null;
+            for (int i = 0; i < runs; i++) {
+                GenerationResult r = generate(pipeline, request, temp);
+                measured.add(r.timings());
+                settings = r.settings();
+            }
+            List<Double> shares = measured.stream().map(t -> total(t).outsideShare()).sorted().toList();
+            List<Stage> means = new ArrayList<>();
+            for (String name : measured.get(0).wall().keySet()) {
+                if (!name.equals(StageTimings.ENCODE_MP4)) {
+                    means.add(mean(measured, name));
+                }
+            }
+            Stage generation = new Stage("generation", means.stream().mapToDouble(Stage::wallMs).sum(),
+                    means.stream().mapToDouble(Stage::onnxMs).sum());
+            return new Result(List.copyOf(means), generation, mean(measured, StageTimings.ENCODE_MP4), shares.get(0),
+                    shares.get(shares.size() / 2), shares.get(shares.size() - 1), runs, warmups, settings);
         } finally {
             try {
                 Files.deleteIfExists(temp);
@@ -95,18 +109,14 @@ public final class Overhead {
         return r;
     }
 
-    private static List<Stage> stages(StageTimings t) {
-        List<Stage> stages = new ArrayList<>();
-        for (String name : t.wall().keySet()) {
-            if (!name.equals(StageTimings.ENCODE_MP4)) {
-                stages.add(stage(t, name));
-            }
+    private static Stage mean(List<StageTimings> runs, String name) {
+        double wall = 0;
+        double onnx = 0;
+        for (StageTimings t : runs) {
+            wall += ms(t.wall().getOrDefault(name, Duration.ZERO));
+            onnx += ms(t.onnx().getOrDefault(name, Duration.ZERO));
         }
-        return stages;
-    }
-
-    private static Stage stage(StageTimings t, String name) {
-        return new Stage(name, ms(t.wall().getOrDefault(name, Duration.ZERO)), ms(t.onnx().getOrDefault(name, Duration.ZERO)));
+        return new Stage(name, wall / runs.size(), onnx / runs.size());
     }
 
     /** Every stage but MP4 encoding, summed. */

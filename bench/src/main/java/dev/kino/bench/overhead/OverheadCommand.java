@@ -1,5 +1,6 @@
 package dev.kino.bench.overhead;
 
+import dev.kino.KinoException;
 import dev.kino.bench.BenchCli;
 import dev.kino.bench.io.BenchJson;
 import dev.kino.bench.measure.MachineInfo;
@@ -16,7 +17,6 @@ import picocli.CommandLine.ParentCommand;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -63,9 +63,13 @@ public final class OverheadCommand implements Callable<Integer> {
             description = "ONNX Runtime's CPU threads; 0 leaves its default (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--runs", paramLabel = "N", defaultValue = "5",
-            description = "Measured generations after one warm-up; the median one is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "10",
+            description = "Measured generations; each stage's mean is reported (default: ${DEFAULT-VALUE}).")
     int runs;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3",
+            description = "Untimed generations first, for the JIT and ONNX Runtime's first-run allocations (default: ${DEFAULT-VALUE}).")
+    int warmup;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
     Path json;
@@ -76,7 +80,10 @@ public final class OverheadCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (runs < 1 || runs > 1000) {
-            throw new dev.kino.KinoException("--runs must be between 1 and 1000, but " + runs + " was given.");
+            throw new KinoException("--runs must be between 1 and 1000, but " + runs + " was given.");
+        }
+        if (warmup < 0 || warmup > 100) {
+            throw new KinoException("--warmup must be between 0 and 100, but " + warmup + " was given.");
         }
         Device dev = Device.parse(device);
         ModelPackage pkg = ModelPackage.open(model);
@@ -84,7 +91,7 @@ public final class OverheadCommand implements Callable<Integer> {
                 .guidance(guidance).seed(seed).frames(frames).width(width).height(height).build();
         try (TextToVideoPipeline pipeline = TextToVideoPipeline.load(pkg, OnnxRuntime.create(dev, threads))) {
             pipeline.resolve(request); // a bad request fails before any run
-            Overhead.Result result = Overhead.measure(pipeline, request, runs);
+            Overhead.Result result = Overhead.measure(pipeline, request, runs, warmup);
             MachineInfo machine = MachineInfo.collect(pipeline.provider());
             print(parent.out(), pkg.manifest().name(), result, machine);
             if (json != null) {
@@ -100,7 +107,7 @@ public final class OverheadCommand implements Callable<Integer> {
         out.println("Engine overhead: " + modelName + " on " + machine.executionProvider() + ", " + s.width() + "x"
                 + s.height() + ", " + s.frames() + " frames, " + s.steps() + " steps of " + s.scheduler()
                 + ", guidance " + s.guidance());
-        out.println("The median of " + r.runs() + " runs (by generation time) after one warm-up run:");
+        out.println("Mean of " + r.runs() + " runs after " + r.warmups() + " untimed warm-up run(s):");
         out.printf(Locale.ROOT, "  %-12s %11s %17s %15s %14s%n", "stage", "wall", "in ONNX Runtime", "outside (Kino)",
                 "outside share");
         for (Overhead.Stage st : r.stages()) {
@@ -109,8 +116,9 @@ public final class OverheadCommand implements Callable<Integer> {
         row(out, r.generation());
         out.printf(Locale.ROOT, "  %-12s %11s %17s %15s %14s%n", "encode MP4", ms(r.encodeMp4().wallMs()), "-",
                 ms(r.encodeMp4().outsideMs()), "(FFmpeg)");
-        out.printf(Locale.ROOT, "Kino's own code took %.1f%% of the generation's wall time (%.1f%%-%.1f%% over the %d runs).%n",
-                100 * r.generation().outsideShare(), 100 * r.minShare(), 100 * r.maxShare(), r.runs());
+        out.printf(Locale.ROOT, "Kino's own code took %.1f%% of the mean generation's wall time (single runs: median %.1f%%,"
+                + " range %.1f%%-%.1f%%).%n", 100 * r.generation().outsideShare(), 100 * r.medianShare(),
+                100 * r.minShare(), 100 * r.maxShare());
         out.println("Machine: " + (machine.cpu() == null ? machine.arch() : machine.cpu()) + ", " + machine.logicalCores()
                 + " logical cores; Kino " + machine.kino() + ", ONNX Runtime " + machine.onnxRuntime() + ", Java " + machine.java());
     }
@@ -130,10 +138,11 @@ public final class OverheadCommand implements Callable<Integer> {
         m.put("model", modelName);
         m.put("settings", r.settings());
         m.put("runs", r.runs());
+        m.put("warmup_runs", r.warmups());
         m.put("stages", r.stages().stream().map(OverheadCommand::stageJson).toList());
         m.put("generation", stageJson(r.generation()));
         m.put("encode_mp4", stageJson(r.encodeMp4()));
-        m.put("outside_share_range", List.of(r.minShare(), r.maxShare()));
+        m.put("outside_share_single_runs", Map.of("min", r.minShare(), "median", r.medianShare(), "max", r.maxShare()));
         m.put("machine", machine);
         return m;
     }

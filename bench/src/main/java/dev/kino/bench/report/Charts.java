@@ -42,6 +42,11 @@ public final class Charts {
     public static final String STEP_TIME = "charts/time_per_step.png";
     public static final String PARETO = "charts/psnr_vs_time.png";
 
+    /** Colour-blind-friendly, distinct on white (Okabe–Ito and Tableau hues, no pale yellow). */
+    private static final Color[] PALETTE = {new Color(0x0072B2), new Color(0xE69F00), new Color(0x009E73),
+        new Color(0xD55E00), new Color(0xCC79A7), new Color(0x56B4E9), new Color(0x8C564B), new Color(0x7F7F7F),
+        new Color(0xBCBD22), new Color(0x000000)};
+
     private Charts() {
     }
 
@@ -82,7 +87,7 @@ public final class Charts {
                 PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
         plot.setDomainAxis(stepsAxis());
-        plot.setRenderer(lines());
+        plot.setRenderer(lines(0));
         ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
         style(chart, subtitle + (skipped > 0 ? "; " + skipped + " point(s) identical to the reference (PSNR = ∞) not drawn" : ""));
         return chart;
@@ -104,7 +109,10 @@ public final class Charts {
         }
         JFreeChart chart = ChartFactory.createStackedBarChart("Wall time per denoising step", "scheduler",
                 "ms per step (mean over the scheduler's cells)", data, PlotOrientation.VERTICAL, true, false, false);
-        ((BarRenderer) chart.getCategoryPlot().getRenderer()).setMaximumBarWidth(0.12);
+        BarRenderer bars = (BarRenderer) chart.getCategoryPlot().getRenderer();
+        bars.setMaximumBarWidth(0.12);
+        bars.setSeriesPaint(0, PALETTE[3]);
+        bars.setSeriesPaint(1, PALETTE[0]);
         style(chart, subtitle);
         return chart;
     }
@@ -130,8 +138,8 @@ public final class Charts {
                 "generation wall time per video (s, mean; MP4 encoding excluded)", "PSNR (dB, higher is closer)", data,
                 PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
-        XYLineAndShapeRenderer r = lines();
-        r.setSeriesPaint(0, new Color(0, 0, 0, 90));
+        XYLineAndShapeRenderer r = lines(1);
+        r.setSeriesPaint(0, new Color(0, 0, 0, 60));
         r.setSeriesStroke(0, new BasicStroke(6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
         r.setSeriesShapesVisible(0, false);
         // label each scheduler's points with their step count
@@ -165,8 +173,12 @@ public final class Charts {
         return axis;
     }
 
-    private static XYLineAndShapeRenderer lines() {
+    /** Lines with markers; series from {@code first} on take the palette's colours in order. */
+    private static XYLineAndShapeRenderer lines(int first) {
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < 40; i++) {
+            r.setSeriesPaint(first + i, PALETTE[i % PALETTE.length]);
+        }
         r.setAutoPopulateSeriesStroke(false);
         r.setDefaultStroke(new BasicStroke(2f));
         return r;
@@ -174,7 +186,13 @@ public final class Charts {
 
     private static void style(JFreeChart chart, String subtitle) {
         chart.setBackgroundPaint(Color.WHITE);
-        chart.getPlot().setBackgroundPaint(new Color(248, 248, 248));
+        chart.getPlot().setBackgroundPaint(Color.WHITE);
+        if (chart.getPlot() instanceof XYPlot xy) {
+            xy.setDomainGridlinePaint(new Color(220, 220, 220));
+            xy.setRangeGridlinePaint(new Color(220, 220, 220));
+        } else if (chart.getPlot() instanceof org.jfree.chart.plot.CategoryPlot cat) {
+            cat.setRangeGridlinePaint(new Color(220, 220, 220));
+        }
         chart.addSubtitle(new TextTitle(subtitle, new Font(Font.SANS_SERIF, Font.PLAIN, 12)));
     }
 

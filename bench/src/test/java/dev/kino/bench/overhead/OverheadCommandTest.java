@@ -19,7 +19,7 @@ class OverheadCommandTest {
     void reportsEveryStageAndTheShareOutsideOnnxRuntime(@TempDir Path tmp) throws Exception {
         Path json = tmp.resolve("overhead.json");
         Bench.Run r = Bench.ok("overhead", "--model", Bench.fixture(Bench.DIT_FLOW).toString(), "--device", "cpu",
-                "--steps", "3", "--runs", "3", "--json", json.toString());
+                "--steps", "3", "--runs", "3", "--warmup", "1", "--json", json.toString());
         for (String stage : List.of("tokenize", "text encode", "denoise", "VAE decode", "generation", "encode MP4")) {
             assertTrue(r.out().contains("  " + stage + " "), stage + " missing from\n" + r.out());
         }
@@ -43,6 +43,10 @@ class OverheadCommandTest {
         assertTrue(share > 0 && share < 1, "share " + share);
         assertEquals(0.0, root.get("stages").get(0).get("onnx_ms").asDouble(), "tokenizing never enters ONNX Runtime");
         assertEquals(3, root.get("runs").asInt());
+        assertEquals(1, root.get("warmup_runs").asInt());
+        JsonNode single = root.get("outside_share_single_runs");
+        assertTrue(single.get("min").asDouble() <= single.get("median").asDouble()
+                && single.get("median").asDouble() <= single.get("max").asDouble(), single.toString());
         assertEquals(3, root.get("settings").get("steps").asInt());
     }
 }
