@@ -1,5 +1,7 @@
 package dev.kino.bench.quality;
 
+import java.util.List;
+
 /**
  * How one run compares with its reference (the same prompt, seed and guidance at many steps).
  *
@@ -14,10 +16,13 @@ package dev.kino.bench.quality;
  * @param latentRmse            root mean square latent difference
  * @param temporalDiff          mean frame-to-frame difference of this run (0–255 scale), NaN for one frame
  * @param temporalDiffReference the same figure for the reference
+ * @param psnrPerFrame          each frame's PSNR in dB ({@code +∞} for an identical frame)
+ * @param ssimPerFrame          each frame's SSIM
  */
 public record QualityFigures(double psnrMeanDb, double psnrMinDb, double psnrCeilingDb, int identicalFrames,
                              double ssimMean, double ssimMin, double latentRelativeL2, double latentRmse,
-                             double temporalDiff, double temporalDiffReference) {
+                             double temporalDiff, double temporalDiffReference, List<Double> psnrPerFrame,
+                             List<Double> ssimPerFrame) {
 
     /** True when the decoded video equals the reference's exactly (PSNR is infinite). */
     public boolean identicalToReference() {

@@ -3,7 +3,9 @@ package dev.kino.bench.quality;
 import dev.kino.tensor.FloatTensor;
 import dev.kino.video.VideoFrames;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /** Compares a run's decoded video and final latents with its reference's. */
 public final class VideoQuality {
@@ -27,14 +29,18 @@ public final class VideoQuality {
         double ssimSum = 0;
         double ssimMin = Double.POSITIVE_INFINITY;
         int identical = 0;
+        List<Double> psnrs = new ArrayList<>();
+        List<Double> ssims = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             double psnr = Psnr.frame(video.frame(i), reference.frame(i));
+            psnrs.add(psnr);
             if (Double.isInfinite(psnr)) {
                 identical++;
             }
             psnrSum += Math.min(psnr, ceiling);
             psnrMin = Math.min(psnrMin, psnr);
             double ssim = Ssim.frame(video.frame(i), reference.frame(i), video.width(), video.height());
+            ssims.add(ssim);
             ssimSum += ssim;
             ssimMin = Math.min(ssimMin, ssim);
         }
@@ -42,7 +48,7 @@ public final class VideoQuality {
         return new QualityFigures(psnrMean, psnrMin, ceiling, identical, ssimSum / n, ssimMin,
                 LatentDistance.relativeL2(latents.data(), referenceLatents.data()),
                 LatentDistance.rmse(latents.data(), referenceLatents.data()),
-                TemporalDifference.of(video), TemporalDifference.of(reference));
+                TemporalDifference.of(video), TemporalDifference.of(reference), List.copyOf(psnrs), List.copyOf(ssims));
     }
 
     private static String describe(VideoFrames v) {

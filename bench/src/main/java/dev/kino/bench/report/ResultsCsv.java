@@ -15,7 +15,8 @@ import java.util.function.Function;
  * {@code results.csv}: one row per run of the grid (references in their own rows, marked {@code reference}),
  * in plain RFC 4180 CSV for spreadsheets and pandas. Times are milliseconds, memory bytes. A PSNR of a video
  * identical to its reference is written {@code inf} (pandas and NumPy read it as infinity); figures that do not
- * apply (quality of a reference, GPU memory on the CPU) are left empty.
+ * apply (quality of a reference, GPU memory on the CPU) are left empty. Per-step and per-frame lists are
+ * space-separated within one field.
  */
 public final class ResultsCsv {
     private record Column(String name, Function<CellResult, Object> value) {
@@ -35,8 +36,10 @@ public final class ResultsCsv {
             col("reference_steps", r -> r.referenceRun() ? null : r.reference().steps()),
             col("psnr_db", r -> r.quality() == null ? null : r.quality().identicalToReference() ? "inf" : r.quality().psnrDb()),
             col("psnr_min_db", r -> r.quality() == null ? null : r.quality().identicalToReference() ? "inf" : r.quality().psnrMinDb()),
+            col("psnr_frames_db", r -> r.quality() == null ? null : join(r.quality().psnrFramesDb())),
             col("ssim", r -> r.quality() == null ? null : r.quality().ssim()),
             col("ssim_min", r -> r.quality() == null ? null : r.quality().ssimMin()),
+            col("ssim_frames", r -> r.quality() == null ? null : join(r.quality().ssimFrames())),
             col("latent_rel_l2", r -> r.quality() == null ? null : r.quality().latentRelativeL2()),
             col("latent_rmse", r -> r.quality() == null ? null : r.quality().latentRmse()),
             col("temporal_diff", r -> r.quality() == null ? null : r.quality().temporalDiff()),
@@ -121,8 +124,9 @@ public final class ResultsCsv {
         return s.equals("-0") ? "0" : s;
     }
 
+    /** Space-separated values in one field; a null (an identical frame's PSNR) is written inf. */
     private static String join(List<Double> values) {
-        return String.join(" ", values.stream().map(ResultsCsv::format).toList());
+        return String.join(" ", values.stream().map(v -> v == null ? "inf" : format(v)).toList());
     }
 
     private static String json(Object value) {

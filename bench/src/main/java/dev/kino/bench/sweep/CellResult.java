@@ -133,18 +133,20 @@ public record CellResult(int format, String id, String prompt, String promptId, 
 
     /**
      * {@link QualityFigures} in a JSON-safe form: infinities and NaNs become null. {@code psnr_db} is null
-     * exactly when {@code identical_to_reference} is true; {@code temporal_*} are null for one-frame videos.
+     * exactly when {@code identical_to_reference} is true; in {@code psnr_frames_db} a null is an identical
+     * frame; {@code temporal_*} are null for one-frame videos.
      */
     public record Quality(Double psnrDb, boolean identicalToReference, Double psnrMinDb, double psnrCeilingDb,
                           int identicalFrames, double ssim, double ssimMin, double latentRelativeL2,
                           double latentRmse, Double temporalDiff, Double temporalDiffReference,
-                          Double temporalRatio) {
+                          Double temporalRatio, List<Double> psnrFramesDb, List<Double> ssimFrames) {
 
         public static Quality of(QualityFigures f) {
             return new Quality(finite(f.psnrMeanDb()), f.identicalToReference(), finite(f.psnrMinDb()),
                     f.psnrCeilingDb(), f.identicalFrames(), f.ssimMean(), f.ssimMin(), f.latentRelativeL2(),
                     f.latentRmse(), finite(f.temporalDiff()), finite(f.temporalDiffReference()),
-                    finite(f.temporalRatio()));
+                    finite(f.temporalRatio()), f.psnrPerFrame().stream().map(Quality::finite).toList(),
+                    f.ssimPerFrame());
         }
 
         /** Mean PSNR in dB, {@code +∞} when identical to the reference. */

@@ -22,17 +22,12 @@ public final class SweepGrid {
     private final String modelScheduler;
     private final ResolvedSettings settings;
     private final List<Group> groups;
-    private final List<String> schedulers;
-    private final List<Double> guidance;
     private final List<String> warnings;
 
-    private SweepGrid(String modelScheduler, ResolvedSettings settings, List<Group> groups, List<String> schedulers,
-                      List<Double> guidance, List<String> warnings) {
+    private SweepGrid(String modelScheduler, ResolvedSettings settings, List<Group> groups, List<String> warnings) {
         this.modelScheduler = modelScheduler;
         this.settings = settings;
         this.groups = groups;
-        this.schedulers = schedulers;
-        this.guidance = guidance;
         this.warnings = warnings;
     }
 
@@ -71,8 +66,7 @@ public final class SweepGrid {
                     + "; quality figures near the top of the grid measure distance to a reference that is no better"
                     + " converged. Raise --reference-steps.");
         }
-        return new SweepGrid(modelScheduler, base, List.copyOf(groups), List.copyOf(schedulers),
-                Collections.unmodifiableList(new ArrayList<>(guidance)), List.copyOf(warnings));
+        return new SweepGrid(modelScheduler, base, List.copyOf(groups), List.copyOf(warnings));
     }
 
     private static void check(Cell cell, String modelScheduler, SweepSpec spec, TextToVideoPipeline pipeline) {
@@ -91,15 +85,6 @@ public final class SweepGrid {
 
     public List<Group> groups() {
         return groups;
-    }
-
-    public List<String> schedulers() {
-        return schedulers;
-    }
-
-    /** The guidance scales of the grid; a null entry is the model's own. */
-    public List<Double> guidance() {
-        return guidance;
     }
 
     /** Things the user should know before trusting the figures. */

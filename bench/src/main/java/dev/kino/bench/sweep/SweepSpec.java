@@ -54,11 +54,6 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
         return new Builder(modelDir);
     }
 
-    /** Number of cells in the grid (references not counted). */
-    public int cellCount(int schedulerCount, int guidanceCount) {
-        return prompts.size() * seeds.size() * guidanceCount * schedulerCount * steps.size();
-    }
-
     private static <T> List<T> distinct(List<T> values) {
         return values == null ? List.of() : List.copyOf(new LinkedHashSet<>(values));
     }

@@ -34,6 +34,10 @@ class VideoQualityTest {
         double expected = (Psnr.ceiling(TestFrames.W * TestFrames.H * 3) + 33.91236596401883) / 2;
         assertEquals(expected, q.psnrMeanDb(), 1e-9);
         assertEquals(33.91236596401883, q.psnrMinDb(), 1e-9);
+        assertEquals(Double.POSITIVE_INFINITY, q.psnrPerFrame().get(0));
+        assertEquals(33.91236596401883, q.psnrPerFrame().get(1), 1e-9);
+        assertEquals(1.0, q.ssimPerFrame().get(0), 1e-12);
+        assertTrue(q.ssimPerFrame().get(1) < 1);
     }
 
     @Test

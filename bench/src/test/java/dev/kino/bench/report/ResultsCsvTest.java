@@ -29,6 +29,7 @@ class ResultsCsvTest {
         int gpu = header.indexOf("gpu_memory_bytes");
         assertEquals("inf", field(lines.get(2), psnr));
         assertEquals("21.5", field(lines.get(3), psnr));
+        assertEquals("inf inf inf inf", field(lines.get(2), header.indexOf("psnr_frames_db")));
         assertEquals("", field(lines.get(1), psnr));
         assertEquals("", field(lines.get(3), gpu));
         assertEquals("reference", field(lines.get(1), 0));

@@ -21,7 +21,8 @@ public final class TestResults {
         Cell c = new Cell(prompt, seed, 5.0, scheduler, steps);
         boolean identical = Double.isInfinite(psnr);
         CellResult.Quality q = new CellResult.Quality(identical ? null : psnr, identical, identical ? null : psnr - 1,
-                80.0, identical ? 4 : 0, identical ? 1.0 : psnr / 100, 0.5, 0.3, 0.1, 4.0, 5.0, 0.8);
+                80.0, identical ? 4 : 0, identical ? 1.0 : psnr / 100, 0.5, 0.3, 0.1, 4.0, 5.0, 0.8,
+                java.util.Collections.nCopies(4, identical ? null : psnr), java.util.Collections.nCopies(4, 0.5));
         return result(c, new CellResult.Reference(referenceId, "ddim", 50), q, generationMs);
     }
 
