@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Real-size record for Wan 2.1 T2V 1.3B: a random-weight ``WanTransformer3DModel`` with the real config
+(30 layers, dim 1536, 12 heads, ffn 8960, text_dim 4096) is saved as a diffusers folder, exported to a Kino
+denoiser (fp32 and fp16, external data) with models/export/export_wan.py, loaded and stepped on the CPU.
+
+    bench/wan-real-size/run.sh            # = kino-py bench/wan-real-size/real_size.py all --work DIR
+
+Every stage runs in its own process so its peak resident memory (ru_maxrss) is its own:
+
+    make      random model -> WORK/src (safetensors), reference outputs at the two latent sizes -> WORK/ref
+    export    export_wan.py --only denoiser [--fp16] -> WORK/pkg-fp32, WORK/pkg-fp16 (its export_report.json)
+    run       ONNX Runtime: session load time, time per denoiser call (batch 2 = cond + uncond, 512 text
+              tokens) at the two latent sizes, error against the PyTorch reference, peak RSS
+    kino      optional (--kino CMD): the same load + steps through Kino's Java engine; CMD gets {package}
+    sizes     parameter counts of 1.3B, 14B, UMT5-XXL and the VAE decoder on the meta device -> computed sizes
+
+Results go to bench/wan-real-size/results.json (results.md is written from it).
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+EXPORT = os.path.join(ROOT, "models", "export")
+sys.path.insert(0, EXPORT)
+
+CONFIG_13B = dict(patch_size=(1, 2, 2), num_attention_heads=12, attention_head_dim=128, in_channels=16,
+                  out_channels=16, text_dim=4096, freq_dim=256, ffn_dim=8960, num_layers=30, cross_attn_norm=True,
+                  qk_norm="rms_norm_across_heads", eps=1e-6, rope_max_seq_len=1024)
+CONFIG_14B = dict(CONFIG_13B, num_attention_heads=40, ffn_dim=13824, num_layers=40)
+# latent [batch, 16, frames, height, width]: 64x64 px 1 frame, and 128x128 px 9 frames (3 latent frames)
+SIZES = {"small": (2, 16, 1, 8, 8), "medium": (2, 16, 3, 16, 16)}
+TEXT_LEN = 512
+
+
+def peak_mib():
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def inputs(size):
+    g = torch.Generator().manual_seed(7)
+    b = size[0]
+    return (torch.randn(*size, generator=g), torch.full((b,), 757.0),
+            torch.randn(b, TEXT_LEN, 4096, generator=g))
+
+
+def stage_make(work):
+    from diffusers import WanTransformer3DModel
+    t0 = time.time()
+    torch.manual_seed(0)
+    model = WanTransformer3DModel(**CONFIG_13B).eval()
+    t1 = time.time()
+    src = os.path.join(work, "src")
+    model.save_pretrained(os.path.join(src, "transformer"), max_shard_size="20GB")
+    json.dump({"_class_name": "WanPipeline", "transformer": ["diffusers", "WanTransformer3DModel"]},
+              open(os.path.join(src, "model_index.json"), "w"))
+    t2 = time.time()
+    os.makedirs(os.path.join(work, "ref"), exist_ok=True)
+    with torch.no_grad():
+        for name, size in SIZES.items():
+            out = model(*inputs(size), return_dict=False)[0]
+            np.save(os.path.join(work, "ref", f"{name}.npy"), out.numpy())
+    params = sum(p.numel() for p in model.parameters())
+    return {"parameters": params, "init_s": round(t1 - t0, 1), "save_s": round(t2 - t1, 1),
+            "reference_s": round(time.time() - t2, 1), "peak_rss_mib": peak_mib(),
+            "safetensors_bytes": sum(os.path.getsize(os.path.join(src, "transformer", f))
+                                     for f in os.listdir(os.path.join(src, "transformer")))}
+
+
+def stage_export(work, precision):
+    out = os.path.join(work, f"pkg-{precision}")
+    cmd = [sys.executable, os.path.join(EXPORT, "export_wan.py"), os.path.join(work, "src"), out,
+           "--only", "denoiser"] + (["--fp16"] if precision == "fp16" else [])
+    t0 = time.time()
+    subprocess.run(cmd, check=True)
+    report = json.load(open(os.path.join(out, "export_report.json")))
+    return {"wall_s": round(time.time() - t0, 1), "export_s": report["seconds"],
+            "peak_rss_mib": report["peak_rss_mib"], "files": report["files"], "checks": report["checks"]}
+
+
+def stage_run(work, precision, repeats=3):
+    import onnxruntime as ort
+    path = os.path.join(work, f"pkg-{precision}", "denoiser.onnx")
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = os.cpu_count()
+    t0 = time.time()
+    sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+    load_s = time.time() - t0
+    res = {"onnxruntime": ort.__version__, "load_s": round(load_s, 1), "rss_after_load_mib": peak_mib(), "steps": {}}
+    for name, size in SIZES.items():
+        hs, ts, ctx = (x.numpy() for x in inputs(size))
+        feed = {"hidden_states": hs, "timestep": ts, "encoder_hidden_states": ctx}
+        times = []
+        for _ in range(repeats + 1):
+            t = time.time()
+            out = sess.run(None, feed)[0]
+            times.append(time.time() - t)
+        ref = np.load(os.path.join(work, "ref", f"{name}.npy"))
+        err = float(np.abs(out.astype(np.float64) - ref).max() / np.abs(ref).max())
+        res["steps"][name] = {"latent": list(size), "tokens_per_sample": size[2] * size[3] * size[4] // 4,
+                              "first_call_s": round(times[0], 2), "median_s": round(float(np.median(times[1:])), 2),
+                              "rel_err_vs_torch_fp32": err}
+    res["peak_rss_mib"] = peak_mib()
+    return res
+
+
+def stage_kino(work, precision, template):
+    """Kino's own numbers: template is a shell command with {package} (prints its own JSON/text)."""
+    cmd = template.format(package=os.path.join(work, f"pkg-{precision}"))
+    t0 = time.time()
+    out = subprocess.run(cmd, shell=True, capture_output=True, text=True)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"command": cmd, "rc": out.returncode, "wall_s": round(time.time() - t0, 1),
+            "children_peak_rss_mib": round(ru), "stdout_tail": out.stdout[-2000:], "stderr_tail": out.stderr[-1000:]}
+
+
+def stage_sizes():
+    """Exact parameter counts (meta device) and the bytes an export writes for them."""
+    from diffusers import AutoencoderKLWan, WanTransformer3DModel
+    from kinowan.denoiser import to_export_dtype_
+    from kinowan.umt5 import UMT5Config, UMT5Encoder
+
+    def nbytes(module):
+        return sum(p.numel() * p.element_size() for p in module.parameters())
+
+    out = {}
+    for name, cfg in (("transformer_1.3B", CONFIG_13B), ("transformer_14B", CONFIG_14B)):
+        with torch.device("meta"):
+            t = WanTransformer3DModel(**cfg)
+            n = sum(p.numel() for p in t.parameters())
+            fp32 = nbytes(t)
+            fp16 = nbytes(to_export_dtype_(t, torch.float16))
+        out[name] = {"parameters": n, "fp32_bytes": fp32, "fp16_bytes": fp16}
+    with torch.device("meta"):
+        enc = UMT5Encoder(UMT5Config(vocab_size=256384, d_model=4096, d_kv=64, d_ff=10240, num_heads=64,
+                                     num_layers=24))
+        n, fp32 = sum(p.numel() for p in enc.parameters()), nbytes(enc)
+        out["umt5_xxl_encoder"] = {"parameters": n, "fp32_bytes": fp32,
+                                   "fp16_bytes": nbytes(enc.to_export_dtype_(torch.float16))}
+        vae = AutoencoderKLWan()
+        dec = sum(p.numel() for m in (vae.decoder, vae.post_quant_conv) for p in m.parameters())
+        out["vae_decoder"] = {"parameters": dec, "fp32_bytes": dec * 4}
+    return out
+
+
+def write_markdown(r, path):
+    gb = lambda b: f"{b / 1e9:.2f} GB"  # noqa: E731
+    m, lines = r["machine"], []
+    lines += ["# Wan 2.1 T2V 1.3B at real size: export, load, steps (CPU)", "",
+              f"Produced by `bench/wan-real-size/run.sh` on {r['date']}: {m['cpus']} CPUs, {m['ram_gib']} GiB RAM, "
+              f"{m['platform']}, torch {m['torch']}, onnxruntime {m['onnxruntime']}. The machine was shared with "
+              "other jobs (a training run, Maven builds), so times are indicative. Everything here is measured "
+              "except the `sizes` table, which is computed from exact parameter counts.", "",
+              f"Model: random-weight diffusers `WanTransformer3DModel`, real 1.3B config "
+              f"({r['make']['parameters']:,} parameters), saved as safetensors "
+              f"({gb(r['make']['safetensors_bytes'])}): init {r['make']['init_s']} s, save {r['make']['save_s']} s, "
+              f"peak RSS {r['make']['peak_rss_mib']:,} MiB.", "",
+              "## Export (`export_wan.py --only denoiser`)", "",
+              "| precision | export time | peak RSS | denoiser.onnx | denoiser.onnx_data | rewrite check (block 0, real weights) |",
+              "|---|---|---|---|---|---|"]
+    for p in ("fp32", "fp16"):
+        e = r[f"export_{p}"]
+        check = max(next(iter(e["checks"].values())).values())
+        lines.append(f"| {p} | {e['export_s']} s | {e['peak_rss_mib']:,} MiB | {e['files']['denoiser.onnx']:,} B | "
+                     f"{e['files']['denoiser.onnx_data']:,} B ({gb(e['files']['denoiser.onnx_data'])}) | "
+                     f"max rel err {check:.1e} |")
+    lines += ["", "## Load and denoiser calls (ONNX Runtime CPU, Python; batch 2 = cond + uncond, 512 text tokens)", "",
+              "| precision | session load | RSS after load | latent | tokens/sample | first call | median of 3 | "
+              "rel err vs PyTorch fp32 | peak RSS |", "|---|---|---|---|---|---|---|---|---|"]
+    for p in ("fp32", "fp16"):
+        x = r[f"run_{p}"]
+        for name, st in x["steps"].items():
+            lines.append(f"| {p} | {x['load_s']} s | {x['rss_after_load_mib']:,} MiB | {'x'.join(map(str, st['latent']))} "
+                         f"| {st['tokens_per_sample']} | {st['first_call_s']} s | {st['median_s']} s | "
+                         f"{st['rel_err_vs_torch_fp32']:.1e} | {x['peak_rss_mib']:,} MiB |")
+    for p in ("fp32", "fp16"):
+        if f"kino_{p}" in r:
+            k = r[f"kino_{p}"]
+            lines += ["", f"Kino ({p}): `{k['command']}` rc {k['rc']}, {k['wall_s']} s, peak RSS "
+                      f"{k['children_peak_rss_mib']:,} MiB", "", "```", k["stdout_tail"].strip(), "```"]
+    if not any(f"kino_{p}" in r for p in ("fp32", "fp16")):
+        lines += ["", "Kino's own load/step numbers: not recorded in this run (pass `--kino` with the engine's "
+                  "command; see run.sh)."]
+    lines += ["", "## Sizes of the real models (computed: exact parameter counts x bytes per weight)", "",
+              "| model | parameters | fp32 | fp16 export |", "|---|---|---|---|"]
+    for name, x in r["sizes"].items():
+        lines.append(f"| {name} | {x['parameters']:,} | {gb(x['fp32_bytes'])} | {gb(x.get('fp16_bytes', x['fp32_bytes']))} |")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def run_stage(args, *extra):
+    cmd = [sys.executable, os.path.abspath(__file__), *extra, "--work", args.work]
+    print("$", " ".join(cmd), flush=True)
+    line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    return json.loads(line)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("stage", choices=["all", "make", "export", "run", "kino", "sizes", "markdown"])
+    ap.add_argument("--work", default=os.path.join(EXPORT, "work", "real-size"))
+    ap.add_argument("--precision", choices=["fp32", "fp16"], default="fp32")
+    ap.add_argument("--kino", help="command template running Kino on {package} (optional)")
+    ap.add_argument("--out", default=os.path.join(HERE, "results.json"))
+    args = ap.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    if args.stage == "markdown":     # rewrite results.md from results.json
+        write_markdown(json.load(open(args.out)), os.path.join(os.path.dirname(args.out), "results.md"))
+        return
+    if args.stage != "all":
+        fn = {"make": lambda: stage_make(args.work), "export": lambda: stage_export(args.work, args.precision),
+              "run": lambda: stage_run(args.work, args.precision), "sizes": stage_sizes,
+              "kino": lambda: stage_kino(args.work, args.precision, args.kino)}[args.stage]
+        print(json.dumps(fn()), flush=True)
+        return
+    import onnxruntime
+    results = {"machine": {"cpus": os.cpu_count(), "ram_gib": round(os.sysconf("SC_PAGE_SIZE")
+                                                                      * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+                           "platform": platform.platform(), "torch": torch.__version__,
+                           "onnxruntime": onnxruntime.__version__},
+               "config": CONFIG_13B, "date": time.strftime("%Y-%m-%d")}
+    results["sizes"] = run_stage(args, "sizes")
+    results["make"] = run_stage(args, "make")
+    for precision in ("fp32", "fp16"):
+        results[f"export_{precision}"] = run_stage(args, "export", "--precision", precision)
+        results[f"run_{precision}"] = run_stage(args, "run", "--precision", precision)
+        if args.kino:
+            results[f"kino_{precision}"] = run_stage(args, "kino", "--precision", precision, "--kino", args.kino)
+    with open(args.out, "w") as f:
+        json.dump(results, f, indent=2)
+    write_markdown(results, os.path.join(os.path.dirname(args.out), "results.md"))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

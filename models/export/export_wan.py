@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Exports a diffusers-format Wan text-to-video folder to a Kino model package.
+
+    python export_wan.py SRC OUT [--fp16] [--attention mha|sdpa] [--verify] [--only ...]
+
+SRC is the HuggingFace diffusers layout (Wan-AI/Wan2.1-T2V-1.3B-Diffusers, ...-14B-Diffusers, or a
+Wan 2.2 A14B folder with ``transformer_2/``): ``model_index.json``, ``tokenizer/``, ``text_encoder/``,
+``transformer/``, ``vae/``, ``scheduler/``. OUT receives:
+
+    kino.json                                   manifest (scheduler_config.json copied unchanged)
+    tokenizer.json                              from tokenizer/ (copied, or converted from spiece.model)
+    text_encoder.onnx      + .onnx_data         UMT5 encoder (Kino's own module, HF weights)
+    denoiser.onnx          + .onnx_data         WanTransformer3DModel (2.2 A14B: the high-noise expert)
+    denoiser_low_noise.onnx + .onnx_data        2.2 A14B only: transformer_2, the low-noise expert
+    vae_decoder_first.onnx, vae_decoder_next.onnx + vae_decoder.onnx_data (shared weights)
+
+Weights never pass through the ONNX exporter: graphs are traced with placeholder parameters and the
+weights are streamed from the safetensors into the .onnx_data files, so RAM stays near the size of the
+largest tensor (see kinowan/onnx_weights.py). Before exporting, every rewritten module is compared with
+the diffusers original on the checkpoint's real weights (the denoiser's first block, the whole VAE);
+``--verify`` also runs each exported graph against the full PyTorch model (needs RAM for it in fp32).
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kinowan import denoiser as dn, manifest, onnx_weights as ow, umt5, vae as cvae, verify  # noqa: E402
+from kinowan.tokenizer import spiece_to_tokenizer_json, write_tokenizer_json  # noqa: E402
+
+DTYPES = {"fp32": torch.float32, "fp16": torch.float16}
+REPORT = {"checks": {}, "files": {}}   # written to OUT/export_report.json
+
+
+def log(msg):
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"[{time.strftime('%H:%M:%S')} peak RSS {rss:,.0f} MiB] {msg}", flush=True)
+
+
+def fail_if_bad(name, errors, tol):
+    worst = max(errors.values())
+    REPORT["checks"][name] = errors
+    log(f"{name}: " + ", ".join(f"{k} {v:.2e}" for k, v in errors.items()))
+    if worst > tol:
+        raise SystemExit(f"{name}: error {worst:.2e} above {tol:.0e}")
+
+
+def export_tokenizer(src, out):
+    folder = os.path.join(src, "tokenizer")
+    if os.path.isfile(os.path.join(folder, "tokenizer.json")):
+        shutil.copyfile(os.path.join(folder, "tokenizer.json"), os.path.join(out, "tokenizer.json"))
+        log("tokenizer.json copied")
+    elif os.path.isfile(os.path.join(folder, "spiece.model")):
+        cfg_path = os.path.join(folder, "tokenizer_config.json")
+        extra = json.load(open(cfg_path)).get("extra_ids", 0) if os.path.isfile(cfg_path) else 0
+        write_tokenizer_json(spiece_to_tokenizer_json(os.path.join(folder, "spiece.model"), extra),
+                             os.path.join(out, "tokenizer.json"))
+        log("tokenizer.json converted from spiece.model (see README: prefer transformers' own tokenizer.json)")
+    else:
+        raise SystemExit(f"{folder} has neither tokenizer.json nor spiece.model")
+
+
+def export_text_encoder(src, out, precision, do_verify):
+    folder = os.path.join(src, "text_encoder")
+    cfg = umt5.UMT5Config.from_folder(folder)
+    path = os.path.join(out, "text_encoder.onnx")
+    with torch.device("meta"):
+        enc = umt5.UMT5Encoder(cfg)
+    ow.to_placeholders_(enc.to_export_dtype_(DTYPES[precision]))
+    ids = torch.ones(2, 16, dtype=torch.int64)
+    graph = ow.export_graph(enc, (ids, torch.ones_like(ids)), path, umt5.TEXT_INPUTS, umt5.TEXT_OUTPUTS,
+                            umt5.TEXT_AXES)
+    source = ow.SafetensorsSource(folder)
+    weights = ow.WeightFile(path + "_data")
+    ow.attach_weights(graph, umt5.TEXT_INPUTS,
+                      lambda name, dt: ow.torch_to_numpy(source.get(umt5.UMT5Encoder.source_key(name, source)), dt),
+                      weights)
+    weights.close()
+    ow.save_graph(graph, path)
+    log(f"text_encoder.onnx ({precision}, {weights.bytes / 2**30:.2f} GiB of weights)")
+    if do_verify:
+        real = umt5.UMT5Encoder(cfg).eval()
+        real.load_state_dict({k: source.get(umt5.UMT5Encoder.source_key(k, source)).float()
+                              for k in real.state_dict()})
+        fail_if_bad("text_encoder onnx vs torch", verify.text_encoder(path, real, [(2, 24), (1, 9)],
+                                                                       cfg.vocab_size),
+                    1e-4 if precision == "fp32" else 3e-2)
+
+
+def load_real(cls, folder, **overrides):
+    """A diffusers model in float32 with its checkpoint weights (no accelerate needed)."""
+    config = dict(cls.load_config(folder))
+    config.update(overrides)
+    model = cls.from_config(config).eval()
+    source = ow.SafetensorsSource(folder)
+    model.load_state_dict({k: source.get(k).float() for k in model.state_dict()})
+    return model
+
+
+def check_denoiser_rewrites(folder, config):
+    """Rewrites vs diffusers on the real weights of the first block (a 1-layer model)."""
+    from diffusers import WanTransformer3DModel
+    small = load_real(WanTransformer3DModel, folder, num_layers=1)
+    fail_if_bad("denoiser rewrites (block 0, real weights)", dn.check_rewrites(small), 1e-4)
+
+
+def export_denoiser(folder, path, precision, attention, do_verify, check=True):
+    from diffusers import WanTransformer3DModel
+    config = WanTransformer3DModel.load_config(folder)
+    if check:
+        check_denoiser_rewrites(folder, config)
+    with torch.device("meta"):
+        t = WanTransformer3DModel.from_config(config)
+    t.rope = None   # replaced by KinoRope (its float64-derived tables are rebuilt on the CPU)
+    ow.to_placeholders_(dn.to_export_dtype_(t, DTYPES[precision]))
+    wrapper = dn.KinoWanDenoiser(t, attention)
+    graph = ow.export_graph(wrapper, dn.example_inputs(t.config), path, dn.DENOISER_INPUTS,
+                            dn.DENOISER_OUTPUTS, dn.DENOISER_AXES)
+    log(f"{os.path.basename(path)}: graph traced ({len(graph.graph.node)} nodes)")
+    buffers = dict(wrapper.named_buffers())
+    source = ow.SafetensorsSource(folder)
+
+    def fetch(name, dt):
+        if name in buffers:
+            return buffers[name].numpy().astype(dt)
+        return ow.torch_to_numpy(source.get(name.removeprefix("transformer.")), dt)
+
+    weights = ow.WeightFile(path + "_data")
+    ow.attach_weights(graph, dn.DENOISER_INPUTS, fetch, weights)
+    weights.close()
+    ow.save_graph(graph, path)
+    log(f"{os.path.basename(path)} ({precision}, {weights.bytes / 2**30:.2f} GiB of weights)")
+    if do_verify:
+        real = load_real(WanTransformer3DModel, folder)
+        fail_if_bad(f"{os.path.basename(path)} onnx vs diffusers",
+                    verify.denoiser(path, real, [(2, 2, 4, 6, 16), (1, 3, 6, 4, 7)]),
+                    1e-4 if precision == "fp32" else 3e-2)
+    return t.config
+
+
+def export_vae(src, out, do_verify):
+    from diffusers import AutoencoderKLWan
+    folder = os.path.join(src, "vae")
+    real = load_real(AutoencoderKLWan, folder)
+    fail_if_bad("vae rewrites (real weights)", cvae.check_rewrites(real), 1e-4)
+    n = cvae.cache_count(real)
+    with torch.device("meta"):
+        v = AutoencoderKLWan.from_config(real.config)
+    ow.to_placeholders_(v)
+    source = ow.SafetensorsSource(folder)
+    weights = ow.WeightFile(os.path.join(out, "vae_decoder.onnx_data"))
+    caches_in, caches_out = cvae.io_names(n)
+    z = torch.zeros(1, real.config.z_dim, 1, 4, 6)
+    with torch.no_grad():
+        example_caches = cvae.CausalDecoderStep(v, True)(z)[1:]
+    for first, fname in ((True, "vae_decoder_first.onnx"), (False, "vae_decoder_next.onnx")):
+        step = cvae.CausalDecoderStep(v, first)
+        ins = ["latent"] + ([] if first else caches_in)
+        args = (z,) if first else (z, *example_caches)
+        axes = {k: a for k, a in cvae.dynamic_axes(n).items() if k in ins or k in caches_out or k == "frames"}
+        path = os.path.join(out, fname)
+        graph = ow.export_graph(step, args, path, ins, ["frames"] + caches_out, axes)
+        ow.attach_weights(graph, ins, lambda name, dt: ow.torch_to_numpy(source.get(name), dt), weights)
+        ow.save_graph(graph, path)
+    weights.close()
+    log(f"vae_decoder_first/next.onnx ({n} caches, {weights.bytes / 2**20:.1f} MiB of shared weights)")
+    if do_verify:
+        fail_if_bad("vae chunked onnx vs vae.decode",
+                    verify.vae(os.path.join(out, "vae_decoder_first.onnx"),
+                               os.path.join(out, "vae_decoder_next.onnx"), real, n, [(1, 3, 4, 6), (2, 2, 6, 4)]),
+                    1e-4)
+    return real.config, caches_in, caches_out
+
+
+def vae_config_and_caches(src):
+    """Manifest-only runs: the VAE config and cache names without loading weights."""
+    from diffusers import AutoencoderKLWan
+    with torch.device("meta"):
+        v = AutoencoderKLWan.from_config(AutoencoderKLWan.load_config(os.path.join(src, "vae")))
+    ow.to_placeholders_(v)
+    return v.config, *cvae.io_names(cvae.cache_count(v))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("src", help="diffusers Wan folder")
+    ap.add_argument("out", help="package folder to write")
+    ap.add_argument("--fp16", action="store_true", help="fp16 denoiser(s) and text encoder (VAE stays fp32)")
+    ap.add_argument("--attention", choices=["mha", "sdpa"], default="mha",
+                    help="mha: com.microsoft.MultiHeadAttention (ONNX Runtime, fused on GPU; default); "
+                         "sdpa: plain ONNX ops (any runtime, S x S memory)")
+    ap.add_argument("--only", default="tokenizer,text_encoder,denoiser,vae,manifest",
+                    help="comma-separated subset of tokenizer,text_encoder,denoiser,vae,manifest")
+    ap.add_argument("--verify", action="store_true", help="also compare every graph with the full PyTorch model")
+    ap.add_argument("--no-check", action="store_true", help="skip the rewrite checks on real weights")
+    ap.add_argument("--name", help="package name (default: the folder name)")
+    ap.add_argument("--max-length", type=int, default=512, help="text length (WanPipeline: 512)")
+    ap.add_argument("--width", type=int, default=832)
+    ap.add_argument("--height", type=int, default=480)
+    ap.add_argument("--frames", type=int, default=81)
+    ap.add_argument("--fps", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=50)
+    ap.add_argument("--guidance", type=float, help="default 5.0 (Wan 2.1), 4.0 (Wan 2.2 high-noise expert)")
+    ap.add_argument("--guidance-2", type=float, default=3.0, help="Wan 2.2 low-noise expert (default 3.0)")
+    args = ap.parse_args()
+    only = set(args.only.split(","))
+    os.makedirs(args.out, exist_ok=True)
+    precision = "fp16" if args.fp16 else "fp32"
+    index = json.load(open(os.path.join(args.src, "model_index.json")))
+    two_experts = os.path.isdir(os.path.join(args.src, "transformer_2")) and index.get("transformer_2", [None])[0]
+    started = time.time()
+
+    if "tokenizer" in only:
+        export_tokenizer(args.src, args.out)
+    if "text_encoder" in only:
+        export_text_encoder(args.src, args.out, precision, args.verify)
+    denoisers = [("transformer", "denoiser.onnx")] + ([("transformer_2", "denoiser_low_noise.onnx")]
+                                                       if two_experts else [])
+    tcfg = None
+    for sub, fname in denoisers:
+        folder = os.path.join(args.src, sub)
+        if "denoiser" in only:
+            tcfg = export_denoiser(folder, os.path.join(args.out, fname), precision, args.attention,
+                                   args.verify, check=not args.no_check)
+        else:
+            tcfg = json.load(open(os.path.join(folder, "config.json")))
+    if "vae" in only:
+        vcfg, caches_in, caches_out = export_vae(args.src, args.out, args.verify)
+    if "manifest" in only:
+        if "vae" not in only:
+            vcfg, caches_in, caches_out = vae_config_and_caches(args.src)
+        sched = json.load(open(os.path.join(args.src, "scheduler", "scheduler_config.json")))
+        guidance = args.guidance if args.guidance is not None else (4.0 if two_experts else 5.0)
+        experts = None
+        if two_experts:
+            experts = [{"file": "denoiser.onnx", "boundary_ratio": float(index["boundary_ratio"]),
+                        "guidance": guidance},
+                       {"file": "denoiser_low_noise.onnx", "boundary_ratio": 0.0, "guidance": args.guidance_2}]
+        tcfg = dict(tcfg)
+        m = manifest.build(
+            args.name or os.path.basename(os.path.normpath(args.src)),
+            f"Wan text-to-video exported by models/export/export_wan.py ({precision}, attention {args.attention})",
+            scheduler_config=sched, vae_config=dict(vcfg), text_max_length=args.max_length,
+            text_precision=precision, denoiser_precision=precision, vae_precision="fp32",
+            patch_size=tcfg["patch_size"], in_channels=tcfg["in_channels"], cache_inputs=caches_in,
+            cache_outputs=caches_out, experts=experts,
+            defaults={"width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps,
+                      "steps": args.steps, "guidance": guidance, "negative_prompt": ""})
+        manifest.write(m, os.path.join(args.out, "kino.json"))
+        log("kino.json written")
+    REPORT["seconds"] = round(time.time() - started, 1)
+    REPORT["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    REPORT["precision"], REPORT["attention"] = precision, args.attention
+    for f in sorted(os.listdir(args.out)):
+        if f != "export_report.json":
+            REPORT["files"][f] = os.path.getsize(os.path.join(args.out, f))
+    with open(os.path.join(args.out, "export_report.json"), "w") as f:
+        json.dump(REPORT, f, indent=2)
+    log(f"done in {time.time() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Exported graphs vs the original PyTorch modules, run with ONNX Runtime (CPU).
+
+Error measure everywhere: ``max|onnx - torch| / max|torch|`` over the whole output (relative to the
+output's largest magnitude; an element-wise relative error is meaningless near zero).
+"""
+import numpy as np
+import onnxruntime as ort
+import torch
+
+from .denoiser import example_inputs
+from .vae import io_names
+
+
+def session(path, threads=2):
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    return ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+
+
+def rel(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30))
+
+
+@torch.no_grad()
+def denoiser(path, transformer, shapes):
+    """``transformer``: the diffusers module with float32 weights and its original processors.
+    ``shapes``: (batch, latent frames, latent height, latent width, text length) tuples."""
+    sess = session(path)
+    out = {}
+    for shape in shapes:
+        hs, ts, ctx = example_inputs(transformer.config, *shape)
+        ref = transformer(hs, ts, ctx, return_dict=False)[0].numpy()
+        got = sess.run(None, {"hidden_states": hs.numpy(), "timestep": ts.numpy(),
+                              "encoder_hidden_states": ctx.numpy()})[0]
+        out["x".join(map(str, shape))] = rel(got, ref)
+    return out
+
+
+@torch.no_grad()
+def text_encoder(path, encoder, shapes, vocab):
+    """``encoder``: kinowan.umt5.UMT5Encoder with the real weights; ``shapes``: (batch, length)."""
+    sess = session(path)
+    g = torch.Generator().manual_seed(3)
+    out = {}
+    for b, length in shapes:
+        ids = torch.randint(3, vocab, (b, length), generator=g)
+        mask = torch.ones(b, length, dtype=torch.int64)
+        mask[-1, length // 2:] = 0
+        ids[-1, length // 2:] = 0
+        ref = encoder(ids, mask).numpy()
+        got = sess.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
+        out[f"{b}x{length}"] = rel(got, ref)
+    return out
+
+
+def run_vae_graphs(first, nxt, z, n_caches):
+    """The engine's loop: first graph on latent frame 0, next graph on every later frame."""
+    caches_in, caches_out = io_names(n_caches)
+    res = first.run(["frames"] + caches_out, {"latent": z[:, :, :1]})
+    video, caches = [res[0]], res[1:]
+    for i in range(1, z.shape[2]):
+        feed = {"latent": z[:, :, i:i + 1]}
+        feed.update(dict(zip(caches_in, caches)))
+        res = nxt.run(["frames"] + caches_out, feed)
+        video.append(res[0])
+        caches = res[1:]
+    return np.concatenate(video, axis=2)
+
+
+@torch.no_grad()
+def vae(first_path, next_path, vae_module, n_caches, shapes):
+    """Chunked ONNX decode vs diffusers' ``vae.decode`` of the whole clip; shapes (b, t, h, w)."""
+    first, nxt = session(first_path), session(next_path)
+    g = torch.Generator().manual_seed(4)
+    out = {}
+    for b, t, h, w in shapes:
+        z = torch.randn(b, vae_module.config.z_dim, t, h, w, generator=g)
+        ref = vae_module.decode(z).sample.numpy()
+        got = run_vae_graphs(first, nxt, z.numpy(), n_caches)
+        assert got.shape == ref.shape, (got.shape, ref.shape)
+        out[f"{b}x{t}x{h}x{w}"] = rel(got, ref)
+    return out
