@@ -70,6 +70,12 @@ class BenchCliTest {
     }
 
     @Test
+    void zeroRepeatsIsOneSentence(@TempDir Path tmp) {
+        assertOneSentence(Bench.run("sweep", "--model", Bench.fixture(Bench.UNET).toString(), "--prompt", "a",
+                "--steps", "4", "--repeats", "0", "--out", tmp.resolve("o").toString()), 1, "--repeats");
+    }
+
+    @Test
     void anUnknownDeviceIsOneSentence(@TempDir Path tmp) {
         assertOneSentence(Bench.run("overhead", "--model", Bench.fixture(Bench.UNET).toString(), "--device", "tpu"),
                 1, "Unknown device");

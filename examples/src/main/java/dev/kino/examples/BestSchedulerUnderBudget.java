@@ -69,7 +69,9 @@ public final class BestSchedulerUnderBudget {
     /** Runs (or resumes) the sweep in {@code out}, writes its report, and returns one point per setting. */
     static List<SweepSummary.Point> sweep(Path model, List<String> schedulers, List<Integer> steps, Path out) {
         SweepSpec spec = SweepSpec.builder(model).prompts(PROMPTS).schedulers(schedulers).steps(steps)
-                .reference(REFERENCE_STEPS, null).device("cpu").build();
+                .reference(REFERENCE_STEPS, null).device("cpu")
+                .repeats(3) // time each setting three times and keep the median: single runs are noisy
+                .build();
         SweepResults results = Sweep.run(spec, out, System.err);
         SweepReport.write(results, null);
         return SweepSummary.of(results.cells());

@@ -179,7 +179,8 @@ public final class HtmlReport {
             <dt>Temporal ratio</dt><dd>Mean absolute frame-to-frame difference of the run divided by the reference's.
             Above 1: more change between frames (flicker, jitter); below 1: less (a frozen look). It cannot tell intended
             motion from flicker.</dd>
-            <dt>Times</dt><dd>Wall time on this machine after one untimed warm-up run, with the model loaded once.
+            <dt>Times</dt><dd>Wall time on this machine after one untimed warm-up run, with the model loaded once;
+            one measurement per run, or the median of <code>--repeats</code> runs.
             "Generation" is tokenize to VAE decode; MP4 encoding is recorded separately. "ONNX Runtime" is time inside
             its run calls; "Kino" is the rest of the denoising step: scheduler math, the guidance combine, copies.</dd>
             <dt>Memory</dt><dd>Peak resident memory of the whole process during each run (JVM heap, open sessions,

@@ -59,6 +59,7 @@ public final class ResultsCsv {
             col("outside_onnx_ms", r -> r.timings().totalMs() - r.timings().onnxTotalMs()),
             col("mean_step_ms", r -> r.timings().meanStepMs()),
             col("steps_ms", r -> join(r.timings().stepsMs())),
+            col("timing_repeats", r -> r.timings().repeats()),
             col("peak_rss_bytes", r -> r.memory().peakRssBytes()),
             col("gpu_memory_bytes", r -> r.memory().gpuBytes()),
             col("frames", r -> r.video().frames()),

@@ -71,10 +71,12 @@ public record CellResult(int format, String id, String prompt, String promptId, 
      * @param stepsMs      wall time of each denoising step (denoiser call plus scheduler update)
      * @param generationMs every stage but MP4 encoding: what {@code generate} took
      * @param totalMs      all stages, MP4 encoding included
+     * @param repeats      runs timed; these figures are the run with the median generation time
      */
-    public record Timings(List<Stage> stages, List<Double> stepsMs, double generationMs, double totalMs) {
+    public record Timings(List<Stage> stages, List<Double> stepsMs, double generationMs, double totalMs,
+                          int repeats) {
 
-        public static Timings of(StageTimings t) {
+        public static Timings of(StageTimings t, int repeats) {
             List<Stage> stages = new ArrayList<>();
             Map<String, Duration> onnx = t.onnx();
             double generation = 0;
@@ -86,7 +88,7 @@ public record CellResult(int format, String id, String prompt, String promptId, 
                 }
             }
             List<Double> steps = t.steps().stream().map(Timings::ms).toList();
-            return new Timings(List.copyOf(stages), steps, generation, ms(t.total()));
+            return new Timings(List.copyOf(stages), steps, generation, ms(t.total()), repeats);
         }
 
         /** Wall time of a stage in ms, or NaN when the run has no such stage. */

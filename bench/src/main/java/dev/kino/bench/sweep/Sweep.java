@@ -55,16 +55,18 @@ public final class Sweep {
     private final CellResult.ModelInfo model;
     private final MachineInfo machine;
     private final int threads;
+    private final int repeats;
     private final Map<String, Map<String, Object>> schedulerConfigs = new HashMap<>();
 
     private Sweep(TextToVideoPipeline pipeline, SweepGrid grid, SweepFolder folder, CellResult.ModelInfo model,
-                  MachineInfo machine, int threads) {
+                  MachineInfo machine, int threads, int repeats) {
         this.pipeline = pipeline;
         this.grid = grid;
         this.folder = folder;
         this.model = model;
         this.machine = machine;
         this.threads = threads;
+        this.repeats = repeats;
     }
 
     /**
@@ -84,7 +86,7 @@ public final class Sweep {
             SweepFolder folder = SweepFolder.open(out, new SweepIdentity(1, model.name(), model.fingerprint(),
                     pipeline.provider().label(), spec.threads(), s.frames(), s.width(), s.height(), s.negativePrompt()));
             MachineInfo machine = MachineInfo.collect(pipeline.provider());
-            return new Sweep(pipeline, grid, folder, model, machine, spec.threads()).run(progress);
+            return new Sweep(pipeline, grid, folder, model, machine, spec.threads(), spec.repeats()).run(progress);
         }
     }
 
@@ -95,10 +97,10 @@ public final class Sweep {
         for (SweepGrid.Group g : groups) {
             List<Cell> pending = pending(g);
             if (!pending.isEmpty() && folder.finishedReference(g.reference()).isEmpty()) {
-                stepsToRun += g.reference().steps();
+                stepsToRun += (long) g.reference().steps() * repeats;
                 runsToDo++;
             }
-            stepsToRun += pending.stream().mapToInt(Cell::steps).sum();
+            stepsToRun += (long) pending.stream().mapToInt(Cell::steps).sum() * repeats;
             runsToDo += pending.size();
         }
         if (progress != null) {
@@ -180,7 +182,7 @@ public final class Sweep {
 
     private GenerationResult runReference(Cell reference, StepListener bar) {
         Path dir = folder.referenceDir(reference);
-        MeasuredRun m = MeasuredRun.of(pipeline, grid.request(reference), bar, dir.resolve(SweepFolder.VIDEO));
+        MeasuredRun m = MeasuredRun.of(pipeline, grid.request(reference), bar, dir.resolve(SweepFolder.VIDEO), repeats);
         GenerationResult r = m.result();
         folder.saveReferenceOutput(reference, r.frames(), r.latents());
         FrameStrip.write(dir.resolve(SweepFolder.STRIP), r.frames(), FrameStrip.evenlySpaced(r.frames().count(), STRIP_FRAMES));
@@ -190,7 +192,7 @@ public final class Sweep {
 
     private CellResult runCell(Cell cell, CellResult ref, SweepFolder.ReferenceOutput refOutput, StepListener bar) {
         Path dir = folder.cellDir(cell);
-        MeasuredRun m = MeasuredRun.of(pipeline, grid.request(cell), bar, dir.resolve(SweepFolder.VIDEO));
+        MeasuredRun m = MeasuredRun.of(pipeline, grid.request(cell), bar, dir.resolve(SweepFolder.VIDEO), repeats);
         GenerationResult r = m.result();
         QualityFigures q = VideoQuality.compare(r.frames(), r.latents(), refOutput.frames(), refOutput.latents());
         FrameStrip.write(dir.resolve(SweepFolder.STRIP), r.frames(), FrameStrip.evenlySpaced(r.frames().count(), STRIP_FRAMES));
@@ -208,8 +210,8 @@ public final class Sweep {
                 s.fps(), folder.relative(dir.resolve(SweepFolder.STRIP)), folder.relative(dir.resolve(SweepFolder.VIDEO)));
         return new CellResult(CellResult.FORMAT, cell.id(), cell.prompt(), cell.promptId(), cell.seed(),
                 s.guidance(), cell.scheduler(), schedulerConfig(cell.scheduler()), cell.steps(), reference, video,
-                CellResult.Timings.of(r.timings()), CellResult.Memory.of(m.host(), m.gpu()), quality, model, machine,
-                threads, Instant.now().toString());
+                CellResult.Timings.of(r.timings(), repeats), CellResult.Memory.of(m.host(), m.gpu()), quality, model,
+                machine, threads, Instant.now().toString());
     }
 
     /**

@@ -70,6 +70,10 @@ public final class SweepCommand implements Callable<Integer> {
             description = "ONNX Runtime's CPU threads; 0 leaves its default (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "1",
+            description = "Time each run N times and keep the median run: steadier timings for N times the work (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR",
             description = "Folder for the results; a re-run with the same folder resumes.")
     Path out;
@@ -93,7 +97,7 @@ public final class SweepCommand implements Callable<Integer> {
             throw new KinoException("No prompts given; pass --prompts FILE (one prompt per line) or --prompt TEXT.");
         }
         SweepSpec spec = new SweepSpec(model, device, threads, prompts, schedulers, steps, guidance, seeds,
-                referenceSteps, referenceScheduler, frames, width, height);
+                referenceSteps, referenceScheduler, frames, width, height, repeats);
         PrintStream out = parent.out();
         PrintStream err = parent.err();
         SweepResults results = Sweep.run(spec, this.out, quiet ? null : err);

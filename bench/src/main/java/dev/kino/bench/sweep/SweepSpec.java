@@ -25,10 +25,11 @@ import java.util.Objects;
  * @param frames             frames per video; null: the model's default
  * @param width              pixels; null: the model's default
  * @param height             pixels; null: the model's default
+ * @param repeats            times each run is timed (the median run is kept); 1 for a single measurement
  */
 public record SweepSpec(Path modelDir, String device, int threads, List<String> prompts, List<String> schedulers,
                         List<Integer> steps, List<Double> guidance, List<Long> seeds, int referenceSteps,
-                        String referenceScheduler, Integer frames, Integer width, Integer height) {
+                        String referenceScheduler, Integer frames, Integer width, Integer height, int repeats) {
 
     public static final int DEFAULT_REFERENCE_STEPS = 50;
 
@@ -44,6 +45,9 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
         }
         if (steps.isEmpty()) {
             throw new KinoException("The sweep has no step counts; pass --steps, e.g. --steps 4,8,16,32.");
+        }
+        if (repeats < 1 || repeats > 100) {
+            throw new KinoException("--repeats must be between 1 and 100, but " + repeats + " was given.");
         }
         if (threads < 0) {
             throw new KinoException("--threads must be 0 (ONNX Runtime's default) or more, but " + threads + " was given.");
@@ -73,6 +77,7 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
         private Integer frames;
         private Integer width;
         private Integer height;
+        private int repeats = 1;
 
         private Builder(Path modelDir) {
             this.modelDir = modelDir;
@@ -126,9 +131,14 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
             return this;
         }
 
+        public Builder repeats(int v) {
+            repeats = v;
+            return this;
+        }
+
         public SweepSpec build() {
             return new SweepSpec(modelDir, device, threads, prompts, schedulers, steps, guidance, seeds,
-                    referenceSteps, referenceScheduler, frames, width, height);
+                    referenceSteps, referenceScheduler, frames, width, height, repeats);
         }
     }
 }

@@ -28,9 +28,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class QualityAgainstReferenceTest {
 
     private static Map<String, String[]> sweep(Path out, String model, String steps) throws IOException {
+        return sweep(out, model, steps, 1);
+    }
+
+    private static Map<String, String[]> sweep(Path out, String model, String steps, int repeats) throws IOException {
         Bench.ok("sweep", "--model", Bench.fixture(model).toString(), "--prompt", "a red circle moving right",
                 "--steps", steps, "--reference-steps", "12", "--seeds", "0", "--device", "cpu", "--threads", "1",
-                "--out", out.toString(), "--quiet");
+                "--repeats", Integer.toString(repeats), "--out", out.toString(), "--quiet");
         List<String> header = ResultsCsv.header();
         Map<String, String[]> bySteps = new HashMap<>();
         List<String> lines = Files.readAllLines(out.resolve("results.csv"));
@@ -39,7 +43,7 @@ class QualityAgainstReferenceTest {
             if (f.get(header.indexOf("run")).equals("cell")) {
                 bySteps.put(f.get(header.indexOf("steps")), new String[] {f.get(header.indexOf("psnr_db")),
                         f.get(header.indexOf("ssim")), f.get(header.indexOf("latent_rel_l2")),
-                        f.get(header.indexOf("temporal_ratio"))});
+                        f.get(header.indexOf("temporal_ratio")), f.get(header.indexOf("timing_repeats"))});
             }
         }
         return bySteps;
@@ -89,5 +93,14 @@ class QualityAgainstReferenceTest {
         for (String steps : a.keySet()) {
             assertEquals(List.of(a.get(steps)), List.of(b.get(steps)), steps + " steps");
         }
+    }
+
+    @Test
+    void timingARunSeveralTimesKeepsItsQualityFigures(@TempDir Path tmp) throws IOException {
+        Map<String, String[]> once = sweep(tmp.resolve("once"), Bench.UNET, "3");
+        Map<String, String[]> thrice = sweep(tmp.resolve("thrice"), Bench.UNET, "3", 3);
+        assertEquals("1", once.get("3")[4]);
+        assertEquals("3", thrice.get("3")[4]);
+        assertEquals(List.of(once.get("3")).subList(0, 4), List.of(thrice.get("3")).subList(0, 4));
     }
 }

@@ -38,7 +38,7 @@ public final class TestResults {
                 new CellResult.Stage("denoise", denoise, denoise * 0.9, denoise * 0.1),
                 new CellResult.Stage("VAE decode", generationMs * 0.2 - 1.1, generationMs * 0.2 - 1.2, 0.1),
                 new CellResult.Stage("encode MP4", 7, 0, 7)),
-                java.util.Collections.nCopies(c.steps(), denoise / c.steps()), generationMs, generationMs + 7);
+                java.util.Collections.nCopies(c.steps(), denoise / c.steps()), generationMs, generationMs + 7, 1);
         String dir = (ref == null ? "reference/" : "cells/") + c.id();
         return new CellResult(CellResult.FORMAT, c.id(), c.prompt(), c.promptId(), c.seed(), c.guidance(),
                 c.scheduler(), Map.of("_class_name", "DDIMScheduler"), c.steps(), ref, new CellResult.Video(4, 32, 32, 8, dir + "/strip.png", dir + "/video.mp4"),
