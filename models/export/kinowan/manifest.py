@@ -30,6 +30,7 @@ def build(name, description, *, scheduler_config, vae_config, text_max_length, t
             "file": "text_encoder.onnx", "precision": text_precision, "max_length": text_max_length,
             "padding": "max_length", "input_ids": "input_ids", "attention_mask": "attention_mask",
             "output": "last_hidden_state", "dynamic_batch": True, "zero_padding": True,
+            "clean_prompt": True,
         },
         "latent": {
             "channels": in_channels, "spatial_compression": vae_config.get("scale_factor_spatial", 8),

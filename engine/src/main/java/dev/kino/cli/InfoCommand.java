@@ -51,12 +51,22 @@ final class InfoCommand implements Callable<Integer> {
                 + (d.negativePrompt().isEmpty() ? "" : ", negative prompt \"" + d.negativePrompt() + "\""));
         out.println("Denoiser   predicts " + m.denoiser().predictionType().manifestName() + ", timesteps "
                 + m.denoiser().timestepDtype() + (m.denoiser().dynamicBatch() ? ", cond+uncond in one batch" : ", batch of 1"));
+        if (m.denoiser().experts().size() > 1) {
+            Object train = m.scheduler().getOrDefault("num_train_timesteps", 1000);
+            double steps = train instanceof Number n ? n.doubleValue() : 1000;
+            StringBuilder sb = new StringBuilder("Experts    ");
+            for (Manifest.Expert e : m.denoiser().experts()) {
+                sb.append(e.file()).append(" for t >= ").append(String.format("%.0f", e.boundaryRatio() * steps))
+                        .append(e.guidance() == null ? "" : " (guidance " + e.guidance() + ")").append("; ");
+            }
+            out.println(sb.substring(0, sb.length() - 2) + " (the first that applies runs)");
+        }
         out.println("Scheduler  " + m.scheduler().get("_class_name") + " " + withoutClassName(m.scheduler()));
         out.println("VAE        " + m.vae().kind().key() + (m.vae().latentsMean() != null ? ", per-channel latents mean/std"
                 : ", scaling factor " + m.vae().scalingFactor() + ", shift " + m.vae().shiftFactor()));
         out.println("Files");
         for (Map.Entry<String, String> f : pkg.files().entrySet()) {
-            out.printf("  %-12s %s (%s)%n", f.getKey(), f.getValue(), size(pkg.resolve(f.getValue())));
+            out.printf("  %-22s %s (%s)%n", f.getKey(), f.getValue(), size(pkg.resolve(f.getValue())));
         }
         try (ModelGraphs graphs = ModelGraphs.open(pkg, runtime)) {
             out.println("Signatures (checked against the manifest: OK)");

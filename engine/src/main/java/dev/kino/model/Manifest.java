@@ -47,8 +47,14 @@ public record Manifest(
         }
     }
 
+    /**
+     * The text encoder. {@code cleanPrompt}: prompts are cleaned before tokenizing as Wan's pipeline does
+     * (HTML entities unescaped, whitespace runs collapsed, ends stripped); {@code zeroPadding}: embeddings
+     * past the prompt's real length are zeros (Wan).
+     */
     public record TextEncoder(String file, Precision precision, int maxLength, String padding, String inputIds,
-                              String attentionMask, String output, boolean dynamicBatch, boolean zeroPadding) {
+                              String attentionMask, String output, boolean dynamicBatch, boolean zeroPadding,
+                              boolean cleanPrompt) {
     }
 
     public record Latent(int channels, int spatialCompression, int temporalCompression, boolean causal,

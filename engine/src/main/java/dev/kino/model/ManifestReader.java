@@ -68,7 +68,7 @@ public final class ManifestReader {
         return new Manifest.TextEncoder(f.string("file"), precision(f), f.positiveInt("max_length"),
                 f.oneOf("padding", "max_length", "longest"), f.string("input_ids"),
                 f.optionalString("attention_mask", null), f.string("output"), f.bool("dynamic_batch"),
-                f.optionalBool("zero_padding", false));
+                f.optionalBool("zero_padding", false), f.optionalBool("clean_prompt", false));
     }
 
     private static Manifest.Latent latent(JsonFields f) {

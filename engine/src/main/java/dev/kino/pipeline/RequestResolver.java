@@ -14,8 +14,8 @@ final class RequestResolver {
     static ResolvedSettings resolve(GenerationRequest r, Manifest m, String schedulerName, String provider) {
         Manifest.Defaults d = m.defaults();
         Manifest.Latent latent = m.latent();
-        String prompt = r.prompt() == null ? "" : r.prompt().strip();
-        if (prompt.isEmpty()) {
+        String prompt = r.prompt() == null ? "" : r.prompt();
+        if (prompt.isBlank()) {
             throw new KinoException("The prompt is empty; describe the video to make, e.g. \"a red circle moving right\".");
         }
         int steps = r.steps() != null ? r.steps() : d.steps();

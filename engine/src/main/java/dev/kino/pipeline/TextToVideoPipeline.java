@@ -17,6 +17,7 @@ import dev.kino.runtime.OnnxModel;
 import dev.kino.runtime.OnnxRuntime;
 import dev.kino.schedule.Scheduler;
 import dev.kino.tensor.FloatTensor;
+import dev.kino.text.PromptCleaner;
 import dev.kino.text.PromptTokenizer;
 import dev.kino.text.TextEmbeddings;
 import dev.kino.text.TextEncoder;
@@ -157,8 +158,11 @@ public final class TextToVideoPipeline implements AutoCloseable {
         boolean guided = Guidance.enabled(s.guidance());
 
         long t0 = System.nanoTime();
-        Tokens[] tokens = guided ? tokenizer.tokenizePair(s.prompt(), s.negativePrompt())
-                : new Tokens[] {tokenizer.tokenize(s.prompt())};
+        boolean clean = m.textEncoder().cleanPrompt();
+        String prompt = clean ? PromptCleaner.clean(s.prompt()) : s.prompt();
+        String negative = clean ? PromptCleaner.clean(s.negativePrompt()) : s.negativePrompt();
+        Tokens[] tokens = guided ? tokenizer.tokenizePair(prompt, negative)
+                : new Tokens[] {tokenizer.tokenize(prompt)};
         warn(tokens[0], "prompt", warnings);
         if (guided) {
             warn(tokens[1], "negative prompt", warnings);

@@ -8,7 +8,7 @@ import java.util.List;
  * Decoded RGB frames, 8 bits per channel, interleaved (R, G, B per pixel, row-major).
  *
  * <p>VAE decoders produce values in [-1, 1]; the mapping to 8 bits is diffusers' image post-processing:
- * {@code x = clamp(v / 2 + 0.5, 0, 1)}, then {@code round(x * 255)}.
+ * {@code x = clamp(v / 2 + 0.5, 0, 1)}, then {@code x * 255} rounded half to even (numpy's rint), in float32.
  */
 public final class VideoFrames {
     private final int width;
@@ -59,7 +59,7 @@ public final class VideoFrames {
             for (int p = 0; p < pixels; p++) {
                 float x = data[base + p] / 2f + 0.5f;
                 x = Math.min(1f, Math.max(0f, x));
-                rgb[p * 3 + c] = (byte) Math.round(x * 255f);
+                rgb[p * 3 + c] = (byte) (int) Math.rint(x * 255f);
             }
         }
         return rgb;
