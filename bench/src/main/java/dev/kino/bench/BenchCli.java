@@ -15,7 +15,7 @@ import java.io.PrintWriter;
  * can fix prints one sentence and exits 1 without a stack trace; bad syntax exits 2; anything else is a bug and
  * prints its trace.
  */
-@Command(name = "kino bench", mixinStandardHelpOptions = true,
+@Command(name = "kino bench", mixinStandardHelpOptions = true, versionProvider = BenchCli.Version.class,
         description = "Measure Kino: step sweeps over schedulers, and the engine's own overhead.",
         subcommands = {SweepCommand.class, OverheadCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Runnable {
@@ -79,5 +79,14 @@ public final class BenchCli implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The engine's version from its jar manifest, which is what the figures measure. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = dev.kino.pipeline.TextToVideoPipeline.class.getPackage().getImplementationVersion();
+            return new String[] {"kino bench, engine " + (v == null ? "(development build)" : v)};
+        }
     }
 }

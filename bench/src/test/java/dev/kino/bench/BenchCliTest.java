@@ -28,6 +28,13 @@ class BenchCliTest {
     }
 
     @Test
+    void versionNamesTheEngine() {
+        Bench.Run r = Bench.run("--version");
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().startsWith("kino bench, engine "), r.out());
+    }
+
+    @Test
     void aMissingRequiredOptionIsAUsageError() {
         Bench.Run r = Bench.run("sweep", "--steps", "4", "--out", "x");
         assertEquals(2, r.exitCode());
