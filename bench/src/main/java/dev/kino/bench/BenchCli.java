@@ -1,0 +1,92 @@
+package dev.kino.bench;
+
+import dev.kino.KinoException;
+import dev.kino.bench.overhead.OverheadCommand;
+import dev.kino.bench.sweep.SweepCommand;
+import dev.kino.pipeline.GenerationCancelledException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+
+/**
+ * {@code kino bench}: programs that measure Kino on real models. Like {@code kino} itself, a problem the user
+ * can fix prints one sentence and exits 1 without a stack trace; bad syntax exits 2; anything else is a bug and
+ * prints its trace.
+ */
+@Command(name = "kino bench", mixinStandardHelpOptions = true, versionProvider = BenchCli.Version.class,
+        description = "Measure Kino: step sweeps over schedulers, and the engine's own overhead.",
+        subcommands = {SweepCommand.class, OverheadCommand.class, CommandLine.HelpCommand.class})
+public final class BenchCli implements Runnable {
+    public static final int USER_ERROR = 1;
+    public static final int USAGE_ERROR = 2;
+    public static final int CANCELLED = 130;
+    public static final int INTERNAL_ERROR = 70;
+
+    private PrintStream out;
+    private PrintStream err;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        // Charts and contact sheets are drawn with AWT; servers have no display.
+        System.setProperty("java.awt.headless", "true");
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the command line with the given streams; returns the exit code (in-process use and tests). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        BenchCli bench = new BenchCli();
+        bench.out = out;
+        bench.err = err;
+        CommandLine cli = new CommandLine(bench);
+        PrintWriter errWriter = new PrintWriter(err, true);
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(errWriter);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof KinoException) {
+                errWriter.println("kino bench: " + e.getMessage());
+                return USER_ERROR;
+            }
+            if (e instanceof GenerationCancelledException) {
+                errWriter.println("kino bench: " + e.getMessage());
+                return CANCELLED;
+            }
+            errWriter.println("kino bench: internal error (this is a bug in Kino; please report it with the trace below)");
+            e.printStackTrace(errWriter);
+            return INTERNAL_ERROR;
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            errWriter.println("kino bench: " + e.getMessage());
+            errWriter.println("Run '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+            return USAGE_ERROR;
+        });
+        return cli.execute(args);
+    }
+
+    /** Where results go. */
+    public PrintStream out() {
+        return out;
+    }
+
+    /** Where progress and notes go. */
+    public PrintStream err() {
+        return err;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The engine's version from its jar manifest, which is what the figures measure. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = dev.kino.pipeline.TextToVideoPipeline.class.getPackage().getImplementationVersion();
+            return new String[] {"kino bench, engine " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

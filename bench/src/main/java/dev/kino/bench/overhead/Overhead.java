@@ -1,0 +1,138 @@
+package dev.kino.bench.overhead;
+
+import dev.kino.pipeline.GenerationRequest;
+import dev.kino.pipeline.GenerationResult;
+import dev.kino.pipeline.ResolvedSettings;
+import dev.kino.pipeline.StageTimings;
+import dev.kino.pipeline.TextToVideoPipeline;
+import dev.kino.denoise.StepListener;
+import dev.kino.video.Mp4Writer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The engine's own overhead: the share of a generation's wall time spent outside ONNX Runtime's {@code run}
+ * calls, per stage. Outside time is everything Kino does itself: tokenizing, converting and copying tensors
+ * at the ONNX boundary, scheduler math, the guidance combine, turning VAE output into 8-bit frames.
+ *
+ * <p>It runs untimed warm-up generations (the JIT, ONNX Runtime's first-run allocations and FFmpeg's start would
+ * otherwise land in the first measured run), then {@code runs} measured ones, and reports each stage's mean
+ * over them (so the stages add up to the mean generation), the share of the mean generation spent outside
+ * ONNX Runtime, and the median and range of that share run by run. On small models a stage takes a
+ * millisecond or less and single runs swing widely with the JIT, the garbage collector and other processes;
+ * the spread says how far to trust the mean.
+ */
+public final class Overhead {
+
+    /** One stage of the reported run. {@code outsideShare} is NaN for a stage that took no time. */
+    public record Stage(String name, double wallMs, double onnxMs) {
+        public double outsideMs() {
+            return wallMs - onnxMs;
+        }
+
+        public double outsideShare() {
+            return wallMs > 0 ? outsideMs() / wallMs : Double.NaN;
+        }
+    }
+
+    /**
+     * @param stages      each generation stage's mean over the runs, in pipeline order (MP4 encoding not among them)
+     * @param generation  their sum: the mean generation, whose outside share is the figure to quote
+     * @param encodeMp4   mean MP4 encoding (FFmpeg, no ONNX Runtime at all), reported apart
+     * @param minShare    the lowest outside share of a single run's generation
+     * @param medianShare the median of the single runs' shares
+     * @param maxShare    the highest
+     * @param runs        measured runs (warm-up runs not counted)
+     * @param warmups     untimed runs before them
+     * @param settings    what was generated
+     */
+    public record Result(List<Stage> stages, Stage generation, Stage encodeMp4, double minShare, double medianShare,
+                         double maxShare, int runs, int warmups, ResolvedSettings settings) {
+    }
+
+    private Overhead() {
+    }
+
+    public static Result measure(TextToVideoPipeline pipeline, GenerationRequest request, int runs, int warmups) {
+        if (runs < 1 || warmups < 0) {
+            throw new IllegalArgumentException("runs must be at least 1 and warm-ups at least 0");
+        }
+        Path temp;
+        try {
+            temp = Files.createTempFile("kino-overhead", ".mp4");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            for (int i = 0; i < warmups; i++) {
+                generate(pipeline, request, temp);
+            }
+            List<StageTimings> measured = new ArrayList<>();
+            ResolvedSettings settings = null;
+            for (int i = 0; i < runs; i++) {
+                GenerationResult r = generate(pipeline, request, temp);
+                measured.add(r.timings());
+                settings = r.settings();
+            }
+            List<Double> shares = measured.stream().map(t -> total(t).outsideShare()).sorted().toList();
+            List<Stage> means = new ArrayList<>();
+            for (String name : measured.get(0).wall().keySet()) {
+                if (!name.equals(StageTimings.ENCODE_MP4)) {
+                    means.add(mean(measured, name));
+                }
+            }
+            Stage generation = new Stage("generation", means.stream().mapToDouble(Stage::wallMs).sum(),
+                    means.stream().mapToDouble(Stage::onnxMs).sum());
+            return new Result(List.copyOf(means), generation, mean(measured, StageTimings.ENCODE_MP4), shares.get(0),
+                    shares.get(shares.size() / 2), shares.get(shares.size() - 1), runs, warmups, settings);
+        } finally {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // a temporary file in the system's temporary folder
+            }
+        }
+    }
+
+    private static GenerationResult generate(TextToVideoPipeline pipeline, GenerationRequest request, Path mp4) {
+        GenerationResult r = pipeline.generate(request, StepListener.NONE);
+        long start = System.nanoTime();
+        Mp4Writer.write(r.frames(), r.settings().fps(), mp4, 1);
+        r.timings().record(StageTimings.ENCODE_MP4, Duration.ofNanos(System.nanoTime() - start), Duration.ZERO);
+        return r;
+    }
+
+    private static Stage mean(List<StageTimings> runs, String name) {
+        double wall = 0;
+        double onnx = 0;
+        for (StageTimings t : runs) {
+            wall += ms(t.wall().getOrDefault(name, Duration.ZERO));
+            onnx += ms(t.onnx().getOrDefault(name, Duration.ZERO));
+        }
+        return new Stage(name, wall / runs.size(), onnx / runs.size());
+    }
+
+    /** Every stage but MP4 encoding, summed. */
+    private static Stage total(StageTimings t) {
+        double wall = 0;
+        double onnx = 0;
+        for (Map.Entry<String, Duration> e : t.wall().entrySet()) {
+            if (!e.getKey().equals(StageTimings.ENCODE_MP4)) {
+                wall += ms(e.getValue());
+                onnx += ms(t.onnx().getOrDefault(e.getKey(), Duration.ZERO));
+            }
+        }
+        return new Stage("generation", wall, onnx);
+    }
+
+    private static double ms(Duration d) {
+        return d.toNanos() / 1e6;
+    }
+}
