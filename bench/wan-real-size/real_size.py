@@ -201,8 +201,9 @@ def write_markdown(r, path):
 def run_stage(args, *extra):
     cmd = [sys.executable, os.path.abspath(__file__), *extra, "--work", args.work]
     print("$", " ".join(cmd), flush=True)
-    line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    return json.loads(line)
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()
+    print("\n".join(out[:-1]), flush=True)     # the stage's log; its last line is its JSON result
+    return json.loads(out[-1])
 
 
 def main():
@@ -212,6 +213,8 @@ def main():
     ap.add_argument("--precision", choices=["fp32", "fp16"], default="fp32")
     ap.add_argument("--kino", help="command template running Kino on {package} (optional)")
     ap.add_argument("--out", default=os.path.join(HERE, "results.json"))
+    ap.add_argument("--skip-make", action="store_true",
+                    help="reuse WORK/src, WORK/ref and the 'make' entry of an existing results.json")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     if args.stage == "markdown":     # rewrite results.md from results.json
@@ -230,7 +233,10 @@ def main():
                            "onnxruntime": onnxruntime.__version__},
                "config": CONFIG_13B, "date": time.strftime("%Y-%m-%d")}
     results["sizes"] = run_stage(args, "sizes")
-    results["make"] = run_stage(args, "make")
+    if args.skip_make:
+        results["make"] = json.load(open(args.out))["make"]
+    else:
+        results["make"] = run_stage(args, "make")
     for precision in ("fp32", "fp16"):
         results[f"export_{precision}"] = run_stage(args, "export", "--precision", precision)
         results[f"run_{precision}"] = run_stage(args, "run", "--precision", precision)

@@ -16,6 +16,7 @@ compared with its PyTorch module at two shapes and the run fails above 1e-4.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -114,12 +115,16 @@ def build_folder(root, experts, **vae_overrides):
 
 
 def export(src, out, extra):
-    if os.path.isdir(out):
-        for f in os.listdir(out):
-            os.remove(os.path.join(out, f))
-    cmd = [sys.executable, os.path.join(HERE, "export_wan.py"), src, out, "--verify", *DEFAULTS, *extra]
+    """Exports into OUT.tmp, then swaps it in: the committed package is never half-written."""
+    tmp = out + ".tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    cmd = [sys.executable, os.path.join(HERE, "export_wan.py"), src, tmp, "--verify", *DEFAULTS, *extra]
     print("$", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True)
+    if os.path.isdir(out):
+        os.rename(out, out + ".old")
+    os.rename(tmp, out)
+    shutil.rmtree(out + ".old", ignore_errors=True)
 
 
 def main():

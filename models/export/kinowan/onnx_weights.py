@@ -14,6 +14,7 @@ folding is an optimisation, never a requirement for correctness.
 """
 import json
 import os
+import struct
 
 import numpy as np
 import onnx
@@ -105,14 +106,14 @@ class WeightFile:
 
     def put(self, key, array):
         if key not in self.written:
-            raw = np.ascontiguousarray(array).tobytes()
-            if len(raw) >= ALIGN_MIN and self.bytes % ALIGN:
+            array = np.ascontiguousarray(array)
+            if array.nbytes >= ALIGN_MIN and self.bytes % ALIGN:
                 pad = ALIGN - self.bytes % ALIGN
                 self.file.write(b"\0" * pad)
                 self.bytes += pad
-            self.file.write(raw)
-            self.written[key] = (self.bytes, len(raw))
-            self.bytes += len(raw)
+            self.file.write(array.reshape(-1).view(np.uint8).data)
+            self.written[key] = (self.bytes, array.nbytes)
+            self.bytes += array.nbytes
         return self.written[key]
 
     def close(self):
@@ -190,20 +191,32 @@ def save_graph(model, path):
     onnx.checker.check_model(path)
 
 
+SAFETENSORS_DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "BF16": np.uint16,
+                      "I64": np.int64, "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8,
+                      "BOOL": np.bool_}
+
+
 class SafetensorsSource:
-    """Reads single tensors out of a diffusers/transformers folder of (possibly sharded) safetensors."""
+    """Reads single tensors out of a diffusers/transformers folder of (possibly sharded) safetensors.
+
+    The format is an 8-byte little-endian header length, a JSON header ``{name: {dtype, shape,
+    data_offsets}}`` and the raw data. Tensors are read with plain ``read`` calls rather than memory
+    mapping, so pages of the checkpoint do not stay resident (mapped pages count as the process's RSS).
+    """
 
     def __init__(self, folder):
-        from safetensors import safe_open
-        self.files, self.where = {}, {}
         index = [f for f in os.listdir(folder) if f.endswith(".safetensors.index.json")]
         names = sorted(set(json.load(open(os.path.join(folder, index[0])))["weight_map"].values())) \
             if index else sorted(f for f in os.listdir(folder) if f.endswith(".safetensors"))
+        self.where = {}
         for fname in names:
-            f = safe_open(os.path.join(folder, fname), framework="pt")
-            self.files[fname] = f
-            for key in f.keys():
-                self.where[key] = fname
+            path = os.path.join(folder, fname)
+            with open(path, "rb") as f:
+                size = struct.unpack("<Q", f.read(8))[0]
+                header = json.loads(f.read(size))
+            for key, entry in header.items():
+                if key != "__metadata__":
+                    self.where[key] = (path, 8 + size, entry)
 
     def keys(self):
         return self.where.keys()
@@ -212,7 +225,16 @@ class SafetensorsSource:
         return key in self.where
 
     def get(self, key):
-        return self.files[self.where[key]].get_tensor(key)
+        """The tensor as a torch.Tensor in its stored dtype (bfloat16 included)."""
+        path, base, entry = self.where[key]
+        begin, end = entry["data_offsets"]
+        array = np.empty(entry["shape"], dtype=SAFETENSORS_DTYPES[entry["dtype"]])
+        with open(path, "rb") as f:
+            f.seek(base + begin)
+            if f.readinto(array.reshape(-1).view(np.uint8).data) != end - begin:
+                raise IOError(f"{path}: short read for {key}")
+        tensor = torch.from_numpy(array)
+        return tensor.view(torch.bfloat16) if entry["dtype"] == "BF16" else tensor
 
 
 def torch_to_numpy(t, dtype):
