@@ -1,6 +1,7 @@
 package dev.kino.bench;
 
 import dev.kino.KinoException;
+import dev.kino.bench.demo.AccuracyCommand;
 import dev.kino.bench.overhead.OverheadCommand;
 import dev.kino.bench.sweep.SweepCommand;
 import dev.kino.pipeline.GenerationCancelledException;
@@ -16,8 +17,8 @@ import java.io.PrintWriter;
  * prints its trace.
  */
 @Command(name = "kino bench", mixinStandardHelpOptions = true, versionProvider = BenchCli.Version.class,
-        description = "Measure Kino: step sweeps over schedulers, and the engine's own overhead.",
-        subcommands = {SweepCommand.class, OverheadCommand.class, CommandLine.HelpCommand.class})
+        description = "Measure Kino: step sweeps over schedulers, the engine's own overhead, the demo model's accuracy.",
+        subcommands = {SweepCommand.class, OverheadCommand.class, AccuracyCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Runnable {
     public static final int USER_ERROR = 1;
     public static final int USAGE_ERROR = 2;
