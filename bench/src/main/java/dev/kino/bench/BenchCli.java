@@ -1,15 +1,13 @@
 package dev.kino.bench;
 
-import dev.kino.KinoException;
 import dev.kino.bench.demo.AccuracyCommand;
 import dev.kino.bench.overhead.OverheadCommand;
 import dev.kino.bench.sweep.SweepCommand;
-import dev.kino.pipeline.GenerationCancelledException;
+import dev.kino.cli.KinoCli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintStream;
-import java.io.PrintWriter;
 
 /**
  * {@code kino bench}: programs that measure Kino on real models. Like {@code kino} itself, a problem the user
@@ -20,10 +18,10 @@ import java.io.PrintWriter;
         description = "Measure Kino: step sweeps over schedulers, the engine's own overhead, the demo model's accuracy.",
         subcommands = {SweepCommand.class, OverheadCommand.class, AccuracyCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Runnable {
-    public static final int USER_ERROR = 1;
-    public static final int USAGE_ERROR = 2;
-    public static final int CANCELLED = 130;
-    public static final int INTERNAL_ERROR = 70;
+    public static final int USER_ERROR = KinoCli.USER_ERROR;
+    public static final int USAGE_ERROR = KinoCli.USAGE_ERROR;
+    public static final int CANCELLED = KinoCli.CANCELLED;
+    public static final int INTERNAL_ERROR = KinoCli.INTERNAL_ERROR;
 
     private PrintStream out;
     private PrintStream err;
@@ -42,29 +40,7 @@ public final class BenchCli implements Runnable {
         BenchCli bench = new BenchCli();
         bench.out = out;
         bench.err = err;
-        CommandLine cli = new CommandLine(bench);
-        PrintWriter errWriter = new PrintWriter(err, true);
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(errWriter);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof KinoException) {
-                errWriter.println("kino bench: " + e.getMessage());
-                return USER_ERROR;
-            }
-            if (e instanceof GenerationCancelledException) {
-                errWriter.println("kino bench: " + e.getMessage());
-                return CANCELLED;
-            }
-            errWriter.println("kino bench: internal error (this is a bug in Kino; please report it with the trace below)");
-            e.printStackTrace(errWriter);
-            return INTERNAL_ERROR;
-        });
-        cli.setParameterExceptionHandler((e, a) -> {
-            errWriter.println("kino bench: " + e.getMessage());
-            errWriter.println("Run '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
-            return USAGE_ERROR;
-        });
-        return cli.execute(args);
+        return KinoCli.execute(new CommandLine(bench), "kino bench", args, out, err);
     }
 
     /** Where results go. */

@@ -23,6 +23,8 @@ public final class KinoCli implements Runnable {
     public static final int USAGE_ERROR = 2;
     /** Exit code for a cancelled run. */
     public static final int CANCELLED = 130;
+    /** Exit code for a bug in Kino. */
+    public static final int INTERNAL_ERROR = 70;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -33,25 +35,33 @@ public final class KinoCli implements Runnable {
 
     /** Runs the command line with the given streams; returns the exit code (in-process use and tests). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        CommandLine cli = new CommandLine(new KinoCli());
+        return execute(new CommandLine(new KinoCli()), "kino", args, out, err);
+    }
+
+    /**
+     * Runs a picocli command with Kino's error conventions (shared by {@code kino bench}): a
+     * {@link KinoException} prints "NAME: message" and exits {@link #USER_ERROR}, bad syntax exits
+     * {@link #USAGE_ERROR}, a cancelled run {@link #CANCELLED}, anything else prints its trace and exits 70.
+     */
+    public static int execute(CommandLine cli, String name, String[] args, PrintStream out, PrintStream err) {
         PrintWriter errWriter = new PrintWriter(err, true);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(errWriter);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof KinoException) {
-                errWriter.println("kino: " + e.getMessage());
+                errWriter.println(name + ": " + e.getMessage());
                 return USER_ERROR;
             }
             if (e instanceof GenerationCancelledException) {
-                errWriter.println("kino: " + e.getMessage());
+                errWriter.println(name + ": " + e.getMessage());
                 return CANCELLED;
             }
-            errWriter.println("kino: internal error (this is a bug in Kino; please report it with the trace below)");
+            errWriter.println(name + ": internal error (this is a bug in Kino; please report it with the trace below)");
             e.printStackTrace(errWriter);
-            return 70;
+            return INTERNAL_ERROR;
         });
         cli.setParameterExceptionHandler((e, a) -> {
-            errWriter.println("kino: " + e.getMessage());
+            errWriter.println(name + ": " + e.getMessage());
             errWriter.println("Run '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
             return USAGE_ERROR;
         });
