@@ -11,8 +11,11 @@ Every stage runs in its own process so its peak resident memory (ru_maxrss) is i
     export    export_wan.py --only denoiser [--fp16] -> WORK/pkg-fp32, WORK/pkg-fp16 (its export_report.json)
     run       ONNX Runtime: session load time, time per denoiser call (batch 2 = cond + uncond, 512 text
               tokens) at the two latent sizes, error against the PyTorch reference, peak RSS
-    kino      optional (--kino CMD): the same load + steps through Kino's Java engine; CMD gets {package}
     sizes     parameter counts of 1.3B, 14B, UMT5-XXL and the VAE decoder on the meta device -> computed sizes
+    kinopkg   a complete Kino package around each exported denoiser (WORK/kino-fp32, -fp16): the real-size
+              denoiser + a real-width (d_model 4096) 1-layer UMT5, a tiny VAE and a small tokenizer
+    kino      host Python (no torch): ``./kino generate`` on those packages at the two sizes, 3 steps each,
+              under /usr/bin/time: Kino's load time, time per step, peak RSS (merged into results.json)
 
 Results go to bench/wan-real-size/results.json (results.md is written from it).
 """
@@ -24,9 +27,6 @@ import resource
 import subprocess
 import sys
 import time
-
-import numpy as np
-import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -47,6 +47,7 @@ def peak_mib():
 
 
 def inputs(size):
+    import torch
     g = torch.Generator().manual_seed(7)
     b = size[0]
     return (torch.randn(*size, generator=g), torch.full((b,), 757.0),
@@ -54,6 +55,8 @@ def inputs(size):
 
 
 def stage_make(work):
+    import numpy as np
+    import torch
     from diffusers import WanTransformer3DModel
     t0 = time.time()
     torch.manual_seed(0)
@@ -88,6 +91,7 @@ def stage_export(work, precision):
 
 
 def stage_run(work, precision, repeats=3):
+    import numpy as np
     import onnxruntime as ort
     path = os.path.join(work, f"pkg-{precision}", "denoiser.onnx")
     opts = ort.SessionOptions()
@@ -113,18 +117,77 @@ def stage_run(work, precision, repeats=3):
     return res
 
 
-def stage_kino(work, precision, template):
-    """Kino's own numbers: template is a shell command with {package} (prints its own JSON/text)."""
-    cmd = template.format(package=os.path.join(work, f"pkg-{precision}"))
-    t0 = time.time()
-    out = subprocess.run(cmd, shell=True, capture_output=True, text=True)
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"command": cmd, "rc": out.returncode, "wall_s": round(time.time() - t0, 1),
-            "children_peak_rss_mib": round(ru), "stdout_tail": out.stdout[-2000:], "stderr_tail": out.stderr[-1000:]}
+KINO_SIZES = {"small": (64, 64, 1), "medium": (128, 128, 9)}     # width, height, frames (= SIZES' latents)
+
+
+def stage_kinopkg(work, precision):
+    """A full package around the real-size denoiser, so ``kino generate`` can load and step it."""
+    import torch
+    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler
+    from safetensors.torch import save_file
+    import make_tiny_wan as tiny
+    from kinowan import manifest
+    from kinowan.umt5 import UMT5Config, UMT5Encoder
+    src = os.path.join(work, "src-kino")
+    if not os.path.isfile(os.path.join(src, "model_index.json")):
+        os.makedirs(src, exist_ok=True)
+        vocab = tiny.train_tokenizer(os.path.join(src, "tokenizer"))
+        torch.manual_seed(1)
+        cfg = UMT5Config(vocab_size=vocab, d_model=4096, d_kv=64, d_ff=10240, num_heads=64, num_layers=1)
+        os.makedirs(os.path.join(src, "text_encoder"), exist_ok=True)
+        save_file({k: v.contiguous() for k, v in UMT5Encoder(cfg).state_dict().items()},
+                  os.path.join(src, "text_encoder", "model.safetensors"))
+        json.dump(cfg.to_hf_dict(), open(os.path.join(src, "text_encoder", "config.json"), "w"))
+        AutoencoderKLWan(**tiny.VAE).save_pretrained(os.path.join(src, "vae"))
+        UniPCMultistepScheduler(**manifest.WAN21_SCHEDULER_ARGS).save_pretrained(os.path.join(src, "scheduler"))
+        os.symlink(os.path.join("..", "src", "transformer"), os.path.join(src, "transformer"))
+        json.dump({"_class_name": "WanPipeline"}, open(os.path.join(src, "model_index.json"), "w"))
+    out = os.path.join(work, f"kino-{precision}")
+    w, h, f = KINO_SIZES["small"]
+    subprocess.run([sys.executable, os.path.join(EXPORT, "export_wan.py"), src, out, "--only",
+                    "tokenizer,text_encoder,vae,manifest", "--width", str(w), "--height", str(h), "--frames", str(f),
+                    "--steps", "3", "--name", f"wan21-1.3b-real-size-{precision}"]
+                   + (["--fp16"] if precision == "fp16" else []), check=True)
+    for name in ("denoiser.onnx", "denoiser.onnx_data"):
+        target = os.path.join(out, name)
+        if os.path.exists(target):
+            os.remove(target)
+        os.link(os.path.join(work, f"pkg-{precision}", name), target)
+    return {"package": out, "files": {n: os.path.getsize(os.path.join(out, n)) for n in sorted(os.listdir(out))}}
+
+
+def stage_kino_host(work, results_path):
+    """Runs on the host (Java): ./kino generate under /usr/bin/time; merges into results.json."""
+    import re
+    results = json.load(open(results_path))
+    for precision in ("fp32", "fp16"):
+        entry = {}
+        for name, (w, h, f) in KINO_SIZES.items():
+            cmd = ["/usr/bin/time", "-v", os.path.join(ROOT, "kino"), "generate", "a red fox runs through snow",
+                   "-m", os.path.join(work, f"kino-{precision}"), "--width", str(w), "--height", str(h),
+                   "--frames", str(f), "--steps", "3", "--seed", "0", "--device", "cpu", "-q",
+                   "-o", os.path.join(work, f"kino-{precision}-{name}.mp4")]
+            print("$", " ".join(cmd), flush=True)
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            print(p.stdout, p.stderr[-600:], flush=True)
+            rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+            load = re.search(r"loaded in ([\d.]+ m?s)", p.stdout + p.stderr)
+            step = re.search(r"denoise\s+([\d.]+ m?s)\s+\((\d+) steps, ([\d.]+ m?s)/step\)", p.stdout)
+            entry[name] = {"rc": p.returncode, "latent": [2, 16, (f - 1) // 4 + 1, h // 8, w // 8],
+                           "loaded_in": load.group(1) if load else None,
+                           "denoise": step.group(1) if step else None, "per_step": step.group(3) if step else None,
+                           "peak_rss_mib": round(int(rss.group(1)) / 1024) if rss else None,
+                           "stdout": p.stdout.strip()[-1500:]}
+        results[f"kino_{precision}"] = entry
+    with open(results_path, "w") as fh:
+        json.dump(results, fh, indent=2)
+    write_markdown(results, os.path.join(os.path.dirname(results_path), "results.md"))
+    return {k: v for k, v in results.items() if k.startswith("kino_")}
 
 
 def stage_sizes():
     """Exact parameter counts (meta device) and the bytes an export writes for them."""
+    import torch
     from diffusers import AutoencoderKLWan, WanTransformer3DModel
     from kinowan.denoiser import to_export_dtype_
     from kinowan.umt5 import UMT5Config, UMT5Encoder
@@ -182,14 +245,21 @@ def write_markdown(r, path):
             lines.append(f"| {p} | {x['load_s']} s | {x['rss_after_load_mib']:,} MiB | {'x'.join(map(str, st['latent']))} "
                          f"| {st['tokens_per_sample']} | {st['first_call_s']} s | {st['median_s']} s | "
                          f"{st['rel_err_vs_torch_fp32']:.1e} | {x['peak_rss_mib']:,} MiB |")
-    for p in ("fp32", "fp16"):
-        if f"kino_{p}" in r:
-            k = r[f"kino_{p}"]
-            lines += ["", f"Kino ({p}): `{k['command']}` rc {k['rc']}, {k['wall_s']} s, peak RSS "
-                      f"{k['children_peak_rss_mib']:,} MiB", "", "```", k["stdout_tail"].strip(), "```"]
-    if not any(f"kino_{p}" in r for p in ("fp32", "fp16")):
-        lines += ["", "Kino's own load/step numbers: not recorded in this run (pass `--kino` with the engine's "
-                  "command; see run.sh)."]
+    if any(f"kino_{p}" in r for p in ("fp32", "fp16")):
+        lines += ["", "## Kino (Java engine, `./kino generate … --steps 3 --device cpu`, ONNX Runtime Java)", "",
+                  "The package: the real-size denoiser above + a real-width (d_model 4096) one-layer UMT5, a tiny VAE "
+                  "and a small tokenizer (`kinopkg` stage), so the figures are the denoiser's. Peak RSS of the "
+                  "whole JVM (`/usr/bin/time -v`).", "",
+                  "| precision | video (latent) | rc | loaded in | denoise (3 steps) | per step | peak RSS |",
+                  "|---|---|---|---|---|---|---|"]
+        for p in ("fp32", "fp16"):
+            for name, k in r.get(f"kino_{p}", {}).items():
+                w, h, f = KINO_SIZES[name]
+                lines.append(f"| {p} | {w}x{h}x{f} ({'x'.join(map(str, k['latent']))}) | {k['rc']} | {k['loaded_in']} | "
+                             f"{k['denoise']} | {k['per_step']} | {k['peak_rss_mib']:,} MiB |"
+                             if k["peak_rss_mib"] else f"| {p} | {w}x{h}x{f} | {k['rc']} | | | | |")
+    else:
+        lines += ["", "Kino's own numbers: run the host stage (`run.sh` does: `python3 real_size.py kino`)."]
     lines += ["", "## Sizes of the real models (computed: exact parameter counts x bytes per weight)", "",
               "| model | parameters | fp32 | fp16 export |", "|---|---|---|---|"]
     for name, x in r["sizes"].items():
@@ -208,10 +278,9 @@ def run_stage(args, *extra):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("stage", choices=["all", "make", "export", "run", "kino", "sizes", "markdown"])
+    ap.add_argument("stage", choices=["all", "make", "export", "run", "sizes", "kinopkg", "kino", "markdown"])
     ap.add_argument("--work", default=os.path.join(EXPORT, "work", "real-size"))
     ap.add_argument("--precision", choices=["fp32", "fp16"], default="fp32")
-    ap.add_argument("--kino", help="command template running Kino on {package} (optional)")
     ap.add_argument("--out", default=os.path.join(HERE, "results.json"))
     ap.add_argument("--skip-make", action="store_true",
                     help="reuse WORK/src, WORK/ref and the 'make' entry of an existing results.json")
@@ -223,10 +292,12 @@ def main():
     if args.stage != "all":
         fn = {"make": lambda: stage_make(args.work), "export": lambda: stage_export(args.work, args.precision),
               "run": lambda: stage_run(args.work, args.precision), "sizes": stage_sizes,
-              "kino": lambda: stage_kino(args.work, args.precision, args.kino)}[args.stage]
+              "kinopkg": lambda: stage_kinopkg(args.work, args.precision),
+              "kino": lambda: stage_kino_host(args.work, args.out)}[args.stage]
         print(json.dumps(fn()), flush=True)
         return
     import onnxruntime
+    import torch
     results = {"machine": {"cpus": os.cpu_count(), "ram_gib": round(os.sysconf("SC_PAGE_SIZE")
                                                                       * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
                            "platform": platform.platform(), "torch": torch.__version__,
@@ -240,8 +311,7 @@ def main():
     for precision in ("fp32", "fp16"):
         results[f"export_{precision}"] = run_stage(args, "export", "--precision", precision)
         results[f"run_{precision}"] = run_stage(args, "run", "--precision", precision)
-        if args.kino:
-            results[f"kino_{precision}"] = run_stage(args, "kino", "--precision", precision, "--kino", args.kino)
+        results[f"kinopkg_{precision}"] = run_stage(args, "kinopkg", "--precision", precision)
     with open(args.out, "w") as f:
         json.dump(results, f, indent=2)
     write_markdown(results, os.path.join(os.path.dirname(args.out), "results.md"))

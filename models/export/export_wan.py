@@ -211,6 +211,9 @@ def main():
     args = ap.parse_args()
     only = set(args.only.split(","))
     os.makedirs(args.out, exist_ok=True)
+    report_path = os.path.join(args.out, "export_report.json")
+    if os.path.isfile(report_path):      # a partial (--only) run adds to the previous report
+        REPORT.update({k: v for k, v in json.load(open(report_path)).items() if k in ("checks",)})
     precision = "fp16" if args.fp16 else "fp32"
     index = json.load(open(os.path.join(args.src, "model_index.json")))
     two_experts = os.path.isdir(os.path.join(args.src, "transformer_2")) and index.get("transformer_2", [None])[0]
@@ -247,8 +250,7 @@ def main():
             args.name or os.path.basename(os.path.normpath(args.src)),
             f"Wan text-to-video exported by models/export/export_wan.py ({precision}, attention {args.attention})",
             scheduler_config=sched, vae_config=dict(vcfg), text_max_length=args.max_length,
-            text_precision=precision, denoiser_precision=precision, vae_precision="fp32",
-            patch_size=tcfg["patch_size"], in_channels=tcfg["in_channels"], cache_inputs=caches_in,
+            weights=precision, patch_size=tcfg["patch_size"], in_channels=tcfg["in_channels"], cache_inputs=caches_in,
             cache_outputs=caches_out, experts=experts,
             defaults={"width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps,
                       "steps": args.steps, "guidance": guidance, "negative_prompt": ""})
@@ -260,7 +262,7 @@ def main():
     for f in sorted(os.listdir(args.out)):
         if f != "export_report.json":
             REPORT["files"][f] = os.path.getsize(os.path.join(args.out, f))
-    with open(os.path.join(args.out, "export_report.json"), "w") as f:
+    with open(report_path, "w") as f:
         json.dump(REPORT, f, indent=2)
     log(f"done in {time.time() - started:.1f} s")
 

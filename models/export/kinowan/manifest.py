@@ -8,13 +8,17 @@ WAN21_SCHEDULER_ARGS = dict(prediction_type="flow_prediction", use_flow_sigmas=T
                             flow_shift=3.0)
 
 
-def build(name, description, *, scheduler_config, vae_config, text_max_length, text_precision,
-          denoiser_precision, vae_precision, patch_size, in_channels, cache_inputs, cache_outputs,
-          defaults, experts=None, denoiser_file="denoiser.onnx"):
+def build(name, description, *, scheduler_config, vae_config, text_max_length, weights, patch_size, in_channels,
+          cache_inputs, cache_outputs, defaults, experts=None, denoiser_file="denoiser.onnx"):
     """``experts``: None (Wan 2.1: one denoiser) or [{"file", "boundary_ratio", "guidance"}, ...] ordered
-    from high noise to low noise (Wan 2.2 A14B)."""
+    from high noise to low noise (Wan 2.2 A14B).
+
+    ``precision`` is what the graphs take and return, and Kino checks it against their signatures: every
+    Wan graph has float32 inputs/outputs (fp16 exports cast inside), so it is always ``fp32``.
+    ``weights`` (informational, ``fp32`` or ``fp16``) is how the text encoder's and denoiser's weights
+    are stored; the VAE's are always fp32."""
     denoiser = {
-        "file": denoiser_file, "precision": denoiser_precision, "dynamic_batch": True,
+        "file": denoiser_file, "precision": "fp32", "weights": weights, "dynamic_batch": True,
         "sample": "hidden_states", "timestep": "timestep", "text_embeddings": "encoder_hidden_states",
         "output": "noise_pred", "prediction_type": "flow", "timestep_dtype": "float32",
         "timestep_scale": 1.0, "patch_size": list(patch_size),
@@ -27,7 +31,7 @@ def build(name, description, *, scheduler_config, vae_config, text_max_length, t
         "description": description,
         "tokenizer": "tokenizer.json",
         "text_encoder": {
-            "file": "text_encoder.onnx", "precision": text_precision, "max_length": text_max_length,
+            "file": "text_encoder.onnx", "precision": "fp32", "weights": weights, "max_length": text_max_length,
             "padding": "max_length", "input_ids": "input_ids", "attention_mask": "attention_mask",
             "output": "last_hidden_state", "dynamic_batch": True, "zero_padding": True,
             "clean_prompt": True,
@@ -42,7 +46,7 @@ def build(name, description, *, scheduler_config, vae_config, text_max_length, t
         "scheduler": scheduler_config,
         "vae": {
             "kind": "causal", "file": "vae_decoder_first.onnx", "next_file": "vae_decoder_next.onnx",
-            "precision": vae_precision, "dynamic_batch": True, "input": "latent", "output": "frames",
+            "precision": "fp32", "dynamic_batch": True, "input": "latent", "output": "frames",
             "cache_inputs": cache_inputs, "cache_outputs": cache_outputs,
             "frames_first": 1, "frames_next": vae_config.get("scale_factor_temporal", 4),
             "latents_mean": [float(v) for v in vae_config["latents_mean"]],
