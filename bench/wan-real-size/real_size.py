@@ -226,7 +226,9 @@ def write_markdown(r, path):
               f"Model: random-weight diffusers `WanTransformer3DModel`, real 1.3B config "
               f"({r['make']['parameters']:,} parameters), saved as safetensors "
               f"({gb(r['make']['safetensors_bytes'])}): init {r['make']['init_s']} s, save {r['make']['save_s']} s, "
-              f"peak RSS {r['make']['peak_rss_mib']:,} MiB.", "",
+              f"PyTorch reference outputs {r['make']['reference_s']} s (Debian's generic BLAS), peak RSS "
+              f"{r['make']['peak_rss_mib']:,} MiB. This `make` stage stands in for the download: it is the only one "
+              "that holds the model in PyTorch; the exporter never does.", "",
               "## Export (`export_wan.py --only denoiser`)", "",
               "| precision | export time | peak RSS | denoiser.onnx | denoiser.onnx_data | rewrite check (block 0, real weights) |",
               "|---|---|---|---|---|---|"]
@@ -246,10 +248,11 @@ def write_markdown(r, path):
                          f"| {st['tokens_per_sample']} | {st['first_call_s']} s | {st['median_s']} s | "
                          f"{st['rel_err_vs_torch_fp32']:.1e} | {x['peak_rss_mib']:,} MiB |")
     if any(f"kino_{p}" in r for p in ("fp32", "fp16")):
-        lines += ["", "## Kino (Java engine, `./kino generate … --steps 3 --device cpu`, ONNX Runtime Java)", "",
+        lines += ["", "## Kino (Java engine: `./kino generate … --steps 3 --device cpu`, ONNX Runtime Java 1.24.1)", "",
                   "The package: the real-size denoiser above + a real-width (d_model 4096) one-layer UMT5, a tiny VAE "
-                  "and a small tokenizer (`kinopkg` stage), so the figures are the denoiser's. Peak RSS of the "
-                  "whole JVM (`/usr/bin/time -v`).", "",
+                  "and a small tokenizer (`kinopkg` stage), so the figures are the denoiser's (guidance 5: batch 2 "
+                  "per step, 512 text tokens; the per-step mean includes the first, warm-up step). Peak RSS of "
+                  "the whole JVM (`/usr/bin/time -v`).", "",
                   "| precision | video (latent) | rc | loaded in | denoise (3 steps) | per step | peak RSS |",
                   "|---|---|---|---|---|---|---|"]
         for p in ("fp32", "fp16"):

@@ -2,7 +2,7 @@
 # Reproduces bench/wan-real-size/results.{json,md}: a random-weight Wan 2.1 T2V 1.3B transformer (real config)
 # saved as a diffusers folder, exported to a Kino denoiser in fp32 and fp16, loaded and stepped on the CPU by
 # ONNX Runtime (Python) and by Kino itself (./kino generate on a package built around each denoiser).
-# Needs kino-py (bash /work/shared/tools/pytorch2-env.sh), Java 17 + Maven for ./kino, ~25 GB of scratch disk
+# Needs kino-py (bash /work/shared/tools/pytorch2-env.sh), Java 17 + Maven for ./kino, ~16 GB of scratch disk
 # under WORK and ~12 GB of RAM. Not part of CI (gigabytes). Options go to real_size.py all (e.g. --skip-make
 # reuses WORK/src and WORK/ref, whose PyTorch reference takes ~20 min with Debian's generic BLAS).
 set -euo pipefail
