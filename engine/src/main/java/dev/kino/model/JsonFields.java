@@ -13,29 +13,48 @@ final class JsonFields {
     private final JsonNode node;
     private final String path;
     private final List<String> problems;
+    private final java.util.Set<String> read = new java.util.HashSet<>();
+    /** Every object read below the root (shared), so unknown keys are reported everywhere at the end. */
+    private final List<JsonFields> sections;
 
     JsonFields(JsonNode node, String path, List<String> problems) {
+        this(node, path, problems, new ArrayList<>());
+    }
+
+    private JsonFields(JsonNode node, String path, List<String> problems, List<JsonFields> sections) {
         this.node = node;
         this.path = path;
         this.problems = problems;
+        this.sections = sections;
+        sections.add(this);
+    }
+
+    void problem(String key, String what) {
+        problems.add(where(key) + " " + what);
+    }
+
+    /** Element {@code index} of the array under {@code key}, as an object. */
+    JsonFields element(String key, int index) {
+        JsonNode e = get(key).get(index);
+        return new JsonFields(e, where(key + "[" + index + "]"), problems, sections);
     }
 
     /** The object under {@code key}; a missing object is reported and read as empty. */
     JsonFields object(String key) {
-        JsonNode child = node.get(key);
+        JsonNode child = get(key);
         if (child == null || !child.isObject()) {
             problems.add(where(key) + (child == null ? " is missing" : " must be an object"));
             child = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         }
-        return new JsonFields(child, where(key), problems);
+        return new JsonFields(child, where(key), problems, sections);
     }
 
     JsonNode raw(String key) {
-        return node.get(key);
+        return get(key);
     }
 
     String string(String key) {
-        JsonNode v = node.get(key);
+        JsonNode v = get(key);
         if (v == null || !v.isTextual() || v.asText().isBlank()) {
             problems.add(where(key) + (v == null ? " is missing" : " must be a non-empty string"));
             return "";
@@ -45,7 +64,7 @@ final class JsonFields {
 
     /** A string that may be absent or null. */
     String optionalString(String key, String fallback) {
-        JsonNode v = node.get(key);
+        JsonNode v = get(key);
         if (v == null || v.isNull()) {
             return fallback;
         }
@@ -57,7 +76,7 @@ final class JsonFields {
     }
 
     int positiveInt(String key) {
-        JsonNode v = node.get(key);
+        JsonNode v = get(key);
         if (v == null || !v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
             problems.add(where(key) + (v == null ? " is missing" : " must be a positive integer"));
             return 1;
@@ -66,11 +85,11 @@ final class JsonFields {
     }
 
     int optionalPositiveInt(String key, int fallback) {
-        return node.has(key) ? positiveInt(key) : fallback;
+        return has(key) ? positiveInt(key) : fallback;
     }
 
     double number(String key) {
-        JsonNode v = node.get(key);
+        JsonNode v = get(key);
         if (v == null || !v.isNumber()) {
             problems.add(where(key) + (v == null ? " is missing" : " must be a number"));
             return 0;
@@ -79,11 +98,11 @@ final class JsonFields {
     }
 
     double optionalNumber(String key, double fallback) {
-        return node.has(key) && !node.get(key).isNull() ? number(key) : fallback;
+        return has(key) && !get(key).isNull() ? number(key) : fallback;
     }
 
     boolean bool(String key) {
-        JsonNode v = node.get(key);
+        JsonNode v = get(key);
         if (v == null || !v.isBoolean()) {
             problems.add(where(key) + (v == null ? " is missing" : " must be true or false"));
             return false;
@@ -92,7 +111,7 @@ final class JsonFields {
     }
 
     boolean optionalBool(String key, boolean fallback) {
-        return node.has(key) ? bool(key) : fallback;
+        return has(key) ? bool(key) : fallback;
     }
 
     /** One of {@code allowed} (compared as given), reported with the allowed values when wrong. */
@@ -111,7 +130,7 @@ final class JsonFields {
 
     /** A required list of non-empty strings (may be empty). */
     List<String> strings(String key) {
-        JsonNode v = node.get(key);
+        JsonNode v = get(key);
         List<String> out = new ArrayList<>();
         if (v != null && v.isArray()) {
             for (JsonNode e : v) {
@@ -129,7 +148,7 @@ final class JsonFields {
 
     /** A list of numbers, or null when absent or null. */
     float[] optionalFloats(String key) {
-        JsonNode v = node.get(key);
+        JsonNode v = get(key);
         if (v == null || v.isNull()) {
             return null;
         }
@@ -150,7 +169,7 @@ final class JsonFields {
 
     /** A list of positive integers of the given length, or the fallback when absent. */
     List<Integer> optionalInts(String key, int length, List<Integer> fallback) {
-        JsonNode v = node.get(key);
+        JsonNode v = get(key);
         if (v == null || v.isNull()) {
             return fallback;
         }
@@ -167,6 +186,30 @@ final class JsonFields {
             return fallback;
         }
         return List.copyOf(out);
+    }
+
+    private JsonNode get(String key) {
+        read.add(key);
+        return node.get(key);
+    }
+
+    private boolean has(String key) {
+        read.add(key);
+        return node.has(key);
+    }
+
+    /**
+     * Reports every key of this object that no reader asked for: a misspelt key ("zero_paddding") would
+     * otherwise be silently ignored and the model run wrongly. Keys starting with "_" are comments.
+     */
+    void rejectUnknownKeys() {
+        for (JsonFields section : sections) {
+            section.node.fieldNames().forEachRemaining(k -> {
+                if (!section.read.contains(k) && !k.startsWith("_")) {
+                    problems.add(section.where(k) + " is not a manifest key (misspelt?)");
+                }
+            });
+        }
     }
 
     String where(String key) {

@@ -52,16 +52,18 @@ public final class ManifestReader {
         if (version != 1) {
             problems.add("kino is " + version + " but this Kino reads manifest version 1");
         }
-        return new Manifest(version,
+        Manifest m = new Manifest(version,
                 root.string("name"),
                 root.optionalString("description", ""),
                 root.string("tokenizer"),
-                textEncoder(root.object("text_encoder")),
-                latent(root.object("latent")),
-                defaults(root.object("defaults")),
-                denoiser(root.object("denoiser"), problems),
+                textEncoder((root.object("text_encoder"))),
+                latent((root.object("latent"))),
+                defaults((root.object("defaults"))),
+                denoiser((root.object("denoiser")), problems),
                 scheduler(root, problems),
-                vae(root.object("vae"), problems));
+                vae((root.object("vae")), problems));
+        root.rejectUnknownKeys();
+        return m;
     }
 
     private static Manifest.TextEncoder textEncoder(JsonFields f) {
@@ -101,7 +103,7 @@ public final class ManifestReader {
         List<Manifest.Expert> experts = new ArrayList<>();
         double previous = Double.POSITIVE_INFINITY;
         for (int i = 0; list.isArray() && i < list.size(); i++) {
-            JsonFields e = new JsonFields(list.get(i), f.where("experts[" + i + "]"), problems);
+            JsonFields e = f.element("experts", i);
             double boundary = e.number("boundary_ratio");
             if (boundary < 0 || boundary > 1 || boundary > previous) {
                 problems.add(f.where("experts[" + i + "].boundary_ratio") + " must be between 0 and 1 and"
@@ -168,7 +170,12 @@ public final class ManifestReader {
                 causal ? f.positiveInt("frames_first") : 0, causal ? f.positiveInt("frames_next") : 0);
     }
 
+    /** The graph's input/output precision; {@code weights} (how weights are stored) is informational. */
     private static Precision precision(JsonFields f) {
+        String weights = f.optionalString("weights", "fp32");
+        if (!weights.equals("fp32") && !weights.equals("fp16")) {
+            f.problem("weights", "must be fp32 or fp16");
+        }
         return "fp16".equals(f.oneOf("precision", "fp32", "fp16")) ? Precision.FP16 : Precision.FP32;
     }
 }

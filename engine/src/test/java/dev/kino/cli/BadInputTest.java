@@ -79,6 +79,14 @@ class BadInputTest {
     }
 
     @Test
+    void misspeltManifestKeyIsReportedNotIgnored() throws IOException {
+        Path model = Fixtures.copy(Fixtures.UNET, tmp);
+        String json = Files.readString(model.resolve("kino.json")).replace("\"zero_padding\"", "\"zero_paddding\"");
+        Files.writeString(model.resolve("kino.json"), json);
+        assertUserError(generate(model), "text_encoder.zero_paddding is not a manifest key");
+    }
+
+    @Test
     void manifestThatDisagreesWithTheOnnxSignatures() throws IOException {
         Path model = Fixtures.copy(Fixtures.UNET, tmp);
         String json = Files.readString(model.resolve("kino.json"))
