@@ -3,7 +3,6 @@ package dev.kino.bench;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The engine's fixture packages and the demo model seen from bench/, and in-process {@code kino bench} runs. */
@@ -18,13 +17,9 @@ public final class Bench {
         return Path.of("..", "engine", "src", "test", "resources", "fixtures", name).toAbsolutePath().normalize();
     }
 
-    /** The trained demo model, once it has been added to the repository. */
+    /** The trained demo model's package in the repository. */
     public static Path demoModel() {
         return Path.of("..", "models", "demo", "package").toAbsolutePath().normalize();
-    }
-
-    public static boolean demoModelExists() {
-        return Files.isRegularFile(demoModel().resolve("kino.json"));
     }
 
     /** Exit code and both streams of one in-process {@code kino bench} run. */

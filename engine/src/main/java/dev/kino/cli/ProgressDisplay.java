@@ -10,8 +10,6 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.text.DecimalFormat;
-import java.time.temporal.ChronoUnit;
 
 /** The denoising progress bar: steps done, it/s and ETA, on the error stream so stdout stays clean. */
 final class ProgressDisplay implements StepListener, AutoCloseable {
@@ -35,11 +33,14 @@ final class ProgressDisplay implements StepListener, AutoCloseable {
                     .setInitialMax(event.steps())
                     .setStyle(ProgressBarStyle.ASCII)
                     .setUnit(" it", 1)
-                    .showSpeed(new DecimalFormat("0.00"))
-                    .setSpeedUnit(ChronoUnit.SECONDS)
                     .setUpdateIntervalMillis(100)
                     .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(new WriterStream(err), true), 100))
                     .build();
+        }
+        // The bar's own speed reads "?" for the first whole second; the loop's clock is exact from step one.
+        double seconds = event.elapsed().toNanos() / 1e9;
+        if (seconds > 0) {
+            bar.setExtraMessage(String.format(java.util.Locale.ROOT, "%.2f it/s", (event.step() + 1) / seconds));
         }
         bar.stepTo(event.step() + 1);
         return true;

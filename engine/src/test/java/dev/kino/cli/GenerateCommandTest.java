@@ -57,6 +57,16 @@ class GenerateCommandTest {
     }
 
     @Test
+    void withoutAModelItUsesTheBuiltInDemoModelAndItsDefaults() throws Exception {
+        Path out = tmp.resolve("demo.mp4");
+        CliRun run = Fixtures.kino("generate", "a red circle moving right", "--upscale", "1", "-o", out.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().contains("kino-demo"), run.err());
+        assertEquals(new Probe(16, 64, 64, 8.0, "h264"), probe(out), "the demo model's 64x64, 16 frames, 8 fps");
+        assertTrue(run.err().contains("20 steps of flow-euler, guidance 3.0"), run.err());
+    }
+
+    @Test
     void smallVideosAreUpscaledForViewingAndSaySo() throws Exception {
         Path out = tmp.resolve("big.mp4");
         CliRun run = Fixtures.kino("generate", "a red circle", "--model", Fixtures.dir(Fixtures.UNET).toString(),

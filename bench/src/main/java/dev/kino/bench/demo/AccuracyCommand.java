@@ -43,6 +43,11 @@ public final class AccuracyCommand implements Callable<Integer> {
             description = "Where ONNX Runtime runs (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--sheet", paramLabel = "FILE.png",
+            description = "Also write a contact sheet of the grid's clips (as decoded from their MP4s) at the "
+                    + "first step count and guidance scale.")
+    Path sheet;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -61,6 +66,11 @@ public final class AccuracyCommand implements Callable<Integer> {
                 for (double g : guidance) {
                     long start = System.nanoTime();
                     List<Row> rows = DemoAccuracy.run(kino, grid, s, g, scratch);
+                    if (sheet != null && s == steps.get(0) && g == guidance.get(0)) {
+                        ContactSheet.write(sheet, rows, String.format(java.util.Locale.ROOT,
+                                "%s: %d steps, guidance %.1f, seed per prompt from heldout.json", kino.modelPackage().manifest().name(), s, g));
+                        err.println("Wrote the contact sheet to " + sheet.toAbsolutePath());
+                    }
                     Summary sum = Summary.of(rows);
                     Accuracy a = sum.all();
                     Accuracy h = sum.heldout();

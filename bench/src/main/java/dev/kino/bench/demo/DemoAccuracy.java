@@ -28,8 +28,11 @@ public final class DemoAccuracy {
                          boolean heldout) {
     }
 
-    /** One generated clip and what the scorer read from it (null measurement: no object found). */
-    public record Row(Prompt prompt, ClipScorer.Measurement measured) {
+    /**
+     * One generated clip as decoded from its MP4, and what the scorer read from it (null measurement: no
+     * object found).
+     */
+    public record Row(Prompt prompt, VideoFrames clip, ClipScorer.Measurement measured) {
         public boolean color() {
             return measured != null && measured.color().equals(prompt.color());
         }
@@ -116,7 +119,7 @@ public final class DemoAccuracy {
                     .guidance(guidance).build(), e -> true);
             Mp4Writer.write(r.frames(), r.settings().fps(), mp4, 1);
             VideoFrames decoded = Mp4Reader.read(mp4).frames();
-            rows.add(new Row(p, ClipScorer.measure(decoded)));
+            rows.add(new Row(p, decoded, ClipScorer.measure(decoded)));
         }
         try {
             Files.deleteIfExists(mp4);

@@ -15,14 +15,12 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** A small sweep on the trained demo model (coloured shapes), once the model is in the repository. */
+/** A small sweep on the trained demo model (coloured shapes), the first real input of the step sweep. */
 class DemoModelSweepTest {
 
     @Test
     void aSmallSweepWritesEverythingAndFewerStepsLandFurtherFromTheReference(@TempDir Path tmp) throws IOException {
-        assumeTrue(Bench.demoModelExists(), "models/demo/package is not in this checkout yet");
         Path out = tmp.resolve("demo");
         Bench.ok("sweep", "--model", Bench.demoModel().toString(), "--prompt", "a red circle moving right",
                 "--steps", "2,8", "--reference-steps", "24", "--device", "cpu", "--out", out.toString(), "--quiet");
