@@ -7,6 +7,7 @@ import dev.kino.denoise.ExpertDenoiser;
 import dev.kino.denoise.Guidance;
 import dev.kino.denoise.OnnxDenoiser;
 import dev.kino.denoise.StepListener;
+import dev.kino.model.EmbeddedModel;
 import dev.kino.model.Manifest;
 import dev.kino.model.ModelGraphs;
 import dev.kino.model.ModelPackage;
@@ -109,6 +110,19 @@ public final class TextToVideoPipeline implements AutoCloseable {
     /** Loads the package in {@code modelDir} for {@code device} (see {@link Device#parse}). */
     public static TextToVideoPipeline load(Path modelDir, Device device) {
         return load(ModelPackage.open(modelDir), OnnxRuntime.create(device));
+    }
+
+    /**
+     * Loads the demo model built into Kino's jar (unpacked once into {@link EmbeddedModel#cacheRoot()}): a tiny
+     * model of coloured shapes moving, for trying Kino out with nothing to download.
+     *
+     * @throws KinoException if this build has no built-in model
+     */
+    public static TextToVideoPipeline loadBuiltIn(Device device) {
+        if (!EmbeddedModel.available(EmbeddedModel.DEMO)) {
+            throw new KinoException("This build of Kino has no built-in model; load a model package folder instead.");
+        }
+        return load(EmbeddedModel.extract(EmbeddedModel.DEMO), device);
     }
 
     /** Loads an already opened package with a chosen runtime. */

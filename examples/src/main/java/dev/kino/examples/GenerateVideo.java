@@ -9,11 +9,11 @@ import dev.kino.video.Mp4Writer;
 import java.nio.file.Path;
 
 /**
- * The smallest useful Kino program: load a model package, generate a video with a seed, watch the steps go
- * by, write an MP4.
+ * The smallest useful Kino program: load a model (the built-in demo model, or a package folder), generate a
+ * video with a seed, watch the steps go by, write an MP4.
  *
  * <pre>
- *   java -cp ... dev.kino.examples.GenerateVideo MODEL_DIR "a red circle moving right" out.mp4
+ *   java -cp ... dev.kino.examples.GenerateVideo "a red circle moving right" out.mp4 [MODEL_DIR]
  * </pre>
  */
 public final class GenerateVideo {
@@ -21,18 +21,22 @@ public final class GenerateVideo {
     }
 
     public static void main(String[] args) {
-        if (args.length != 3) {
-            System.err.println("usage: GenerateVideo MODEL_DIR PROMPT OUT.mp4");
+        if (args.length < 2 || args.length > 3) {
+            System.err.println("usage: GenerateVideo PROMPT OUT.mp4 [MODEL_DIR]");
             System.exit(2);
         }
-        Path written = generate(Path.of(args[0]), args[1], Path.of(args[2]));
+        Path written = generate(args.length == 3 ? Path.of(args[2]) : null, args[0], Path.of(args[1]));
         System.out.println("wrote " + written);
     }
 
-    /** Generates {@code prompt} with the model's defaults and seed 7; returns the MP4's path. */
+    /**
+     * Generates {@code prompt} with the model's defaults and seed 7 ({@code modelDir} null: the built-in demo
+     * model); returns the MP4's path.
+     */
     public static Path generate(Path modelDir, String prompt, Path out) {
         // Sessions open once here and stay open for every generate() until close.
-        try (TextToVideoPipeline kino = TextToVideoPipeline.load(modelDir, Device.AUTO)) {
+        try (TextToVideoPipeline kino = modelDir == null ? TextToVideoPipeline.loadBuiltIn(Device.AUTO)
+                : TextToVideoPipeline.load(modelDir, Device.AUTO)) {
             GenerationRequest request = GenerationRequest.builder(prompt).seed(7L).build();
             GenerationResult result = kino.generate(request, step -> {
                 System.out.printf("step %d/%d  t=%.1f  %d ms%n", step.step() + 1, step.steps(), step.timestep(),

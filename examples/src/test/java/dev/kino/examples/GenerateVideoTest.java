@@ -10,17 +10,32 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The example runs as documented, on the engine's fixture model, and writes a readable MP4. */
+/** The example runs as documented and writes a readable MP4, with the built-in model and with a package folder. */
 class GenerateVideoTest {
     @Test
-    void writesAnMp4(@TempDir Path tmp) throws Exception {
+    void writesAnMp4WithTheBuiltInDemoModel(@TempDir Path tmp) throws Exception {
+        Path out = GenerateVideo.generate(null, "a red circle moving right", tmp.resolve("example.mp4"));
+        assertVideo(out, 64, 16);
+    }
+
+    @Test
+    void writesAnMp4WithAModelFolder(@TempDir Path tmp) throws Exception {
         Path model = Path.of("..", "engine", "src", "test", "resources", "fixtures", "unet3d-ddim");
         Path out = GenerateVideo.generate(model, "a red circle moving right", tmp.resolve("example.mp4"));
-        assertTrue(Files.size(out) > 0);
-        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(out.toFile())) {
+        assertVideo(out, 32, 4);
+    }
+
+    private static void assertVideo(Path mp4, int width, int frames) throws Exception {
+        assertTrue(Files.size(mp4) > 0);
+        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(mp4.toFile())) {
             g.start();
             assertEquals("h264", g.getVideoCodecName());
-            assertEquals(32, g.getImageWidth());
+            assertEquals(width, g.getImageWidth());
+            int n = 0;
+            while (g.grabImage() != null) {
+                n++;
+            }
+            assertEquals(frames, n);
         }
     }
 }
