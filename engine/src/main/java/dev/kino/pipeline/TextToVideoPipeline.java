@@ -152,8 +152,13 @@ public final class TextToVideoPipeline implements AutoCloseable {
 
     /** The settings {@code request} would run with; throws a {@link KinoException} if the model cannot make it. */
     public ResolvedSettings resolve(GenerationRequest request) {
-        String scheduler = schedulers.create(request.scheduler()).name();
-        return RequestResolver.resolve(request, pkg.manifest(), scheduler, runtime.provider().label());
+        return resolve(request, schedulers.create(request.scheduler()).name());
+    }
+
+    private ResolvedSettings resolve(GenerationRequest request, String schedulerName) {
+        ResolvedSettings s = RequestResolver.resolve(request, pkg.manifest(), schedulerName, runtime.provider().label());
+        FixedShapes.check(pkg.manifest(), graphs, s.frames(), s.width(), s.height());
+        return s;
     }
 
     /**
@@ -166,7 +171,7 @@ public final class TextToVideoPipeline implements AutoCloseable {
     public GenerationResult generate(GenerationRequest request, StepListener listener) {
         Manifest m = pkg.manifest();
         Scheduler scheduler = schedulers.create(request.scheduler());
-        ResolvedSettings s = RequestResolver.resolve(request, m, scheduler.name(), runtime.provider().label());
+        ResolvedSettings s = resolve(request, scheduler.name());
         StageTimings timings = new StageTimings();
         List<String> warnings = new ArrayList<>();
         boolean guided = Guidance.enabled(s.guidance());

@@ -53,6 +53,15 @@ class BadInputTest {
     }
 
     @Test
+    void sizeAGraphWithFixedAxesCannotMake() {
+        // The built-in demo model's graphs take 64x64 and 16 frames only (learned positions per latent cell).
+        CliRun run = Fixtures.kino("generate", "a red circle moving right", "--width", "128", "--height", "128",
+                "-o", out().toString(), "-q");
+        assertUserError(run, "denoiser.onnx was exported for a fixed video size");
+        assertTrue(run.err().contains("64x64, 16 frames"), run.err());
+    }
+
+    @Test
     void manifestNamingAMissingFile() throws IOException {
         Path model = Fixtures.copy(Fixtures.UNET, tmp);
         Files.delete(model.resolve("vae_decoder.onnx"));
