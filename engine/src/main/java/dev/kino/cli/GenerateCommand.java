@@ -8,6 +8,7 @@ import dev.kino.runtime.Device;
 import dev.kino.video.Mp4Writer;
 import dev.kino.video.PngFrameWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -46,21 +47,14 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Which PyTorch CPU kernel the seed reproduces: avx2 (x86-64 PCs and servers, the default) or scalar (ARM, old x86).")
     String noiseKernel;
 
-    @Option(names = "--frames", description = "Number of frames; must fit the model's frame rule (default: the model's).")
-    Integer frames;
-
-    @Option(names = "--width", description = "Width in pixels (default: the model's).")
-    Integer width;
-
-    @Option(names = "--height", description = "Height in pixels (default: the model's).")
-    Integer height;
+    @Mixin
+    VideoSizeOptions size;
 
     @Option(names = "--fps", description = "Frames per second of the MP4 (default: the model's).")
     Integer fps;
 
-    @Option(names = "--device", paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
-            description = "Where ONNX Runtime runs: auto (CUDA if it loads, else CPU), cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "MP4 to write (default: named after the prompt, in the current folder).")
     Path output;
@@ -82,7 +76,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Device dev = Device.parse(device);
+        Device dev = device.device();
         Report.upscaleFactor(upscale, 1, 1); // reject a bad --upscale before any work
         Path target = OutputTarget.check(output != null ? output : OutputTarget.defaultName(prompt));
         if (framesDir != null) {
@@ -90,8 +84,8 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Path modelDir = ModelLocator.resolve(model);
         Mp4Writer.preloadInBackground();
-        GenerationRequest request = GenerationRequest.builder(prompt).negativePrompt(negative).steps(steps)
-                .guidance(guidance).seed(seed).frames(frames).width(width).height(height).fps(fps)
+        GenerationRequest request = size.applyTo(GenerationRequest.builder(prompt)).negativePrompt(negative).steps(steps)
+                .guidance(guidance).seed(seed).fps(fps)
                 .scheduler(scheduler).noiseKernel(NoiseKernels.parse(noiseKernel)).build();
 
         long loadStart = System.nanoTime();

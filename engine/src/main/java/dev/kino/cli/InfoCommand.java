@@ -3,11 +3,11 @@ package dev.kino.cli;
 import dev.kino.model.Manifest;
 import dev.kino.model.ModelGraphs;
 import dev.kino.model.ModelPackage;
-import dev.kino.runtime.Device;
 import dev.kino.runtime.OnnxModel;
 import dev.kino.runtime.OnnxRuntime;
 import dev.kino.runtime.Port;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -25,9 +25,8 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model package folder (holds kino.json).")
     Path model;
 
-    @Option(names = "--device", paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
-            description = "Device to resolve the execution provider for (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -36,7 +35,7 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         ModelPackage pkg = ModelPackage.open(ModelLocator.resolve(model));
-        OnnxRuntime runtime = OnnxRuntime.create(Device.parse(device));
+        OnnxRuntime runtime = OnnxRuntime.create(device.device());
         Manifest m = pkg.manifest();
         out.println("Model      " + m.name() + (m.description().isEmpty() ? "" : " — " + m.description()));
         out.println("Folder     " + pkg.dir());

@@ -4,8 +4,9 @@ import dev.kino.bench.demo.DemoAccuracy.Accuracy;
 import dev.kino.bench.demo.DemoAccuracy.Row;
 import dev.kino.bench.demo.DemoAccuracy.Summary;
 import dev.kino.pipeline.TextToVideoPipeline;
-import dev.kino.runtime.Device;
+import dev.kino.cli.DeviceOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -39,9 +40,8 @@ public final class AccuracyCommand implements Callable<Integer> {
             description = "Guidance scales (default: ${DEFAULT-VALUE}).")
     List<Double> guidance = new ArrayList<>();
 
-    @Option(names = "--device", paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
-            description = "Where ONNX Runtime runs (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = "--sheet", paramLabel = "FILE.png",
             description = "Also write a contact sheet of the grid's clips (as decoded from their MP4s) at the "
@@ -58,7 +58,7 @@ public final class AccuracyCommand implements Callable<Integer> {
         List<DemoAccuracy.Prompt> grid = DemoAccuracy.testGrid(model);
         long held = grid.stream().filter(DemoAccuracy.Prompt::heldout).count();
         Path scratch = Files.createTempDirectory("kino-accuracy");
-        try (TextToVideoPipeline kino = TextToVideoPipeline.load(model, Device.parse(device))) {
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(model, device.device())) {
             err.println(grid.size() + " prompts (" + held + " held out of training) x " + steps.size() + " step counts x "
                     + guidance.size() + " guidance scales on " + kino.provider().label());
             out.println("steps  guidance |  color  shape  direction |  held-out: color  shape  direction | quickly/slowly  secs");

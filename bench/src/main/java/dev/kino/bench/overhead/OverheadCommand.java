@@ -10,7 +10,10 @@ import dev.kino.pipeline.ResolvedSettings;
 import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.runtime.Device;
 import dev.kino.runtime.OnnxRuntime;
+import dev.kino.cli.DeviceOption;
+import dev.kino.cli.VideoSizeOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -46,18 +49,11 @@ public final class OverheadCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--frames", description = "Frames (default: the model's).")
-    Integer frames;
+    @Mixin
+    VideoSizeOptions size;
 
-    @Option(names = "--width", description = "Width in pixels (default: the model's).")
-    Integer width;
-
-    @Option(names = "--height", description = "Height in pixels (default: the model's).")
-    Integer height;
-
-    @Option(names = "--device", paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
-            description = "Where ONNX Runtime runs (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
             description = "ONNX Runtime's CPU threads; 0 leaves its default (default: ${DEFAULT-VALUE}).")
@@ -85,10 +81,10 @@ public final class OverheadCommand implements Callable<Integer> {
         if (warmup < 0 || warmup > 100) {
             throw new KinoException("--warmup must be between 0 and 100, but " + warmup + " was given.");
         }
-        Device dev = Device.parse(device);
+        Device dev = device.device();
         ModelPackage pkg = ModelPackage.open(model);
-        GenerationRequest request = GenerationRequest.builder(prompt).steps(steps).scheduler(scheduler)
-                .guidance(guidance).seed(seed).frames(frames).width(width).height(height).build();
+        GenerationRequest request = size.applyTo(GenerationRequest.builder(prompt)).steps(steps).scheduler(scheduler)
+                .guidance(guidance).seed(seed).build();
         try (TextToVideoPipeline pipeline = TextToVideoPipeline.load(pkg, OnnxRuntime.create(dev, threads))) {
             pipeline.resolve(request); // a bad request fails before any run
             Overhead.Result result = Overhead.measure(pipeline, request, runs, warmup);

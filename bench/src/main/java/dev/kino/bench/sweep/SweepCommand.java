@@ -4,7 +4,10 @@ import dev.kino.KinoException;
 import dev.kino.bench.BenchCli;
 import dev.kino.bench.report.SweepReport;
 import dev.kino.bench.report.SweepSummary;
+import dev.kino.cli.DeviceOption;
+import dev.kino.cli.VideoSizeOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -53,18 +56,11 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--reference-scheduler", paramLabel = "NAME", description = "Scheduler of the reference (default: the model's own).")
     String referenceScheduler;
 
-    @Option(names = "--frames", description = "Frames per video (default: the model's).")
-    Integer frames;
+    @Mixin
+    VideoSizeOptions size;
 
-    @Option(names = "--width", description = "Width in pixels (default: the model's).")
-    Integer width;
-
-    @Option(names = "--height", description = "Height in pixels (default: the model's).")
-    Integer height;
-
-    @Option(names = "--device", paramLabel = "auto|cpu|cuda[:N]", defaultValue = "auto",
-            description = "Where ONNX Runtime runs (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
             description = "ONNX Runtime's CPU threads; 0 leaves its default (default: ${DEFAULT-VALUE}).")
@@ -96,8 +92,8 @@ public final class SweepCommand implements Callable<Integer> {
         if (prompts.isEmpty()) {
             throw new KinoException("No prompts given; pass --prompts FILE (one prompt per line) or --prompt TEXT.");
         }
-        SweepSpec spec = new SweepSpec(model, device, threads, prompts, schedulers, steps, guidance, seeds,
-                referenceSteps, referenceScheduler, frames, width, height, repeats);
+        SweepSpec spec = new SweepSpec(model, device.text(), threads, prompts, schedulers, steps, guidance, seeds,
+                referenceSteps, referenceScheduler, size.frames(), size.width(), size.height(), repeats);
         PrintStream out = parent.out();
         PrintStream err = parent.err();
         SweepResults results = Sweep.run(spec, this.out, quiet ? null : err);
