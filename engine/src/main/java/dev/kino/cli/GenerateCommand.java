@@ -28,7 +28,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--negative", paramLabel = "TEXT", description = "What the video should not show (default: the model's).")
     String negative;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model package folder (holds kino.json).")
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model package folder (holds kino.json; default: the built-in demo model).")
     Path model;
 
     @Option(names = "--steps", description = "Denoising steps (default: the model's).")

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
         description = "Show a model package: its manifest, the ONNX input/output signatures and the execution provider.")
 final class InfoCommand implements Callable<Integer> {
 
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model package folder (holds kino.json).")
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model package folder (holds kino.json; default: the built-in demo model).")
     Path model;
 
     @Mixin
