@@ -21,7 +21,8 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
-    public static void write(Path target, Writer writer) {
+    public static void write(Path given, Writer writer) {
+        Path target = given.toAbsolutePath(); // a bare file name has no parent folder to create
         Path temp = target.resolveSibling("." + target.getFileName() + ".partial");
         try {
             Files.createDirectories(target.getParent());
