@@ -21,7 +21,8 @@ import java.util.Map;
  *   <li>direction from least-squares slopes of the mask centroid over frames; distance = slope length ×
  *       (frames − 1) in pixels of a 64-pixel frame;</li>
  *   <li>shape from the median fill ratio of the mask's bounding box and how far the centroid drops below the
- *       box centre: triangle if fill &lt; 0.64 or drop &gt; 0.08, else square if fill &gt; 0.89, else circle.</li>
+ *       box centre: triangle if drop &gt; 0.05 (an upright triangle's centroid is h/6 below it), else square if
+ *       fill &ge; 0.87 (a circle's is &pi;/4 &asymp; 0.785), else circle.</li>
  * </ol>
  */
 public final class ClipScorer {
@@ -29,9 +30,8 @@ public final class ClipScorer {
     public static final Map<String, int[]> PALETTE = palette();
     private static final double COARSE = 48;
     private static final double MIN_AREA = 0.003;
-    private static final double TRIANGLE_FILL = 0.64;
-    private static final double SQUARE_FILL = 0.89;
-    private static final double TRIANGLE_DROP = 0.08;
+    private static final double SQUARE_FILL = 0.87;
+    private static final double TRIANGLE_DROP = 0.05;
 
     /** What one clip shows. */
     public record Measurement(String color, String shape, String direction, double distance, double fill,
@@ -142,7 +142,7 @@ public final class ClipScorer {
                 : (slopeY > 0 ? "down" : "up");
         double fill = median(fills);
         double drop = median(drops);
-        String shape = fill < TRIANGLE_FILL || drop > TRIANGLE_DROP ? "triangle" : fill > SQUARE_FILL ? "square" : "circle";
+        String shape = drop > TRIANGLE_DROP ? "triangle" : fill >= SQUARE_FILL ? "square" : "circle";
         double distance = Math.hypot(slopeX, slopeY) * (nf - 1) * 64.0 / w;
         return new Measurement(color, shape, direction, distance, fill, drop, ts.size());
     }
