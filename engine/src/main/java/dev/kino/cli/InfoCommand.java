@@ -74,6 +74,13 @@ final class InfoCommand implements Callable<Integer> {
                         : graphs.denoisers().contains(g) ? m.denoiser().precision() : m.vae().precision();
                 describe(out, g, p);
             }
+            Port sample = graphs.denoiser().inputs().get(m.denoiser().sample());
+            boolean fixed = sample != null && sample.rank() == 5
+                    && !(sample.isDynamic(2) || sample.isDynamic(3) || sample.isDynamic(4));
+            if (fixed) { // the manifest's frame and size rules cannot say this; the graph's shape does
+                out.println("Fixed size " + graphs.denoiser().file().getFileName() + " takes " + sample.describe()
+                        + " only: the model makes " + d.width() + "x" + d.height() + ", " + d.frames() + " frames");
+            }
         }
         return 0;
     }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,6 +106,16 @@ class GenerateCommandTest {
         assertTrue(run.out().contains("Provider   CPU"), run.out());
         assertTrue(run.out().contains("4k+1"), run.out());
         assertTrue(run.out().contains("with external data"), run.out());
+        assertFalse(run.out().contains("Fixed size"), "dynamic frames and size: " + run.out());
+    }
+
+    @Test
+    void infoWithoutAModelDescribesTheBuiltInModelAndItsFixedSize() {
+        CliRun run = Fixtures.kino("info");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("kino-demo"), run.out());
+        assertTrue(run.out().contains("Fixed size denoiser.onnx takes sample: float32[batch, 8, 8, 8, 8] only: the model"
+                + " makes 64x64, 16 frames"), run.out());
     }
 
     @Test
