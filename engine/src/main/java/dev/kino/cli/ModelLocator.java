@@ -1,6 +1,5 @@
 package dev.kino.cli;
 
-import dev.kino.KinoException;
 import dev.kino.model.EmbeddedModel;
 
 import java.nio.file.Path;
@@ -11,13 +10,7 @@ final class ModelLocator {
     }
 
     static Path resolve(Path given) {
-        if (given != null) {
-            return given;
-        }
-        if (EmbeddedModel.available(EmbeddedModel.DEMO)) {
-            return EmbeddedModel.extract(EmbeddedModel.DEMO);
-        }
-        throw new KinoException("No model given and this build has no built-in model; pass --model DIR with a"
-                + " Kino model package folder (one holding kino.json).");
+        // extract() says in one sentence when this build has no built-in model.
+        return given != null ? given : EmbeddedModel.extract(EmbeddedModel.DEMO);
     }
 }

@@ -30,11 +30,6 @@ public final class EmbeddedModel {
     private EmbeddedModel() {
     }
 
-    /** True when {@code resourceDir} holds a package on the classpath. */
-    public static boolean available(String resourceDir) {
-        return EmbeddedModel.class.getClassLoader().getResource(resourceDir + "/" + ManifestReader.FILE_NAME) != null;
-    }
-
     /** The cache root: {@code $KINO_CACHE}, else {@code $XDG_CACHE_HOME/kino}, else {@code ~/.cache/kino}. */
     public static Path cacheRoot() {
         String kino = System.getenv("KINO_CACHE");
@@ -82,7 +77,8 @@ public final class EmbeddedModel {
         Map<String, byte[]> files = new LinkedHashMap<>();
         byte[] manifest = resource(resourceDir + "/" + ManifestReader.FILE_NAME);
         if (manifest == null) {
-            throw new KinoException("This Kino build has no built-in model (" + resourceDir + "); pass --model DIR.");
+            throw new KinoException("This Kino build has no built-in model (" + resourceDir + "); give a model"
+                    + " package folder (one holding kino.json), e.g. with --model DIR.");
         }
         files.put(ManifestReader.FILE_NAME, manifest);
         for (String name : namedFiles(manifest)) {

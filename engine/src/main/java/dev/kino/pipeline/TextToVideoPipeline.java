@@ -119,9 +119,6 @@ public final class TextToVideoPipeline implements AutoCloseable {
      * @throws KinoException if this build has no built-in model
      */
     public static TextToVideoPipeline loadBuiltIn(Device device) {
-        if (!EmbeddedModel.available(EmbeddedModel.DEMO)) {
-            throw new KinoException("This build of Kino has no built-in model; load a model package folder instead.");
-        }
         return load(EmbeddedModel.extract(EmbeddedModel.DEMO), device);
     }
 

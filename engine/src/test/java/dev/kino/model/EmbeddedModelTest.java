@@ -1,5 +1,6 @@
 package dev.kino.model;
 
+import dev.kino.KinoException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EmbeddedModelTest {
@@ -28,5 +30,15 @@ class EmbeddedModelTest {
             assertEquals(1, list.count(), "no partial folders left behind");
         }
         ModelPackage.open(dir); // a complete, valid package
+    }
+
+    @Test
+    void aBuildWithoutTheModelSaysSoInOneSentence(@TempDir Path cache) throws Exception {
+        KinoException e = assertThrows(KinoException.class, () -> EmbeddedModel.extract("kino-models/none", cache));
+        assertTrue(e.getMessage().contains("no built-in model") && e.getMessage().contains("--model DIR"),
+                e.getMessage());
+        try (var list = Files.list(cache)) {
+            assertEquals(0, list.count(), "nothing extracted");
+        }
     }
 }
