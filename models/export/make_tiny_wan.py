@@ -7,11 +7,11 @@ with 2 temporal upsamplers, z_dim 16, Wan's real latents_mean/std), Kino's UMT5 
 with HuggingFace names, a SentencePiece Unigram tokenizer trained here on a small corpus (real T5 special
 ids: <pad>=0, </s>=1, <unk>=2) with its tokenizer.json, and the scheduler Wan 2.1 ships.
 
-    cd models/export && kino-py make_tiny_wan.py          # -> work/tiny-src/, ../../engine/src/test/resources/wan/
+    cd models/export && kino-py make_tiny_wan.py          # -> work/tiny-src/, ../../engine/core/src/test/resources/wan/
 
 Folders written (diffusers layout, scratch): work/tiny-src/wan21 (Wan 2.1 T2V) and work/tiny-src/wan22
 (Wan 2.2 A14B design: transformer + transformer_2, boundary_ratio 0.875). Each is exported with
-``export_wan.py --verify`` into engine/src/test/resources/wan/tiny-wan21 and tiny-wan22; every graph is
+``export_wan.py --verify`` into engine/core/src/test/resources/wan/tiny-wan21 and tiny-wan22; every graph is
 compared with its PyTorch module at two shapes and the run fails above 1e-4.
 """
 import json
@@ -30,7 +30,7 @@ from kinowan.tokenizer import spiece_to_tokenizer_json, write_tokenizer_json  # 
 from kinowan.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
 
 SRC = os.path.join(HERE, "work", "tiny-src")
-FIXTURES = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "src", "test", "resources", "wan"))
+FIXTURES = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "core", "src", "test", "resources", "wan"))
 
 TEXT = dict(d_model=32, d_kv=8, d_ff=64, num_heads=4, num_layers=2, relative_attention_num_buckets=32,
             relative_attention_max_distance=128, layer_norm_epsilon=1e-6)

@@ -30,7 +30,7 @@ from kinowan.tokenizer import encode_with_spiece, prompt_clean  # noqa: E402
 from kinowan.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
 
 SRC = os.path.join(HERE, "work", "tiny-src")
-OUT = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "src", "test", "resources", "wan"))
+OUT = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "core", "src", "test", "resources", "wan"))
 PROMPTS = {"fox": "A red fox runs through fresh snow at dawn.",
            "cats": "  Two cats play   piano in a sunny room "}   # whitespace exercises prompt_clean
 NEGATIVE = ""

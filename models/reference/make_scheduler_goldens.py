@@ -198,4 +198,4 @@ def main(out_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "engine/src/test/resources/golden")
+    main(sys.argv[1] if len(sys.argv) > 1 else "engine/core/src/test/resources/golden")

@@ -3,7 +3,7 @@ package dev.kino.bench;
 import dev.kino.bench.demo.AccuracyCommand;
 import dev.kino.bench.overhead.OverheadCommand;
 import dev.kino.bench.sweep.SweepCommand;
-import dev.kino.cli.KinoCli;
+import dev.kino.commandline.KinoPrograms;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,10 +18,10 @@ import java.io.PrintStream;
         description = "Measure Kino: step sweeps over schedulers, the engine's own overhead, the demo model's accuracy.",
         subcommands = {SweepCommand.class, OverheadCommand.class, AccuracyCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Runnable {
-    public static final int USER_ERROR = KinoCli.USER_ERROR;
-    public static final int USAGE_ERROR = KinoCli.USAGE_ERROR;
-    public static final int CANCELLED = KinoCli.CANCELLED;
-    public static final int INTERNAL_ERROR = KinoCli.INTERNAL_ERROR;
+    public static final int USER_ERROR = KinoPrograms.USER_ERROR;
+    public static final int USAGE_ERROR = KinoPrograms.USAGE_ERROR;
+    public static final int CANCELLED = KinoPrograms.CANCELLED;
+    public static final int INTERNAL_ERROR = KinoPrograms.INTERNAL_ERROR;
 
     private PrintStream out;
     private PrintStream err;
@@ -40,7 +40,7 @@ public final class BenchCli implements Runnable {
         BenchCli bench = new BenchCli();
         bench.out = out;
         bench.err = err;
-        return KinoCli.execute(new CommandLine(bench), "kino bench", args, out, err);
+        return KinoPrograms.execute(new CommandLine(bench), "kino bench", args, out, err);
     }
 
     /** Where results go. */

@@ -14,7 +14,7 @@ public final class Bench {
     }
 
     public static Path fixture(String name) {
-        return Path.of("..", "engine", "src", "test", "resources", "fixtures", name).toAbsolutePath().normalize();
+        return Path.of("..", "engine", "core", "src", "test", "resources", "fixtures", name).toAbsolutePath().normalize();
     }
 
     /** The trained demo model's package in the repository. */

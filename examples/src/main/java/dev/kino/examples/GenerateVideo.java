@@ -1,5 +1,6 @@
 package dev.kino.examples;
 
+import dev.kino.demo.DemoModel;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.TextToVideoPipeline;
@@ -35,7 +36,7 @@ public final class GenerateVideo {
      */
     public static Path generate(Path modelDir, String prompt, Path out) {
         // Sessions open once here and stay open for every generate() until close.
-        try (TextToVideoPipeline kino = modelDir == null ? TextToVideoPipeline.loadBuiltIn(Device.AUTO)
+        try (TextToVideoPipeline kino = modelDir == null ? DemoModel.load(Device.AUTO)
                 : TextToVideoPipeline.load(modelDir, Device.AUTO)) {
             GenerationRequest request = GenerationRequest.builder(prompt).seed(7L).build();
             GenerationResult result = kino.generate(request, step -> {

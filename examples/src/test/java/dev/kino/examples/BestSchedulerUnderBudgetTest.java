@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The sweep example on the engine's fixture models. */
 class BestSchedulerUnderBudgetTest {
-    private static final Path UNET = Path.of("..", "engine", "src", "test", "resources", "fixtures", "unet3d-ddim");
-    private static final Path FLOW = Path.of("..", "engine", "src", "test", "resources", "fixtures", "dit-flow");
+    private static final Path UNET = Path.of("..", "engine", "core", "src", "test", "resources", "fixtures", "unet3d-ddim");
+    private static final Path FLOW = Path.of("..", "engine", "core", "src", "test", "resources", "fixtures", "dit-flow");
 
     @Test
     void picksSchedulersOfTheModelsKind() {

@@ -20,7 +20,7 @@ class GenerateVideoTest {
 
     @Test
     void writesAnMp4WithAModelFolder(@TempDir Path tmp) throws Exception {
-        Path model = Path.of("..", "engine", "src", "test", "resources", "fixtures", "unet3d-ddim");
+        Path model = Path.of("..", "engine", "core", "src", "test", "resources", "fixtures", "unet3d-ddim");
         Path out = GenerateVideo.generate(model, "a red circle moving right", tmp.resolve("example.mp4"));
         assertVideo(out, 32, 4);
     }

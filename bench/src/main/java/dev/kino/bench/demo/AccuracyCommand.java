@@ -4,7 +4,7 @@ import dev.kino.bench.demo.DemoAccuracy.Accuracy;
 import dev.kino.bench.demo.DemoAccuracy.Row;
 import dev.kino.bench.demo.DemoAccuracy.Summary;
 import dev.kino.pipeline.TextToVideoPipeline;
-import dev.kino.cli.DeviceOption;
+import dev.kino.commandline.DeviceOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

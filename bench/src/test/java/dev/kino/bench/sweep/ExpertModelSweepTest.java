@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * VAE), a sweep without --guidance must leave guidance to the model, not force the default scale on both.
  */
 class ExpertModelSweepTest {
-    private static final Path MODEL = Path.of("..", "engine", "src", "test", "resources", "wan", "tiny-wan22")
+    private static final Path MODEL = Path.of("..", "engine", "core", "src", "test", "resources", "wan", "tiny-wan22")
             .toAbsolutePath().normalize();
 
     private static Path sweep(Path out, String... extra) throws IOException {

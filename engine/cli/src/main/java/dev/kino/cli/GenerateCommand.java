@@ -1,0 +1,119 @@
+package dev.kino.cli;
+
+import dev.kino.commandline.DeviceOption;
+import dev.kino.commandline.VideoSizeOptions;
+import dev.kino.pipeline.GenerationRequest;
+import dev.kino.pipeline.GenerationResult;
+import dev.kino.pipeline.StageTimings;
+import dev.kino.pipeline.TextToVideoPipeline;
+import dev.kino.runtime.Device;
+import dev.kino.video.Mp4Writer;
+import dev.kino.video.PngFrameWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** {@code kino generate "PROMPT"}: one video from one prompt. */
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Generate a video from a text prompt and write it as an H.264 MP4.")
+final class GenerateCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "PROMPT", description = "What the video shows.")
+    String prompt;
+
+    @Option(names = "--negative", paramLabel = "TEXT", description = "What the video should not show (default: the model's).")
+    String negative;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model package folder (holds kino.json; default: the built-in demo model).")
+    Path model;
+
+    @Option(names = "--steps", description = "Denoising steps (default: the model's).")
+    Integer steps;
+
+    @Option(names = "--scheduler", paramLabel = "NAME", description = "Sampler, e.g. ddim, euler, dpmpp-2m-karras, flow-euler (see 'kino schedulers'; default: the model's).")
+    String scheduler;
+
+    @Option(names = "--guidance", description = "Classifier-free guidance scale; 1 or less turns it off (default: the model's).")
+    Double guidance;
+
+    @Option(names = "--seed", description = "Seed of the initial noise, as torch.Generator().manual_seed (default: 0).")
+    Long seed;
+
+    @Option(names = "--noise-kernel", paramLabel = "avx2|scalar",
+            description = "Which PyTorch CPU kernel the seed reproduces: avx2 (x86-64 PCs and servers, the default) or scalar (ARM, old x86).")
+    String noiseKernel;
+
+    @Mixin
+    VideoSizeOptions size;
+
+    @Option(names = "--fps", description = "Frames per second of the MP4 (default: the model's).")
+    Integer fps;
+
+    @Mixin
+    DeviceOption device;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "MP4 to write (default: named after the prompt, in the current folder).")
+    Path output;
+
+    @Option(names = "--frames-dir", paramLabel = "DIR", description = "Also write every frame as a PNG into this folder.")
+    Path framesDir;
+
+    @Option(names = "--upscale", paramLabel = "auto|N", defaultValue = "auto",
+            description = "Enlarge the MP4 N times with a Lanczos filter for viewing; auto enlarges small videos to at least 256 px (default: ${DEFAULT-VALUE}).")
+    String upscale;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
+    boolean quiet;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Device dev = device.device();
+        Report.upscaleFactor(upscale, 1, 1); // reject a bad --upscale before any work
+        Path target = OutputTarget.check(output != null ? output : OutputTarget.defaultName(prompt));
+        if (framesDir != null) {
+            OutputTarget.checkFolder(framesDir, true);
+        }
+        Path modelDir = ModelLocator.resolve(model);
+        Mp4Writer.preloadInBackground();
+        GenerationRequest request = size.applyTo(GenerationRequest.builder(prompt)).negativePrompt(negative).steps(steps)
+                .guidance(guidance).seed(seed).fps(fps)
+                .scheduler(scheduler).noiseKernel(NoiseKernels.parse(noiseKernel)).build();
+
+        long loadStart = System.nanoTime();
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(modelDir, dev)) {
+            var settings = kino.resolve(request);
+            Duration load = Duration.ofNanos(System.nanoTime() - loadStart);
+            err.println("Model " + kino.modelPackage().manifest().name() + " on " + kino.provider().label()
+                    + " (" + kino.provider().reason() + "), loaded in " + Report.format(load));
+            err.println(settings.width() + "x" + settings.height() + ", " + settings.frames() + " frames, "
+                    + settings.steps() + " steps of " + settings.scheduler() + ", guidance " + settings.guidance()
+                    + ", seed " + settings.seed());
+            GenerationResult result;
+            try (ProgressDisplay progress = new ProgressDisplay(err, quiet)) {
+                result = kino.generate(request, progress);
+            }
+            result.warnings().forEach(w -> err.println("warning: " + w));
+            int scale = Report.upscaleFactor(upscale, result.frames().width(), result.frames().height());
+            long encodeStart = System.nanoTime();
+            Mp4Writer.Written written = Mp4Writer.write(result.frames(), result.settings().fps(), target, scale);
+            result.timings().record(StageTimings.ENCODE_MP4, Duration.ofNanos(System.nanoTime() - encodeStart),
+                    Duration.ZERO);
+            if (framesDir != null) {
+                PngFrameWriter.write(result.frames(), framesDir);
+            }
+            Report.print(out, written, result, scale, framesDir);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.kino.cli;
+
+import dev.kino.commandline.DeviceOption;
+import dev.kino.commandline.VideoSizeOptions;
+import dev.kino.model.Manifest;
+import dev.kino.model.ModelGraphs;
+import dev.kino.model.ModelPackage;
+import dev.kino.runtime.OnnxModel;
+import dev.kino.runtime.OnnxRuntime;
+import dev.kino.runtime.Port;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code kino info}: what a model package holds and how Kino would run it. */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Show a model package: its manifest, the ONNX input/output signatures and the execution provider.")
+final class InfoCommand implements Callable<Integer> {
+
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model package folder (holds kino.json; default: the built-in demo model).")
+    Path model;
+
+    @Mixin
+    DeviceOption device;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        ModelPackage pkg = ModelPackage.open(ModelLocator.resolve(model));
+        OnnxRuntime runtime = OnnxRuntime.create(device.device());
+        Manifest m = pkg.manifest();
+        out.println("Model      " + m.name() + (m.description().isEmpty() ? "" : " — " + m.description()));
+        out.println("Folder     " + pkg.dir());
+        out.println("Provider   " + runtime.provider().label() + " (" + runtime.provider().reason() + ")");
+        Manifest.Latent l = m.latent();
+        Manifest.Defaults d = m.defaults();
+        out.println("Latents    " + l.channels() + " channels, " + l.spatialCompression() + "x spatial and "
+                + l.temporalCompression() + "x temporal compression; frames: " + l.frameRule()
+                + "; sizes: multiples of " + l.sizeMultiple() + " px");
+        out.println("Defaults   " + d.width() + "x" + d.height() + ", " + d.frames() + " frames at " + d.fps() + " fps, "
+                + d.steps() + " steps, guidance " + d.guidance()
+                + (d.negativePrompt().isEmpty() ? "" : ", negative prompt \"" + d.negativePrompt() + "\""));
+        out.println("Denoiser   predicts " + m.denoiser().predictionType().manifestName() + ", timesteps "
+                + m.denoiser().timestepDtype() + (m.denoiser().dynamicBatch() ? ", cond+uncond in one batch" : ", batch of 1"));
+        if (m.denoiser().experts().size() > 1) {
+            Object train = m.scheduler().getOrDefault("num_train_timesteps", 1000);
+            double steps = train instanceof Number n ? n.doubleValue() : 1000;
+            StringBuilder sb = new StringBuilder("Experts    ");
+            for (Manifest.Expert e : m.denoiser().experts()) {
+                sb.append(e.file()).append(" for t >= ").append(String.format("%.0f", e.boundaryRatio() * steps))
+                        .append(e.guidance() == null ? "" : " (guidance " + e.guidance() + ")").append("; ");
+            }
+            out.println(sb.substring(0, sb.length() - 2) + " (the first that applies runs)");
+        }
+        out.println("Scheduler  " + m.scheduler().get("_class_name") + " " + withoutClassName(m.scheduler()));
+        out.println("VAE        " + m.vae().kind().key() + (m.vae().latentsMean() != null ? ", per-channel latents mean/std"
+                : ", scaling factor " + m.vae().scalingFactor() + ", shift " + m.vae().shiftFactor()));
+        out.println("Files");
+        for (Map.Entry<String, String> f : pkg.files().entrySet()) {
+            out.printf("  %-22s %s (%s)%n", f.getKey(), f.getValue(), size(pkg.resolve(f.getValue())));
+        }
+        try (ModelGraphs graphs = ModelGraphs.open(pkg, runtime)) {
+            out.println("Signatures (checked against the manifest: OK)");
+            for (OnnxModel g : graphs.all()) {
+                Manifest.Precision p = g == graphs.textEncoder() ? m.textEncoder().precision()
+                        : graphs.denoisers().contains(g) ? m.denoiser().precision() : m.vae().precision();
+                describe(out, g, p);
+            }
+            Port sample = graphs.denoiser().inputs().get(m.denoiser().sample());
+            boolean fixed = sample != null && sample.rank() == 5
+                    && !(sample.isDynamic(2) || sample.isDynamic(3) || sample.isDynamic(4));
+            if (fixed) { // the manifest's frame and size rules cannot say this; the graph's shape does
+                out.println("Fixed size " + graphs.denoiser().file().getFileName() + " takes " + sample.describe()
+                        + " only: the model makes " + d.width() + "x" + d.height() + ", " + d.frames() + " frames");
+            }
+        }
+        return 0;
+    }
+
+    private static Map<String, Object> withoutClassName(Map<String, Object> config) {
+        Map<String, Object> copy = new java.util.LinkedHashMap<>(config);
+        copy.keySet().removeIf(k -> k.startsWith("_"));
+        return copy;
+    }
+
+    private static void describe(PrintWriter out, OnnxModel g, Manifest.Precision precision) {
+        out.println("  " + g.role() + " (" + g.file().getFileName() + ", " + precision.name().toLowerCase(java.util.Locale.ROOT) + ")");
+        for (Port p : g.inputs().values()) {
+            out.println("    in   " + p.describe());
+        }
+        for (Port p : g.outputs().values()) {
+            out.println("    out  " + p.describe());
+        }
+    }
+
+    /** Size of an ONNX file plus its external data beside it. */
+    private static String size(Path file) {
+        try {
+            long bytes = Files.size(file);
+            Path data = file.resolveSibling(file.getFileName() + "_data");
+            String extra = "";
+            if (Files.exists(data)) {
+                bytes += Files.size(data);
+                extra = " with external data";
+            }
+            return bytes < 1 << 20 ? String.format("%.1f KB%s", bytes / 1024.0, extra)
+                    : String.format("%.1f MB%s", bytes / 1048576.0, extra);
+        } catch (IOException e) {
+            return "unreadable";
+        }
+    }
+}

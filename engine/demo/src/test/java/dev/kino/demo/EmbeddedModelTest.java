@@ -1,0 +1,46 @@
+package dev.kino.demo;
+
+import dev.kino.Fixtures;
+import dev.kino.KinoException;
+import dev.kino.model.ModelPackage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EmbeddedModelTest {
+    @Test
+    void extractsAClasspathPackageOnceIntoAContentAddressedFolder(@TempDir Path cache) throws Exception {
+        String resource = "fixtures/dit-flow";
+        Path dir = EmbeddedModel.extract(resource, cache);
+        assertTrue(dir.getFileName().toString().startsWith("dit-flow-"), dir.toString());
+        for (String f : new String[] {"kino.json", "tokenizer.json", "text_encoder.onnx", "denoiser.onnx",
+                "denoiser.onnx_data", "vae_decoder.onnx"}) {
+            Path source = Fixtures.testResources().resolve(resource).resolve(f);
+            assertArrayEquals(Files.readAllBytes(source), Files.readAllBytes(dir.resolve(f)), f);
+        }
+        long modified = Files.getLastModifiedTime(dir.resolve("kino.json")).toMillis();
+        assertEquals(dir, EmbeddedModel.extract(resource, cache), "the second call reuses the folder");
+        assertEquals(modified, Files.getLastModifiedTime(dir.resolve("kino.json")).toMillis());
+        try (var list = Files.list(cache)) {
+            assertEquals(1, list.count(), "no partial folders left behind");
+        }
+        ModelPackage.open(dir); // a complete, valid package
+    }
+
+    @Test
+    void aBuildWithoutTheModelSaysSoInOneSentence(@TempDir Path cache) throws Exception {
+        KinoException e = assertThrows(KinoException.class, () -> EmbeddedModel.extract("kino-models/none", cache));
+        assertTrue(e.getMessage().contains("no built-in model") && e.getMessage().contains("--model DIR"),
+                e.getMessage());
+        try (var list = Files.list(cache)) {
+            assertEquals(0, list.count(), "nothing extracted");
+        }
+    }
+}
