@@ -3,6 +3,7 @@ package dev.kino.cli;
 import dev.kino.KinoException;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.StageTimings;
+import dev.kino.shots.TakeVideo;
 import dev.kino.video.Mp4Writer;
 
 import java.io.PrintWriter;
@@ -52,12 +53,7 @@ final class Report {
     /** {@code auto}: the smallest factor that brings the shorter side to at least 256 px (at most 8); else N. */
     static int upscaleFactor(String spec, int width, int height) {
         if (spec.equals("auto")) {
-            int shorter = Math.min(width, height);
-            int factor = 1;
-            while (shorter * factor < 256 && factor < 8) {
-                factor++;
-            }
-            return factor;
+            return TakeVideo.viewingScale(width, height);
         }
         try {
             int n = Integer.parseInt(spec);

@@ -1,0 +1,190 @@
+package dev.kino.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kino.KinoException;
+import dev.kino.commandline.DeviceOption;
+import dev.kino.demo.DemoModel;
+import dev.kino.model.ManifestReader;
+import dev.kino.pipeline.GenerationResult;
+import dev.kino.pipeline.TextToVideoPipeline;
+import dev.kino.shots.ShotList;
+import dev.kino.shots.ShotListReader;
+import dev.kino.shots.Take;
+import dev.kino.shots.TakeVideo;
+import dev.kino.video.Mp4Reader;
+import dev.kino.video.Mp4Writer;
+import dev.kino.video.VideoFrames;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code kino render shots.json --out DIR}: every take of a shot list, one MP4 each, then a contact sheet and an
+ * index page. Resumable: a take whose MP4 exists beside a record of the same request hash is not rendered again,
+ * so a killed render continues where it stopped.
+ */
+@Command(name = "render", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Render every take of a shot list (JSON or YAML, see docs/shot-lists.md) into a folder, "
+                + "with a contact sheet and an index page; rerun to resume.")
+final class RenderCommand implements Callable<Integer> {
+    static final String SHEET = "contact-sheet.png";
+    static final String INDEX = "index.html";
+
+    @Parameters(index = "0", paramLabel = "SHOTS", description = "The shot list (.json, .yaml or .yml).")
+    Path shotList;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the takes (created if missing).")
+    Path out;
+
+    @Mixin
+    DeviceOption device;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
+    boolean quiet;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** A take and where its files go. */
+    record Planned(Take take, Path mp4, Path record) {
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ShotList list = ShotListReader.read(shotList);
+        Path dir = out.toAbsolutePath().normalize();
+        OutputTarget.checkFolder(dir, true);
+        Mp4Writer.preloadInBackground();
+        Map<String, TextToVideoPipeline> models = new LinkedHashMap<>();
+        try {
+            List<Planned> takes = check(list, dir, models);
+            int rendered = 0;
+            int kept = 0;
+            List<ContactSheet.Cell> cells = new ArrayList<>();
+            for (Planned p : takes) {
+                Take t = p.take();
+                String label = t.shot().name() + " take " + t.take() + "/" + t.shot().takeCount();
+                VideoFrames frames;
+                if (done(p)) {
+                    kept++;
+                    err.println(label + ": already rendered, kept");
+                    frames = Mp4Reader.read(p.mp4()).frames();
+                } else {
+                    TextToVideoPipeline kino = models.get(key(t.model()));
+                    GenerationResult r;
+                    try (ProgressDisplay progress = new ProgressDisplay(err, quiet)) {
+                        r = kino.generate(t.request(), progress);
+                    }
+                    r.warnings().forEach(w -> err.println("warning: " + label + ": " + w));
+                    frames = r.frames();
+                    Files.createDirectories(p.mp4().getParent());
+                    int scale = TakeVideo.viewingScale(frames.width(), frames.height());
+                    Mp4Writer.write(frames, r.settings().fps(), p.mp4(), scale);
+                    writeRecord(p, r);
+                    rendered++;
+                    err.println(label + ": rendered " + dir.relativize(p.mp4()));
+                }
+                cells.add(new ContactSheet.Cell(t, frames, dir.relativize(p.mp4()).toString()));
+            }
+            ContactSheet.write(list, cells, dir.resolve(SHEET));
+            IndexPage.write(list, cells, SHEET, dir.resolve(INDEX));
+            stdout.println("Rendered " + rendered + " take" + (rendered == 1 ? "" : "s") + ", kept " + kept
+                    + " already rendered; contact sheet " + dir.resolve(SHEET) + ", index " + dir.resolve(INDEX));
+            return 0;
+        } catch (IOException e) {
+            throw new KinoException("Cannot write into " + dir + ": " + e.getMessage() + "; check the folder.", e);
+        } finally {
+            models.values().forEach(TextToVideoPipeline::close);
+        }
+    }
+
+    /**
+     * Loads every model the list names and checks every take against it before the first one renders, so a
+     * shot the model cannot make fails the run at once, with all such problems in one message.
+     */
+    private List<Planned> check(ShotList list, Path dir, Map<String, TextToVideoPipeline> models) {
+        List<String> problems = new ArrayList<>();
+        Path listDir = shotList.toAbsolutePath().normalize().getParent();
+        List<Planned> planned = new ArrayList<>();
+        for (Take t : list.takes()) {
+            String key = key(t.model());
+            if (!models.containsKey(key)) {
+                Path folder = key.isEmpty() ? DemoModel.folder() : listDir.resolve(key).normalize();
+                if (!key.isEmpty() && !Files.isRegularFile(folder.resolve(ManifestReader.FILE_NAME))) {
+                    problems.add("shot " + t.shot().name() + ": the model folder " + folder + " has no "
+                            + ManifestReader.FILE_NAME);
+                    models.put(key, null);
+                } else {
+                    models.put(key, TextToVideoPipeline.load(folder, device.device()));
+                }
+            }
+            TextToVideoPipeline kino = models.get(key);
+            if (kino != null) {
+                try {
+                    kino.resolve(t.request());
+                } catch (KinoException e) {
+                    problems.add("shot " + t.shot().name() + " take " + t.take() + ": "
+                            + e.getMessage().replaceAll("[.]$", ""));
+                }
+            }
+            planned.add(new Planned(t, dir.resolve(t.key() + ".mp4"), dir.resolve(t.key() + ".json")));
+        }
+        models.values().removeIf(java.util.Objects::isNull);
+        if (!problems.isEmpty()) {
+            throw new KinoException("The shot list " + shotList + " cannot be rendered as it is: "
+                    + String.join("; ", problems) + "; fix the shot list and run again.");
+        }
+        return planned;
+    }
+
+    /** Built-in model: "" (no model, or "demo"); else the reference as written. */
+    private static String key(String model) {
+        return model == null || model.toLowerCase(Locale.ROOT).equals("demo") ? "" : model;
+    }
+
+    /** True when the take's MP4 exists and its record carries the same request hash. */
+    private static boolean done(Planned p) {
+        if (!Files.isRegularFile(p.mp4()) || !Files.isRegularFile(p.record())) {
+            return false;
+        }
+        try {
+            return p.take().requestHash().equals(new ObjectMapper().readTree(p.record().toFile())
+                    .path("request_hash").asText());
+        } catch (IOException e) {
+            return false; // an unreadable record: render the take again
+        }
+    }
+
+    /** The take's record, written after its MP4 (both atomically), so a record always means a whole MP4. */
+    private static void writeRecord(Planned p, GenerationResult r) throws IOException {
+        Take t = p.take();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode n = json.createObjectNode();
+        n.put("project", t.project());
+        n.put("shot", t.shot().name());
+        n.put("take", t.take());
+        n.put("seed", t.seed());
+        n.put("model", t.model());
+        n.put("request_hash", t.requestHash());
+        n.set("settings", json.valueToTree(r.settings()));
+        Path temp = p.record().resolveSibling("." + p.record().getFileName() + ".partial");
+        json.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), n);
+        Files.move(temp, p.record(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
