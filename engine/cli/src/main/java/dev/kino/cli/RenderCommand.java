@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
  * so a killed render continues where it stopped.
  */
 @Command(name = "render", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Render every take of a shot list (JSON or YAML, see docs/shot-lists.md) into a folder, "
+        description = "Render every take of a shot list (JSON or YAML, see examples/shots/README.md) into a folder, "
                 + "with a contact sheet and an index page; rerun to resume.")
 final class RenderCommand implements Callable<Integer> {
     static final String SHEET = "contact-sheet.png";

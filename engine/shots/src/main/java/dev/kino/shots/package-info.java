@@ -5,7 +5,7 @@
  * line and field) → {@link dev.kino.shots.ShotList} → {@link dev.kino.shots.ShotList#takes()} → one
  * {@link dev.kino.shots.Take} per (shot, take): its seed ({@link dev.kino.shots.TakeSeeds}), the
  * {@link dev.kino.pipeline.GenerationRequest} to render and a stable request hash. The format is documented in
- * {@code docs/shot-lists.md}. {@code kino render}, the render server and the Spark job all read shot lists
+ * {@code examples/shots/README.md}. {@code kino render}, the render server and the Spark job all read shot lists
  * through this package, so the same file gives the same takes and the same seeds everywhere.
  */
 package dev.kino.shots;

@@ -21,7 +21,7 @@ class ShotListReaderTest {
 
     @Test
     void theDocumentedExampleExpandsAsTheDocSays() throws IOException {
-        String doc = Files.readString(ROOT.resolve("docs/shot-lists.md"));
+        String doc = Files.readString(ROOT.resolve("examples/shots/README.md"));
         Matcher m = Pattern.compile("```json\\n(.*?)```", Pattern.DOTALL).matcher(doc);
         assertTrue(m.find());
         assertEquals(Files.readString(ROOT.resolve("examples/shots/chase.json")), m.group(1),
