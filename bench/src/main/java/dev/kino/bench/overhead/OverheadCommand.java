@@ -86,7 +86,7 @@ public final class OverheadCommand implements Callable<Integer> {
         GenerationRequest request = size.applyTo(GenerationRequest.builder(prompt)).steps(steps).scheduler(scheduler)
                 .guidance(guidance).seed(seed).build();
         try (TextToVideoPipeline pipeline = TextToVideoPipeline.load(pkg, OnnxRuntime.create(dev, threads))) {
-            pipeline.resolve(request); // a bad request fails before any run
+            pipeline.plan(request); // a bad request fails before any run
             Overhead.Result result = Overhead.measure(pipeline, request, runs, warmup);
             MachineInfo machine = MachineInfo.collect(pipeline.provider());
             print(parent.out(), pkg.manifest().name(), result, machine);

@@ -172,7 +172,7 @@ public record CellResult(int format, String id, String prompt, String promptId, 
 
         public static ModelInfo of(ModelPackage pkg) {
             return new ModelInfo(pkg.manifest().name(), pkg.dir().toString(), fingerprint(pkg.dir()),
-                    pkg.manifest().scheduler());
+                    pkg.manifest().scheduler().asMap());
         }
 
         /** Cheap enough for multi-gigabyte packages: the manifest's bytes, other files by name and size. */

@@ -43,9 +43,7 @@ record MeasuredRun(GenerationResult result, HostMemory.Reading host, GpuMemory.R
             long encodeStart = System.nanoTime();
             // Native size (no upscaling): the encode time then reflects the video itself.
             Mp4Writer.write(result.frames(), result.settings().fps(), mp4, 1);
-            result.timings().record(StageTimings.ENCODE_MP4, Duration.ofNanos(System.nanoTime() - encodeStart),
-                    Duration.ZERO);
-            runs.add(result);
+            runs.add(result.withStage(StageTimings.ENCODE_MP4, Duration.ofNanos(System.nanoTime() - encodeStart)));
         }
         HostMemory.Reading host = memory.stop();
         runs.sort(Comparator.comparing(r -> r.timings().total().minus(r.timings().wall().get(StageTimings.ENCODE_MP4))));

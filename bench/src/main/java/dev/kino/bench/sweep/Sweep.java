@@ -220,7 +220,7 @@ public final class Sweep {
      */
     private Map<String, Object> schedulerConfig(String name) {
         return schedulerConfigs.computeIfAbsent(name, n -> {
-            Map<String, Object> own = pipeline.modelPackage().manifest().scheduler();
+            Map<String, Object> own = pipeline.modelPackage().manifest().scheduler().asMap();
             Scheduler s = n.equals(grid.modelScheduler()) ? Schedulers.fromConfig(own) : Schedulers.byName(n, own);
             return new TreeMap<>(s.config().asMap());
         });

@@ -33,8 +33,8 @@ public final class SweepGrid {
 
     /** @throws dev.kino.KinoException with the engine's sentence when any cell cannot run on this model */
     public static SweepGrid resolve(SweepSpec spec, TextToVideoPipeline pipeline) {
-        ResolvedSettings base = pipeline.resolve(GenerationRequest.builder(spec.prompts().get(0))
-                .frames(spec.frames()).width(spec.width()).height(spec.height()).build());
+        ResolvedSettings base = pipeline.plan(GenerationRequest.builder(spec.prompts().get(0))
+                .frames(spec.frames()).width(spec.width()).height(spec.height()).build()).settings();
         String modelScheduler = base.scheduler();
         List<String> schedulers = spec.schedulers().isEmpty() ? List.of(modelScheduler) : spec.schedulers();
         // Unset guidance stays unset, so the engine applies the model's own (per expert where it has experts).
@@ -70,7 +70,7 @@ public final class SweepGrid {
     }
 
     private static void check(Cell cell, String modelScheduler, SweepSpec spec, TextToVideoPipeline pipeline) {
-        pipeline.resolve(cell.request(modelScheduler, spec.frames(), spec.width(), spec.height()));
+        pipeline.plan(cell.request(modelScheduler, spec.frames(), spec.width(), spec.height()));
     }
 
     /** The name of the model's own scheduler; cells with this name run the model's config unchanged. */

@@ -2,8 +2,10 @@ package dev.kino.cli;
 
 import dev.kino.commandline.DeviceOption;
 import dev.kino.commandline.VideoSizeOptions;
+import dev.kino.pipeline.GenerationPlan;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
+import dev.kino.pipeline.ResolvedSettings;
 import dev.kino.pipeline.StageTimings;
 import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.runtime.Device;
@@ -92,7 +94,8 @@ final class GenerateCommand implements Callable<Integer> {
 
         long loadStart = System.nanoTime();
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(modelDir, dev)) {
-            var settings = kino.resolve(request);
+            GenerationPlan plan = kino.plan(request);
+            ResolvedSettings settings = plan.settings();
             Duration load = Duration.ofNanos(System.nanoTime() - loadStart);
             err.println("Model " + kino.modelPackage().manifest().name() + " on " + kino.provider().label()
                     + " (" + kino.provider().reason() + "), loaded in " + Report.format(load));
@@ -101,14 +104,13 @@ final class GenerateCommand implements Callable<Integer> {
                     + ", seed " + settings.seed());
             GenerationResult result;
             try (ProgressDisplay progress = new ProgressDisplay(err, quiet)) {
-                result = kino.generate(request, progress);
+                result = kino.generate(plan, progress);
             }
             result.warnings().forEach(w -> err.println("warning: " + w));
             int scale = Report.upscaleFactor(upscale, result.frames().width(), result.frames().height());
             long encodeStart = System.nanoTime();
-            Mp4Writer.Written written = Mp4Writer.write(result.frames(), result.settings().fps(), target, scale);
-            result.timings().record(StageTimings.ENCODE_MP4, Duration.ofNanos(System.nanoTime() - encodeStart),
-                    Duration.ZERO);
+            Mp4Writer.Written written = Mp4Writer.write(result.frames(), settings.fps(), target, scale);
+            result = result.withStage(StageTimings.ENCODE_MP4, Duration.ofNanos(System.nanoTime() - encodeStart));
             if (framesDir != null) {
                 PngFrameWriter.write(result.frames(), framesDir);
             }

@@ -2,6 +2,7 @@ package dev.kino.cli;
 
 import dev.kino.commandline.DeviceOption;
 import dev.kino.commandline.VideoSizeOptions;
+import dev.kino.model.FixedShapes;
 import dev.kino.model.Manifest;
 import dev.kino.model.ModelGraphs;
 import dev.kino.model.ModelPackage;
@@ -53,8 +54,7 @@ final class InfoCommand implements Callable<Integer> {
         out.println("Denoiser   predicts " + m.denoiser().predictionType().manifestName() + ", timesteps "
                 + m.denoiser().timestepDtype() + (m.denoiser().dynamicBatch() ? ", cond+uncond in one batch" : ", batch of 1"));
         if (m.denoiser().experts().size() > 1) {
-            Object train = m.scheduler().getOrDefault("num_train_timesteps", 1000);
-            double steps = train instanceof Number n ? n.doubleValue() : 1000;
+            int steps = m.scheduler().trainTimesteps();
             StringBuilder sb = new StringBuilder("Experts    ");
             for (Manifest.Expert e : m.denoiser().experts()) {
                 sb.append(e.file()).append(" for t >= ").append(String.format("%.0f", e.boundaryRatio() * steps))
@@ -62,11 +62,11 @@ final class InfoCommand implements Callable<Integer> {
             }
             out.println(sb.substring(0, sb.length() - 2) + " (the first that applies runs)");
         }
-        out.println("Scheduler  " + m.scheduler().get("_class_name") + " " + withoutClassName(m.scheduler()));
+        out.println("Scheduler  " + m.scheduler().className() + " " + withoutClassName(m.scheduler().asMap()));
         out.println("VAE        " + m.vae().kind().key() + (m.vae().latentsMean() != null ? ", per-channel latents mean/std"
                 : ", scaling factor " + m.vae().scalingFactor() + ", shift " + m.vae().shiftFactor()));
         out.println("Files");
-        for (Map.Entry<String, String> f : pkg.files().entrySet()) {
+        for (Map.Entry<String, String> f : m.files().entrySet()) {
             out.printf("  %-22s %s (%s)%n", f.getKey(), f.getValue(), size(pkg.resolve(f.getValue())));
         }
         try (ModelGraphs graphs = ModelGraphs.open(pkg, runtime)) {
@@ -76,13 +76,9 @@ final class InfoCommand implements Callable<Integer> {
                         : graphs.denoisers().contains(g) ? m.denoiser().precision() : m.vae().precision();
                 describe(out, g, p);
             }
-            Port sample = graphs.denoiser().inputs().get(m.denoiser().sample());
-            boolean fixed = sample != null && sample.rank() == 5
-                    && !(sample.isDynamic(2) || sample.isDynamic(3) || sample.isDynamic(4));
-            if (fixed) { // the manifest's frame and size rules cannot say this; the graph's shape does
-                out.println("Fixed size " + graphs.denoiser().file().getFileName() + " takes " + sample.describe()
-                        + " only: the model makes " + d.width() + "x" + d.height() + ", " + d.frames() + " frames");
-            }
+            // the manifest's frame and size rules cannot say this; the graphs' shapes do (the rule planning uses)
+            FixedShapes.fixedInput(m, graphs).ifPresent(fixed -> out.println("Fixed size " + fixed
+                    + " only: the model makes " + d.width() + "x" + d.height() + ", " + d.frames() + " frames"));
         }
         return 0;
     }

@@ -9,13 +9,10 @@ import dev.kino.text.TextEmbeddings;
  */
 public interface Denoiser {
 
-    /** Number of expert graphs (1 unless the model is a mixture of experts switched by timestep). */
-    int experts();
-
     /**
      * Binds a generation's latent shape, text embeddings and guidance scales, allocating the tensors its
      * steps reuse. Guidance is applied when {@code embeddings} carries an uncond part, with
-     * {@code guidance[i]} for expert i ({@link #experts()} values).
+     * {@code guidance[i]} for expert i (one value per expert graph; a plain denoiser has one).
      */
     Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance);
 

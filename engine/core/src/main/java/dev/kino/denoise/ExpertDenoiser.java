@@ -26,11 +26,6 @@ public final class ExpertDenoiser implements Denoiser {
         this.boundaries = boundaries.clone();
     }
 
-    @Override
-    public int experts() {
-        return experts.size();
-    }
-
     /** Index of the expert that serves {@code timestep}. */
     public int expertFor(double timestep) {
         for (int i = 0; i < boundaries.length - 1; i++) {

@@ -26,11 +26,6 @@ public final class OnnxDenoiser implements Denoiser {
     }
 
     @Override
-    public int experts() {
-        return 1;
-    }
-
-    @Override
     public Denoiser.Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance) {
         List<FloatTensor> texts = new ArrayList<>();
         if (embeddings.hasUncond()) {

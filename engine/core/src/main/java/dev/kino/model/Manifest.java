@@ -1,13 +1,16 @@
 package dev.kino.model;
 
 import dev.kino.schedule.PredictionType;
+import dev.kino.schedule.SchedulerConfig;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The parsed {@code kino.json} of a model package. Field meanings are documented in {@code models/README.md};
- * paths are relative to the package folder.
+ * paths are relative to the package folder. {@code scheduler} is the model's diffusers
+ * {@code scheduler_config.json}, typed ({@link SchedulerConfig#trainTimesteps()}, {@link SchedulerConfig#className()}).
  */
 public record Manifest(
         int version,
@@ -18,8 +21,29 @@ public record Manifest(
         Latent latent,
         Defaults defaults,
         Denoiser denoiser,
-        Map<String, Object> scheduler,
+        SchedulerConfig scheduler,
         Vae vae) {
+
+    /**
+     * Every file the package consists of, by role ({@code tokenizer}, {@code text encoder}, {@code denoiser}
+     * or {@code denoiser expert N}, {@code VAE decoder}, {@code VAE next-frame decoder}): the one list
+     * loading, checking and unpacking a package go by. An ONNX file's external data ({@code FILE_data}) is
+     * not named here; it lies beside its graph.
+     */
+    public Map<String, String> files() {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("tokenizer", tokenizer);
+        files.put("text encoder", textEncoder.file());
+        List<Expert> experts = denoiser.experts();
+        for (int i = 0; i < experts.size(); i++) {
+            files.put(experts.size() == 1 ? "denoiser" : "denoiser expert " + (i + 1), experts.get(i).file());
+        }
+        files.put("VAE decoder", vae.file());
+        if (vae.nextFile() != null) {
+            files.put("VAE next-frame decoder", vae.nextFile());
+        }
+        return files;
+    }
 
     /** Precision of an ONNX file's floating-point inputs and outputs. */
     public enum Precision { FP32, FP16 }

@@ -7,6 +7,8 @@ import dev.kino.KinoException;
 import dev.kino.model.Manifest.Precision;
 import dev.kino.model.Manifest.VaeKind;
 import dev.kino.schedule.PredictionType;
+import dev.kino.schedule.SchedulerConfig;
+import dev.kino.schedule.SchedulerException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,15 +26,30 @@ public final class ManifestReader {
     private ManifestReader() {
     }
 
+    /** Reads and checks the manifest file {@code file}. */
     public static Manifest read(Path file) {
+        String json;
+        try {
+            json = Files.readString(file);
+        } catch (IOException e) {
+            throw new KinoException("Cannot read the manifest " + file + ": " + e.getMessage() + ".");
+        }
+        return parse(json, file.toString());
+    }
+
+    /**
+     * Parses and checks manifest text; {@code source} names it in messages (a path, or a resource of the jar).
+     *
+     * @throws KinoException listing every problem of the manifest in one sentence
+     */
+    public static Manifest parse(String json, String source) {
+        String file = source;
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(file));
+            root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
             throw new KinoException("The manifest " + file + " is not valid JSON (line "
                     + e.getLocation().getLineNr() + "): " + e.getOriginalMessage() + "; fix the file.");
-        } catch (IOException e) {
-            throw new KinoException("Cannot read the manifest " + file + ": " + e.getMessage() + ".");
         }
         if (root == null || !root.isObject()) {
             throw new KinoException("The manifest " + file + " must hold one JSON object; fix the file.");
@@ -127,17 +144,25 @@ public final class ManifestReader {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> scheduler(JsonFields root, List<String> problems) {
+    private static SchedulerConfig scheduler(JsonFields root, List<String> problems) {
         JsonNode node = root.raw("scheduler");
         if (node == null || !node.isObject()) {
             problems.add("scheduler " + (node == null ? "is missing" : "must be an object")
                     + " (copy diffusers' scheduler_config.json there)");
-            return Map.of();
+            return new SchedulerConfig(Map.of());
         }
         if (!node.has("_class_name")) {
             problems.add("scheduler._class_name is missing (the diffusers scheduler class, e.g. DDIMScheduler)");
         }
-        return JSON.convertValue(node, LinkedHashMap.class);
+        SchedulerConfig config = new SchedulerConfig(JSON.convertValue(node, LinkedHashMap.class));
+        try {
+            if (config.trainTimesteps() < 1) {
+                problems.add("scheduler.num_train_timesteps must be at least 1");
+            }
+        } catch (SchedulerException e) {
+            problems.add("scheduler.num_train_timesteps must be a whole number");
+        }
+        return config;
     }
 
     private static Manifest.Vae vae(JsonFields f, List<String> problems) {

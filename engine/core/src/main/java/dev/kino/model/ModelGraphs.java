@@ -76,6 +76,11 @@ public final class ModelGraphs implements AutoCloseable {
         return denoisers.stream().mapToLong(OnnxModel::runNanos).sum();
     }
 
+    /** ONNX Runtime run calls of the denoiser graph(s). */
+    public long denoiserRunCount() {
+        return denoisers.stream().mapToLong(OnnxModel::runCount).sum();
+    }
+
     public OnnxModel vae() {
         return vae;
     }
@@ -88,6 +93,11 @@ public final class ModelGraphs implements AutoCloseable {
     /** Nanoseconds spent inside ONNX Runtime by the VAE graph(s). */
     public long vaeRunNanos() {
         return vae.runNanos() + (vaeNext == null ? 0 : vaeNext.runNanos());
+    }
+
+    /** ONNX Runtime run calls of the VAE graph(s). */
+    public long vaeRunCount() {
+        return vae.runCount() + (vaeNext == null ? 0 : vaeNext.runCount());
     }
 
     /** Every open graph, text encoder first. */

@@ -2,12 +2,16 @@ package dev.kino.model;
 
 import dev.kino.KinoException;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * A model package on disk: a folder with {@code kino.json}, {@code tokenizer.json} and the ONNX graphs the
@@ -16,6 +20,7 @@ import java.util.Map;
 public final class ModelPackage {
     private final Path dir;
     private final Manifest manifest;
+    private String identity;
 
     private ModelPackage(Path dir, Manifest manifest) {
         this.dir = dir;
@@ -44,7 +49,7 @@ public final class ModelPackage {
 
     private void checkFilesExist() {
         List<String> missing = new ArrayList<>();
-        for (Map.Entry<String, String> e : files().entrySet()) {
+        for (Map.Entry<String, String> e : manifest.files().entrySet()) {
             if (!Files.isRegularFile(resolve(e.getValue()))) {
                 missing.add(e.getKey() + " file " + e.getValue());
             }
@@ -56,20 +61,31 @@ public final class ModelPackage {
         }
     }
 
-    /** The files the manifest names, by role. */
-    public Map<String, String> files() {
-        Map<String, String> files = new LinkedHashMap<>();
-        files.put("tokenizer", manifest.tokenizer());
-        files.put("text encoder", manifest.textEncoder().file());
-        List<Manifest.Expert> experts = manifest.denoiser().experts();
-        for (int i = 0; i < experts.size(); i++) {
-            files.put(experts.size() == 1 ? "denoiser" : "denoiser expert " + (i + 1), experts.get(i).file());
+    /**
+     * A SHA-256 of what identifies the package's contents without reading gigabytes of weights: the manifest's
+     * bytes and the name and size of every file it names (and of external data beside the graphs). A plan
+     * records it, so it is never run on another model.
+     */
+    public synchronized String identity() {
+        if (identity == null) {
+            try {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                sha.update(Files.readAllBytes(dir.resolve(ManifestReader.FILE_NAME)));
+                for (String file : manifest.files().values()) {
+                    for (Path f : List.of(resolve(file), resolve(file + "_data"))) {
+                        if (Files.isRegularFile(f)) {
+                            sha.update((dir.relativize(f) + ":" + Files.size(f) + "\n").getBytes(StandardCharsets.UTF_8));
+                        }
+                    }
+                }
+                identity = HexFormat.of().formatHex(sha.digest());
+            } catch (IOException e) {
+                throw new KinoException("Cannot read the model package " + dir + ": " + e.getMessage() + ".", e);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
-        files.put("VAE decoder", manifest.vae().file());
-        if (manifest.vae().nextFile() != null) {
-            files.put("VAE next-frame decoder", manifest.vae().nextFile());
-        }
-        return files;
+        return identity;
     }
 
     public Path dir() {

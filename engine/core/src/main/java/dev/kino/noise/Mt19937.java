@@ -29,6 +29,24 @@ final class Mt19937 {
         next = N;
     }
 
+    /** A copy of the 624 state words followed by the position of the next word (for a checkpoint). */
+    int[] snapshot() {
+        int[] copy = java.util.Arrays.copyOf(state, N + 1);
+        copy[N] = next;
+        return copy;
+    }
+
+    /** An engine continuing exactly where {@link #snapshot} was taken. */
+    static Mt19937 fromSnapshot(int[] snapshot) {
+        if (snapshot.length != N + 1 || snapshot[N] < 0 || snapshot[N] > N) {
+            throw new IllegalArgumentException("not an MT19937 snapshot");
+        }
+        Mt19937 mt = new Mt19937(0);
+        System.arraycopy(snapshot, 0, mt.state, 0, N);
+        mt.next = snapshot[N];
+        return mt;
+    }
+
     /** The next raw 32-bit output (unsigned, in an int). */
     int nextInt() {
         if (next >= N) {

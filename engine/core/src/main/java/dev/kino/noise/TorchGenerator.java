@@ -1,5 +1,9 @@
 package dev.kino.noise;
 
+import dev.kino.KinoException;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Objects;
 import java.util.stream.IntStream;
 
@@ -19,8 +23,9 @@ import java.util.stream.IntStream;
  *       elements and that block is transformed again (so those elements are replaced, not appended).
  *       PyTorch has two kernels for this transform and Kino reproduces both bit for bit ({@link Kernel}):
  *       the scalar one, with glibc's own {@code logf}, {@code cosf} and {@code sinf} algorithms
- *       ({@link GlibcFloatMath}), the default; and the AVX2 one of x86 builds ({@link Avx2BoxMuller}), whose
- *       approximate vector math differs from it by at most ~2e-6.</li>
+ *       ({@link GlibcFloatMath}), which {@link #seeded(long)} picks; and the AVX2 one of x86 builds
+ *       ({@link Avx2BoxMuller}), whose approximate vector math differs from it by at most ~2e-6. The pipeline
+ *       and the command line default to AVX2, what diffusers computes on a typical x86-64 PC.</li>
  *   <li><b>fewer than 16 elements</b> ({@code normal_distribution<double>}): pairs of 53-bit uniforms give two
  *       normals in double precision; the second is cached in the generator and served by the next
  *       scalar-path draw, possibly in a later call, exactly as {@code CPUGeneratorImpl} does.</li>
@@ -53,14 +58,21 @@ public final class TorchGenerator {
     private final long seed;
     private final Kernel kernel;
     private final Mt19937 engine;
+    /** Tag and version of {@link #saveState}'s bytes. */
+    private static final int STATE_MAGIC = 0x4B47454E; // "KGEN"
+    private static final int STATE_VERSION = 1;
     /** The second normal of the last scalar-path pair, not yet served (PyTorch's next_double_normal_sample). */
     private boolean hasCachedNormal;
     private double cachedNormal;
 
     private TorchGenerator(long seed, Kernel kernel) {
+        this(seed, kernel, new Mt19937(seed));
+    }
+
+    private TorchGenerator(long seed, Kernel kernel, Mt19937 engine) {
         this.seed = seed;
         this.kernel = kernel;
-        this.engine = new Mt19937(seed);
+        this.engine = engine;
     }
 
     /** A generator seeded like {@code torch.Generator().manual_seed(seed)}, with PyTorch's scalar kernel. */
@@ -80,6 +92,48 @@ public final class TorchGenerator {
     /** The seed this generator started from ({@code generator.initial_seed()}). */
     public long initialSeed() {
         return seed;
+    }
+
+    /**
+     * The generator's whole state (seed, kernel, engine position, cached normal) as bytes, like
+     * {@code generator.get_state()}: {@link #fromState} continues the stream from exactly here.
+     */
+    public byte[] saveState() {
+        int[] words = engine.snapshot();
+        ByteBuffer b = ByteBuffer.allocate(4 * 3 + 8 + 1 + 8 + 4 * words.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(STATE_MAGIC).putInt(STATE_VERSION).putLong(seed).put((byte) kernel.ordinal());
+        b.putInt(hasCachedNormal ? 1 : 0).putDouble(cachedNormal);
+        for (int w : words) {
+            b.putInt(w);
+        }
+        return b.array();
+    }
+
+    /**
+     * A generator continuing from {@link #saveState}'s bytes.
+     *
+     * @throws KinoException when the bytes are not a generator state of this Kino version
+     */
+    public static TorchGenerator fromState(byte[] state) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN);
+            if (b.getInt() != STATE_MAGIC || b.getInt() != STATE_VERSION) {
+                throw new IllegalArgumentException("tag");
+            }
+            long seed = b.getLong();
+            Kernel kernel = Kernel.values()[b.get()];
+            boolean cached = b.getInt() != 0;
+            double cachedValue = b.getDouble();
+            int[] words = new int[b.remaining() / 4];
+            b.asIntBuffer().get(words);
+            TorchGenerator g = new TorchGenerator(seed, kernel, Mt19937.fromSnapshot(words));
+            g.hasCachedNormal = cached;
+            g.cachedNormal = cachedValue;
+            return g;
+        } catch (RuntimeException e) {
+            throw new KinoException("The saved noise generator state is damaged or from another Kino version; "
+                    + "start the generation again.", e);
+        }
     }
 
     /** Fills {@code out} as {@code torch.randn(out.length)} would (the shape only matters through its size). */

@@ -3,6 +3,7 @@ package dev.kino.pipeline;
 import dev.kino.tensor.FloatTensor;
 import dev.kino.video.VideoFrames;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -17,4 +18,9 @@ import java.util.List;
  */
 public record GenerationResult(VideoFrames frames, FloatTensor latents, ResolvedSettings settings,
                                StageTimings timings, List<String> warnings) {
+
+    /** A copy whose timings add a stage the caller ran on this result, e.g. {@link StageTimings#ENCODE_MP4}. */
+    public GenerationResult withStage(String stage, Duration wallTime) {
+        return new GenerationResult(frames, latents, settings, timings.with(stage, wallTime), warnings);
+    }
 }

@@ -4,6 +4,7 @@ import dev.kino.KinoException;
 import dev.kino.denoise.Denoiser;
 import dev.kino.denoise.DenoisingLoop;
 import dev.kino.denoise.ExpertDenoiser;
+import dev.kino.denoise.DivergedException;
 import dev.kino.denoise.Guidance;
 import dev.kino.denoise.OnnxDenoiser;
 import dev.kino.denoise.StepListener;
@@ -16,6 +17,7 @@ import dev.kino.runtime.ExecutionProvider;
 import dev.kino.runtime.OnnxModel;
 import dev.kino.runtime.OnnxRuntime;
 import dev.kino.schedule.Scheduler;
+import dev.kino.schedule.Schedulers;
 import dev.kino.tensor.FloatTensor;
 import dev.kino.text.PromptCleaner;
 import dev.kino.text.PromptTokenizer;
@@ -40,15 +42,19 @@ import java.util.List;
  *
  * <pre>{@code
  * try (TextToVideoPipeline kino = TextToVideoPipeline.load(Path.of("my-model"), Device.AUTO)) {
- *     GenerationResult r = kino.generate(GenerationRequest.builder("a red circle moving right").build(),
- *                                        StepListener.NONE);
+ *     GenerationPlan plan = kino.plan(GenerationRequest.builder("a red circle moving right").build());
+ *     GenerationResult r = kino.generate(plan, StepListener.NONE);
  *     Mp4Writer.write(r.frames(), r.settings().fps(), Path.of("out.mp4"), 1);
  * }
  * }</pre>
  *
  * The data flows prompt → tokens → text embeddings → seeded noise → denoising loop → latents → VAE →
- * frames. Loading opens every ONNX session once; they stay open for every generation until {@link #close()}.
- * One pipeline runs one generation at a time.
+ * frames. A request is resolved once into a {@link GenerationPlan} ({@link #plan}), which {@code generate}
+ * runs; with {@link GenerationOptions} a run saves {@link Checkpoint}s and resumes from one bit for bit.
+ *
+ * <p>Loading opens every ONNX session once; they stay open for every generation until {@link #close()}.
+ * Generations may run on several threads; {@code close()} stops them at their next step and waits for them
+ * before it frees anything.
  */
 public final class TextToVideoPipeline implements AutoCloseable {
     private final ModelPackage pkg;
@@ -58,7 +64,8 @@ public final class TextToVideoPipeline implements AutoCloseable {
     private final TextEncoder textEncoder;
     private final Denoiser denoiser;
     private final VaeDecoder vae;
-    private final SchedulerFactory schedulers;
+    private final Planner planner;
+    private final Lifecycle lifecycle = new Lifecycle(this::free);
 
     private TextToVideoPipeline(ModelPackage pkg, OnnxRuntime runtime, ModelGraphs graphs, PromptTokenizer tokenizer) {
         Manifest m = pkg.manifest();
@@ -73,8 +80,8 @@ public final class TextToVideoPipeline implements AutoCloseable {
             case THREE_D -> new ClipVaeDecoder(graphs.vae(), m.vae(), m.latent());
             case CAUSAL -> new CausalVaeDecoder(graphs.vae(), graphs.vaeNext(), m.vae(), m.latent().spatialCompression());
         };
-        this.schedulers = new SchedulerFactory(m);
-        schedulers.create(null); // the model's own scheduler config must be valid before anyone waits on a run
+        this.planner = new Planner(m, graphs, runtime.provider().label(), pkg.identity());
+        planner.scheduler(null); // the model's own scheduler config must be valid before anyone waits on a run
     }
 
     /** One graph, or a mixture of experts switched at {@code boundary_ratio × num_train_timesteps}. */
@@ -83,8 +90,7 @@ public final class TextToVideoPipeline implements AutoCloseable {
         if (experts.size() == 1) {
             return new OnnxDenoiser(graphs.denoiser(), m.denoiser());
         }
-        Object trainSteps = m.scheduler().getOrDefault("num_train_timesteps", 1000);
-        double train = trainSteps instanceof Number n ? n.doubleValue() : 1000;
+        double train = m.scheduler().trainTimesteps();
         List<Denoiser> graphsPerExpert = new ArrayList<>();
         double[] boundaries = new double[experts.size()];
         for (int i = 0; i < experts.size(); i++) {
@@ -92,18 +98,6 @@ public final class TextToVideoPipeline implements AutoCloseable {
             boundaries[i] = experts.get(i).boundaryRatio() * train;
         }
         return new ExpertDenoiser(graphsPerExpert, boundaries);
-    }
-
-    /** Guidance per expert: the user's scale for all, else each expert's own, else the model default. */
-    private static float[] guidancePerExpert(GenerationRequest request, Manifest m) {
-        List<Manifest.Expert> experts = m.denoiser().experts();
-        float[] scales = new float[experts.size()];
-        for (int i = 0; i < scales.length; i++) {
-            Double own = experts.get(i).guidance();
-            scales[i] = (float) (request.guidance() != null ? request.guidance()
-                    : own != null ? own : m.defaults().guidance());
-        }
-        return scales;
     }
 
     /** Loads the package in {@code modelDir} for {@code device} (see {@link Device#parse}). */
@@ -136,98 +130,104 @@ public final class TextToVideoPipeline implements AutoCloseable {
         return runtime.provider();
     }
 
-    /** The settings {@code request} would run with; throws a {@link KinoException} if the model cannot make it. */
-    public ResolvedSettings resolve(GenerationRequest request) {
-        return resolve(request, schedulers.create(request.scheduler()).name());
+    /**
+     * Resolves {@code request} against this model, once: defaults filled in, sizes and memory checked, the
+     * scheduler built and its timesteps planned.
+     *
+     * @throws KinoException (one sentence) when the model cannot make what the request asks
+     */
+    public GenerationPlan plan(GenerationRequest request) {
+        return planner.plan(request);
     }
 
-    private ResolvedSettings resolve(GenerationRequest request, String schedulerName) {
-        ResolvedSettings s = RequestResolver.resolve(request, pkg.manifest(), schedulerName, runtime.provider().label());
-        FixedShapes.check(pkg.manifest(), graphs, s.frames(), s.width(), s.height());
-        return s;
+    /** {@code generate(plan(request), listener)}. */
+    public GenerationResult generate(GenerationRequest request, StepListener listener) {
+        return generate(plan(request), GenerationOptions.of(listener));
+    }
+
+    /** Runs {@code plan} from noise, telling {@code listener} about every step (return false to cancel). */
+    public GenerationResult generate(GenerationPlan plan, StepListener listener) {
+        return generate(plan, GenerationOptions.of(listener));
     }
 
     /**
-     * Generates one video.
+     * Runs {@code plan}: from noise or from {@code options.resumeFrom()}, saving checkpoints as asked.
      *
-     * @param listener called after every denoising step; return false from it to cancel
-     * @throws KinoException                 when the request does not fit the model
-     * @throws GenerationCancelledException  when the listener cancelled
+     * @throws KinoException                when the plan is of another model, the checkpoint of another plan,
+     *                                      the pipeline is closed, or the numbers diverge ({@link DivergedException})
+     * @throws GenerationCancelledException when the listener cancelled, or {@link #close()} stopped the run
      */
-    public GenerationResult generate(GenerationRequest request, StepListener listener) {
-        Manifest m = pkg.manifest();
-        Scheduler scheduler = schedulers.create(request.scheduler());
-        ResolvedSettings s = resolve(request, scheduler.name());
-        StageTimings timings = new StageTimings();
-        List<String> warnings = new ArrayList<>();
-        boolean guided = Guidance.enabled(s.guidance());
-
-        long t0 = System.nanoTime();
-        boolean clean = m.textEncoder().cleanPrompt();
-        String prompt = clean ? PromptCleaner.clean(s.prompt()) : s.prompt();
-        String negative = clean ? PromptCleaner.clean(s.negativePrompt()) : s.negativePrompt();
-        Tokens[] tokens = guided ? tokenizer.tokenizePair(prompt, negative)
-                : new Tokens[] {tokenizer.tokenize(prompt)};
-        warn(tokens[0], "prompt", warnings);
-        if (guided) {
-            warn(tokens[1], "negative prompt", warnings);
-        }
-        stage(timings, StageTimings.TOKENIZE, t0, null, 0);
-
-        long t1 = System.nanoTime();
-        long onnx1 = graphs.textEncoder().runNanos();
-        TextEmbeddings text = textEncoder.encode(tokens[0], guided ? tokens[1] : null);
-        stage(timings, StageTimings.TEXT_ENCODE, t1, graphs.textEncoder(), onnx1);
-
-        Manifest.Latent latent = m.latent();
-        int latentFrames = latent.latentFrames(s.frames());
-        int h = s.height() / latent.spatialCompression();
-        int w = s.width() / latent.spatialCompression();
-        long[] shape = {1, latent.channels(), latentFrames, h, w};
-
-        long t2 = System.nanoTime();
-        long onnx2 = graphs.denoiserRunNanos();
-        scheduler.setTimesteps(s.steps(), m.denoiser().sequenceLength(latentFrames, h, w));
-        TorchGenerator generator = TorchGenerator.seeded(s.seed(), s.noiseKernel());
-        float[] latents = DenoisingLoop.initialLatents(shape, generator, scheduler.initNoiseSigma());
-        Duration[] steps;
-        try (Denoiser.Run run = denoiser.begin(shape, text, guidancePerExpert(request, m))) {
-            steps = DenoisingLoop.run(scheduler, run, latents, shape, generator, listener);
-        } catch (DenoisingLoop.Cancelled c) {
-            throw new GenerationCancelledException(c.completedSteps());
-        }
-        timings.steps(Arrays.asList(steps));
-        timings.record(StageTimings.DENOISE, Duration.ofNanos(System.nanoTime() - t2),
-                Duration.ofNanos(graphs.denoiserRunNanos() - onnx2));
-
-        long t3 = System.nanoTime();
-        long onnx3 = graphs.vaeRunNanos();
-        FloatTensor finalLatents = new FloatTensor(shape, latents);
-        VideoFrames frames = vae.decode(LatentDenormalizer.apply(finalLatents, m.vae()));
-        timings.record(StageTimings.VAE_DECODE, Duration.ofNanos(System.nanoTime() - t3),
-                Duration.ofNanos(graphs.vaeRunNanos() - onnx3));
-        return new GenerationResult(frames, finalLatents, s, timings, List.copyOf(warnings));
-    }
-
-    private static void stage(StageTimings timings, String name, long startNanos, OnnxModel graph, long onnxBefore) {
-        Duration onnx = graph == null ? Duration.ZERO : Duration.ofNanos(graph.runNanos() - onnxBefore);
-        timings.record(name, Duration.ofNanos(System.nanoTime() - startNanos), onnx);
-    }
-
-    private static void warn(Tokens tokens, String which, List<String> warnings) {
-        if (!tokens.unknownWords().isEmpty()) {
-            warnings.add("The model does not know these words of the " + which + ", so they were ignored: "
-                    + String.join(", ", tokens.unknownWords()) + ".");
-        }
-        if (tokens.truncated()) {
-            warnings.add("The " + which + " is longer than the model's " + tokens.ids().length
-                    + " tokens and was cut.");
+    public GenerationResult generate(GenerationPlan plan, GenerationOptions options) {
+        lifecycle.enter();
+        try {
+            return new Generation(this, plan, options).run();
+        } finally {
+            lifecycle.exit();
         }
     }
 
+    /** Builds the plan's scheduler afresh (schedulers are stateful) and checks it plans what the plan says. */
+    Scheduler schedulerFor(GenerationPlan plan) {
+        if (!plan.modelIdentity().equals(pkg.identity())) {
+            throw new KinoException("The plan was made for the model '" + plan.modelName() + "' ("
+                    + plan.modelIdentity().substring(0, 12) + "), not this one (" + pkg.manifest().name() + ", "
+                    + pkg.identity().substring(0, 12) + "); load that model or plan the request again.");
+        }
+        Scheduler s = Schedulers.fromConfig(plan.settings().scheduler(), plan.schedulerConfig());
+        s.setTimesteps(plan.steps(), plan.sequenceLength());
+        for (int i = 0; i < plan.steps(); i++) {
+            if (Double.compare(s.timestep(i), plan.timesteps()[i]) != 0) {
+                throw new KinoException("The plan's timesteps differ from what its scheduler plans in this Kino;"
+                        + " plan the request again.");
+            }
+        }
+        return s;
+    }
+
+    boolean closing() {
+        return lifecycle.closing();
+    }
+
+    Manifest manifest() {
+        return pkg.manifest();
+    }
+
+    ModelGraphs graphs() {
+        return graphs;
+    }
+
+    PromptTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    TextEncoder textEncoder() {
+        return textEncoder;
+    }
+
+    Denoiser denoiser() {
+        return denoiser;
+    }
+
+    VaeDecoder vae() {
+        return vae;
+    }
+
+    /**
+     * Stops running generations at their next step ({@link GenerationCancelledException} on their threads),
+     * waits for them, then frees the ONNX sessions and the tokenizer. A second call does nothing; a
+     * {@code generate} after it fails with a {@link KinoException}. Called from a step listener, it returns
+     * at once and the generation frees everything as it ends.
+     */
     @Override
     public void close() {
-        tokenizer.close();
-        graphs.close();
+        lifecycle.close();
+    }
+
+    private void free() {
+        try {
+            tokenizer.close();
+        } finally {
+            graphs.close();
+        }
     }
 }

@@ -141,6 +141,7 @@ public final class OnnxModel implements AutoCloseable {
         return runNanos;
     }
 
+    /** ONNX Runtime run calls since the model was opened. */
     public long runCount() {
         return runCount;
     }

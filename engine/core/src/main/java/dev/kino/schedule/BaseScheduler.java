@@ -67,10 +67,46 @@ abstract class BaseScheduler implements Scheduler {
         }
     }
 
+    /**
+     * Saves the run state: a header naming the scheduler and its plan, then what {@link #writeRunState}
+     * adds. Schedulers whose steps depend only on the plan add nothing.
+     */
+    @Override
+    public final byte[] saveState() {
+        StateCodec.Writer w = new StateCodec.Writer().putString(name).putInt(timesteps.length);
+        writeRunState(w);
+        return w.toBytes();
+    }
+
+    @Override
+    public final void restoreState(byte[] state) {
+        if (timesteps.length == 0) {
+            throw new IllegalStateException("setTimesteps must be called before restoreState.");
+        }
+        StateCodec.Reader r = new StateCodec.Reader(state);
+        String savedName = r.getString();
+        int savedSteps = r.getInt();
+        if (!savedName.equals(name) || savedSteps != timesteps.length) {
+            throw new SchedulerException("The saved state is of " + savedName + " planned for " + savedSteps
+                    + " steps, but this run is " + name + " with " + timesteps.length + " steps; resume with the plan"
+                    + " it was saved under.");
+        }
+        readRunState(r);
+        r.end();
+    }
+
+    /** Writes the state later steps read (multistep history, counters); nothing by default. */
+    void writeRunState(StateCodec.Writer w) {
+    }
+
+    /** Reads what {@link #writeRunState} wrote, replacing the run state. */
+    void readRunState(StateCodec.Reader r) {
+    }
+
     /** Validates the step count before planning. */
     static void checkSteps(int steps) {
         if (steps < 1) {
-            throw new IllegalArgumentException("The number of steps must be at least 1, not " + steps + ".");
+            throw new SchedulerException("The number of steps must be at least 1, not " + steps + ".");
         }
     }
 

@@ -74,10 +74,10 @@ final class ConfigPolicy {
             Predicate<Object> neutral = MODEL_FACTS.get(key);
             if (neutral != null) {
                 if (!neutral.test(value)) {
-                    throw new IllegalArgumentException(factError(key, value, className));
+                    throw new SchedulerException(factError(key, value, className));
                 }
             } else if (!looksNeutral(value)) {
-                throw new IllegalArgumentException("Kino does not know the scheduler setting '" + key + "' (" + value
+                throw new SchedulerException("Kino does not know the scheduler setting '" + key + "' (" + value
                         + ") of " + className + "; remove it from the scheduler config if it has no effect.");
             }
         }

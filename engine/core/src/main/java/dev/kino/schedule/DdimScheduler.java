@@ -24,7 +24,7 @@ final class DdimScheduler extends BaseScheduler {
     DdimScheduler(String name, SchedulerConfig config) {
         super(name, config, PredictionType.fromDiffusers(config.getString("prediction_type", "epsilon")));
         if (predictionType() == PredictionType.FLOW) {
-            throw new IllegalArgumentException("DDIM cannot sample a flow-matching model (prediction_type "
+            throw new SchedulerException("DDIM cannot sample a flow-matching model (prediction_type "
                     + "flow_prediction); choose a flow scheduler such as flow-euler or flow-unipc.");
         }
         this.schedule = TrainingSchedule.from(config, false);
@@ -46,14 +46,14 @@ final class DdimScheduler extends BaseScheduler {
     public void setTimesteps(int steps, int sequenceLength) {
         checkSteps(steps);
         if (steps > schedule.trainSteps) {
-            throw new IllegalArgumentException("DDIM can take at most " + schedule.trainSteps + " steps (the model's "
+            throw new SchedulerException("DDIM can take at most " + schedule.trainSteps + " steps (the model's "
                     + "training timesteps), not " + steps + ".");
         }
         numInferenceSteps = steps;
         double[] t = TimestepSpacing.perStep(spacing, schedule.trainSteps, steps, stepsOffset, true);
         for (double v : t) {
             if (v < 0 || v >= schedule.trainSteps) {
-                throw new IllegalArgumentException("DDIM timestep " + (long) v + " falls outside the training range 0.."
+                throw new SchedulerException("DDIM timestep " + (long) v + " falls outside the training range 0.."
                         + (schedule.trainSteps - 1) + "; lower 'steps_offset' or use another 'timestep_spacing'.");
             }
         }

@@ -40,18 +40,18 @@ final class DpmSolverScheduler extends BaseScheduler {
         this.cosineSchedule = "squaredcos_cap_v2".equals(config.getString("beta_schedule", "linear"));
         this.order = config.getInt("solver_order", 2);
         if (order < 1 || order > 3) {
-            throw new IllegalArgumentException("Scheduler setting 'solver_order' is " + order + "; DPM-Solver supports 1, 2 or 3.");
+            throw new SchedulerException("Scheduler setting 'solver_order' is " + order + "; DPM-Solver supports 1, 2 or 3.");
         }
         String algorithm = config.getString("algorithm_type", "dpmsolver++");
         if (!"dpmsolver++".equals(algorithm) && !"deis".equals(algorithm)) { // diffusers maps deis to dpmsolver++
-            throw new IllegalArgumentException("Scheduler setting 'algorithm_type' is '" + algorithm
+            throw new SchedulerException("Scheduler setting 'algorithm_type' is '" + algorithm
                     + "'; Kino's DPM-Solver implements dpmsolver++ only (the data-prediction multistep solver).");
         }
         String solverType = config.getString("solver_type", "midpoint");
         switch (solverType) {
             case "midpoint", "logrho", "bh1", "bh2" -> this.heun = false; // diffusers maps the others to midpoint
             case "heun" -> this.heun = true;
-            default -> throw new IllegalArgumentException("Scheduler setting 'solver_type' is '" + solverType
+            default -> throw new SchedulerException("Scheduler setting 'solver_type' is '" + solverType
                     + "'; use midpoint or heun.");
         }
         this.lowerOrderFinal = config.getBoolean("lower_order_final", true);
@@ -63,12 +63,12 @@ final class DpmSolverScheduler extends BaseScheduler {
         this.flowShift = config.getDouble("flow_shift", 1.0);
         this.dynamicShift = DynamicShift.read(config);
         if (dynamicShift != null && !"exponential".equals(dynamicShift.type())) {
-            throw new IllegalArgumentException("DPM-Solver's dynamic shifting supports only time_shift_type exponential.");
+            throw new SchedulerException("DPM-Solver's dynamic shifting supports only time_shift_type exponential.");
         }
         this.lambdaMinClipped = config.getDouble("lambda_min_clipped", Double.NEGATIVE_INFINITY);
         String variance = config.getString("variance_type", null);
         if (variance != null) {
-            throw new IllegalArgumentException("Scheduler setting 'variance_type' is '" + variance + "': the denoiser "
+            throw new SchedulerException("Scheduler setting 'variance_type' is '" + variance + "': the denoiser "
                     + "outputs a learned variance in extra channels, which Kino does not split off; remove the key "
                     + "if the model predicts noise only.");
         }
@@ -181,6 +181,16 @@ final class DpmSolverScheduler extends BaseScheduler {
             updates.apply(sample, from, to);
         });
         updates.finish();
+    }
+
+    @Override
+    void writeRunState(StateCodec.Writer w) {
+        updates.write(w);
+    }
+
+    @Override
+    void readRunState(StateCodec.Reader r) {
+        updates.read(r);
     }
 
     /** The order the last {@link #step} used (1-3); diffusers' golden data records it for inspection. */

@@ -133,6 +133,27 @@ final class DpmSolverUpdates {
         }
     }
 
+    /** Saves the history and counters (a checkpoint between steps). */
+    void write(StateCodec.Writer w) {
+        w.putInt(lowerOrderNums).putInt(stepOrder).putInt(history.length);
+        for (float[] h : history) {
+            w.putFloats(h);
+        }
+    }
+
+    /** Restores what {@link #write} saved. */
+    void read(StateCodec.Reader r) {
+        lowerOrderNums = r.getInt();
+        stepOrder = r.getInt();
+        if (r.getInt() != history.length) {
+            throw new SchedulerException("The saved DPM-Solver state is of another solver order; resume with the plan"
+                    + " it was saved under.");
+        }
+        for (int k = 0; k < history.length; k++) {
+            history[k] = r.getFloats(history[k]);
+        }
+    }
+
     /** Ends the step: one more prediction counts towards the full order. */
     void finish() {
         if (lowerOrderNums < order) {

@@ -13,7 +13,7 @@ record DynamicShift(String type, double baseSeqLen, double maxSeqLen, double bas
         boolean enabled = config.getBoolean("use_dynamic_shifting", false);
         String type = config.getString("time_shift_type", "exponential");
         if (!"exponential".equals(type) && !"linear".equals(type)) {
-            throw new IllegalArgumentException("Scheduler setting 'time_shift_type' is '" + type
+            throw new SchedulerException("Scheduler setting 'time_shift_type' is '" + type
                     + "'; use exponential or linear.");
         }
         // The LTX pipeline reads these with config.get(key, default) and these defaults.
@@ -27,7 +27,7 @@ record DynamicShift(String type, double baseSeqLen, double maxSeqLen, double bas
     /** {@code mu} for a denoiser input of {@code sequenceLength} tokens. */
     double mu(int sequenceLength) {
         if (sequenceLength <= 0) {
-            throw new IllegalArgumentException("This scheduler shifts its sigmas by the sequence length "
+            throw new SchedulerException("This scheduler shifts its sigmas by the sequence length "
                     + "(use_dynamic_shifting), so setTimesteps needs the token count, not " + sequenceLength + ".");
         }
         return SigmaSchedules.calculateShift(sequenceLength, baseSeqLen, maxSeqLen, baseShift, maxShift);

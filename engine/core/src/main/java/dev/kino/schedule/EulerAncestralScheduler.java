@@ -9,7 +9,7 @@ import dev.kino.noise.TorchGenerator;
  * <p>Every step, including the last, draws one {@code torch.randn} of the latent size from the run's
  * generator, so a seed reproduces diffusers' result when the same generator drew the initial noise.
  */
-final class EulerAncestralScheduler extends KarrasStyleScheduler {
+final class EulerAncestralScheduler extends EulerFamilyScheduler {
     static final String CLASS_NAME = "EulerAncestralDiscreteScheduler";
 
     /** Fresh noise for the current step; sized once per run. */
@@ -18,7 +18,7 @@ final class EulerAncestralScheduler extends KarrasStyleScheduler {
     EulerAncestralScheduler(String name, SchedulerConfig config) {
         super(name, config, CLASS_NAME);
         if (predictionType() == PredictionType.SAMPLE) {
-            throw new IllegalArgumentException("Euler Ancestral does not support prediction_type 'sample' "
+            throw new SchedulerException("Euler Ancestral does not support prediction_type 'sample' "
                     + "(neither does diffusers); use euler or ddim for this model.");
         }
     }

@@ -9,7 +9,7 @@ import dev.kino.noise.TorchGenerator;
  * <p>Timesteps are fractional float32 values when the sigmas are re-spaced (they are found by inverting the
  * training sigmas in log space), which the denoiser receives as is.
  */
-final class EulerScheduler extends KarrasStyleScheduler {
+final class EulerScheduler extends EulerFamilyScheduler {
     static final String CLASS_NAME = "EulerDiscreteScheduler";
 
     private final SigmaSpacing sigmaSpacing;
@@ -22,7 +22,7 @@ final class EulerScheduler extends KarrasStyleScheduler {
         super(name, config, CLASS_NAME);
         String interpolation = config.getString("interpolation_type", "linear");
         if (!"linear".equals(interpolation)) {
-            throw new IllegalArgumentException("Scheduler setting 'interpolation_type' is '" + interpolation
+            throw new SchedulerException("Scheduler setting 'interpolation_type' is '" + interpolation
                     + "'; Kino's Euler supports only 'linear' (use 'use_karras_sigmas' for another spacing).");
         }
         this.sigmaSpacing = SigmaSpacing.read(config, CLASS_NAME);
@@ -31,7 +31,7 @@ final class EulerScheduler extends KarrasStyleScheduler {
         this.finalSigmaMin = FinalSigma.isSigmaMin(config);
         String timestepType = config.getString("timestep_type", "discrete");
         if (!"discrete".equals(timestepType) && !"continuous".equals(timestepType)) {
-            throw new IllegalArgumentException("Scheduler setting 'timestep_type' is '" + timestepType
+            throw new SchedulerException("Scheduler setting 'timestep_type' is '" + timestepType
                     + "'; use discrete or continuous.");
         }
         // diffusers only switches to log-sigma timesteps for continuous v-prediction models.

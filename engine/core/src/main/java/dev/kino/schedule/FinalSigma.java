@@ -14,7 +14,7 @@ final class FinalSigma {
         return switch (type) {
             case "zero" -> false;
             case "sigma_min" -> true;
-            default -> throw new IllegalArgumentException("Scheduler setting 'final_sigmas_type' is '" + type
+            default -> throw new SchedulerException("Scheduler setting 'final_sigmas_type' is '" + type
                     + "'; use zero or sigma_min.");
         };
     }

@@ -98,7 +98,7 @@ final class FlowMatchEulerScheduler extends BaseScheduler {
     /** With one step the stretch divides 0 by 0 (diffusers yields a NaN sigma); refuse it plainly. */
     private void requireStretchable(int steps) {
         if (steps < 2) {
-            throw new IllegalArgumentException("With 'shift_terminal' set, flow-euler needs at least 2 steps "
+            throw new SchedulerException("With 'shift_terminal' set, flow-euler needs at least 2 steps "
                     + "(one step stretches the schedule by 0/0).");
         }
     }

@@ -45,7 +45,7 @@ public enum PredictionType {
         if ("original_sample".equals(name)) {
             return SAMPLE;
         }
-        throw new IllegalArgumentException("Scheduler setting 'prediction_type' is '" + name
+        throw new SchedulerException("Scheduler setting 'prediction_type' is '" + name
                 + "'; use epsilon, v_prediction, sample or flow_prediction.");
     }
 
@@ -57,7 +57,7 @@ public enum PredictionType {
                 return p;
             }
         }
-        throw new IllegalArgumentException("Manifest denoiser.prediction_type is '" + name
+        throw new SchedulerException("Manifest denoiser.prediction_type is '" + name
                 + "'; use epsilon, v_prediction or flow.");
     }
 }

@@ -69,4 +69,19 @@ public interface Scheduler {
      *                  the initial latents, so a seed reproduces diffusers' run. Deterministic samplers ignore it.
      */
     void step(float[] modelOutput, int i, float[] sample, TorchGenerator generator);
+
+    /**
+     * The state this run carries from one step to the next (a multistep solver's history of model outputs and
+     * counters), as bytes a checkpoint stores. Together with the latents and the generator's state it lets a
+     * new scheduler of the same name and config continue the run bit for bit ({@link #restoreState}).
+     */
+    byte[] saveState();
+
+    /**
+     * Continues a run from {@link #saveState}'s bytes: call {@link #setTimesteps} with the saved run's
+     * arguments first, then this, then step on from the step after the saved one.
+     *
+     * @throws SchedulerException when the state is of another scheduler or plan, or damaged
+     */
+    void restoreState(byte[] state);
 }

@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A scheduler's settings under diffusers' own {@code scheduler_config.json} keys ({@code beta_schedule},
@@ -22,27 +22,18 @@ public final class SchedulerConfig {
     private static final Set<String> BOOKKEEPING = Set.of("_class_name", "_diffusers_version", "_use_default_values");
 
     private final Map<String, Object> values;
-    private final Set<String> read = new TreeSet<>();
+    private final Set<String> read = ConcurrentHashMap.newKeySet();
 
     public SchedulerConfig(Map<String, ?> values) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
 
-    public static SchedulerConfig empty() {
-        return new SchedulerConfig(Map.of());
-    }
-
-    /** A copy with {@code overrides} laid over these values (a null value removes the key). */
-    public SchedulerConfig with(Map<String, ?> overrides) {
-        Map<String, Object> merged = new LinkedHashMap<>(values);
-        overrides.forEach((k, v) -> {
-            if (v == null) {
-                merged.remove(k);
-            } else {
-                merged.put(k, v);
-            }
-        });
-        return new SchedulerConfig(merged);
+    /**
+     * {@code num_train_timesteps}: how many noise levels the model was trained on (diffusers' default 1000);
+     * a mixture of experts switches at fractions of it.
+     */
+    public int trainTimesteps() {
+        return getInt("num_train_timesteps", 1000);
     }
 
     /** The diffusers class this config names ({@code _class_name}), or null. */
@@ -155,8 +146,8 @@ public final class SchedulerConfig {
         return values.get(key);
     }
 
-    private static IllegalArgumentException wrongType(String key, Object v, String expected) {
-        return new IllegalArgumentException(
+    private static SchedulerException wrongType(String key, Object v, String expected) {
+        return new SchedulerException(
                 "Scheduler setting '" + key + "' is " + v + " but must be " + expected + ".");
     }
 

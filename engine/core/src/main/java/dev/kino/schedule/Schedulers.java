@@ -98,31 +98,47 @@ public final class Schedulers {
     /**
      * The model's own scheduler, from its diffusers config ({@code _class_name} picks the class).
      *
-     * @throws IllegalArgumentException with a user-facing sentence when the class or a setting is unsupported
+     * @throws SchedulerException with a user-facing sentence when the class or a setting is unsupported
      */
     public static Scheduler fromConfig(Map<String, ?> config) {
         SchedulerConfig c = new SchedulerConfig(config);
         String className = c.className();
         if (className == null) {
-            throw new IllegalArgumentException("The scheduler config has no '_class_name'; name the diffusers class, "
+            throw new SchedulerException("The scheduler config has no '_class_name'; name the diffusers class, "
                     + "e.g. \"_class_name\": \"UniPCMultistepScheduler\".");
         }
         return build(nameFor(className, c), className, c);
     }
 
     /**
+     * A scheduler under its Kino name from a complete config, as {@link Scheduler#config()} of an earlier
+     * build returned it (a saved plan rebuilds its scheduler this way).
+     *
+     * @throws SchedulerException when the config names no class Kino has or a setting it cannot honour
+     */
+    public static Scheduler fromConfig(String name, Map<String, ?> config) {
+        SchedulerConfig c = new SchedulerConfig(config);
+        String className = c.className();
+        if (className == null) {
+            throw new SchedulerException("The scheduler config has no '_class_name'; name the diffusers class, "
+                    + "e.g. \"_class_name\": \"UniPCMultistepScheduler\".");
+        }
+        return build(name, className, c);
+    }
+
+    /**
      * The scheduler the user named, built from the model's scheduler config (see the class comment).
      *
-     * @throws IllegalArgumentException for an unknown name (the message lists the valid ones) or a name that
+     * @throws SchedulerException for an unknown name (the message lists the valid ones) or a name that
      *                                  does not fit the model (e.g. {@code euler} for a flow-matching model)
      */
     public static Scheduler byName(String name, Map<String, ?> modelConfig) {
         Entry entry = ENTRIES.stream().filter(e -> e.info().name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("Unknown scheduler '" + name + "'; choose one of: "
+                .orElseThrow(() -> new SchedulerException("Unknown scheduler '" + name + "'; choose one of: "
                         + ENTRIES.stream().map(e -> e.info().name()).collect(Collectors.joining(", ")) + "."));
         boolean modelIsFlow = isFlowModel(modelConfig);
         if (entry.info().forFlowModels() != modelIsFlow) {
-            throw new IllegalArgumentException("Scheduler '" + name + "' is for " + family(!modelIsFlow)
+            throw new SchedulerException("Scheduler '" + name + "' is for " + family(!modelIsFlow)
                     + " models but this model is " + family(modelIsFlow) + "; choose one of: "
                     + ENTRIES.stream().filter(e -> e.info().forFlowModels() == modelIsFlow)
                     .map(e -> e.info().name()).collect(Collectors.joining(", ")) + ".");
@@ -138,12 +154,12 @@ public final class Schedulers {
      * Checks the scheduler against the manifest's {@code denoiser.prediction_type} ({@code epsilon},
      * {@code v_prediction} or {@code flow}).
      *
-     * @throws IllegalArgumentException naming both values when they disagree
+     * @throws SchedulerException naming both values when they disagree
      */
     public static void checkPrediction(Scheduler scheduler, String manifestPredictionType) {
         PredictionType manifest = PredictionType.fromManifest(manifestPredictionType);
         if (manifest != scheduler.predictionType()) {
-            throw new IllegalArgumentException("Scheduler '" + scheduler.name() + "' expects the denoiser to predict '"
+            throw new SchedulerException("Scheduler '" + scheduler.name() + "' expects the denoiser to predict '"
                     + scheduler.predictionType().manifestName() + "' but the manifest's denoiser.prediction_type is '"
                     + manifestPredictionType + "'; make the scheduler config's prediction_type agree with the manifest.");
         }
@@ -180,7 +196,7 @@ public final class Schedulers {
             case DpmSolverScheduler.CLASS_NAME -> new DpmSolverScheduler(name, config);
             case UniPcScheduler.CLASS_NAME -> new UniPcScheduler(name, config);
             case FlowMatchEulerScheduler.CLASS_NAME -> new FlowMatchEulerScheduler(name, config);
-            default -> throw new IllegalArgumentException("Kino has no " + className + "; run with --scheduler and one of: "
+            default -> throw new SchedulerException("Kino has no " + className + "; run with --scheduler and one of: "
                     + ENTRIES.stream().map(e -> e.info().name()).collect(Collectors.joining(", ")) + ".");
         };
         ConfigPolicy.checkUnread(config, className, s.predictionType() == PredictionType.FLOW);

@@ -13,11 +13,11 @@ enum SigmaSpacing {
         boolean exponential = config.getBoolean("use_exponential_sigmas", false);
         boolean beta = config.getBoolean("use_beta_sigmas", false);
         if ((karras ? 1 : 0) + (exponential ? 1 : 0) + (beta ? 1 : 0) > 1) {
-            throw new IllegalArgumentException("Only one of the scheduler settings 'use_karras_sigmas', "
+            throw new SchedulerException("Only one of the scheduler settings 'use_karras_sigmas', "
                     + "'use_exponential_sigmas' and 'use_beta_sigmas' may be true.");
         }
         if (beta) {
-            throw new IllegalArgumentException("Scheduler setting 'use_beta_sigmas' is true, but Kino's " + className
+            throw new SchedulerException("Scheduler setting 'use_beta_sigmas' is true, but Kino's " + className
                     + " does not implement beta-distributed sigmas; use 'use_karras_sigmas' or "
                     + "'use_exponential_sigmas' instead.");
         }

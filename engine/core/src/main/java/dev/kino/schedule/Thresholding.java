@@ -13,7 +13,7 @@ final class Thresholding {
         config.getDouble("dynamic_thresholding_ratio", 0.995);
         config.getDouble("sample_max_value", 1.0);
         if (config.getBoolean("thresholding", false)) {
-            throw new IllegalArgumentException("Scheduler setting 'thresholding' is true, but Kino's " + className
+            throw new SchedulerException("Scheduler setting 'thresholding' is true, but Kino's " + className
                     + " does not implement dynamic thresholding (a pixel-space technique); set it to false.");
         }
     }

@@ -17,7 +17,7 @@ final class TimestepSpacing {
         String spacing = config.getString("timestep_spacing", fallback);
         return switch (spacing) {
             case "linspace", "leading", "trailing" -> spacing;
-            default -> throw new IllegalArgumentException("Scheduler setting 'timestep_spacing' is '" + spacing
+            default -> throw new SchedulerException("Scheduler setting 'timestep_spacing' is '" + spacing
                     + "'; use linspace, leading or trailing.");
         };
     }

@@ -34,7 +34,7 @@ final class TrainingSchedule {
     static TrainingSchedule from(SchedulerConfig config, boolean pinZeroSnrTail) {
         int n = config.getInt("num_train_timesteps", 1000);
         if (n < 2) {
-            throw new IllegalArgumentException("Scheduler setting 'num_train_timesteps' is " + n + " but must be at least 2.");
+            throw new SchedulerException("Scheduler setting 'num_train_timesteps' is " + n + " but must be at least 2.");
         }
         double betaStart = config.getDouble("beta_start", 0.0001);
         double betaEnd = config.getDouble("beta_end", 0.02);
@@ -45,7 +45,7 @@ final class TrainingSchedule {
         float[] betas;
         if (trained != null) {
             if (trained.length != n) {
-                throw new IllegalArgumentException("Scheduler setting 'trained_betas' has " + trained.length
+                throw new SchedulerException("Scheduler setting 'trained_betas' has " + trained.length
                         + " values but 'num_train_timesteps' is " + n + "; make them agree.");
             }
             betas = Numerics.narrow(trained);
@@ -54,7 +54,7 @@ final class TrainingSchedule {
                 case "linear" -> Numerics.torchLinspace(betaStart, betaEnd, n);
                 case "scaled_linear" -> squared(Numerics.torchLinspace(Math.sqrt(betaStart), Math.sqrt(betaEnd), n));
                 case "squaredcos_cap_v2" -> cosineBetas(n);
-                default -> throw new IllegalArgumentException("Scheduler setting 'beta_schedule' is '" + schedule
+                default -> throw new SchedulerException("Scheduler setting 'beta_schedule' is '" + schedule
                         + "'; Kino supports linear, scaled_linear and squaredcos_cap_v2 (or give trained_betas).");
             };
         }

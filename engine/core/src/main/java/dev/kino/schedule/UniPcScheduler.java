@@ -46,23 +46,23 @@ final class UniPcScheduler extends BaseScheduler {
         this.schedule = TrainingSchedule.from(config, true);
         this.order = config.getInt("solver_order", 2);
         if (order < 1 || order > 3) {
-            throw new IllegalArgumentException("Scheduler setting 'solver_order' is " + order + "; Kino's UniPC supports 1, 2 or 3.");
+            throw new SchedulerException("Scheduler setting 'solver_order' is " + order + "; Kino's UniPC supports 1, 2 or 3.");
         }
         this.predictX0 = config.getBoolean("predict_x0", true);
         if (!predictX0 && predictionType() == PredictionType.FLOW) {
-            throw new IllegalArgumentException("UniPC with prediction_type flow_prediction needs 'predict_x0' true.");
+            throw new SchedulerException("UniPC with prediction_type flow_prediction needs 'predict_x0' true.");
         }
         String solverType = config.getString("solver_type", "bh2");
         boolean bh2 = switch (solverType) {
             case "bh2", "midpoint", "heun", "logrho" -> true; // diffusers maps the DPM-Solver names to bh2
             case "bh1" -> false;
-            default -> throw new IllegalArgumentException("Scheduler setting 'solver_type' is '" + solverType
+            default -> throw new SchedulerException("Scheduler setting 'solver_type' is '" + solverType
                     + "'; use bh1 or bh2.");
         };
         this.lowerOrderFinal = config.getBoolean("lower_order_final", true);
         this.disableCorrector = readDisabledSteps(config);
         if (config.getRaw("solver_p") != null) {
-            throw new IllegalArgumentException("Scheduler setting 'solver_p' (an external predictor) is not supported; remove it.");
+            throw new SchedulerException("Scheduler setting 'solver_p' (an external predictor) is not supported; remove it.");
         }
         this.sigmaSpacing = SigmaSpacing.read(config, CLASS_NAME);
         this.flowSigmas = config.getBoolean("use_flow_sigmas", false);
@@ -72,15 +72,15 @@ final class UniPcScheduler extends BaseScheduler {
         this.sigmaMaxOverride = config.getNullableDouble("sigma_max");
         this.shiftTerminal = config.getNullableDouble("shift_terminal");
         if (shiftTerminal != null && !flowSigmas) {
-            throw new IllegalArgumentException("Scheduler setting 'shift_terminal' needs 'use_flow_sigmas' true.");
+            throw new SchedulerException("Scheduler setting 'shift_terminal' needs 'use_flow_sigmas' true.");
         }
         if (dynamicShift != null && (!flowSigmas || sigmaSpacing != SigmaSpacing.DEFAULT)) {
-            throw new IllegalArgumentException("UniPC's 'use_dynamic_shifting' works only with 'use_flow_sigmas' "
+            throw new SchedulerException("UniPC's 'use_dynamic_shifting' works only with 'use_flow_sigmas' "
                     + "and without Karras or exponential sigmas.");
         }
         this.finalSigmaMin = FinalSigma.isSigmaMin(config);
         if (!predictX0 && !finalSigmaMin) {
-            throw new IllegalArgumentException("UniPC with 'predict_x0' false cannot step to sigma 0 (diffusers returns "
+            throw new SchedulerException("UniPC with 'predict_x0' false cannot step to sigma 0 (diffusers returns "
                     + "NaN there); set 'final_sigmas_type' to sigma_min or 'predict_x0' to true.");
         }
         this.spacing = TimestepSpacing.read(config, "linspace");
@@ -165,7 +165,7 @@ final class UniPcScheduler extends BaseScheduler {
         }
         if (shiftTerminal != null && shiftTerminal != 0) {
             if (s.length < 2) {
-                throw new IllegalArgumentException("With 'shift_terminal' set, UniPC needs at least 2 steps.");
+                throw new SchedulerException("With 'shift_terminal' set, UniPC needs at least 2 steps.");
             }
             SigmaSchedules.stretchToTerminal(s, shiftTerminal);
         }
@@ -216,6 +216,30 @@ final class UniPcScheduler extends BaseScheduler {
         hasLastSample = true;
         if (lowerOrderNums < order) {
             lowerOrderNums++;
+        }
+    }
+
+    @Override
+    void writeRunState(StateCodec.Writer w) {
+        w.putInt(lowerOrderNums).putInt(thisOrder).putBoolean(hasLastSample).putFloats(lastSample);
+        w.putInt(order);
+        for (float[] h : history) {
+            w.putFloats(h);
+        }
+    }
+
+    @Override
+    void readRunState(StateCodec.Reader r) {
+        lowerOrderNums = r.getInt();
+        thisOrder = r.getInt();
+        hasLastSample = r.getBoolean();
+        lastSample = r.getFloats(lastSample);
+        if (r.getInt() != order) {
+            throw new SchedulerException("The saved UniPC state is of another solver order; resume with the plan it"
+                    + " was saved under.");
+        }
+        for (int k = 0; k < order; k++) {
+            history[k] = r.getFloats(history[k]);
         }
     }
 

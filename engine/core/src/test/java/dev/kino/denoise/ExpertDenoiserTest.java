@@ -23,11 +23,6 @@ class ExpertDenoiserTest {
     /** A denoiser that writes its own id and guidance into the output and logs the timesteps it saw. */
     private record Recording(int id, List<String> log) implements Denoiser {
         @Override
-        public int experts() {
-            return 1;
-        }
-
-        @Override
         public Run begin(long[] shape, TextEmbeddings embeddings, float[] guidance) {
             return new Run() {
                 @Override

@@ -71,7 +71,7 @@ class GoldenSchedulerTest {
 
         if (run.get("steps").isEmpty()) {
             // diffusers produced no usable schedule (a NaN sigma): Kino must refuse it plainly instead.
-            assertThrows(IllegalArgumentException.class, () -> scheduler.setTimesteps(steps, sequenceLength));
+            assertThrows(SchedulerException.class, () -> scheduler.setTimesteps(steps, sequenceLength));
             return;
         }
         scheduler.setTimesteps(steps, sequenceLength);

@@ -109,7 +109,7 @@ class SchedulersTest {
 
     @Test
     void unknownNameListsTheValidOnes() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        SchedulerException e = assertThrows(SchedulerException.class,
                 () -> Schedulers.byName("dpm-fast", sdConfig("DDIMScheduler")));
         for (Schedulers.Info info : Schedulers.catalog()) {
             assertTrue(e.getMessage().contains(info.name()), e.getMessage());
@@ -118,10 +118,10 @@ class SchedulersTest {
 
     @Test
     void familyMismatchNamesTheSchedulersThatFit() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        SchedulerException e = assertThrows(SchedulerException.class,
                 () -> Schedulers.byName("euler", wanConfig()));
         assertTrue(e.getMessage().contains("flow-unipc") && !e.getMessage().contains("ddim,"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Schedulers.byName("flow-euler", sdConfig("DDIMScheduler")));
+        assertThrows(SchedulerException.class, () -> Schedulers.byName("flow-euler", sdConfig("DDIMScheduler")));
     }
 
     @Test
@@ -129,7 +129,7 @@ class SchedulersTest {
         assertEquals("ddim", Schedulers.fromConfig(sdConfig("DDIMScheduler")).name());
         assertEquals("flow-unipc", Schedulers.fromConfig(wanConfig()).name());
         assertEquals("flow-euler", Schedulers.fromConfig(ltxConfig()).name());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        SchedulerException e = assertThrows(SchedulerException.class,
                 () -> Schedulers.fromConfig(sdConfig("PNDMScheduler")));
         assertTrue(e.getMessage().contains("PNDMScheduler") && e.getMessage().contains("ddim"), e.getMessage());
     }
@@ -172,7 +172,7 @@ class SchedulersTest {
     @Test
     void ltxDynamicShiftingNeedsTheSequenceLength() {
         Scheduler s = Schedulers.fromConfig(ltxConfig());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.setTimesteps(10, 0));
+        SchedulerException e = assertThrows(SchedulerException.class, () -> s.setTimesteps(10, 0));
         assertTrue(e.getMessage().contains("sequence length") || e.getMessage().contains("token"), e.getMessage());
         s.setTimesteps(10, 6930);
         float[] small = s.sigmas();
@@ -195,11 +195,11 @@ class SchedulersTest {
         m.put("shift", 1.0);
         Schedulers.fromConfig(m);
         m.put("variance_type", "learned_range");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Schedulers.fromConfig(m));
+        SchedulerException e = assertThrows(SchedulerException.class, () -> Schedulers.fromConfig(m));
         assertTrue(e.getMessage().contains("'variance_type'"), e.getMessage());
         m.remove("variance_type");
         m.put("shift", 3.0);
-        e = assertThrows(IllegalArgumentException.class, () -> Schedulers.fromConfig(m));
+        e = assertThrows(SchedulerException.class, () -> Schedulers.fromConfig(m));
         assertTrue(e.getMessage().contains("'shift'"), e.getMessage());
     }
 
@@ -210,7 +210,7 @@ class SchedulersTest {
         m.put("foo_notes", null);
         Schedulers.fromConfig(m);
         m.put("use_foo_sigmas", true);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Schedulers.fromConfig(m));
+        SchedulerException e = assertThrows(SchedulerException.class, () -> Schedulers.fromConfig(m));
         assertTrue(e.getMessage().contains("'use_foo_sigmas'"), e.getMessage());
     }
 
@@ -218,15 +218,15 @@ class SchedulersTest {
     void unsupportedSettingsSayWhatToDo() {
         Map<String, Object> m = sdConfig("DDIMScheduler");
         m.put("thresholding", true);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Schedulers.fromConfig(m));
+        SchedulerException e = assertThrows(SchedulerException.class, () -> Schedulers.fromConfig(m));
         assertTrue(e.getMessage().contains("'thresholding'") && e.getMessage().contains("false"), e.getMessage());
         Map<String, Object> beta = sdConfig("EulerDiscreteScheduler");
         beta.put("use_beta_sigmas", true);
-        e = assertThrows(IllegalArgumentException.class, () -> Schedulers.fromConfig(beta));
+        e = assertThrows(SchedulerException.class, () -> Schedulers.fromConfig(beta));
         assertTrue(e.getMessage().contains("'use_beta_sigmas'"), e.getMessage());
         Map<String, Object> sde = sdConfig("DPMSolverMultistepScheduler");
         sde.put("algorithm_type", "sde-dpmsolver++");
-        e = assertThrows(IllegalArgumentException.class, () -> Schedulers.fromConfig(sde));
+        e = assertThrows(SchedulerException.class, () -> Schedulers.fromConfig(sde));
         assertTrue(e.getMessage().contains("'algorithm_type'"), e.getMessage());
     }
 
@@ -237,7 +237,7 @@ class SchedulersTest {
         Schedulers.checkPrediction(wan, "flow");
         Scheduler v = Schedulers.byName("ddim", with(sdConfig("DDIMScheduler"), "prediction_type", "v_prediction"));
         Schedulers.checkPrediction(v, "v_prediction");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Schedulers.checkPrediction(v, "epsilon"));
+        SchedulerException e = assertThrows(SchedulerException.class, () -> Schedulers.checkPrediction(v, "epsilon"));
         assertTrue(e.getMessage().contains("v_prediction") && e.getMessage().contains("epsilon"), e.getMessage());
     }
 

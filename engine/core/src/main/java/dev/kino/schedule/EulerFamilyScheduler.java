@@ -1,19 +1,19 @@
 package dev.kino.schedule;
 
 /**
- * What diffusers' Euler-family schedulers share (the "k-diffusion" formulation, Karras et al. 2022): latents
+ * What diffusers' Euler-family schedulers (Euler, Euler Ancestral) share (the "k-diffusion" formulation, Karras et al. 2022): latents
  * live at noise level sigma, so the initial noise is scaled by the largest sigma and the denoiser sees the
  * latents divided by {@code sqrt(sigma^2 + 1)}.
  */
-abstract class KarrasStyleScheduler extends BaseScheduler {
+abstract class EulerFamilyScheduler extends BaseScheduler {
     protected final TrainingSchedule schedule;
     protected final String spacing;
     protected final int stepsOffset;
 
-    KarrasStyleScheduler(String name, SchedulerConfig config, String className) {
+    EulerFamilyScheduler(String name, SchedulerConfig config, String className) {
         super(name, config, PredictionType.fromDiffusers(config.getString("prediction_type", "epsilon")));
         if (predictionType() == PredictionType.FLOW) {
-            throw new IllegalArgumentException(className + " cannot sample a flow-matching model (prediction_type "
+            throw new SchedulerException(className + " cannot sample a flow-matching model (prediction_type "
                     + "flow_prediction); choose a flow scheduler such as flow-euler or flow-unipc.");
         }
         this.schedule = TrainingSchedule.from(config, true);

@@ -1,0 +1,174 @@
+package dev.kino.pipeline;
+
+import dev.kino.KinoException;
+import dev.kino.denoise.Denoiser;
+import dev.kino.denoise.DenoisingLoop;
+import dev.kino.denoise.DivergedException;
+import dev.kino.denoise.Guidance;
+import dev.kino.denoise.StepListener;
+import dev.kino.model.Manifest;
+import dev.kino.noise.TorchGenerator;
+import dev.kino.runtime.OnnxModel;
+import dev.kino.schedule.Scheduler;
+import dev.kino.tensor.FloatTensor;
+import dev.kino.text.PromptCleaner;
+import dev.kino.text.TextEmbeddings;
+import dev.kino.text.Tokens;
+import dev.kino.vae.LatentDenormalizer;
+import dev.kino.video.VideoFrames;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** One run of a plan through the pipeline's stages, in data-flow order. */
+final class Generation {
+    private final TextToVideoPipeline p;
+    private final GenerationPlan plan;
+    private final GenerationOptions options;
+    private final StageTimings.Recorder timings = new StageTimings.Recorder();
+    private final List<String> warnings = new ArrayList<>();
+
+    Generation(TextToVideoPipeline pipeline, GenerationPlan plan, GenerationOptions options) {
+        this.p = pipeline;
+        this.plan = plan;
+        this.options = options;
+    }
+
+    GenerationResult run() {
+        Scheduler scheduler = p.schedulerFor(plan);
+        Checkpoint resume = options.resumeFrom();
+        if (resume != null) {
+            checkResumable(resume);
+        }
+        ResolvedSettings s = plan.settings();
+        Manifest m = p.manifest();
+        double[] guidance = plan.guidance();
+        boolean guided = Guidance.enabled(guidance[0]);
+
+        long t0 = System.nanoTime();
+        boolean clean = m.textEncoder().cleanPrompt();
+        String prompt = clean ? PromptCleaner.clean(s.prompt()) : s.prompt();
+        String negative = clean ? PromptCleaner.clean(s.negativePrompt()) : s.negativePrompt();
+        Tokens[] tokens = guided ? p.tokenizer().tokenizePair(prompt, negative)
+                : new Tokens[] {p.tokenizer().tokenize(prompt)};
+        warn(tokens[0], "prompt");
+        if (guided) {
+            warn(tokens[1], "negative prompt");
+        }
+        timings.record(StageTimings.TOKENIZE, since(t0), Duration.ZERO, 0);
+
+        OnnxModel textGraph = p.graphs().textEncoder();
+        long t1 = System.nanoTime();
+        long onnx1 = textGraph.runNanos();
+        long runs1 = textGraph.runCount();
+        TextEmbeddings text = p.textEncoder().encode(tokens[0], guided ? tokens[1] : null);
+        timings.record(StageTimings.TEXT_ENCODE, since(t1), Duration.ofNanos(textGraph.runNanos() - onnx1),
+                textGraph.runCount() - runs1);
+
+        long[] shape = plan.latentShape();
+        long t2 = System.nanoTime();
+        long onnx2 = p.graphs().denoiserRunNanos();
+        long runs2 = p.graphs().denoiserRunCount();
+        TorchGenerator generator;
+        float[] latents;
+        int first;
+        if (resume == null) {
+            generator = TorchGenerator.seeded(s.seed(), s.noiseKernel());
+            latents = DenoisingLoop.initialLatents(shape, generator, scheduler.initNoiseSigma());
+            first = 0;
+        } else {
+            generator = TorchGenerator.fromState(resume.generatorState());
+            latents = resume.latentData().clone();
+            scheduler.restoreState(resume.schedulerState());
+            first = resume.completedSteps();
+        }
+        float[] scales = new float[guidance.length];
+        for (int i = 0; i < scales.length; i++) {
+            scales[i] = (float) guidance[i];
+        }
+        Duration[] steps;
+        try (Denoiser.Run run = p.denoiser().begin(shape, text, scales)) {
+            steps = DenoisingLoop.run(scheduler, run, latents, shape, generator, first,
+                    listener(scheduler, generator, latents, shape));
+        } catch (DenoisingLoop.Cancelled c) {
+            throw new GenerationCancelledException(c.completedSteps());
+        }
+        timings.steps(Arrays.asList(steps));
+        timings.record(StageTimings.DENOISE, since(t2), Duration.ofNanos(p.graphs().denoiserRunNanos() - onnx2),
+                p.graphs().denoiserRunCount() - runs2);
+
+        long t3 = System.nanoTime();
+        long onnx3 = p.graphs().vaeRunNanos();
+        long runs3 = p.graphs().vaeRunCount();
+        FloatTensor finalLatents = new FloatTensor(shape, latents);
+        VideoFrames frames = p.vae().decode(LatentDenormalizer.apply(finalLatents, m.vae()));
+        checkNotFlat(frames);
+        timings.record(StageTimings.VAE_DECODE, since(t3), Duration.ofNanos(p.graphs().vaeRunNanos() - onnx3),
+                p.graphs().vaeRunCount() - runs3);
+        return new GenerationResult(frames, finalLatents, s, timings.done(), List.copyOf(warnings));
+    }
+
+    /**
+     * The caller's listener, preceded by checkpointing and followed by the pipeline's own stop: a closing
+     * pipeline cancels at the next step.
+     */
+    private StepListener listener(Scheduler scheduler, TorchGenerator generator, float[] latents, long[] shape) {
+        int every = options.checkpointEvery();
+        return event -> {
+            int done = event.step() + 1;
+            if (every > 0 && done % every == 0 && done < event.steps()) {
+                options.checkpointSink().save(new Checkpoint(plan.fingerprint(), done,
+                        new FloatTensor(shape, latents.clone()), scheduler.saveState(), generator.saveState()));
+            }
+            return options.listener().onStep(event) && !p.closing();
+        };
+    }
+
+    private void checkResumable(Checkpoint c) {
+        if (!c.planFingerprint().equals(plan.fingerprint())) {
+            throw new KinoException("The checkpoint belongs to another generation plan (fingerprint "
+                    + c.planFingerprint().substring(0, Math.min(12, c.planFingerprint().length())) + ", this plan "
+                    + plan.fingerprint().substring(0, 12) + "); resume it with the plan it was saved under.");
+        }
+        if (c.completedSteps() < 1 || c.completedSteps() >= plan.steps()
+                || !Arrays.equals(c.latents().shape(), plan.latentShape())) {
+            throw new KinoException("The checkpoint does not fit its plan (" + c.completedSteps() + " of "
+                    + plan.steps() + " steps done); it is damaged, start the generation again.");
+        }
+    }
+
+    /**
+     * A video whose every pixel has one value is what NaN turned to black, a dead VAE or saturated latents
+     * look like; no prompt asks for it.
+     */
+    private static void checkNotFlat(VideoFrames frames) {
+        byte first = frames.frame(0)[0];
+        for (int i = 0; i < frames.count(); i++) {
+            for (byte b : frames.frame(i)) {
+                if (b != first) {
+                    return;
+                }
+            }
+        }
+        throw new DivergedException("The decoded video is one flat colour (every pixel " + (first & 0xff) + "): the"
+                + " latents or the VAE's output went out of range; try a lower guidance, check the VAE's weights,"
+                + " or re-export the model.", -1);
+    }
+
+    private void warn(Tokens tokens, String which) {
+        if (!tokens.unknownWords().isEmpty()) {
+            warnings.add("The model does not know these words of the " + which + ", so they were ignored: "
+                    + String.join(", ", tokens.unknownWords()) + ".");
+        }
+        if (tokens.truncated()) {
+            warnings.add("The " + which + " is longer than the model's " + tokens.ids().length
+                    + " tokens and was cut.");
+        }
+    }
+
+    private static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+}

@@ -1,0 +1,257 @@
+package dev.kino.pipeline;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kino.KinoException;
+import dev.kino.noise.TorchGenerator;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A request resolved once against a model ({@link TextToVideoPipeline#plan}): the settings with the model's
+ * defaults filled in, the scheduler (its Kino name and complete config) with the timesteps and sigmas it
+ * plans, the guidance scale of each expert and the latent shape. Sizes, memory and the scheduler's step
+ * limit are checked when the plan is made, so a plan that exists can run.
+ *
+ * <p>Immutable. {@link #toJson()} and {@link #fromJson} carry it between processes (what a render server
+ * persists); {@link #fingerprint()} identifies everything that decides the output.
+ */
+public final class GenerationPlan {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+    private static final int FORMAT = 1;
+
+    private final String modelName;
+    private final String modelIdentity;
+    private final ResolvedSettings settings;
+    private final Map<String, Object> schedulerConfig;
+    private final double[] timesteps;
+    private final float[] sigmas;
+    private final double[] guidance;
+    private final long[] latentShape;
+    private final int sequenceLength;
+    private final String fingerprint;
+
+    GenerationPlan(String modelName, String modelIdentity, ResolvedSettings settings,
+                   Map<String, Object> schedulerConfig, double[] timesteps, float[] sigmas, double[] guidance,
+                   long[] latentShape, int sequenceLength) {
+        this.modelName = modelName;
+        this.modelIdentity = modelIdentity;
+        this.settings = settings;
+        this.schedulerConfig = Collections.unmodifiableMap(new LinkedHashMap<>(schedulerConfig));
+        this.timesteps = timesteps.clone();
+        this.sigmas = sigmas == null ? null : sigmas.clone();
+        this.guidance = guidance.clone();
+        this.latentShape = latentShape.clone();
+        this.sequenceLength = sequenceLength;
+        this.fingerprint = sha256(decidingJson().toString());
+    }
+
+    /** The settings the run uses, defaults filled in. */
+    public ResolvedSettings settings() {
+        return settings;
+    }
+
+    /** Denoising steps. */
+    public int steps() {
+        return timesteps.length;
+    }
+
+    /** The timestep the denoiser is conditioned on at each step, as the scheduler planned them. */
+    public double[] timesteps() {
+        return timesteps.clone();
+    }
+
+    /** The scheduler's sigmas ({@code steps()+1} values), or null for schedulers without sigmas (DDIM). */
+    public float[] sigmas() {
+        return sigmas == null ? null : sigmas.clone();
+    }
+
+    /** The scheduler's complete diffusers config, under which {@link #settings()}'s scheduler name is built. */
+    public Map<String, Object> schedulerConfig() {
+        return schedulerConfig;
+    }
+
+    /** Guidance scale per denoiser expert (one value for a plain model); 1 or less means unguided. */
+    public double[] guidance() {
+        return guidance.clone();
+    }
+
+    /** Latents shape {@code [1, C, F, h, w]}. */
+    public long[] latentShape() {
+        return latentShape.clone();
+    }
+
+    /** Tokens per sample the denoiser attends over (what dynamic flow shifting plans with). */
+    public int sequenceLength() {
+        return sequenceLength;
+    }
+
+    /** The model's name from its manifest. */
+    public String modelName() {
+        return modelName;
+    }
+
+    /** A hash of the model package (its manifest and the sizes of its files) the plan was made for. */
+    public String modelIdentity() {
+        return modelIdentity;
+    }
+
+    /**
+     * A SHA-256 of everything that decides the output: the model identity, the settings, the scheduler config
+     * and its timesteps, the guidance and the latent shape. The execution provider is not part of it: a
+     * checkpoint can be resumed on another device, with that device's arithmetic.
+     */
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    /** The plan as JSON ({@link #fromJson} reads it back equal, fingerprint included). */
+    public String toJson() {
+        ObjectNode root = decidingJson();
+        root.put("format", FORMAT);
+        root.put("model_name", modelName);
+        ((ObjectNode) root.get("settings")).put("execution_provider", settings.executionProvider());
+        root.put("fingerprint", fingerprint);
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Reads a plan written by {@link #toJson}.
+     *
+     * @throws KinoException when the text is not such a plan or was edited (its fingerprint no longer matches)
+     */
+    public static GenerationPlan fromJson(String json) {
+        try {
+            JsonNode r = JSON.readTree(json);
+            if (r == null || r.path("format").asInt() != FORMAT) {
+                throw new KinoException("This is not a Kino generation plan of format " + FORMAT
+                        + "; make the plan again with this Kino.");
+            }
+            JsonNode s = r.get("settings");
+            ResolvedSettings settings = new ResolvedSettings(s.get("prompt").asText(),
+                    s.get("negative_prompt").asText(), s.get("steps").asInt(), s.get("guidance").asDouble(),
+                    s.get("seed").asLong(), s.get("frames").asInt(), s.get("width").asInt(), s.get("height").asInt(),
+                    s.get("fps").asInt(), s.get("scheduler").asText(), s.path("execution_provider").asText(),
+                    TorchGenerator.Kernel.valueOf(s.get("noise_kernel").asText()));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> config = JSON.convertValue(r.get("scheduler_config"), LinkedHashMap.class);
+            JsonNode sig = r.get("sigmas");
+            float[] sigmas = sig == null || sig.isNull() ? null : floats(sig);
+            GenerationPlan plan = new GenerationPlan(r.get("model_name").asText(), r.get("model_identity").asText(),
+                    settings, config, doubles(r.get("timesteps")), sigmas, doubles(r.get("guidance")),
+                    longs(r.get("latent_shape")), r.get("sequence_length").asInt());
+            if (!plan.fingerprint.equals(r.path("fingerprint").asText())) {
+                throw new KinoException("The generation plan was changed after it was made (its fingerprint does not"
+                        + " match); make the plan again from its request.");
+            }
+            return plan;
+        } catch (JsonProcessingException | RuntimeException e) {
+            if (e instanceof KinoException k) {
+                throw k;
+            }
+            throw new KinoException("The generation plan is not valid JSON of a Kino plan ("
+                    + e.getClass().getSimpleName() + "); make the plan again from its request.", e);
+        }
+    }
+
+    /** Everything the fingerprint covers, as canonical JSON. */
+    private ObjectNode decidingJson() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("model_identity", modelIdentity);
+        ObjectNode s = root.putObject("settings");
+        s.put("prompt", settings.prompt());
+        s.put("negative_prompt", settings.negativePrompt());
+        s.put("steps", settings.steps());
+        s.put("guidance", settings.guidance());
+        s.put("seed", settings.seed());
+        s.put("frames", settings.frames());
+        s.put("width", settings.width());
+        s.put("height", settings.height());
+        s.put("fps", settings.fps());
+        s.put("scheduler", settings.scheduler());
+        s.put("noise_kernel", settings.noiseKernel().name());
+        root.set("scheduler_config", JSON.valueToTree(new TreeMap<>(schedulerConfig)));
+        ArrayNode t = root.putArray("timesteps");
+        Arrays.stream(timesteps).forEach(t::add);
+        if (sigmas == null) {
+            root.putNull("sigmas");
+        } else {
+            ArrayNode a = root.putArray("sigmas");
+            for (float v : sigmas) {
+                a.add(v);
+            }
+        }
+        ArrayNode g = root.putArray("guidance");
+        Arrays.stream(guidance).forEach(g::add);
+        ArrayNode shape = root.putArray("latent_shape");
+        Arrays.stream(latentShape).forEach(shape::add);
+        root.put("sequence_length", sequenceLength);
+        return root;
+    }
+
+    private static double[] doubles(JsonNode a) {
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).asDouble();
+        }
+        return v;
+    }
+
+    private static float[] floats(JsonNode a) {
+        float[] v = new float[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) a.get(i).asDouble();
+        }
+        return v;
+    }
+
+    private static long[] longs(JsonNode a) {
+        long[] v = new long[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).asLong();
+        }
+        return v;
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GenerationPlan p && p.fingerprint.equals(fingerprint)
+                && p.settings.executionProvider().equals(settings.executionProvider());
+    }
+
+    @Override
+    public int hashCode() {
+        return fingerprint.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "GenerationPlan[" + modelName + ", " + settings + ", fingerprint " + fingerprint.substring(0, 12) + "]";
+    }
+}

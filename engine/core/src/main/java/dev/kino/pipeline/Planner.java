@@ -1,0 +1,186 @@
+package dev.kino.pipeline;
+
+import dev.kino.KinoException;
+import dev.kino.model.FixedShapes;
+import dev.kino.model.Manifest;
+import dev.kino.model.ModelGraphs;
+import dev.kino.noise.TorchGenerator;
+import dev.kino.schedule.Scheduler;
+import dev.kino.schedule.SchedulerException;
+import dev.kino.schedule.Schedulers;
+
+/**
+ * Resolves a request into a {@link GenerationPlan}, once: fills unset fields from the model's defaults,
+ * checks them against what the model can make, builds the scheduler and plans its timesteps, and checks
+ * that the video fits in memory, all before any expensive work starts. Each problem is one sentence that
+ * says what to do instead. Sizes are computed in {@code long}, so no request overflows.
+ */
+final class Planner {
+    /** Guidance beyond this is a typo, not a style: diffusion models are sampled with scales of about 1-20. */
+    static final double MAX_GUIDANCE = 100;
+
+    private final Manifest m;
+    private final ModelGraphs graphs;
+    private final String provider;
+    private final String modelIdentity;
+
+    Planner(Manifest m, ModelGraphs graphs, String provider, String modelIdentity) {
+        this.m = m;
+        this.graphs = graphs;
+        this.provider = provider;
+        this.modelIdentity = modelIdentity;
+    }
+
+    GenerationPlan plan(GenerationRequest r) {
+        Manifest.Defaults d = m.defaults();
+        Manifest.Latent latent = m.latent();
+        String prompt = r.prompt() == null ? "" : r.prompt();
+        if (prompt.isBlank()) {
+            throw new KinoException("The prompt is empty; describe the video to make, e.g. \"a red circle moving right\".");
+        }
+        int steps = r.steps() != null ? r.steps() : d.steps();
+        if (steps < 1) {
+            throw new KinoException("Steps must be at least 1, but " + steps + " was given; try " + d.steps() + ".");
+        }
+        double guidance = r.guidance() != null ? r.guidance() : ownGuidance(0);
+        checkGuidance(guidance);
+        int frames = r.frames() != null ? r.frames() : d.frames();
+        if (!latent.acceptsFrames(frames)) {
+            throw new KinoException("This model makes videos of " + latent.frameRule() + " frames, so " + frames
+                    + " frames cannot be made; try " + nearestFrames(latent, frames) + ".");
+        }
+        int width = r.width() != null ? r.width() : d.width();
+        int height = r.height() != null ? r.height() : d.height();
+        int multiple = sizeMultiple(m);
+        checkSize("Width", width, multiple);
+        checkSize("Height", height, multiple);
+        int fps = r.fps() != null ? r.fps() : d.fps();
+        if (fps < 1 || fps > 240) {
+            throw new KinoException("The frame rate must be between 1 and 240 fps, but " + fps + " was given.");
+        }
+        int latentFrames = latent.latentFrames(frames);
+        if (latentFrames % m.denoiser().patchSize().get(0) != 0) {
+            throw new KinoException("The denoiser groups latent frames by " + m.denoiser().patchSize().get(0)
+                    + ", so " + frames + " frames cannot be made; try " + nearestFrames(latent, frames + 1) + ".");
+        }
+        MemoryCheck.check(m, frames, width, height, dev.kino.denoise.Guidance.enabled(guidance), multiple);
+        FixedShapes.check(m, graphs, frames, width, height);
+
+        Scheduler scheduler = scheduler(r.scheduler());
+        int cell = latent.spatialCompression();
+        long[] shape = {1, latent.channels(), latentFrames, height / cell, width / cell};
+        int sequenceLength = m.denoiser().sequenceLength(latentFrames, height / cell, width / cell);
+        planTimesteps(scheduler, steps, sequenceLength);
+
+        double[] perExpert = new double[m.denoiser().experts().size()];
+        for (int i = 0; i < perExpert.length; i++) {
+            perExpert[i] = r.guidance() != null ? r.guidance() : ownGuidance(i);
+        }
+        String negative = r.negativePrompt() != null ? r.negativePrompt() : d.negativePrompt();
+        long seed = r.seed() != null ? r.seed() : 0L;
+        TorchGenerator.Kernel kernel = r.noiseKernel() != null ? r.noiseKernel() : TorchGenerator.Kernel.AVX2;
+        ResolvedSettings settings = new ResolvedSettings(prompt, negative, steps, guidance, seed, frames, width,
+                height, fps, scheduler.name(), provider, kernel);
+        double[] timesteps = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            timesteps[i] = scheduler.timestep(i);
+        }
+        return new GenerationPlan(m.name(), modelIdentity, settings, scheduler.config().asMap(), timesteps,
+                scheduler.sigmas(), perExpert, shape, sequenceLength);
+    }
+
+    /** An expert's own default guidance, else the model's. */
+    double ownGuidance(int expert) {
+        Double own = m.denoiser().experts().get(expert).guidance();
+        return own != null ? own : m.defaults().guidance();
+    }
+
+    private static void checkGuidance(double guidance) {
+        if (!Double.isFinite(guidance) || guidance < 0 || guidance > MAX_GUIDANCE) {
+            throw new KinoException("Guidance must be a number from 0 to " + (int) MAX_GUIDANCE + " (1 or less turns"
+                    + " it off; models are sampled at about 3 to 12), but " + guidance + " was given.");
+        }
+    }
+
+    /** The model's own scheduler when {@code name} is null, else the named one, checked against the denoiser. */
+    Scheduler scheduler(String name) {
+        Scheduler s = name == null ? Schedulers.fromConfig(m.scheduler().asMap())
+                : Schedulers.byName(name, m.scheduler().asMap());
+        Schedulers.checkPrediction(s, m.denoiser().predictionType().manifestName());
+        return s;
+    }
+
+    /**
+     * Plans the run, turning a step count the scheduler cannot plan into one sentence naming the most it can:
+     * a model trained on N noise levels offers at most N distinct timesteps (fewer with a steps offset).
+     */
+    private void planTimesteps(Scheduler scheduler, int steps, int sequenceLength) {
+        int train = m.scheduler().trainTimesteps();
+        if (steps > train) {
+            throw new KinoException("Steps must be at most " + train + " for this model (its scheduler's"
+                    + " num_train_timesteps: it was trained on " + train + " noise levels), but " + steps
+                    + " was given.");
+        }
+        try {
+            scheduler.setTimesteps(steps, sequenceLength);
+        } catch (SchedulerException e) {
+            int most = steps - 1;
+            while (most >= 1 && !plans(scheduler, most, sequenceLength)) {
+                most--;
+            }
+            if (most < 1) {
+                throw e;
+            }
+            throw new KinoException("Scheduler " + scheduler.name() + " can plan at most " + most + " steps for this"
+                    + " model (num_train_timesteps " + train + "), but " + steps + " was given; use " + most
+                    + " or fewer.", e);
+        }
+    }
+
+    private static boolean plans(Scheduler scheduler, int steps, int sequenceLength) {
+        try {
+            scheduler.setTimesteps(steps, sequenceLength);
+            return true;
+        } catch (SchedulerException e) {
+            return false;
+        }
+    }
+
+    /** Width and height must map to whole latent cells and whole denoiser patches. */
+    static int sizeMultiple(Manifest m) {
+        int cell = m.latent().spatialCompression();
+        int patch = cell * Math.max(m.denoiser().patchSize().get(1), m.denoiser().patchSize().get(2));
+        return lcm(Math.max(m.latent().sizeMultiple(), 1), patch);
+    }
+
+    private static void checkSize(String what, int value, int multiple) {
+        if (value < multiple || value % multiple != 0) {
+            long lower = Math.max(multiple, (long) value / multiple * multiple);
+            long upper = lower + multiple;
+            throw new KinoException(what + " must be a positive multiple of " + multiple + " pixels for this model, but "
+                    + value + " was given; try " + lower + (value > multiple ? " or " + upper : "") + ".");
+        }
+    }
+
+    private static int nearestFrames(Manifest.Latent latent, int frames) {
+        for (long delta = 0; ; delta++) {
+            if (frames + delta <= Integer.MAX_VALUE && latent.acceptsFrames((int) (frames + delta))) {
+                return (int) (frames + delta);
+            }
+            if (frames - delta >= 1 && latent.acceptsFrames((int) (frames - delta))) {
+                return (int) (frames - delta);
+            }
+        }
+    }
+
+    private static int lcm(int a, int b) {
+        int x = a;
+        int y = b;
+        while (y != 0) {
+            int t = x % y;
+            x = y;
+            y = t;
+        }
+        return a / x * b;
+    }
+}
