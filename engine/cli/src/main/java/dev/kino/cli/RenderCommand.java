@@ -6,6 +6,7 @@ import dev.kino.KinoException;
 import dev.kino.commandline.DeviceOption;
 import dev.kino.demo.DemoModel;
 import dev.kino.model.ManifestReader;
+import dev.kino.pipeline.GenerationPlan;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.shots.ShotList;
@@ -60,7 +61,7 @@ final class RenderCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     /** A take and where its files go. */
-    record Planned(Take take, Path mp4, Path record) {
+    record Planned(Take take, GenerationPlan plan, Path mp4, Path record) {
     }
 
     @Override
@@ -89,7 +90,7 @@ final class RenderCommand implements Callable<Integer> {
                     TextToVideoPipeline kino = models.get(key(t.model()));
                     GenerationResult r;
                     try (ProgressDisplay progress = new ProgressDisplay(err, quiet)) {
-                        r = kino.generate(t.request(), progress);
+                        r = kino.generate(p.plan(), progress);
                     }
                     r.warnings().forEach(w -> err.println("warning: " + label + ": " + w));
                     frames = r.frames();
@@ -135,15 +136,16 @@ final class RenderCommand implements Callable<Integer> {
                 }
             }
             TextToVideoPipeline kino = models.get(key);
+            GenerationPlan plan = null;
             if (kino != null) {
                 try {
-                    kino.resolve(t.request());
+                    plan = kino.plan(t.request());
                 } catch (KinoException e) {
                     problems.add("shot " + t.shot().name() + " take " + t.take() + ": "
                             + e.getMessage().replaceAll("[.]$", ""));
                 }
             }
-            planned.add(new Planned(t, dir.resolve(t.key() + ".mp4"), dir.resolve(t.key() + ".json")));
+            planned.add(new Planned(t, plan, dir.resolve(t.key() + ".mp4"), dir.resolve(t.key() + ".json")));
         }
         models.values().removeIf(java.util.Objects::isNull);
         if (!problems.isEmpty()) {
