@@ -144,6 +144,23 @@ class BadInputTest {
     }
 
     @Test
+    void moreStepsThanTheSchedulerCanPlan() {
+        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--steps", "1000"), "num_train_timesteps 1000");
+    }
+
+    @Test
+    void sizeOrFramesThatCannotFitInMemory() {
+        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--width", "100000", "--height", "100000"),
+                "the largest size that fits");
+        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--frames", "2000000000"), "make fewer frames");
+    }
+
+    @Test
+    void absurdGuidance() {
+        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--guidance", "1e9"), "Guidance must be a number from 0");
+    }
+
+    @Test
     void emptyPrompt() {
         Cli.Run run = Cli.kino("generate", "   ", "--model", Fixtures.dir(Fixtures.UNET).toString(),
                 "-o", out().toString(), "-q");

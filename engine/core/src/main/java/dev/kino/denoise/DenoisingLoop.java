@@ -1,5 +1,6 @@
 package dev.kino.denoise;
 
+import dev.kino.DivergedException;
 import dev.kino.noise.TorchGenerator;
 import dev.kino.schedule.Scheduler;
 

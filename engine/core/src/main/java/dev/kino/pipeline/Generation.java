@@ -3,7 +3,7 @@ package dev.kino.pipeline;
 import dev.kino.KinoException;
 import dev.kino.denoise.Denoiser;
 import dev.kino.denoise.DenoisingLoop;
-import dev.kino.denoise.DivergedException;
+import dev.kino.DivergedException;
 import dev.kino.denoise.Guidance;
 import dev.kino.denoise.StepListener;
 import dev.kino.model.Manifest;

@@ -30,13 +30,15 @@ final class MemoryCheck {
         }
         long need = bytes(m, frames, width, height, guided);
         String size = width + "x" + height + " with " + frames + " frames";
-        String needs = need == Long.MAX_VALUE ? "more memory than a Java array can hold"
-                : "about " + human(need) + " of memory";
+        String problem = need == Long.MAX_VALUE
+                ? "is too large to hold in memory (its latents or frames exceed Java's largest array)"
+                : "needs about " + human(need) + " of memory for its latents and frames, more than the "
+                + human(budget) + " this Java process may use";
         int[] fit = largestFit(m, frames, width, height, guided, multiple, budget);
-        throw new KinoException("A video of " + size + " needs " + needs + " for its latents and frames, more than"
-                + " the " + human(budget) + " this Java process may use; "
+        throw new KinoException("A video of " + size + " " + problem + "; "
                 + (fit == null ? "make fewer frames" : "the largest size that fits with " + frames + " frames is "
-                + fit[0] + "x" + fit[1] + " (or make fewer frames, or raise -Xmx)") + ".");
+                + fit[0] + "x" + fit[1] + " (or make fewer frames" + (need == Long.MAX_VALUE ? "" : ", or raise -Xmx")
+                + ")") + ".");
     }
 
     static boolean fits(Manifest m, int frames, int width, int height, boolean guided, long budget) {

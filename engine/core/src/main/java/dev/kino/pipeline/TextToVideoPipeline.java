@@ -4,7 +4,7 @@ import dev.kino.KinoException;
 import dev.kino.denoise.Denoiser;
 import dev.kino.denoise.DenoisingLoop;
 import dev.kino.denoise.ExpertDenoiser;
-import dev.kino.denoise.DivergedException;
+import dev.kino.DivergedException;
 import dev.kino.denoise.Guidance;
 import dev.kino.denoise.OnnxDenoiser;
 import dev.kino.denoise.StepListener;

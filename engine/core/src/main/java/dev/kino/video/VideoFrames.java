@@ -1,5 +1,7 @@
 package dev.kino.video;
 
+import dev.kino.DivergedException;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -51,13 +53,21 @@ public final class VideoFrames {
     /**
      * Converts one planar float frame to 8-bit RGB: channel {@code c} of pixel {@code p} is
      * {@code data[offset + c * channelStride + p]}, in [-1, 1].
+     *
+     * @throws DivergedException when a value is NaN or infinite (which would otherwise turn silently black)
      */
     public static byte[] fromPlanar(float[] data, int offset, int channelStride, int pixels) {
         byte[] rgb = new byte[pixels * 3];
         for (int c = 0; c < 3; c++) {
             int base = offset + c * channelStride;
             for (int p = 0; p < pixels; p++) {
-                float x = data[base + p] / 2f + 0.5f;
+                float v = data[base + p];
+                if (!Float.isFinite(v)) {
+                    throw new DivergedException("The VAE decoder returned " + (Float.isNaN(v) ? "NaN" : "infinite")
+                            + " pixel values: the latents went out of range (try a lower guidance) or the VAE's"
+                            + " weights are damaged or overflow in fp16; re-export the model.", -1);
+                }
+                float x = v / 2f + 0.5f;
                 x = Math.min(1f, Math.max(0f, x));
                 rgb[p * 3 + c] = (byte) (int) Math.rint(x * 255f);
             }

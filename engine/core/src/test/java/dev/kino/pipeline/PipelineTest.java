@@ -128,11 +128,16 @@ class PipelineTest {
 
     @Test
     void guidanceOfOneSkipsTheUncondPass() {
-        GenerationRequest r = GenerationRequest.builder("a red circle").steps(2).frames(4).guidance(1.0).build();
-        GenerationResult result = unet.generate(r, e -> true);
-        GenerationResult guided = unet.generate(GenerationRequest.builder("a red circle").steps(2).frames(4)
-                .guidance(5.0).build(), e -> true);
-        assertTrue(maxAbsDiff(result.latents().data(), guided.latents().data()) > 1e-4, "guidance changes the result");
+        // A graph with a fixed batch of 1 runs cond and uncond apart: the run count shows whether the uncond
+        // pass happened (a dynamic-batch graph would hide it inside one batch-2 run).
+        try (TextToVideoPipeline fixed = TextToVideoPipeline.load(Fixtures.dir(Fixtures.UNET_FIXED_BATCH), Device.CPU)) {
+            GenerationRequest.Builder r = GenerationRequest.builder("a red circle").steps(3).frames(4);
+            GenerationResult plain = fixed.generate(r.guidance(1.0).build(), e -> true);
+            GenerationResult guided = fixed.generate(r.guidance(5.0).build(), e -> true);
+            assertEquals(3L, plain.timings().onnxRuns().get(StageTimings.DENOISE), "one cond run per step");
+            assertEquals(6L, guided.timings().onnxRuns().get(StageTimings.DENOISE), "cond and uncond per step");
+            assertTrue(maxAbsDiff(plain.latents().data(), guided.latents().data()) > 1e-4, "guidance changes the result");
+        }
     }
 
     @Test

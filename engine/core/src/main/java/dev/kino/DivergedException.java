@@ -1,6 +1,4 @@
-package dev.kino.denoise;
-
-import dev.kino.KinoException;
+package dev.kino;
 
 /**
  * The numbers of a generation went bad: the latents became NaN or infinite during a denoising step, or the
