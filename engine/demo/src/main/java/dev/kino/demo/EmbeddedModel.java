@@ -1,10 +1,12 @@
 package dev.kino.demo;
 
 import dev.kino.KinoException;
+import dev.kino.model.Manifest;
 import dev.kino.model.ManifestReader;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -12,9 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -82,7 +84,7 @@ public final class EmbeddedModel {
                     + " package folder (one holding kino.json), e.g. with --model DIR.");
         }
         files.put(ManifestReader.FILE_NAME, manifest);
-        for (String name : namedFiles(manifest)) {
+        for (String name : namedFiles(manifest, resourceDir)) {
             byte[] data = resource(resourceDir + "/" + name);
             if (data == null) {
                 throw new KinoException("The built-in model lacks its file " + name + "; rebuild Kino.");
@@ -96,21 +98,11 @@ public final class EmbeddedModel {
         return files;
     }
 
-    private static List<String> namedFiles(byte[] manifestJson) {
-        try {
-            var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifestJson);
-            List<String> names = new ArrayList<>();
-            names.add(root.path("tokenizer").asText());
-            names.add(root.path("text_encoder").path("file").asText());
-            names.add(root.path("denoiser").path("file").asText());
-            names.add(root.path("vae").path("file").asText());
-            if (root.path("vae").hasNonNull("next_file")) {
-                names.add(root.path("vae").path("next_file").asText());
-            }
-            return names;
-        } catch (IOException e) {
-            throw new KinoException("The built-in model's kino.json is unreadable; rebuild Kino.", e);
-        }
+    /** Every file the manifest names (experts included), read by the same reader that loads packages. */
+    private static List<String> namedFiles(byte[] manifestJson, String resourceDir) {
+        Manifest m = ManifestReader.parse(new String(manifestJson, StandardCharsets.UTF_8),
+                "of the built-in model (" + resourceDir + ")");
+        return List.copyOf(new LinkedHashSet<>(m.files().values()));
     }
 
     private static byte[] resource(String path) {
@@ -125,7 +117,7 @@ public final class EmbeddedModel {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (Map.Entry<String, byte[]> f : files.entrySet()) {
-                sha.update(f.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sha.update(f.getKey().getBytes(StandardCharsets.UTF_8));
                 sha.update(f.getValue());
             }
             return HexFormat.of().formatHex(sha.digest()).substring(0, 12);

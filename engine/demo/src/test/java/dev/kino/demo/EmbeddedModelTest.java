@@ -35,6 +35,19 @@ class EmbeddedModelTest {
     }
 
     @Test
+    void aMixtureOfExpertsPackageIsExtractedWithEveryExpert(@TempDir Path cache) throws Exception {
+        String resource = "fixtures/dit-flow-experts";
+        Path dir = EmbeddedModel.extract(resource, cache);
+        ModelPackage pkg = ModelPackage.open(dir); // checks every file the manifest names is there
+        assertEquals(2, pkg.manifest().denoiser().experts().size());
+        for (String f : pkg.manifest().files().values()) {
+            Path source = Fixtures.testResources().resolve(resource).resolve(f);
+            assertArrayEquals(Files.readAllBytes(source), Files.readAllBytes(dir.resolve(f)), f);
+        }
+        assertTrue(Files.isRegularFile(dir.resolve("denoiser_low.onnx")), "the low-noise expert too");
+    }
+
+    @Test
     void aBuildWithoutTheModelSaysSoInOneSentence(@TempDir Path cache) throws Exception {
         KinoException e = assertThrows(KinoException.class, () -> EmbeddedModel.extract("kino-models/none", cache));
         assertTrue(e.getMessage().contains("no built-in model") && e.getMessage().contains("--model DIR"),
