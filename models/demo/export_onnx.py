@@ -11,10 +11,14 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # 2 threads on a shared 2-core box: sleep, don't spin
 import argparse
 import json
+import sys
 
 import numpy as np
 import onnx
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import kino_manifest  # noqa: E402
 
 import data
 import models
@@ -67,37 +71,34 @@ def static_output_shape(path, dims):
 
 
 def manifest(lat_mean, lat_std):
-    return {
-        "kino": 1,
-        "name": "kino-demo",
-        "description": "Kino's built-in demo model: a circle, square or triangle of one of six colors moving "
-                       "left/right/up/down (slowly, quickly) over a dark background; 64x64, 16 frames at 8 fps. "
-                       "Word-level tokenizer, 2-layer transformer text encoder, 3D-UNet flow-matching denoiser, "
-                       "frame-pair VAE. Trained from scratch on synthetic clips (models/demo).",
-        "tokenizer": "tokenizer.json",
-        "text_encoder": {
+    return kino_manifest.manifest(
+        "kino-demo",
+        "Kino's built-in demo model: a circle, square or triangle of one of six colors moving "
+        "left/right/up/down (slowly, quickly) over a dark background; 64x64, 16 frames at 8 fps. "
+        "Word-level tokenizer, 2-layer transformer text encoder, 3D-UNet flow-matching denoiser, "
+        "frame-pair VAE. Trained from scratch on synthetic clips (models/demo).",
+        text_encoder={
             "file": "text_encoder.onnx", "precision": "fp32", "max_length": data.MAX_LEN, "padding": "max_length",
             "input_ids": "input_ids", "attention_mask": "attention_mask", "output": "last_hidden_state",
             "dynamic_batch": True, "zero_padding": True,
         },
-        "latent": {"channels": models.LATENT_C, "spatial_compression": 8, "temporal_compression": 2,
-                   "causal": False, "size_multiple": 64},
-        "defaults": {"width": data.W, "height": data.H, "frames": data.FRAMES, "fps": data.FPS, "steps": STEPS,
-                     "guidance": GUIDANCE, "negative_prompt": ""},
-        "denoiser": {
+        latent={"channels": models.LATENT_C, "spatial_compression": 8, "temporal_compression": 2,
+                "causal": False, "size_multiple": 64},
+        defaults={"width": data.W, "height": data.H, "frames": data.FRAMES, "fps": data.FPS, "steps": STEPS,
+                  "guidance": GUIDANCE, "negative_prompt": ""},
+        denoiser={
             "file": "denoiser.onnx", "precision": "fp32", "dynamic_batch": True, "sample": "sample",
             "timestep": "timestep", "text_embeddings": "encoder_hidden_states", "output": "out_sample",
             "prediction_type": "flow", "timestep_dtype": "float32", "timestep_scale": 1.0, "patch_size": [1, 1, 1],
         },
-        "scheduler": {"_class_name": "FlowMatchEulerDiscreteScheduler", "num_train_timesteps": 1000,
-                      "shift": sample.SHIFT, "use_dynamic_shifting": False},
-        "vae": {
+        scheduler={"_class_name": "FlowMatchEulerDiscreteScheduler", "num_train_timesteps": 1000,
+                   "shift": sample.SHIFT, "use_dynamic_shifting": False},
+        vae={
             "kind": "3d", "file": "vae_decoder.onnx", "precision": "fp32", "dynamic_batch": True,
             "input": "latent_sample", "output": "sample",
             "latents_mean": [round(float(v), 6) for v in lat_mean],
             "latents_std": [round(float(v), 6) for v in lat_std],
-        },
-    }
+        })
 
 
 def main():
@@ -129,9 +130,7 @@ def main():
                ["sample"], {"latent_sample": {0: "batch"}, "sample": {0: "batch"}})
     static_output_shape(p("denoiser.onnx"), [C, F, S, S])
     static_output_shape(p("vae_decoder.onnx"), [3, data.FRAMES, data.H, data.W])
-    with open(p("kino.json"), "w") as fh:
-        json.dump(manifest(ck["lat_mean"].numpy(), ck["lat_std"].numpy()), fh, indent=2)
-        fh.write("\n")
+    kino_manifest.write(manifest(ck["lat_mean"].numpy(), ck["lat_std"].numpy()), p("kino.json"))
     heldout = {
         "description": "Color/shape/direction triples never seen in training (with any speed word), and the "
                        "fixed test grid (prompt, seed) for the end-to-end accuracy test; see models/demo/README.md "

@@ -1,5 +1,10 @@
-"""The ``kino.json`` of a Wan package (format described in models/README.md and models/export/README.md)."""
-import json
+"""The ``kino.json`` of a Wan package (format described in models/README.md and models/export/README.md),
+built and written by models/kino_manifest.py, the writer every package maker shares."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+import kino_manifest  # noqa: E402
 
 # The scheduler a Wan 2.1 T2V diffusers folder ships (scheduler/scheduler_config.json): diffusers'
 # convert_wan_to_diffusers.py builds UniPCMultistepScheduler(prediction_type="flow_prediction",
@@ -25,37 +30,31 @@ def build(name, description, *, scheduler_config, vae_config, text_max_length, w
     }
     if experts:
         denoiser["experts"] = experts
-    return {
-        "kino": 1,
-        "name": name,
-        "description": description,
-        "tokenizer": "tokenizer.json",
-        "text_encoder": {
+    return kino_manifest.manifest(
+        name, description,
+        text_encoder={
             "file": "text_encoder.onnx", "precision": "fp32", "weights": weights, "max_length": text_max_length,
             "padding": "max_length", "input_ids": "input_ids", "attention_mask": "attention_mask",
             "output": "last_hidden_state", "dynamic_batch": True, "zero_padding": True,
             "clean_prompt": True,
         },
-        "latent": {
+        latent={
             "channels": in_channels, "spatial_compression": vae_config.get("scale_factor_spatial", 8),
             "temporal_compression": vae_config.get("scale_factor_temporal", 4), "causal": True,
             "size_multiple": vae_config.get("scale_factor_spatial", 8) * patch_size[1],
         },
-        "defaults": defaults,
-        "denoiser": denoiser,
-        "scheduler": scheduler_config,
-        "vae": {
+        defaults=defaults,
+        denoiser=denoiser,
+        scheduler=scheduler_config,
+        vae={
             "kind": "causal", "file": "vae_decoder_first.onnx", "next_file": "vae_decoder_next.onnx",
             "precision": "fp32", "dynamic_batch": True, "input": "latent", "output": "frames",
             "cache_inputs": cache_inputs, "cache_outputs": cache_outputs,
             "frames_first": 1, "frames_next": vae_config.get("scale_factor_temporal", 4),
             "latents_mean": [float(v) for v in vae_config["latents_mean"]],
             "latents_std": [float(v) for v in vae_config["latents_std"]],
-        },
-    }
+        })
 
 
 def write(manifest, path):
-    with open(path, "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
+    kino_manifest.write(manifest, path)
