@@ -27,7 +27,7 @@ public final class ExpertDenoiser implements Denoiser {
     }
 
     /** Index of the expert that serves {@code timestep}. */
-    public int expertFor(double timestep) {
+    private int expertFor(double timestep) {
         for (int i = 0; i < boundaries.length - 1; i++) {
             if (timestep >= boundaries[i]) {
                 return i;

@@ -85,15 +85,6 @@ public final class TorchGenerator {
         return new TorchGenerator(seed, Objects.requireNonNull(kernel, "kernel"));
     }
 
-    public Kernel kernel() {
-        return kernel;
-    }
-
-    /** The seed this generator started from ({@code generator.initial_seed()}). */
-    public long initialSeed() {
-        return seed;
-    }
-
     /**
      * The generator's whole state (seed, kernel, engine position, cached normal) as bytes, like
      * {@code generator.get_state()}: {@link #fromState} continues the stream from exactly here.

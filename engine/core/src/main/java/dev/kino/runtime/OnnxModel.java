@@ -57,10 +57,6 @@ public final class OnnxModel implements AutoCloseable {
         return file;
     }
 
-    public OrtEnvironment env() {
-        return env;
-    }
-
     public Map<String, Port> inputs() {
         return inputs;
     }

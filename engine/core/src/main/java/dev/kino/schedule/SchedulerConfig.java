@@ -42,10 +42,6 @@ public final class SchedulerConfig {
         return v == null ? null : v.toString();
     }
 
-    public boolean has(String key) {
-        return values.containsKey(key) && values.get(key) != null;
-    }
-
     public Map<String, Object> asMap() {
         return values;
     }

@@ -20,10 +20,6 @@ public final class FloatTensor {
         this.data = data;
     }
 
-    public static FloatTensor zeros(long... shape) {
-        return new FloatTensor(shape, new float[Math.toIntExact(numel(shape))]);
-    }
-
     public static long numel(long[] shape) {
         long n = 1;
         for (long d : shape) {
