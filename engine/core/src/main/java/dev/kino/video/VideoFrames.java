@@ -45,6 +45,11 @@ public final class VideoFrames {
         return frames.get(i);
     }
 
+    /** Red, green or blue (0..255) of pixel (x, y) of frame {@code i}. */
+    public int channel(int i, int x, int y, int c) {
+        return frames.get(i)[(y * width + x) * 3 + c] & 0xff;
+    }
+
     /**
      * Converts one planar float frame to 8-bit RGB: channel {@code c} of pixel {@code p} is
      * {@code data[offset + c * channelStride + p]}, in [-1, 1].
