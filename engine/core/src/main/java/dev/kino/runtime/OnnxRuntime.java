@@ -35,7 +35,7 @@ public final class OnnxRuntime {
 
     /** As {@link #create(Device)}; {@code cpuThreads} &gt; 0 caps ONNX Runtime's intra-op threads. */
     public static OnnxRuntime create(Device device, int cpuThreads) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtNative.environment(); // first: every other ONNX Runtime call loads the library
         return new OnnxRuntime(env, resolve(device), cpuThreads);
     }
 
@@ -94,6 +94,9 @@ public final class OnnxRuntime {
 
     private static OrtSession.SessionOptions sessionOptions(Device device, int cpuThreads) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        // ONNX Runtime logs its own errors before Kino's sentence; --verbose shows them.
+        options.setSessionLogLevel(NativeLogs.verbose() ? ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING
+                : ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         if (cpuThreads > 0) {
             options.setIntraOpNumThreads(cpuThreads);
