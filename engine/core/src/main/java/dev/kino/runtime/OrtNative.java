@@ -30,6 +30,8 @@ import java.util.zip.CRC32;
  */
 final class OrtNative {
     private static final String[] LIBRARIES = {"onnxruntime", "onnxruntime4j_jni"};
+    /** ONNX Runtime's Java logger (java.util.logging holds loggers weakly: keep the configured one). */
+    private static final java.util.logging.Logger ORT_LOG = java.util.logging.Logger.getLogger("ai.onnxruntime");
     private static OrtEnvironment env;
 
     private OrtNative() {
@@ -40,6 +42,7 @@ final class OrtNative {
         if (env != null) {
             return env;
         }
+        ORT_LOG.setLevel(NativeLogs.verbose() ? java.util.logging.Level.INFO : java.util.logging.Level.OFF);
         String unpackProblem = null;
         if (System.getProperty("onnxruntime.native.path") == null) {
             try {
