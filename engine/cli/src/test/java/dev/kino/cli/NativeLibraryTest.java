@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,21 +23,9 @@ class NativeLibraryTest {
     @TempDir
     Path tmp;
 
-    record Run(int exitCode, String output) {
-    }
-
-    private Run kino(Path javaTmp, Path cache, String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true",
-                "-Djava.io.tmpdir=" + javaTmp, "-cp", System.getProperty("java.class.path"), KinoCli.class.getName()));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("KINO_CACHE", cache.toString());
-        pb.environment().put("DJL_OFFLINE", "true");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        return new Run(p.exitValue(), out);
+    private ChildKino.Run kino(Path javaTmp, Path cache, String... args) throws Exception {
+        return ChildKino.run(tmp, List.of("-Djava.io.tmpdir=" + javaTmp), java.util.Map.of("KINO_CACHE", cache.toString()),
+                args);
     }
 
     private static List<Path> list(Path dir) throws IOException {
@@ -52,14 +39,14 @@ class NativeLibraryTest {
         Path javaTmp = Files.createDirectory(tmp.resolve("tmp"));
         Path cache = tmp.resolve("cache");
         String model = Fixtures.dir(Fixtures.UNET).toString();
-        Run first = kino(javaTmp, cache, "info", "--model", model);
+        ChildKino.Run first = kino(javaTmp, cache, "info", "--model", model);
         assertEquals(0, first.exitCode(), first.output());
         assertEquals(List.of(), list(javaTmp), "nothing left in java.io.tmpdir");
         List<Path> unpacked = list(cache.resolve("native"));
         assertEquals(1, unpacked.size(), unpacked.toString());
         Path lib = unpacked.get(0).resolve(System.mapLibraryName("onnxruntime"));
         long modified = Files.getLastModifiedTime(lib).toMillis();
-        Run second = kino(javaTmp, cache, "info", "--model", model);
+        ChildKino.Run second = kino(javaTmp, cache, "info", "--model", model);
         assertEquals(0, second.exitCode(), second.output());
         assertEquals(modified, Files.getLastModifiedTime(lib).toMillis(), "the second run reuses the library");
         assertEquals(List.of(), list(javaTmp));
@@ -74,7 +61,7 @@ class NativeLibraryTest {
         assumeTrue(mount.waitFor() == 0, "cannot mount a tmpfs here (needs root): " + log.strip());
         try {
             Files.write(full.resolve("filler"), new byte[60 * 1024]);
-            Run run = kino(full, full.resolve("cache"), "info", "--model", Fixtures.dir(Fixtures.UNET).toString());
+            ChildKino.Run run = kino(full, full.resolve("cache"), "info", "--model", Fixtures.dir(Fixtures.UNET).toString());
             assertEquals(1, run.exitCode(), run.output());
             String out = run.output().strip();
             assertTrue(out.startsWith("kino: ONNX Runtime's native library could not be loaded"), out);
