@@ -108,22 +108,67 @@ public final class PromptTokenizer implements AutoCloseable {
         return new Tokens(ids, mask, real, unknownWords(text, enc), enc.exceedMaxLength());
     }
 
+    /**
+     * What the tokenizer lost, as the user typed it: runs of characters that no known token covers (mapped to
+     * the unknown token, or dropped by the tokenizer's normalizer, as the demo model's drops "é", emoji, CJK and
+     * "→"). Whitespace and punctuation alone are not reported (tokenizers drop them on purpose); punctuation
+     * inside a lost word stays in it ("don't"). Special tokens (no span in the text) are ignored.
+     */
     private List<String> unknownWords(String text, Encoding enc) {
-        if (unknownToken == null) {
-            return List.of();
-        }
         String[] tokens = enc.getTokens();
         CharSpan[] spans = enc.getCharTokenSpans();
-        LinkedHashSet<String> words = new LinkedHashSet<>();
-        for (int i = 0; i < tokens.length; i++) {
-            if (unknownToken.equals(tokens[i]) && spans != null && i < spans.length && spans[i] != null) {
-                CharSpan span = spans[i];
-                if (span.getEnd() > span.getStart() && span.getEnd() <= text.length()) {
-                    words.add(text.substring(span.getStart(), span.getEnd()));
-                }
+        long[] special = enc.getSpecialTokenMask();
+        if (spans == null) {
+            return List.of();
+        }
+        int cps = text.codePointCount(0, text.length());
+        boolean[] kept = new boolean[cps];
+        for (int i = 0; i < tokens.length && i < spans.length; i++) {
+            boolean isSpecial = special != null && i < special.length && special[i] == 1;
+            if (spans[i] == null || isSpecial || tokens[i].equals(unknownToken)) {
+                continue;
+            }
+            for (int c = Math.max(0, spans[i].getStart()); c < Math.min(cps, spans[i].getEnd()); c++) {
+                kept[c] = true;
             }
         }
+        LinkedHashSet<String> words = new LinkedHashSet<>();
+        int[] points = text.codePoints().toArray();
+        int c = 0;
+        while (c < cps) {
+            if (kept[c] || Character.isWhitespace(points[c])) {
+                c++;
+                continue;
+            }
+            int end = c;
+            boolean lost = false;
+            while (end < cps && !kept[end] && !Character.isWhitespace(points[end])) {
+                lost |= !isPunctuation(points[end]);
+                end++;
+            }
+            int from = c;
+            int to = end;
+            while (from < to && isPunctuation(points[from])) {
+                from++;
+            }
+            while (to > from && isPunctuation(points[to - 1])) {
+                to--;
+            }
+            if (lost && to > from) {
+                words.add(new String(points, from, to - from));
+            }
+            c = end;
+        }
         return new ArrayList<>(words);
+    }
+
+    private static boolean isPunctuation(int cp) {
+        return switch (Character.getType(cp)) {
+            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
+                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
+                 Character.OTHER_PUNCTUATION -> true;
+            default -> false;
+        };
     }
 
     @Override
