@@ -27,13 +27,18 @@ public final class PromptTokenizer implements AutoCloseable {
     }
 
     private final HuggingFaceTokenizer tokenizer;
+    private final Path file;
+    private final long vocabulary;
     private final String unknownToken;
     private final int maxLength;
     private final boolean padToMaxLength;
 
-    private PromptTokenizer(HuggingFaceTokenizer tokenizer, String unknownToken, int maxLength, boolean padToMax) {
+    private PromptTokenizer(HuggingFaceTokenizer tokenizer, Path file, JsonNode json, int maxLength, boolean padToMax) {
         this.tokenizer = tokenizer;
-        this.unknownToken = unknownToken;
+        this.file = file;
+        this.vocabulary = vocabulary(json);
+        JsonNode unk = json.path("model").path("unk_token");
+        this.unknownToken = unk.isTextual() ? unk.asText() : null;
         this.maxLength = maxLength;
         this.padToMaxLength = padToMax;
     }
@@ -54,17 +59,43 @@ public final class PromptTokenizer implements AutoCloseable {
             } else {
                 builder.optPadding(true);
             }
-            return new PromptTokenizer(builder.build(), unknownToken(tokenizerJson), maxLength, padToMax);
+            JsonNode json = new ObjectMapper().readTree(tokenizerJson.toFile());
+            return new PromptTokenizer(builder.build(), tokenizerJson, json, maxLength, padToMax);
         } catch (IOException | RuntimeException e) {
             throw new KinoException("Cannot load the tokenizer " + tokenizerJson + ": " + e.getMessage()
                     + "; it must be a HuggingFace tokenizer.json.", e);
         }
     }
 
-    /** The model's unknown token (e.g. {@code [UNK]} or {@code <unk>}), or null if it has none. */
-    private static String unknownToken(Path tokenizerJson) throws IOException {
-        JsonNode unk = new ObjectMapper().readTree(tokenizerJson.toFile()).path("model").path("unk_token");
-        return unk.isTextual() ? unk.asText() : null;
+    /** One more than the largest token id the tokenizer can produce (vocabulary and added tokens). */
+    private static long vocabulary(JsonNode json) {
+        long max = -1;
+        JsonNode vocab = json.path("model").path("vocab");
+        if (vocab.isObject()) {
+            for (JsonNode id : (Iterable<JsonNode>) vocab::elements) {
+                max = Math.max(max, id.asLong());
+            }
+        } else if (vocab.isArray()) { // Unigram: [[piece, score], ...], ids are positions
+            max = vocab.size() - 1;
+        }
+        for (JsonNode added : json.path("added_tokens")) {
+            max = Math.max(max, added.path("id").asLong());
+        }
+        return max + 1;
+    }
+
+    /**
+     * Checks that every id this tokenizer can produce has a row in the text encoder's embedding table (a
+     * tokenizer from another model otherwise fails mid-run inside ONNX Runtime's Gather).
+     */
+    public void checkFits(Path textEncoderOnnx, String idsInput) {
+        long rows = EmbeddingRows.of(textEncoderOnnx, idsInput);
+        if (rows > 0 && vocabulary > rows) {
+            throw new KinoException("The tokenizer " + file.getFileName() + " has " + vocabulary
+                    + " tokens but the text encoder " + textEncoderOnnx.getFileName() + " embeds only " + rows
+                    + ", so the two come from different models; put the tokenizer.json exported with this text"
+                    + " encoder into the package.");
+        }
     }
 
     public int maxLength() {
