@@ -32,8 +32,16 @@ class DiskFullTest {
 
     @BeforeEach
     void mountTinyDisk() throws Exception {
-        disk = Files.createDirectory(tmp.resolve("tiny"));
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", disk.toString())
+        mount(512 * 1024);
+    }
+
+    private void mount(long bytes) throws Exception {
+        if (mounted) {
+            unmount();
+        } else {
+            disk = Files.createDirectory(tmp.resolve("tiny"));
+        }
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + bytes, "tmpfs", disk.toString())
                 .redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());
         mounted = p.waitFor() == 0;
@@ -44,6 +52,7 @@ class DiskFullTest {
     void unmount() throws Exception {
         if (mounted) {
             new ProcessBuilder("umount", disk.toString()).inheritIO().start().waitFor();
+            mounted = false;
         }
     }
 
@@ -73,6 +82,28 @@ class DiskFullTest {
         KinoException e = assertThrows(KinoException.class, () -> Mp4Writer.write(noise(256, 60), 8, out, 1));
         assertTrue(e.getMessage().contains("the disk is full"), e.getMessage());
         assertTrue(e.getMessage().contains("the earlier file there is unchanged"), e.getMessage());
+        assertTrue(Arrays.equals(earlier, Files.readAllBytes(out)), "the earlier video is intact");
+        assertEquals(List.of("clip.mp4"), listing(disk), "no partial file left");
+    }
+
+    /**
+     * The case FFmpeg does not report: the disk fills while the muxer writes the index (moov atom) at the end, and
+     * stop() returns normally. The disk here is sized to hold the earlier file and all but the last bytes of the
+     * new video.
+     */
+    @Test
+    void aDiskThatFillsWhileTheIndexIsWrittenIsCaught() throws Exception {
+        VideoFrames video = noise(256, 60);
+        long page = 4096;
+        long size = Files.size(Mp4Writer.write(video, 8, tmp.resolve("probe.mp4"), 1).path());
+        byte[] earlier = Files.readAllBytes(Mp4Writer.write(Mp4WriterTest.movingSquare(32, 32, 3), 8,
+                tmp.resolve("earlier.mp4"), 1).path());
+        mount(((size - 1) / page + (earlier.length + page - 1) / page) * page);
+        Path out = disk.resolve("clip.mp4");
+        Files.write(out, earlier);
+        KinoException e = assertThrows(KinoException.class, () -> Mp4Writer.write(video, 8, out, 1),
+                "FFmpeg's stop() succeeds here; only reading the file back shows the missing index");
+        assertTrue(e.getMessage().contains("the disk is full"), e.getMessage());
         assertTrue(Arrays.equals(earlier, Files.readAllBytes(out)), "the earlier video is intact");
         assertEquals(List.of("clip.mp4"), listing(disk), "no partial file left");
     }
