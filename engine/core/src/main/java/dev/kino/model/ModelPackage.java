@@ -51,7 +51,7 @@ public final class ModelPackage {
     /** A package is one folder: a manifest naming ../ or absolute paths could read any file on the machine. */
     private void checkFilesInside() {
         List<String> outside = new ArrayList<>();
-        for (Map.Entry<String, String> e : files().entrySet()) {
+        for (Map.Entry<String, String> e : manifest.files().entrySet()) {
             Path p = Path.of(e.getValue());
             if (p.isAbsolute() || !resolve(e.getValue()).startsWith(dir) || resolve(e.getValue()).equals(dir)) {
                 outside.add(e.getKey() + " file " + e.getValue());
