@@ -15,6 +15,7 @@ module dev.kino.core {
     requires com.fasterxml.jackson.databind;
     requires org.apache.commons.text;
     requires java.desktop;
+    requires java.logging; // only to quiet ONNX Runtime's loader (OrtNative)
 
     exports dev.kino;
     exports dev.kino.pipeline;

@@ -9,6 +9,7 @@ import dev.kino.pipeline.ResolvedSettings;
 import dev.kino.pipeline.StageTimings;
 import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.runtime.Device;
+import dev.kino.runtime.NativeLogs;
 import dev.kino.video.Mp4Writer;
 import dev.kino.video.PngFrameWriter;
 import picocli.CommandLine.Command;
@@ -73,6 +74,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
     boolean quiet;
 
+    @Option(names = "--verbose", description = "Also show the native libraries' own logs (ONNX Runtime, FFmpeg), for debugging.")
+    boolean verbose;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -81,7 +85,8 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Device dev = device.device();
-        Report.upscaleFactor(upscale, 1, 1); // reject a bad --upscale before any work
+        NativeLogs.setVerbose(verbose);
+        Report.upscaleFactor(upscale, 16, 16); // reject a bad --upscale before any work
         Path target = OutputTarget.check(output != null ? output : OutputTarget.defaultName(prompt));
         if (framesDir != null) {
             OutputTarget.checkFolder(framesDir, true);
@@ -96,6 +101,7 @@ final class GenerateCommand implements Callable<Integer> {
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(modelDir, dev)) {
             GenerationPlan plan = kino.plan(request);
             ResolvedSettings settings = plan.settings();
+            int scale = Report.upscaleFactor(upscale, settings.width(), settings.height());
             Duration load = Duration.ofNanos(System.nanoTime() - loadStart);
             err.println("Model " + kino.modelPackage().manifest().name() + " on " + kino.provider().label()
                     + " (" + kino.provider().reason() + "), loaded in " + Report.format(load));
@@ -107,14 +113,21 @@ final class GenerateCommand implements Callable<Integer> {
                 result = kino.generate(plan, progress);
             }
             result.warnings().forEach(w -> err.println("warning: " + w));
-            int scale = Report.upscaleFactor(upscale, result.frames().width(), result.frames().height());
             long encodeStart = System.nanoTime();
-            Mp4Writer.Written written = Mp4Writer.write(result.frames(), settings.fps(), target, scale);
+            // A name Kino chose never replaces an earlier video; a name the user gave does.
+            Mp4Writer.Written written = output != null
+                    ? Mp4Writer.write(result.frames(), settings.fps(), target, scale)
+                    : Mp4Writer.writeNew(result.frames(), settings.fps(), target, scale);
             result = result.withStage(StageTimings.ENCODE_MP4, Duration.ofNanos(System.nanoTime() - encodeStart));
-            if (framesDir != null) {
-                PngFrameWriter.write(result.frames(), framesDir);
+            PngFrameWriter.Written frames = framesDir == null ? null : PngFrameWriter.write(result.frames(), framesDir);
+            Report.print(out, written, result, scale, framesDir, frames);
+            Path real = Mp4Writer.writeThrough(target);
+            if (!real.equals(target)) {
+                err.println("note: " + target + " is a symbolic link; the video went to the file it points to, " + real);
+            } else if (!written.path().equals(target)) {
+                err.println("note: " + target.getFileName() + " already exists, so this video is "
+                        + written.path().getFileName());
             }
-            Report.print(out, written, result, scale, framesDir);
         }
         return 0;
     }

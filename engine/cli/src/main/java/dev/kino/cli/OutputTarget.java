@@ -2,8 +2,10 @@ package dev.kino.cli;
 
 import dev.kino.KinoException;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.Normalizer;
 import java.util.Locale;
 
 /**
@@ -13,29 +15,52 @@ final class OutputTarget {
     private OutputTarget() {
     }
 
-    /** A file name from the prompt: "A red circle, moving right!" → {@code a-red-circle-moving-right.mp4}. */
+    /** Longest file name (bytes) Linux file systems accept. */
+    static final int NAME_MAX = 255;
+
+    /**
+     * A file name from the prompt: "A red circle, moving right!" → {@code a-red-circle-moving-right.mp4}; letters
+     * of every script are kept ("東京の夜" → {@code 東京の夜.mp4}). At most 60 characters; the caller never
+     * overwrites an existing file under this name (see {@code Mp4Writer.writeNew}).
+     */
     static Path defaultName(String prompt) {
-        String slug = prompt == null ? "" : prompt.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-")
-                .replaceAll("(^-+|-+$)", "");
-        if (slug.length() > 60) {
-            slug = slug.substring(0, 60).replaceAll("-+$", "");
+        String slug = prompt == null ? "" : Normalizer.normalize(prompt, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT)
+                .replaceAll("[^\\p{L}\\p{M}\\p{N}]+", "-").replaceAll("(^-+|-+$)", "");
+        int[] cps = slug.codePoints().limit(60).toArray();
+        slug = new String(cps, 0, cps.length);
+        while (slug.getBytes(StandardCharsets.UTF_8).length > 200) { // CJK takes 3 bytes a character
+            slug = slug.substring(0, slug.offsetByCodePoints(0, slug.codePointCount(0, slug.length()) - 1));
         }
+        slug = slug.replaceAll("-+$", "");
         return Path.of((slug.isEmpty() ? "kino" : slug) + ".mp4");
     }
 
     /** The absolute MP4 path, or a {@link KinoException} naming what is wrong with it. */
     static Path check(Path output) {
         Path target = output.toAbsolutePath().normalize();
-        if (!target.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".mp4")) {
+        String name = target.getFileName().toString();
+        if (!name.toLowerCase(Locale.ROOT).endsWith(".mp4")) {
             throw new KinoException("The output " + output + " must end in .mp4 (Kino writes H.264 MP4 files).");
         }
-        if (Files.isDirectory(target)) {
+        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > NAME_MAX) {
+            throw new KinoException("The output file name is " + bytes + " bytes long but file names can have at most "
+                    + NAME_MAX + "; choose a shorter -o name.");
+        }
+        // A symbolic link is written through: the file it points to gets the video, the link stays.
+        Path real = dev.kino.video.Mp4Writer.writeThrough(target);
+        if (!real.equals(target) && Files.isRegularFile(real)
+                && !real.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".mp4")) {
+            throw new KinoException("The output " + target + " is a link to " + real
+                    + ", which is not an MP4; choose another -o path.");
+        }
+        if (Files.isDirectory(real)) {
             throw new KinoException("The output " + target + " is a folder; give a file name such as "
                     + target.resolve("video.mp4") + ".");
         }
-        checkFolder(target.getParent(), false);
-        if (Files.exists(target) && !Files.isWritable(target)) {
-            throw new KinoException("The output file " + target + " exists and cannot be overwritten; choose another -o path.");
+        checkFolder(real.getParent(), false);
+        if (Files.exists(real) && !Files.isWritable(real)) {
+            throw new KinoException("The output file " + real + " exists and cannot be overwritten; choose another -o path.");
         }
         return target;
     }

@@ -30,7 +30,7 @@ public final class ManifestReader {
     public static Manifest read(Path file) {
         String json;
         try {
-            json = Files.readString(file);
+            json = utf8(file);
         } catch (IOException e) {
             throw new KinoException("Cannot read the manifest " + file + ": " + e.getMessage() + ".");
         }
@@ -62,6 +62,29 @@ public final class ManifestReader {
                     + ". See models/README.md for the format.");
         }
         return manifest;
+    }
+
+    /** The file's text; one sentence when it is not UTF-8 (UTF-16 from some editors, or a binary file). */
+    private static String utf8(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        boolean utf16 = bytes.length >= 2 && ((bytes[0] == (byte) 0xFF && bytes[1] == (byte) 0xFE)
+                || (bytes[0] == (byte) 0xFE && bytes[1] == (byte) 0xFF));
+        boolean nul = false;
+        for (byte b : bytes) {
+            nul |= b == 0;
+        }
+        try {
+            if (utf16 || nul) {
+                throw new java.nio.charset.CharacterCodingException();
+            }
+            String text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            return text.startsWith("\uFEFF") ? text.substring(1) : text; // a UTF-8 byte-order mark is harmless
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new KinoException("The manifest " + file + " is not UTF-8 JSON ("
+                    + (utf16 || nul ? "it looks like UTF-16 or binary data" : "it holds bytes that are not UTF-8")
+                    + "); save it as UTF-8 text.");
+        }
     }
 
     private static Manifest parse(JsonFields root, List<String> problems) {

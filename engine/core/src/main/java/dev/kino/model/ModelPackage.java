@@ -43,8 +43,24 @@ public final class ModelPackage {
                     + ", so it is not a Kino model package; export one with the tools in models/ or pass the right folder.");
         }
         ModelPackage pkg = new ModelPackage(folder, ManifestReader.read(manifestFile));
+        pkg.checkFilesInside();
         pkg.checkFilesExist();
         return pkg;
+    }
+
+    /** A package is one folder: a manifest naming ../ or absolute paths could read any file on the machine. */
+    private void checkFilesInside() {
+        List<String> outside = new ArrayList<>();
+        for (Map.Entry<String, String> e : manifest.files().entrySet()) {
+            Path p = Path.of(e.getValue());
+            if (p.isAbsolute() || !resolve(e.getValue()).startsWith(dir) || resolve(e.getValue()).equals(dir)) {
+                outside.add(e.getKey() + " file " + e.getValue());
+            }
+        }
+        if (!outside.isEmpty()) {
+            throw new KinoException("The manifest of " + dir + " names files outside the package (" + String.join(", ", outside)
+                    + "); a package names its files relative to its own folder, so copy them in and name them so.");
+        }
     }
 
     private void checkFilesExist() {

@@ -112,6 +112,7 @@ public final class TextToVideoPipeline implements AutoCloseable {
         try {
             Manifest.TextEncoder t = pkg.manifest().textEncoder();
             tokenizer = PromptTokenizer.load(pkg.resolve(pkg.manifest().tokenizer()), t.maxLength(), t.padding());
+            tokenizer.checkFits(graphs.textEncoder().file(), t.inputIds());
             return new TextToVideoPipeline(pkg, runtime, graphs, tokenizer);
         } catch (RuntimeException e) {
             if (tokenizer != null) {

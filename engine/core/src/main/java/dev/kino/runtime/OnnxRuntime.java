@@ -35,7 +35,7 @@ public final class OnnxRuntime {
 
     /** As {@link #create(Device)}; {@code cpuThreads} &gt; 0 caps ONNX Runtime's intra-op threads. */
     public static OnnxRuntime create(Device device, int cpuThreads) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtNative.environment(); // first: every other ONNX Runtime call loads the library
         return new OnnxRuntime(env, resolve(device), cpuThreads);
     }
 
@@ -56,8 +56,14 @@ public final class OnnxRuntime {
             OrtSession session = env.createSession(file.toString(), options);
             return new OnnxModel(role, file, env, session);
         } catch (OrtException e) {
+            String missing = missingFile(String.valueOf(e.getMessage()));
+            if (missing != null) {
+                throw new KinoException("The " + role + " " + file.getFileName() + " keeps its weights in " + missing
+                        + ", which is missing; copy that file into " + file.getParent() + " beside it.", e);
+            }
             throw new KinoException("ONNX Runtime cannot load the " + role + " " + file + ": "
-                    + firstLine(e.getMessage()) + ". Re-export the model or check that its .onnx_data file sits beside it.", e);
+                    + firstLine(e.getMessage()).replaceFirst("^Error code - \\w+ - message: ", "")
+                    + ". Re-export the model or check that its .onnx_data file sits beside it.", e);
         }
     }
 
@@ -94,6 +100,9 @@ public final class OnnxRuntime {
 
     private static OrtSession.SessionOptions sessionOptions(Device device, int cpuThreads) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        // ONNX Runtime logs its own errors before Kino's sentence; --verbose shows them.
+        options.setSessionLogLevel(NativeLogs.verbose() ? ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING
+                : ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         if (cpuThreads > 0) {
             options.setIntraOpNumThreads(cpuThreads);
@@ -102,6 +111,13 @@ public final class OnnxRuntime {
             options.addCUDA(device.index());
         }
         return options;
+    }
+
+    /** The file an ONNX Runtime load error says does not exist (an external-data file), or null. */
+    static String missingFile(String message) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("No such file or directory \\[([^\\]]+)\\]").matcher(message);
+        return m.find() ? m.group(1) : null;
     }
 
     static String firstLine(String s) {

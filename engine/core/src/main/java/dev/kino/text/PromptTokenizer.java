@@ -27,13 +27,18 @@ public final class PromptTokenizer implements AutoCloseable {
     }
 
     private final HuggingFaceTokenizer tokenizer;
+    private final Path file;
+    private final long vocabulary;
     private final String unknownToken;
     private final int maxLength;
     private final boolean padToMaxLength;
 
-    private PromptTokenizer(HuggingFaceTokenizer tokenizer, String unknownToken, int maxLength, boolean padToMax) {
+    private PromptTokenizer(HuggingFaceTokenizer tokenizer, Path file, JsonNode json, int maxLength, boolean padToMax) {
         this.tokenizer = tokenizer;
-        this.unknownToken = unknownToken;
+        this.file = file;
+        this.vocabulary = vocabulary(json);
+        JsonNode unk = json.path("model").path("unk_token");
+        this.unknownToken = unk.isTextual() ? unk.asText() : null;
         this.maxLength = maxLength;
         this.padToMaxLength = padToMax;
     }
@@ -54,17 +59,43 @@ public final class PromptTokenizer implements AutoCloseable {
             } else {
                 builder.optPadding(true);
             }
-            return new PromptTokenizer(builder.build(), unknownToken(tokenizerJson), maxLength, padToMax);
+            JsonNode json = new ObjectMapper().readTree(tokenizerJson.toFile());
+            return new PromptTokenizer(builder.build(), tokenizerJson, json, maxLength, padToMax);
         } catch (IOException | RuntimeException e) {
             throw new KinoException("Cannot load the tokenizer " + tokenizerJson + ": " + e.getMessage()
                     + "; it must be a HuggingFace tokenizer.json.", e);
         }
     }
 
-    /** The model's unknown token (e.g. {@code [UNK]} or {@code <unk>}), or null if it has none. */
-    private static String unknownToken(Path tokenizerJson) throws IOException {
-        JsonNode unk = new ObjectMapper().readTree(tokenizerJson.toFile()).path("model").path("unk_token");
-        return unk.isTextual() ? unk.asText() : null;
+    /** One more than the largest token id the tokenizer can produce (vocabulary and added tokens). */
+    private static long vocabulary(JsonNode json) {
+        long max = -1;
+        JsonNode vocab = json.path("model").path("vocab");
+        if (vocab.isObject()) {
+            for (JsonNode id : (Iterable<JsonNode>) vocab::elements) {
+                max = Math.max(max, id.asLong());
+            }
+        } else if (vocab.isArray()) { // Unigram: [[piece, score], ...], ids are positions
+            max = vocab.size() - 1;
+        }
+        for (JsonNode added : json.path("added_tokens")) {
+            max = Math.max(max, added.path("id").asLong());
+        }
+        return max + 1;
+    }
+
+    /**
+     * Checks that every id this tokenizer can produce has a row in the text encoder's embedding table (a
+     * tokenizer from another model otherwise fails mid-run inside ONNX Runtime's Gather).
+     */
+    public void checkFits(Path textEncoderOnnx, String idsInput) {
+        long rows = EmbeddingRows.of(textEncoderOnnx, idsInput);
+        if (rows > 0 && vocabulary > rows) {
+            throw new KinoException("The tokenizer " + file.getFileName() + " has " + vocabulary
+                    + " tokens but the text encoder " + textEncoderOnnx.getFileName() + " embeds only " + rows
+                    + ", so the two come from different models; put the tokenizer.json exported with this text"
+                    + " encoder into the package.");
+        }
     }
 
     public int maxLength() {
@@ -108,22 +139,67 @@ public final class PromptTokenizer implements AutoCloseable {
         return new Tokens(ids, mask, real, unknownWords(text, enc), enc.exceedMaxLength());
     }
 
+    /**
+     * What the tokenizer lost, as the user typed it: runs of characters that no known token covers (mapped to
+     * the unknown token, or dropped by the tokenizer's normalizer, as the demo model's drops "é", emoji, CJK and
+     * "→"). Whitespace and punctuation alone are not reported (tokenizers drop them on purpose); punctuation
+     * inside a lost word stays in it ("don't"). Special tokens (no span in the text) are ignored.
+     */
     private List<String> unknownWords(String text, Encoding enc) {
-        if (unknownToken == null) {
-            return List.of();
-        }
         String[] tokens = enc.getTokens();
         CharSpan[] spans = enc.getCharTokenSpans();
-        LinkedHashSet<String> words = new LinkedHashSet<>();
-        for (int i = 0; i < tokens.length; i++) {
-            if (unknownToken.equals(tokens[i]) && spans != null && i < spans.length && spans[i] != null) {
-                CharSpan span = spans[i];
-                if (span.getEnd() > span.getStart() && span.getEnd() <= text.length()) {
-                    words.add(text.substring(span.getStart(), span.getEnd()));
-                }
+        long[] special = enc.getSpecialTokenMask();
+        if (spans == null) {
+            return List.of();
+        }
+        int cps = text.codePointCount(0, text.length());
+        boolean[] kept = new boolean[cps];
+        for (int i = 0; i < tokens.length && i < spans.length; i++) {
+            boolean isSpecial = special != null && i < special.length && special[i] == 1;
+            if (spans[i] == null || isSpecial || tokens[i].equals(unknownToken)) {
+                continue;
+            }
+            for (int c = Math.max(0, spans[i].getStart()); c < Math.min(cps, spans[i].getEnd()); c++) {
+                kept[c] = true;
             }
         }
+        LinkedHashSet<String> words = new LinkedHashSet<>();
+        int[] points = text.codePoints().toArray();
+        int c = 0;
+        while (c < cps) {
+            if (kept[c] || Character.isWhitespace(points[c])) {
+                c++;
+                continue;
+            }
+            int end = c;
+            boolean lost = false;
+            while (end < cps && !kept[end] && !Character.isWhitespace(points[end])) {
+                lost |= !isPunctuation(points[end]);
+                end++;
+            }
+            int from = c;
+            int to = end;
+            while (from < to && isPunctuation(points[from])) {
+                from++;
+            }
+            while (to > from && isPunctuation(points[to - 1])) {
+                to--;
+            }
+            if (lost && to > from) {
+                words.add(new String(points, from, to - from));
+            }
+            c = end;
+        }
         return new ArrayList<>(words);
+    }
+
+    private static boolean isPunctuation(int cp) {
+        return switch (Character.getType(cp)) {
+            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
+                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
+                 Character.OTHER_PUNCTUATION -> true;
+            default -> false;
+        };
     }
 
     @Override

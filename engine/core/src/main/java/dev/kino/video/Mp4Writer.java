@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -34,8 +33,12 @@ public final class Mp4Writer {
     }
 
     static {
-        // FFmpeg prints every stream's details to stderr by default; Kino reports what matters itself.
-        avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+        quietLogs();
+    }
+
+    /** FFmpeg prints every stream's details and its own errors to stderr; Kino reports what matters itself. */
+    private static void quietLogs() {
+        avutil.av_log_set_level(dev.kino.runtime.NativeLogs.verbose() ? avutil.AV_LOG_ERROR : avutil.AV_LOG_QUIET);
     }
 
     private Mp4Writer() {
@@ -69,11 +72,74 @@ public final class Mp4Writer {
         return null;
     }
 
+    /** The smallest side OpenH264 encodes. */
+    public static final int MIN_SIDE = 16;
+    /** The largest side Kino writes: within H.264 level 5.2 and what common players and decoders accept. */
+    public static final int MAX_SIDE = 8192;
+    /** The largest frame in pixels: H.264 level 5.2 (36864 macroblocks), also OpenH264's limit. */
+    public static final long MAX_PIXELS = 36864L * 256;
+
+    /**
+     * Null when an H.264 MP4 of {@code width x height} can be written and played, else the reason, so callers
+     * check a size before rendering instead of after.
+     */
+    public static String sizeProblem(long width, long height) {
+        if (width < MIN_SIDE || height < MIN_SIDE) {
+            return "H.264 encoders need at least " + MIN_SIDE + " pixels per side, but the video would be "
+                    + width + "x" + height;
+        }
+        if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
+            return "H.264 MP4s play only up to " + MAX_SIDE + " pixels per side and " + MAX_PIXELS
+                    + " pixels per frame, but the video would be " + width + "x" + height;
+        }
+        if (width % 2 != 0 || height % 2 != 0) {
+            return "H.264 with yuv420p needs an even width and height, but the video would be " + width + "x" + height;
+        }
+        return null;
+    }
+
+    /** The largest upscale factor (at least 1) that keeps a {@code width x height} video within the encoder's limits. */
+    public static int maxUpscale(int width, int height) {
+        int n = 1;
+        while (sizeProblem((long) width * (n + 1), (long) height * (n + 1)) == null) {
+            n++;
+        }
+        return n;
+    }
+
     /**
      * Writes {@code video} to {@code out} at {@code fps}, optionally upscaled by an integer {@code scale}
-     * with a Lanczos filter (tiny models' native sizes are hard to see in a player).
+     * with a Lanczos filter (tiny models' native sizes are hard to see in a player). An existing file at
+     * {@code out} is replaced only by a complete, verified video; when {@code out} is a symbolic link, the
+     * file it points to is written (the link stays).
      */
     public static Written write(VideoFrames video, int fps, Path out, int scale) {
+        return write(video, fps, out, scale, true);
+    }
+
+    /**
+     * As {@link #write}, but never replaces an existing file: when {@code out} exists, writes
+     * {@code NAME-2.mp4}, {@code NAME-3.mp4}, ... instead ({@link Written#path()} says which).
+     */
+    public static Written writeNew(VideoFrames video, int fps, Path out, int scale) {
+        return write(video, fps, out, scale, false);
+    }
+
+    /** The file a write to {@code out} lands in: {@code out} itself, or the file its symbolic link(s) point to. */
+    public static Path writeThrough(Path out) {
+        Path p = out.toAbsolutePath().normalize();
+        for (int hops = 0; hops < 40 && Files.isSymbolicLink(p); hops++) {
+            try {
+                p = p.resolveSibling(Files.readSymbolicLink(p)).toAbsolutePath().normalize();
+            } catch (IOException e) {
+                break;
+            }
+        }
+        return p;
+    }
+
+    private static Written write(VideoFrames video, int fps, Path out, int scale, boolean replace) {
+        quietLogs();
         String encoder = h264Encoder();
         if (encoder == null) {
             throw new KinoException("This FFmpeg build has no H.264 encoder (neither libx264 nor libopenh264); "
@@ -81,25 +147,52 @@ public final class Mp4Writer {
         }
         int width = video.width() * scale;
         int height = video.height() * scale;
-        if (width % 2 != 0 || height % 2 != 0) {
-            throw new KinoException("H.264 with yuv420p needs an even width and height, but the video is "
-                    + width + "x" + height + "; pick a size that is a multiple of 2.");
+        String problem = sizeProblem(width, height);
+        if (problem != null) {
+            throw new KinoException(problem + "; pick another size or --upscale.");
         }
-        Path target = out.toAbsolutePath().normalize();
-        Path temp = target.resolveSibling("." + target.getFileName() + ".kino-partial");
+        Path target = writeThrough(out);
+        Path temp = null;
         try {
+            temp = PartialFiles.newFile(target.getParent());
             record(video, fps, temp, encoder, width, height, scale);
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return new Written(target, encoder, width, height, video.count(), fps, Files.size(target));
-        } catch (IOException e) {
-            throw new KinoException("Could not write the video " + target + ": " + describe(e)
-                    + "; free some disk space or choose another output path.", e);
-        } finally {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException ignored) {
-                // best effort: the temporary file is hidden and named for the target
+            verify(temp, video.count(), width, height);
+            Path written = target;
+            if (replace) {
+                PartialFiles.commitReplacing(temp, target);
+            } else {
+                written = PartialFiles.commitNew(temp, target);
             }
+            return new Written(written, encoder, width, height, video.count(), fps, Files.size(written));
+        } catch (IOException e) {
+            throw new KinoException("Could not write the video " + target + ": " + describe(e, target)
+                    + (Files.exists(target) ? "; the earlier file there is unchanged" : "") + ".", e);
+        } finally {
+            if (temp != null) {
+                PartialFiles.discard(temp);
+            }
+        }
+    }
+
+    /**
+     * Reads the finished file back: FFmpeg's muxer does not report every failed write (a full disk can cost
+     * the index, the moov atom, while stop() returns normally), so a video counts as written only when it
+     * opens with its frame count, and its bytes are on disk.
+     */
+    private static void verify(Path temp, int frames, int width, int height) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(temp,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        try (org.bytedeco.javacv.FFmpegFrameGrabber grabber = new org.bytedeco.javacv.FFmpegFrameGrabber(temp.toFile())) {
+            grabber.start();
+            if (!grabber.hasVideo() || grabber.getLengthInVideoFrames() != frames
+                    || grabber.getImageWidth() != width || grabber.getImageHeight() != height) {
+                throw new IOException("the written file is incomplete (" + grabber.getLengthInVideoFrames()
+                        + " of " + frames + " frames readable)");
+            }
+        } catch (org.bytedeco.javacv.FrameGrabber.Exception e) {
+            throw new IOException("the written file is incomplete (FFmpeg cannot open it: " + e.getMessage() + ")", e);
         }
     }
 
@@ -143,11 +236,21 @@ public final class Mp4Writer {
         }
     }
 
-    private static String describe(IOException e) {
+    private static String describe(IOException e, Path target) {
         String msg = String.valueOf(e.getMessage());
-        if (msg.contains("No space left") || msg.contains("-28")) {
-            return "the disk is full";
+        long free = -1;
+        try {
+            free = Files.getFileStore(target.getParent()).getUsableSpace();
+        } catch (IOException | RuntimeException ignored) {
+            // the message alone then
         }
-        return msg;
+        if (msg.contains("No space left") || msg.contains("-28") || (free >= 0 && free < 4L << 20)) {
+            return "the disk is full (" + free / 1024 + " KB free in " + target.getParent()
+                    + "); free some disk space or choose another output path";
+        }
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+            msg = fse.getReason();
+        }
+        return msg + "; check the output folder or choose another output path";
     }
 }
