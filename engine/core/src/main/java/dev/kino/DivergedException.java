@@ -7,6 +7,7 @@ package dev.kino;
  */
 public class DivergedException extends KinoException {
     private static final long serialVersionUID = 1L;
+    /** The step after which the values went bad, or -1. */
     private final int step;
 
     /** @param step the step (from 0) after which the values went bad, or -1 when found after decoding */

@@ -10,10 +10,15 @@ package dev.kino;
 public class KinoException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message one sentence naming the problem and the fix */
     public KinoException(String message) {
         super(message);
     }
 
+    /**
+     * @param message one sentence naming the problem and the fix
+     * @param cause   the underlying failure, kept for debugging
+     */
     public KinoException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -22,6 +22,7 @@ public final class DenoisingLoop {
     /** Thrown out of {@link #run} when a listener cancels. */
     public static final class Cancelled extends RuntimeException {
         private static final long serialVersionUID = 1L;
+        /** Steps finished before the listener asked to stop. */
         private final int completedSteps;
 
         Cancelled(int completedSteps) {
@@ -29,6 +30,7 @@ public final class DenoisingLoop {
             this.completedSteps = completedSteps;
         }
 
+        /** Steps finished before the listener asked to stop. */
         public int completedSteps() {
             return completedSteps;
         }

@@ -20,6 +20,10 @@ public final class OnnxDenoiser implements Denoiser {
     private final OnnxModel graph;
     private final Manifest.Denoiser spec;
 
+    /**
+     * @param graph the denoiser's ONNX session
+     * @param spec  the manifest's description of its inputs and outputs
+     */
     public OnnxDenoiser(OnnxModel graph, Manifest.Denoiser spec) {
         this.graph = graph;
         this.spec = spec;

@@ -18,8 +18,10 @@ public record StepEvent(int step, int steps, double timestep, LatentsView latent
 
     /** Read-only access to the loop's latents without copying them. */
     public interface LatentsView {
+        /** The latents' shape, {@code [B, C, F, H, W]}. */
         long[] shape();
 
+        /** The latent at a flat row-major index. */
         float get(int index);
 
         /** A copy of the latents, for previews. */

@@ -6,7 +6,9 @@ package dev.kino.denoise;
  */
 @FunctionalInterface
 public interface StepListener {
+    /** A listener that never cancels. */
     StepListener NONE = event -> true;
 
+    /** Called on the generating thread after step {@code event.step()}; false cancels the generation. */
     boolean onStep(StepEvent event);
 }

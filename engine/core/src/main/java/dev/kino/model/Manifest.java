@@ -46,7 +46,12 @@ public record Manifest(
     }
 
     /** Precision of an ONNX file's floating-point inputs and outputs. */
-    public enum Precision { FP32, FP16 }
+    public enum Precision {
+        /** 32-bit floats. */
+        FP32,
+        /** 16-bit floats, converted at the boundary. */
+        FP16
+    }
 
     /** How a VAE decoder consumes latents. */
     public enum VaeKind {
@@ -66,6 +71,7 @@ public record Manifest(
             this.key = key;
         }
 
+        /** The manifest's spelling of this kind ({@code 2d}, {@code 3d}, {@code causal}). */
         public String key() {
             return key;
         }
@@ -81,6 +87,7 @@ public record Manifest(
                               boolean cleanPrompt) {
     }
 
+    /** The latent space: channels, how much the VAE compresses space and time, and the size rule. */
     public record Latent(int channels, int spatialCompression, int temporalCompression, boolean causal,
                          int sizeMultiple) {
 
@@ -109,6 +116,7 @@ public record Manifest(
         }
     }
 
+    /** What a request gets for the fields it leaves unset. */
     public record Defaults(int width, int height, int frames, int fps, int steps, double guidance,
                            String negativePrompt) {
     }

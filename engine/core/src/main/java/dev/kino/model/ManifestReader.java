@@ -20,6 +20,7 @@ import java.util.Map;
 
 /** Parses {@code kino.json} into a {@link Manifest}, reporting every problem of the file at once. */
 public final class ManifestReader {
+    /** The manifest's file name inside a package folder. */
     public static final String FILE_NAME = "kino.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -57,6 +57,7 @@ public final class ModelGraphs implements AutoCloseable {
         return model;
     }
 
+    /** The text encoder's session. */
     public OnnxModel textEncoder() {
         return textEncoder;
     }
@@ -81,6 +82,7 @@ public final class ModelGraphs implements AutoCloseable {
         return denoisers.stream().mapToLong(OnnxModel::runCount).sum();
     }
 
+    /** The VAE decoder's session (the first-frame graph of a causal VAE). */
     public OnnxModel vae() {
         return vae;
     }

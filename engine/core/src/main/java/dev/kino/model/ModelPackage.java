@@ -27,6 +27,7 @@ public final class ModelPackage {
         this.manifest = manifest;
     }
 
+    /** Opens the package in {@code dir}: reads and checks its manifest and that every file it names is there. */
     public static ModelPackage open(Path dir) {
         Path folder = dir.toAbsolutePath().normalize();
         if (!Files.exists(folder)) {
@@ -104,10 +105,12 @@ public final class ModelPackage {
         return identity;
     }
 
+    /** The package folder, absolute. */
     public Path dir() {
         return dir;
     }
 
+    /** The parsed manifest. */
     public Manifest manifest() {
         return manifest;
     }

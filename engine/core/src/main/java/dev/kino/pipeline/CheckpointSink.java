@@ -7,5 +7,6 @@ package dev.kino.pipeline;
  */
 @FunctionalInterface
 public interface CheckpointSink {
+    /** Stores {@code checkpoint}; an exception thrown here stops the generation. */
     void save(Checkpoint checkpoint);
 }

@@ -16,6 +16,7 @@ import java.util.Objects;
 public record GenerationOptions(StepListener listener, Checkpoint resumeFrom, int checkpointEvery,
                                 CheckpointSink checkpointSink) {
 
+    /** Checks that checkpointing has a sink and a non-negative interval. */
     public GenerationOptions {
         Objects.requireNonNull(listener, "listener");
         if (checkpointEvery < 0) {

@@ -25,6 +25,7 @@ public record GenerationRequest(String prompt, String negativePrompt, Integer st
                                 Integer frames, Integer width, Integer height, Integer fps, String scheduler,
                                 TorchGenerator.Kernel noiseKernel) {
 
+    /** A builder for a request with this prompt and every other field unset. */
     public static Builder builder(String prompt) {
         return new Builder(prompt);
     }
@@ -47,56 +48,67 @@ public record GenerationRequest(String prompt, String negativePrompt, Integer st
             this.prompt = Objects.requireNonNull(prompt, "prompt");
         }
 
+        /** Sets {@link GenerationRequest#negativePrompt()}. */
         public Builder negativePrompt(String v) {
             negativePrompt = v;
             return this;
         }
 
+        /** Sets {@link GenerationRequest#steps()}. */
         public Builder steps(Integer v) {
             steps = v;
             return this;
         }
 
+        /** Sets {@link GenerationRequest#guidance()}. */
         public Builder guidance(Double v) {
             guidance = v;
             return this;
         }
 
+        /** Sets {@link GenerationRequest#seed()}. */
         public Builder seed(Long v) {
             seed = v;
             return this;
         }
 
+        /** Sets {@link GenerationRequest#frames()}. */
         public Builder frames(Integer v) {
             frames = v;
             return this;
         }
 
+        /** Sets {@link GenerationRequest#width()}. */
         public Builder width(Integer v) {
             width = v;
             return this;
         }
 
+        /** Sets {@link GenerationRequest#height()}. */
         public Builder height(Integer v) {
             height = v;
             return this;
         }
 
+        /** Sets {@link GenerationRequest#fps()}. */
         public Builder fps(Integer v) {
             fps = v;
             return this;
         }
 
+        /** Sets {@link GenerationRequest#scheduler()}. */
         public Builder scheduler(String v) {
             scheduler = v;
             return this;
         }
 
+        /** Sets {@link GenerationRequest#noiseKernel()}. */
         public Builder noiseKernel(TorchGenerator.Kernel v) {
             noiseKernel = v;
             return this;
         }
 
+        /** The request with the fields set so far. */
         public GenerationRequest build() {
             return new GenerationRequest(prompt, negativePrompt, steps, guidance, seed, frames, width, height, fps,
                     scheduler, noiseKernel);

@@ -13,10 +13,15 @@ import java.util.Map;
  * makes a copy with {@link #with}.
  */
 public final class StageTimings {
+    /** Prompt to token ids. */
     public static final String TOKENIZE = "tokenize";
+    /** Token ids to text embeddings. */
     public static final String TEXT_ENCODE = "text encode";
+    /** The denoising loop. */
     public static final String DENOISE = "denoise";
+    /** Latents to RGB frames. */
     public static final String VAE_DECODE = "VAE decode";
+    /** Frames to an MP4 file: timed by the caller that writes it ({@link #with}). */
     public static final String ENCODE_MP4 = "encode MP4";
 
     private final Map<String, Duration> wall;
@@ -88,6 +93,7 @@ public final class StageTimings {
         return steps;
     }
 
+    /** Wall time of all stages together. */
     public Duration total() {
         return wall.values().stream().reduce(Duration.ZERO, Duration::plus);
     }

@@ -123,10 +123,12 @@ public final class TextToVideoPipeline implements AutoCloseable {
         }
     }
 
+    /** The loaded package. */
     public ModelPackage modelPackage() {
         return pkg;
     }
 
+    /** Where the graphs run (CPU or CUDA) and why. */
     public ExecutionProvider provider() {
         return runtime.provider();
     }

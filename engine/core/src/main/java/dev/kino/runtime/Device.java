@@ -10,11 +10,22 @@ import java.util.Locale;
  */
 public record Device(Kind kind, int index) {
 
-    public enum Kind { AUTO, CPU, CUDA }
+    /** Which kind of device. */
+    public enum Kind {
+        /** CUDA when available, else the CPU. */
+        AUTO,
+        /** The CPU. */
+        CPU,
+        /** A CUDA GPU. */
+        CUDA
+    }
 
+    /** CUDA when this build and machine have it, else the CPU. */
     public static final Device AUTO = new Device(Kind.AUTO, 0);
+    /** The CPU. */
     public static final Device CPU = new Device(Kind.CPU, 0);
 
+    /** The CUDA GPU with this index. */
     public static Device cuda(int index) {
         return new Device(Kind.CUDA, index);
     }

@@ -6,6 +6,7 @@ package dev.kino.runtime;
  */
 public record ExecutionProvider(Device device, String reason) {
 
+    /** Whether the graphs run on a CUDA GPU. */
     public boolean isCuda() {
         return device.kind() == Device.Kind.CUDA;
     }

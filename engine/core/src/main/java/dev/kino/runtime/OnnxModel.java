@@ -49,18 +49,22 @@ public final class OnnxModel implements AutoCloseable {
         return ports;
     }
 
+    /** What the graph is in the package (e.g. {@code denoiser}), for messages. */
     public String role() {
         return role;
     }
 
+    /** The ONNX file. */
     public Path file() {
         return file;
     }
 
+    /** The graph's inputs by name. */
     public Map<String, Port> inputs() {
         return inputs;
     }
 
+    /** The graph's outputs by name. */
     public Map<String, Port> outputs() {
         return outputs;
     }

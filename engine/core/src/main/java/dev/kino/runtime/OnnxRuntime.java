@@ -39,10 +39,12 @@ public final class OnnxRuntime {
         return new OnnxRuntime(env, resolve(device), cpuThreads);
     }
 
+    /** ONNX Runtime's environment, shared by every session. */
     public OrtEnvironment env() {
         return env;
     }
 
+    /** Where sessions opened here run, and why. */
     public ExecutionProvider provider() {
         return provider;
     }

@@ -8,10 +8,12 @@ import ai.onnxruntime.OnnxJavaType;
  */
 public record Port(String name, OnnxJavaType type, long[] shape, String[] dimNames) {
 
+    /** Number of axes. */
     public int rank() {
         return shape.length;
     }
 
+    /** Whether the graph leaves this axis's size open. */
     public boolean isDynamic(int axis) {
         return shape[axis] < 0;
     }
@@ -21,6 +23,7 @@ public record Port(String name, OnnxJavaType type, long[] shape, String[] dimNam
         return typeName(type);
     }
 
+    /** An element type as users read it (e.g. {@code float32}). */
     public static String typeName(OnnxJavaType type) {
         return switch (type) {
             case FLOAT -> "float32";

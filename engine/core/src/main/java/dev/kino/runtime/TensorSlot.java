@@ -69,18 +69,22 @@ public final class TensorSlot implements AutoCloseable {
         return ByteBuffer.allocateDirect((int) n).order(ByteOrder.nativeOrder());
     }
 
+    /** The native tensor to pass to a run. */
     public OnnxTensor tensor() {
         return tensor;
     }
 
+    /** The tensor's shape. */
     public long[] shape() {
         return shape.clone();
     }
 
+    /** Number of elements. */
     public int size() {
         return size;
     }
 
+    /** The element type. */
     public OnnxJavaType type() {
         return type;
     }

@@ -1,9 +1,10 @@
 package dev.kino.schedule;
 
 /**
- * What diffusers' Euler-family schedulers (Euler, Euler Ancestral) share (the "k-diffusion" formulation, Karras et al. 2022): latents
- * live at noise level sigma, so the initial noise is scaled by the largest sigma and the denoiser sees the
- * latents divided by {@code sqrt(sigma^2 + 1)}.
+ * What diffusers' Euler-family schedulers (Euler, Euler Ancestral) share, the "k-diffusion" formulation of
+ * Karras et al. 2022 (whatever the sigma spacing, Karras or not): latents live at noise level sigma, so the
+ * initial noise is scaled by the largest sigma and the denoiser sees the latents divided by
+ * {@code sqrt(sigma^2 + 1)}.
  */
 abstract class EulerFamilyScheduler extends BaseScheduler {
     protected final TrainingSchedule schedule;

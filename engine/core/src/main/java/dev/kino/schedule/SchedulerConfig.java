@@ -24,6 +24,7 @@ public final class SchedulerConfig {
     private final Map<String, Object> values;
     private final Set<String> read = ConcurrentHashMap.newKeySet();
 
+    /** @param values the config's keys and JSON values (copied) */
     public SchedulerConfig(Map<String, ?> values) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
@@ -42,10 +43,12 @@ public final class SchedulerConfig {
         return v == null ? null : v.toString();
     }
 
+    /** The config as an unmodifiable map (reads through it are not recorded). */
     public Map<String, Object> asMap() {
         return values;
     }
 
+    /** A number ({@code inf} spelled as a string allowed), or {@code fallback} when absent or null. */
     public double getDouble(String key, double fallback) {
         Object v = get(key);
         if (v == null) {
@@ -69,6 +72,7 @@ public final class SchedulerConfig {
         return get(key) == null ? null : getDouble(key, 0);
     }
 
+    /** A whole number, or {@code fallback} when absent or null. */
     public int getInt(String key, int fallback) {
         Object v = get(key);
         if (v == null) {
@@ -80,6 +84,7 @@ public final class SchedulerConfig {
         throw wrongType(key, v, "an integer");
     }
 
+    /** A boolean, or {@code fallback} when absent or null. */
     public boolean getBoolean(String key, boolean fallback) {
         Object v = get(key);
         if (v == null) {
@@ -91,6 +96,7 @@ public final class SchedulerConfig {
         throw wrongType(key, v, "true or false");
     }
 
+    /** A string, or {@code fallback} when absent or null. */
     public String getString(String key, String fallback) {
         Object v = get(key);
         if (v == null) {

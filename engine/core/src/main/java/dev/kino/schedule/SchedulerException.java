@@ -10,6 +10,7 @@ import dev.kino.KinoException;
 public class SchedulerException extends KinoException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message one sentence naming the setting and the fix */
     public SchedulerException(String message) {
         super(message);
     }

@@ -11,6 +11,10 @@ public final class FloatTensor {
     private final long[] shape;
     private final float[] data;
 
+    /**
+     * @param shape the dimensions (copied)
+     * @param data  the values, row-major (not copied)
+     */
     public FloatTensor(long[] shape, float[] data) {
         if (numel(shape) != data.length) {
             throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold "
@@ -20,6 +24,7 @@ public final class FloatTensor {
         this.data = data;
     }
 
+    /** The number of elements of a shape. */
     public static long numel(long[] shape) {
         long n = 1;
         for (long d : shape) {
@@ -28,14 +33,17 @@ public final class FloatTensor {
         return n;
     }
 
+    /** A copy of the shape. */
     public long[] shape() {
         return shape.clone();
     }
 
+    /** The size of one axis. */
     public int dim(int axis) {
         return (int) shape[axis];
     }
 
+    /** Number of axes. */
     public int rank() {
         return shape.length;
     }
@@ -45,6 +53,7 @@ public final class FloatTensor {
         return data;
     }
 
+    /** A deep copy. */
     public FloatTensor copy() {
         return new FloatTensor(shape, data.clone());
     }

@@ -20,6 +20,7 @@ public final class Mp4Reader {
     private Mp4Reader() {
     }
 
+    /** Decodes every frame of an MP4 to RGB. */
     public static Decoded read(Path file) {
         try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile())) {
             grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);

@@ -32,6 +32,11 @@ public final class PngFrameWriter {
     private PngFrameWriter() {
     }
 
+    /**
+     * Writes each frame as {@code frame_0000.png} ... into {@code dir}, all or nothing.
+     *
+     * @throws dev.kino.KinoException when the folder cannot be written
+     */
     public static Written write(VideoFrames video, Path dir) {
         Path temp = null;
         try {

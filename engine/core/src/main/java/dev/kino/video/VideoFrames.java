@@ -17,6 +17,11 @@ public final class VideoFrames {
     private final int height;
     private final List<byte[]> frames;
 
+    /**
+     * @param width  pixels per row
+     * @param height rows
+     * @param frames interleaved RGB, {@code width * height * 3} bytes each
+     */
     public VideoFrames(int width, int height, List<byte[]> frames) {
         for (byte[] f : frames) {
             if (f.length != width * height * 3) {
@@ -28,14 +33,17 @@ public final class VideoFrames {
         this.frames = Collections.unmodifiableList(new ArrayList<>(frames));
     }
 
+    /** Pixels per row. */
     public int width() {
         return width;
     }
 
+    /** Rows. */
     public int height() {
         return height;
     }
 
+    /** Number of frames. */
     public int count() {
         return frames.size();
     }
