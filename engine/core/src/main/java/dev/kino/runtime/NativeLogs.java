@@ -11,10 +11,12 @@ public final class NativeLogs {
     private NativeLogs() {
     }
 
+    /** Whether native libraries may log (system property {@code kino.verbose}, or {@link #setVerbose}). */
     public static boolean verbose() {
         return verbose;
     }
 
+    /** Lets native libraries log ({@code true}) or keeps them quiet; call before the first model loads. */
     public static void setVerbose(boolean on) {
         verbose = on;
     }
