@@ -39,6 +39,7 @@ public final class PngFrameWriter {
      */
     public static Written write(VideoFrames video, Path dir) {
         Path temp = null;
+        boolean created = !Files.exists(dir);
         try {
             Files.createDirectories(dir);
             temp = PartialFiles.newFolder(dir);
@@ -56,6 +57,12 @@ public final class PngFrameWriter {
             }
             return new Written(written, removeEarlierFrames(dir, video.count()));
         } catch (IOException e) {
+            if (temp != null) {
+                PartialFiles.discard(temp);
+            }
+            if (created) {
+                deleteIfEmpty(dir); // nothing written: not even the folder
+            }
             String reason = e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
                     ? fse.getReason() : e.getMessage();
             throw new KinoException("Could not write PNG frames to " + dir + ": " + reason
@@ -64,6 +71,14 @@ public final class PngFrameWriter {
             if (temp != null) {
                 PartialFiles.discard(temp);
             }
+        }
+    }
+
+    private static void deleteIfEmpty(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // not empty, or not ours to remove
         }
     }
 

@@ -118,5 +118,7 @@ class DiskFullTest {
         assertTrue(e.getMessage().contains("the folder is as it was"), e.getMessage());
         assertEquals(before, listing(frames), "no new, stale or partial files");
         assertTrue(Arrays.equals(first, Files.readAllBytes(frames.resolve("frame_0000.png"))));
+        assertThrows(KinoException.class, () -> PngFrameWriter.write(noise(256, 20), disk.resolve("new")));
+        assertTrue(!Files.exists(disk.resolve("new")), "a folder the failed run would have created is not left");
     }
 }
