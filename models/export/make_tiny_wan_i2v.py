@@ -15,7 +15,7 @@ SentencePiece tokenizer. Folders (diffusers layout, scratch, under work/tiny-src
 
 Each is exported with ``export_wan.py --verify`` into engine/core/src/test/resources/wan-i2v/<name>.
 
-    kino-py models/export/make_tiny_wan_i2v.py      # (transformers on PYTHONPATH adds the CLIP reference check)
+    python models/export/make_tiny_wan_i2v.py [wan21-i2v wan21-flf2v wan22-ti2v]   # default: all three
 """
 import json
 import os
@@ -46,7 +46,11 @@ PREPROCESSOR = {"crop_size": {"height": 224, "width": 224}, "do_center_crop": Tr
 # Wan 2.2 VAE design (is_residual, patch 2, z 48) at narrow widths
 VAE22 = dict(base_dim=8, decoder_base_dim=12, z_dim=48, dim_mult=[1, 2, 2, 2], num_res_blocks=1, attn_scales=[],
              temperal_downsample=[False, True, True], is_residual=True, in_channels=12, out_channels=12,
-             patch_size=2, scale_factor_spatial=16, scale_factor_temporal=4)
+             patch_size=2, scale_factor_spatial=16, scale_factor_temporal=4,
+             # per-channel statistics of the 48 latent channels (the real ones are in the 2.2 VAE's config):
+             # fixed values of the real magnitudes, so the (de)normalisation is exercised per channel
+             latents_mean=[round(0.9 * ((7 * c) % 17 / 8.0 - 1.0), 4) for c in range(48)],
+             latents_std=[round(0.6 + (5 * c) % 11 / 4.0, 4) for c in range(48)])
 
 
 def text_parts(root):
@@ -118,9 +122,13 @@ def build(name, *, kind):
 
 
 def main():
+    only = set(sys.argv[1:])        # e.g. wan22-ti2v: rebuild only that one
     for name, kind in (("wan21-i2v", "i2v"), ("wan21-flf2v", "flf2v"), ("wan22-ti2v", "ti2v")):
+        if only and name not in only:
+            continue
         src = build(name, kind=kind)
-        t2v.export(src, os.path.join(FIXTURES, f"tiny-{name}"), ["--name", f"tiny-{name}", "--guidance", "5.0"])
+        size = ["--width", "64"] if kind == "ti2v" else []      # 16x VAE x patch 2: multiples of 32
+        t2v.export(src, os.path.join(FIXTURES, f"tiny-{name}"), ["--name", f"tiny-{name}", "--guidance", "5.0", *size])
 
 
 if __name__ == "__main__":
