@@ -2,6 +2,7 @@ package dev.kino.pipeline;
 
 import dev.kino.KinoException;
 import dev.kino.denoise.Denoiser;
+import dev.kino.denoise.DenoiserCondition;
 import dev.kino.denoise.DenoisingLoop;
 import dev.kino.DivergedException;
 import dev.kino.denoise.Guidance;
@@ -89,12 +90,14 @@ final class Generation {
             scales[i] = (float) guidance[i];
         }
         Duration[] steps;
-        try (Denoiser.Run run = p.denoiser().begin(shape, text, scales)) {
+        DenoiserCondition condition = Conditioner.condition(m, p.graphs(), plan.pictures(), s, warnings);
+        try (Denoiser.Run run = p.denoiser().begin(shape, text, scales, condition)) {
             steps = DenoisingLoop.run(scheduler, run, latents, shape, generator, first,
                     listener(scheduler, generator, latents, shape));
         } catch (DenoisingLoop.Cancelled c) {
             throw new GenerationCancelledException(c.completedSteps());
         }
+        Conditioner.restoreFirstFrame(condition, latents, shape);
         timings.steps(Arrays.asList(steps));
         timings.record(StageTimings.DENOISE, since(t2), Duration.ofNanos(p.graphs().denoiserRunNanos() - onnx2),
                 p.graphs().denoiserRunCount() - runs2);
