@@ -127,6 +127,32 @@ class ImageToVideoParityTest {
     }
 
     @Test
+    void continueFromStartsOnTheVideosLastDecodedFrame(@TempDir Path tmp) throws Exception {
+        JsonNode c = REF.json().path("cases").path("i2v");
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(DIR.resolve("tiny-wan21-i2v"), Device.CPU)) {
+            GenerationResult shot1 = kino.generate(request(c).steps(1).build(), e -> true);
+            Path mp4 = tmp.resolve("shot1.mp4");
+            dev.kino.video.Mp4Writer.write(shot1.frames(), 8, mp4, 1);
+            dev.kino.image.RgbImage last = dev.kino.video.LastFrame.read(mp4);
+            java.awt.image.BufferedImage png = new java.awt.image.BufferedImage(last.width(), last.height(),
+                    java.awt.image.BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < last.height(); y++) {
+                for (int x = 0; x < last.width(); x++) {
+                    png.setRGB(x, y, last.at(x, y, 0) << 16 | last.at(x, y, 1) << 8 | last.at(x, y, 2));
+                }
+            }
+            Path still = tmp.resolve("last.png");
+            javax.imageio.ImageIO.write(png, "png", still.toFile());
+            GenerationResult fromVideo = kino.generate(request(c).steps(1).image(null).continueFrom(mp4).build(), e -> true);
+            GenerationResult fromStill = kino.generate(request(c).steps(1).image(still).build(), e -> true);
+            assertArrayEquals(fromStill.latents().data(), fromVideo.latents().data(), 0f);
+            String both = assertThrows(KinoException.class,
+                    () -> kino.generate(request(c).steps(1).continueFrom(mp4).build(), e -> true)).getMessage();
+            assertTrue(both.contains("not both"), both);
+        }
+    }
+
+    @Test
     void fitDefaultsToCropAndWarnsWhenStretching() {
         JsonNode c = REF.json().path("cases").path("i2v");
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(DIR.resolve("tiny-wan21-i2v"), Device.CPU)) {
