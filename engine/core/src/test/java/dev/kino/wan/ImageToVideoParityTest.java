@@ -153,6 +153,22 @@ class ImageToVideoParityTest {
     }
 
     @Test
+    void thePlanFingerprintCoversThePicturesAndJsonSaysItCannotCarryThem() {
+        JsonNode c = REF.json().path("cases").path("i2v");
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(DIR.resolve("tiny-wan21-i2v"), Device.CPU)) {
+            dev.kino.pipeline.GenerationPlan a = kino.plan(request(c).build());
+            dev.kino.pipeline.GenerationPlan b = kino.plan(request(c).image(picture("portrait")).build());
+            dev.kino.pipeline.GenerationPlan cropped = kino.plan(request(c).fit(Fit.CROP).build());
+            assertTrue(!a.fingerprint().equals(b.fingerprint()) && !a.fingerprint().equals(cropped.fingerprint()));
+            assertEquals(a.fingerprint(), kino.plan(request(c).build()).fingerprint());
+            String json = a.toJson();
+            String message = assertThrows(KinoException.class,
+                    () -> dev.kino.pipeline.GenerationPlan.fromJson(json)).getMessage();
+            assertTrue(message.contains("pictures"), message);
+        }
+    }
+
+    @Test
     void fitDefaultsToCropAndWarnsWhenStretching() {
         JsonNode c = REF.json().path("cases").path("i2v");
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(DIR.resolve("tiny-wan21-i2v"), Device.CPU)) {
