@@ -125,6 +125,11 @@ public final class ModelGraphs implements AutoCloseable {
         return conditioning.isEmpty() ? null : conditioning.get(1);
     }
 
+    /** Image models: every conditioning graph (VAE encoder steps, image encoder); empty for text models. */
+    public List<OnnxModel> conditioningGraphs() {
+        return conditioning;
+    }
+
     /** The CLIP image encoder (Wan 2.1 I2V/FLF2V), or null. */
     public OnnxModel imageEncoder() {
         return conditioning.size() > 2 ? conditioning.get(2) : null;

@@ -20,9 +20,6 @@ final class Conditioner {
 
     static DenoiserCondition condition(Manifest m, ModelGraphs graphs, Pictures pictures, ResolvedSettings s,
                                        List<String> warnings) {
-        if (pictures == null) {
-            return DenoiserCondition.NONE;
-        }
         Fit fit = pictures.fit();
         Manifest.Conditioning spec = m.conditioning();
         List<RgbImage> images = new ArrayList<>();

@@ -68,6 +68,18 @@ final class Generation {
         timings.record(StageTimings.TEXT_ENCODE, since(t1), Duration.ofNanos(textGraph.runNanos() - onnx1),
                 textGraph.runCount() - runs1);
 
+        DenoiserCondition condition = DenoiserCondition.NONE;
+        if (plan.pictures() != null) {
+            List<OnnxModel> graphs = p.graphs().conditioningGraphs();
+            long tc = System.nanoTime();
+            long onnxC = graphs.stream().mapToLong(OnnxModel::runNanos).sum();
+            long runsC = graphs.stream().mapToLong(OnnxModel::runCount).sum();
+            condition = Conditioner.condition(m, p.graphs(), plan.pictures(), s, warnings);
+            timings.record(StageTimings.IMAGE_ENCODE, since(tc),
+                    Duration.ofNanos(graphs.stream().mapToLong(OnnxModel::runNanos).sum() - onnxC),
+                    graphs.stream().mapToLong(OnnxModel::runCount).sum() - runsC);
+        }
+
         long[] shape = plan.latentShape();
         long t2 = System.nanoTime();
         long onnx2 = p.graphs().denoiserRunNanos();
@@ -90,7 +102,6 @@ final class Generation {
             scales[i] = (float) guidance[i];
         }
         Duration[] steps;
-        DenoiserCondition condition = Conditioner.condition(m, p.graphs(), plan.pictures(), s, warnings);
         try (Denoiser.Run run = p.denoiser().begin(shape, text, scales, condition)) {
             steps = DenoisingLoop.run(scheduler, run, latents, shape, generator, first,
                     listener(scheduler, generator, latents, shape));

@@ -8,6 +8,7 @@ import dev.kino.denoise.StepEvent;
 import dev.kino.image.Fit;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
+import dev.kino.pipeline.StageTimings;
 import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.runtime.Device;
 import org.junit.jupiter.api.DynamicTest;
@@ -92,6 +93,8 @@ class ImageToVideoParityTest {
             }
         }
         assertTrue(levels <= 1, name + " frames differ by " + levels + " levels");
+        assertEquals(c.path("images").size() > 0, r.timings().wall().containsKey(StageTimings.IMAGE_ENCODE),
+                "an image-encode stage exactly when there are pictures");
         System.out.printf("Wan image-to-video parity %-10s per-step latents rel. diff <= %.2e, frames max diff %d/255%n",
                 name, worst, levels);
     }
