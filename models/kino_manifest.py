@@ -19,13 +19,17 @@ SECTIONS = ("text_encoder", "latent", "defaults", "denoiser", "scheduler", "vae"
 
 
 def manifest(name, description, *, text_encoder, latent, defaults, denoiser, scheduler, vae,
-             tokenizer="tokenizer.json"):
-    """A manifest dict in the key order the engine documents; the sections are taken as given."""
-    return {
+             tokenizer="tokenizer.json", conditioning=None):
+    """A manifest dict in the key order the engine documents; the sections are taken as given.
+    ``conditioning``: image models only (models/export/image-to-video.md)."""
+    m = {
         "kino": VERSION, "name": name, "description": description, "tokenizer": tokenizer,
         "text_encoder": text_encoder, "latent": latent, "defaults": defaults, "denoiser": denoiser,
         "scheduler": scheduler, "vae": vae,
     }
+    if conditioning is not None:
+        m["conditioning"] = conditioning
+    return m
 
 
 def files(m):
@@ -37,6 +41,12 @@ def files(m):
     out["VAE decoder"] = m["vae"]["file"]
     if m["vae"].get("next_file"):
         out["VAE next-frame decoder"] = m["vae"]["next_file"]
+    c = m.get("conditioning")
+    if c:
+        out["VAE encoder"] = c["vae_encoder"]["file"]
+        out["VAE next-frames encoder"] = c["vae_encoder"]["next_file"]
+        if c.get("image_encoder"):
+            out["image encoder"] = c["image_encoder"]["file"]
     return out
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Exports a diffusers-format Wan text-to-video folder to a Kino model package.
+"""Exports a diffusers-format Wan folder (text-to-video, image-to-video, first/last frame, TI2V) to a Kino package.
 
     python export_wan.py SRC OUT [--fp16] [--attention mha|sdpa] [--verify] [--only ...]
 
@@ -13,6 +13,9 @@ Wan 2.2 A14B folder with ``transformer_2/``): ``model_index.json``, ``tokenizer/
     denoiser.onnx          + .onnx_data         WanTransformer3DModel (2.2 A14B: the high-noise expert)
     denoiser_low_noise.onnx + .onnx_data        2.2 A14B only: transformer_2, the low-noise expert
     vae_decoder_first.onnx, vae_decoder_next.onnx + vae_decoder.onnx_data (shared weights)
+    image models (WanImageToVideoPipeline folders; Wan 2.2 TI2V-5B, ``expand_timesteps``):
+    vae_encoder_first.onnx, vae_encoder_next.onnx + vae_encoder.onnx_data   VAE encoder step graphs
+    image_encoder.onnx     + .onnx_data         Wan 2.1 I2V/FLF2V only: the CLIP vision tower
 
 Weights never pass through the ONNX exporter: graphs are traced with placeholder parameters and the
 weights are streamed from the safetensors into the .onnx_data files, so RAM stays near the size of the
@@ -31,7 +34,8 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kinowan import denoiser as dn, manifest, onnx_weights as ow, umt5, vae as cvae, verify  # noqa: E402
+from kinowan import clip, denoiser as dn, manifest, onnx_weights as ow, umt5, vae as cvae, verify  # noqa: E402
+from kinowan import vae_encoder as venc  # noqa: E402
 from kinowan.tokenizer import spiece_to_tokenizer_json, write_tokenizer_json  # noqa: E402
 
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16}
@@ -103,25 +107,23 @@ def load_real(cls, folder, **overrides):
     return model
 
 
-def check_denoiser_rewrites(folder, config):
-    """Rewrites vs diffusers on the real weights of the first block (a 1-layer model)."""
-    from diffusers import WanTransformer3DModel
-    small = load_real(WanTransformer3DModel, folder, num_layers=1)
-    fail_if_bad("denoiser rewrites (block 0, real weights)", dn.check_rewrites(small), 1e-4)
-
-
-def export_denoiser(folder, path, precision, attention, do_verify, check=True):
+def export_denoiser(folder, path, precision, attention, do_verify, check=True, per_frame=False, clip_tokens=None):
+    """``per_frame``: expand_timesteps models (timestep [B, F]); ``clip_tokens``: one image's CLIP tokens."""
     from diffusers import WanTransformer3DModel
     config = WanTransformer3DModel.load_config(folder)
-    if check:
-        check_denoiser_rewrites(folder, config)
+    if check:   # rewrites vs diffusers on the real weights of the first block (a 1-layer model)
+        small = load_real(WanTransformer3DModel, folder, num_layers=1)
+        fail_if_bad("denoiser rewrites (block 0, real weights)",
+                    dn.check_rewrites(small, per_frame_timestep=per_frame, clip_tokens=clip_tokens), 1e-4)
     with torch.device("meta"):
         t = WanTransformer3DModel.from_config(config)
     t.rope = None   # replaced by KinoRope (its float64-derived tables are rebuilt on the CPU)
     ow.to_placeholders_(dn.to_export_dtype_(t, DTYPES[precision]))
-    wrapper = dn.KinoWanDenoiser(t, attention)
-    graph = ow.export_graph(wrapper, dn.example_inputs(t.config), path, dn.DENOISER_INPUTS,
-                            dn.DENOISER_OUTPUTS, dn.DENOISER_AXES)
+    n_img = dn.image_tokens(t.config, clip_tokens)
+    wrapper = dn.KinoWanDenoiser(t, attention, per_frame, n_img)
+    inputs, axes = dn.io(t.config, per_frame)
+    example = dn.example_inputs(t.config, per_frame_timestep=per_frame, image_tokens=n_img)
+    graph = ow.export_graph(wrapper, example, path, inputs, dn.DENOISER_OUTPUTS, axes)
     log(f"{os.path.basename(path)}: graph traced ({len(graph.graph.node)} nodes)")
     buffers = dict(wrapper.named_buffers())
     source = ow.SafetensorsSource(folder)
@@ -132,14 +134,16 @@ def export_denoiser(folder, path, precision, attention, do_verify, check=True):
         return ow.torch_to_numpy(source.get(name.removeprefix("transformer.")), dt)
 
     weights = ow.WeightFile(path + "_data")
-    ow.attach_weights(graph, dn.DENOISER_INPUTS, fetch, weights)
+    ow.attach_weights(graph, inputs, fetch, weights)
     weights.close()
     ow.save_graph(graph, path)
     log(f"{os.path.basename(path)} ({precision}, {weights.bytes / 2**30:.2f} GiB of weights)")
     if do_verify:
         real = load_real(WanTransformer3DModel, folder)
         fail_if_bad(f"{os.path.basename(path)} onnx vs diffusers",
-                    verify.denoiser(path, real, [(2, 2, 4, 6, 16), (1, 3, 6, 4, 7)]),
+                    verify.denoiser(path, real, [(2, 2, 4, 6, 16 if n_img is None else 512),   # diffusers splits
+                                                 (1, 3, 6, 4, 7 if n_img is None else 512)],   # image at L - 512
+                                    per_frame, n_img),
                     1e-4 if precision == "fp32" else 3e-2)
     return t.config
 
@@ -156,7 +160,7 @@ def export_vae(src, out, do_verify):
     source = ow.SafetensorsSource(folder)
     weights = ow.WeightFile(os.path.join(out, "vae_decoder.onnx_data"))
     caches_in, caches_out = cvae.io_names(n)
-    z = torch.zeros(1, real.config.z_dim, 1, 4, 6)
+    z = torch.zeros(1, real.config.z_dim, 1, 4, 6)    # a latent frame; 2 x 2 x 2 frames for caches
     with torch.no_grad():
         example_caches = cvae.CausalDecoderStep(v, True)(z)[1:]
     for first, fname in ((True, "vae_decoder_first.onnx"), (False, "vae_decoder_next.onnx")):
@@ -178,13 +182,90 @@ def export_vae(src, out, do_verify):
     return real.config, caches_in, caches_out
 
 
+def export_vae_encoder(src, out, do_verify):
+    """The VAE encoder as first/next step graphs sharing vae_encoder.onnx_data (image conditioning)."""
+    from diffusers import AutoencoderKLWan
+    folder = os.path.join(src, "vae")
+    real = load_real(AutoencoderKLWan, folder)
+    fail_if_bad("vae encoder rewrites (real weights)", venc.check_rewrites(real), 1e-4)
+    n = venc.cache_count(real)
+    with torch.device("meta"):
+        v = AutoencoderKLWan.from_config(real.config)
+    ow.to_placeholders_(v)
+    source = ow.SafetensorsSource(folder)
+    weights = ow.WeightFile(os.path.join(out, "vae_encoder.onnx_data"))
+    caches_in, caches_out = venc.io_names(n)
+    s = 2 * real.config.scale_factor_spatial
+    video = torch.zeros(1, 3, 1, 2 * s, 3 * s)
+    with torch.no_grad():
+        example_caches = venc.CausalEncoderStep(real, True)(video)[1:]
+    for first, fname in ((True, "vae_encoder_first.onnx"), (False, "vae_encoder_next.onnx")):
+        step = venc.CausalEncoderStep(v, first)
+        ins = ["video"] + ([] if first else caches_in)
+        args = (video,) if first else (video.expand(1, 3, 4, -1, -1).contiguous(), *example_caches)
+        axes = {k: a for k, a in venc.dynamic_axes(n).items() if k in ins or k in caches_out or k == "latent"}
+        path = os.path.join(out, fname)
+        graph = ow.export_graph(step, args, path, ins, ["latent"] + caches_out, axes)
+        ow.attach_weights(graph, ins, lambda name, dt: ow.torch_to_numpy(source.get(name), dt), weights)
+        ow.save_graph(graph, path)
+    weights.close()
+    log(f"vae_encoder_first/next.onnx ({n} caches, {weights.bytes / 2**20:.1f} MiB of shared weights)")
+    if do_verify:
+        fail_if_bad("vae encoder chunked onnx vs vae.encode mode",
+                    verify.vae_encoder(os.path.join(out, "vae_encoder_first.onnx"),
+                                       os.path.join(out, "vae_encoder_next.onnx"), real, n,
+                                       [(1, 5, 2 * s, 3 * s), (2, 9, 3 * s, 2 * s), (1, 1, s, s)]), 1e-4)
+    return caches_in, caches_out
+
+
+def check_clip_reference(folder, tower):
+    """Kino's tower vs transformers' CLIPVisionModel (hidden_states[-2]) on the checkpoint's weights, when
+    transformers is installed (it is not needed otherwise)."""
+    try:
+        from transformers import CLIPVisionModel
+    except ImportError:
+        log("image encoder: transformers not installed, reference check skipped")
+        return
+    ref = CLIPVisionModel.from_pretrained(folder, torch_dtype=torch.float32).eval()
+    x = torch.randn(2, 3, tower.config.image_size, tower.config.image_size, generator=torch.Generator().manual_seed(8))
+    with torch.no_grad():
+        want = ref(pixel_values=x, output_hidden_states=True).hidden_states[-2]
+        fail_if_bad("image encoder vs transformers CLIPVisionModel (real weights)",
+                    {"hidden_states[-2]": verify.rel(tower(x).numpy(), want.numpy())}, 1e-4)
+
+
+def export_image_encoder(src, out, do_verify):
+    """image_encoder/ (CLIPVisionModel weights) -> image_encoder.onnx; returns (config, processor config)."""
+    folder = os.path.join(src, "image_encoder")
+    cfg = clip.CLIPVisionConfig.from_folder(folder)
+    source = ow.SafetensorsSource(folder)
+    real = clip.CLIPVisionTower(cfg).eval()
+    real.load_state_dict({k: source.get(k).float() for k in real.state_dict()})
+    check_clip_reference(folder, real)
+    path = os.path.join(out, "image_encoder.onnx")
+    with torch.device("meta"):
+        tower = clip.CLIPVisionTower(cfg)
+    ow.to_placeholders_(tower)
+    graph = ow.export_graph(tower, (torch.zeros(1, 3, cfg.image_size, cfg.image_size),), path, clip.IMAGE_INPUTS,
+                            clip.IMAGE_OUTPUTS, clip.IMAGE_AXES)
+    weights = ow.WeightFile(path + "_data")
+    ow.attach_weights(graph, clip.IMAGE_INPUTS, lambda name, dt: ow.torch_to_numpy(source.get(name), dt), weights)
+    weights.close()
+    ow.save_graph(graph, path)
+    log(f"image_encoder.onnx ({cfg.num_layers - 1} of {cfg.num_layers} layers, {weights.bytes / 2**20:.1f} MiB)")
+    if do_verify:
+        fail_if_bad("image_encoder onnx vs torch", verify.image_encoder(path, real, [1, 2]), 1e-4)
+    del real
+    return cfg
+
+
 def vae_config_and_caches(src):
     """Manifest-only runs: the VAE config and cache names without loading weights."""
     from diffusers import AutoencoderKLWan
     with torch.device("meta"):
         v = AutoencoderKLWan.from_config(AutoencoderKLWan.load_config(os.path.join(src, "vae")))
     ow.to_placeholders_(v)
-    return v.config, *cvae.io_names(cvae.cache_count(v))
+    return v.config, *cvae.io_names(cvae.cache_count(v)), *venc.io_names(venc.cache_count(v))
 
 
 def main():
@@ -195,8 +276,9 @@ def main():
     ap.add_argument("--attention", choices=["mha", "sdpa"], default="mha",
                     help="mha: com.microsoft.MultiHeadAttention (ONNX Runtime, fused on GPU; default); "
                          "sdpa: plain ONNX ops (any runtime, S x S memory)")
-    ap.add_argument("--only", default="tokenizer,text_encoder,denoiser,vae,manifest",
-                    help="comma-separated subset of tokenizer,text_encoder,denoiser,vae,manifest")
+    ap.add_argument("--only", default="tokenizer,text_encoder,image_encoder,denoiser,vae,vae_encoder,manifest",
+                    help="comma-separated subset of tokenizer,text_encoder,image_encoder,denoiser,vae,vae_encoder,"
+                         "manifest (image_encoder and vae_encoder: image models only)")
     ap.add_argument("--verify", action="store_true", help="also compare every graph with the full PyTorch model")
     ap.add_argument("--no-check", action="store_true", help="skip the rewrite checks on real weights")
     ap.add_argument("--name", help="package name (default: the folder name)")
@@ -217,6 +299,12 @@ def main():
     precision = "fp16" if args.fp16 else "fp32"
     index = json.load(open(os.path.join(args.src, "model_index.json")))
     two_experts = os.path.isdir(os.path.join(args.src, "transformer_2")) and index.get("transformer_2", [None])[0]
+    # image models: WanImageToVideoPipeline folders (2.1 I2V/FLF2V with a CLIP image encoder, 2.2 I2V-A14B
+    # without) and expand_timesteps folders (2.2 TI2V-5B, which also runs text-only)
+    expand = bool(index.get("expand_timesteps"))
+    image_model = index.get("_class_name") == "WanImageToVideoPipeline" or expand
+    has_clip = image_model and (index.get("image_encoder") or [None])[0] is not None \
+        and os.path.isdir(os.path.join(args.src, "image_encoder"))
     started = time.time()
 
     if "tokenizer" in only:
@@ -225,19 +313,26 @@ def main():
         export_text_encoder(args.src, args.out, precision, args.verify)
     denoisers = [("transformer", "denoiser.onnx")] + ([("transformer_2", "denoiser_low_noise.onnx")]
                                                        if two_experts else [])
+    icfg = None
+    if has_clip:
+        icfg = export_image_encoder(args.src, args.out, args.verify) if "image_encoder" in only \
+            else clip.CLIPVisionConfig.from_folder(os.path.join(args.src, "image_encoder"))
     tcfg = None
     for sub, fname in denoisers:
         folder = os.path.join(args.src, sub)
         if "denoiser" in only:
             tcfg = export_denoiser(folder, os.path.join(args.out, fname), precision, args.attention,
-                                   args.verify, check=not args.no_check)
+                                   args.verify, check=not args.no_check, per_frame=expand,
+                                   clip_tokens=icfg.tokens if icfg else None)
         else:
             tcfg = json.load(open(os.path.join(folder, "config.json")))
     if "vae" in only:
         vcfg, caches_in, caches_out = export_vae(args.src, args.out, args.verify)
+    if image_model and "vae_encoder" in only:
+        encoder_caches = export_vae_encoder(args.src, args.out, args.verify)
     if "manifest" in only:
-        if "vae" not in only:
-            vcfg, caches_in, caches_out = vae_config_and_caches(args.src)
+        if "vae" not in only or (image_model and "vae_encoder" not in only):
+            vcfg, caches_in, caches_out, *encoder_caches = vae_config_and_caches(args.src)
         sched = json.load(open(os.path.join(args.src, "scheduler", "scheduler_config.json")))
         guidance = args.guidance if args.guidance is not None else (4.0 if two_experts else 5.0)
         experts = None
@@ -246,12 +341,27 @@ def main():
                         "guidance": guidance},
                        {"file": "denoiser_low_noise.onnx", "boundary_ratio": 0.0, "guidance": args.guidance_2}]
         tcfg = dict(tcfg)
+        cond = None
+        if image_model:
+            if expand:
+                last = "unsupported"            # the pipeline conditions on the first frame only
+            elif tcfg.get("pos_embed_seq_len") is not None:
+                last = "required"               # FLF2V: image embeddings of both frames, side by side
+            else:                               # 2.1 I2V: one image's embeddings; 2.2 I2V-A14B: latents only
+                last = "unsupported" if has_clip else "optional"
+            proc_path = os.path.join(args.src, "image_processor", "preprocessor_config.json")
+            proc = json.load(open(proc_path)) if os.path.isfile(proc_path) else {}
+            cond = manifest.conditioning(
+                mode="expand_timesteps" if expand else "concat", last_image=last, vae_config=dict(vcfg),
+                encoder_caches=encoder_caches,
+                image_encoder=(icfg, proc, 2 if last == "required" else 1) if has_clip else None)
+        kind = "image-to-video" if image_model and not expand else "text/image-to-video" if expand else "text-to-video"
         m = manifest.build(
             args.name or os.path.basename(os.path.normpath(args.src)),
-            f"Wan text-to-video exported by models/export/export_wan.py ({precision}, attention {args.attention})",
+            f"Wan {kind} exported by models/export/export_wan.py ({precision}, attention {args.attention})",
             scheduler_config=sched, vae_config=dict(vcfg), text_max_length=args.max_length,
             weights=precision, patch_size=tcfg["patch_size"], in_channels=tcfg["in_channels"], cache_inputs=caches_in,
-            cache_outputs=caches_out, experts=experts,
+            cache_outputs=caches_out, experts=experts, conditioning=cond,
             defaults={"width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps,
                       "steps": args.steps, "guidance": guidance, "negative_prompt": ""})
         manifest.write(m, os.path.join(args.out, "kino.json"))

@@ -14,7 +14,7 @@ WAN21_SCHEDULER_ARGS = dict(prediction_type="flow_prediction", use_flow_sigmas=T
 
 
 def build(name, description, *, scheduler_config, vae_config, text_max_length, weights, patch_size, in_channels,
-          cache_inputs, cache_outputs, defaults, experts=None, denoiser_file="denoiser.onnx"):
+          cache_inputs, cache_outputs, defaults, experts=None, denoiser_file="denoiser.onnx", conditioning=None):
     """``experts``: None (Wan 2.1: one denoiser) or [{"file", "boundary_ratio", "guidance"}, ...] ordered
     from high noise to low noise (Wan 2.2 A14B).
 
@@ -30,6 +30,15 @@ def build(name, description, *, scheduler_config, vae_config, text_max_length, w
     }
     if experts:
         denoiser["experts"] = experts
+    for key in ("latents_mean", "latents_std"):
+        if len(vae_config[key]) != vae_config["z_dim"]:
+            raise ValueError(f"vae config: {len(vae_config[key])} {key} values for {vae_config['z_dim']} channels")
+    if in_channels != vae_config["z_dim"]:
+        denoiser["in_channels"] = in_channels
+    if conditioning and conditioning["mode"] == "expand_timesteps":
+        denoiser["timestep_per_frame"] = True
+    if conditioning and "image_encoder" in conditioning:
+        denoiser["image_embeddings"] = conditioning["image_encoder"]["denoiser_input"]
     return kino_manifest.manifest(
         name, description,
         text_encoder={
@@ -39,7 +48,7 @@ def build(name, description, *, scheduler_config, vae_config, text_max_length, w
             "clean_prompt": True,
         },
         latent={
-            "channels": in_channels, "spatial_compression": vae_config.get("scale_factor_spatial", 8),
+            "channels": vae_config["z_dim"], "spatial_compression": vae_config.get("scale_factor_spatial", 8),
             "temporal_compression": vae_config.get("scale_factor_temporal", 4), "causal": True,
             "size_multiple": vae_config.get("scale_factor_spatial", 8) * patch_size[1],
         },
@@ -53,7 +62,48 @@ def build(name, description, *, scheduler_config, vae_config, text_max_length, w
             "frames_first": 1, "frames_next": vae_config.get("scale_factor_temporal", 4),
             "latents_mean": [float(v) for v in vae_config["latents_mean"]],
             "latents_std": [float(v) for v in vae_config["latents_std"]],
-        })
+        },
+        conditioning=conditioning)
+
+
+def conditioning(*, mode, last_image, vae_config, encoder_caches, image_encoder=None):
+    """What an image model takes (models/export/README.md, "Image conditioning").
+
+    ``mode``: ``concat`` (Wan 2.1 I2V/FLF2V, Wan 2.2 I2V-A14B: mask and condition latents concatenated
+    to the noise) or ``expand_timesteps`` (Wan 2.2 TI2V-5B: the first latent frame is the clean image
+    latent, timestep 0). ``last_image``: ``required`` (FLF2V), ``optional`` or ``unsupported``.
+    ``image_encoder``: (CLIPVisionConfig, preprocessor config dict, images per prompt) or None."""
+    caches_in, caches_out = encoder_caches
+    c = {
+        "mode": mode,
+        "image": "optional" if mode == "expand_timesteps" else "required",
+        "last_image": last_image,
+        # diffusers' VideoProcessor.preprocess: PIL resize to (width, height), then 2 * x / 255 - 1
+        "resize": "lanczos",
+        "vae_encoder": {
+            "file": "vae_encoder_first.onnx", "next_file": "vae_encoder_next.onnx", "input": "video",
+            "output": "latent", "cache_inputs": caches_in, "cache_outputs": caches_out, "frames_first": 1,
+            "frames_next": vae_config.get("scale_factor_temporal", 4),
+        },
+    }
+    if mode == "concat":
+        c["mask_channels"] = vae_config.get("scale_factor_temporal", 4)
+    if image_encoder is not None:
+        cfg, proc, images = image_encoder
+        size = proc.get("size", {})
+        crop = proc.get("crop_size", {})
+        c["image_encoder"] = {
+            "file": "image_encoder.onnx", "input": "pixel_values", "output": "image_embeds",
+            "denoiser_input": "encoder_hidden_states_image", "images": images, "tokens": cfg.tokens,
+            # CLIPImageProcessor: shortest edge -> size (PIL bicubic), centre crop, x / 255, (x - mean) / std
+            "shortest_edge": size.get("shortest_edge", cfg.image_size) if isinstance(size, dict) else size,
+            "crop_height": crop.get("height", cfg.image_size) if isinstance(crop, dict) else crop,
+            "crop_width": crop.get("width", cfg.image_size) if isinstance(crop, dict) else crop,
+            "resample": {2: "bilinear", 3: "bicubic", 1: "lanczos"}.get(proc.get("resample", 3), "bicubic"),
+            "mean": [float(v) for v in proc.get("image_mean", [0.48145466, 0.4578275, 0.40821073])],
+            "std": [float(v) for v in proc.get("image_std", [0.26862954, 0.26130258, 0.27577711])],
+        }
+    return c
 
 
 def write(manifest, path):

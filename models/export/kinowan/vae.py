@@ -1,4 +1,5 @@
-"""The Wan 2.1 VAE decoder (diffusers ``AutoencoderKLWan``) as two ONNX step graphs with explicit caches.
+"""The Wan VAE decoder (diffusers ``AutoencoderKLWan``: Wan 2.1's, and Wan 2.2's residual 48-channel one) as two
+ONNX step graphs with explicit caches. The encoder's step graphs (``vae_encoder.py``) share the blocks here.
 
 diffusers decodes one latent frame at a time: ``_decode`` runs ``post_quant_conv`` and then the decoder
 on frame 0 with ``first_chunk=True`` and on each later frame with the feature cache ``feat_cache`` that
@@ -13,6 +14,10 @@ is written with the caches as tensors:
   upsamplers skip their time convolution on the first chunk ("Rep" in diffusers) and output a zero cache;
 * ``next`` graph: inputs ``latent`` (frame i >= 1) and ``cache_in_i``; outputs ``frames``
   [B, 3, 4, 8H, 8W] and ``cache_out_i`` (the last 2 frames of ``cat(cache_in_i, conv input)``).
+
+Wan 2.2's VAE (``is_residual``, ``patch_size`` 2) adds to each up block a parameter-free ``DupUp3D``
+shortcut (which drops its first frame on the first chunk) and unpatchifies the 12 output channels into
+RGB at twice the size; both are called as the original modules.
 
 Both graphs include ``post_quant_conv`` (1x1x1, per frame) and the final clamp to [-1, 1]; the latent
 they take is already denormalised (``latents / (1/std) + mean``). Rewrites, each checked by
@@ -36,15 +41,11 @@ def upsample2x(x):
     return x.reshape(n, c, h, 1, w, 1).expand(n, c, h, 2, w, 2).reshape(n, c, 2 * h, 2 * w)
 
 
-class CausalDecoderStep(nn.Module):
-    """One latent frame of AutoencoderKLWan.decode; ``first`` selects the first-chunk behaviour."""
+class CausalStep(nn.Module):
+    """The blocks shared by the decoder and encoder steps; ``first`` selects the first-chunk behaviour."""
 
-    def __init__(self, vae, first):
+    def __init__(self, first):
         super().__init__()
-        if vae.config.is_residual or vae.config.patch_size is not None:
-            raise NotImplementedError("only the Wan 2.1 VAE (also used by Wan 2.2 A14B) is supported")
-        self.post_quant_conv = vae.post_quant_conv
-        self.decoder = vae.decoder
         self.first = first
 
     # -- building blocks: each consumes (next) or creates (first) one cache ---------------------------
@@ -79,6 +80,23 @@ class CausalDecoderStep(nn.Module):
         x = block.proj(x)
         return x.view(b, t, c, h, w).permute(0, 2, 1, 3, 4) + identity
 
+    def _mid(self, mid, x, caches, out):
+        x = self._resnet(mid.resnets[0], x, caches, out)
+        for attn, resnet in zip(mid.attentions, mid.resnets[1:]):
+            x = self._attention(attn, x)
+            x = self._resnet(resnet, x, caches, out)
+        return x
+
+
+class CausalDecoderStep(CausalStep):
+    """One latent frame of AutoencoderKLWan.decode; ``first`` selects the first-chunk behaviour."""
+
+    def __init__(self, vae, first):
+        super().__init__(first)
+        self.post_quant_conv = vae.post_quant_conv
+        self.decoder = vae.decoder
+        self.patch_size = vae.config.patch_size
+
     def _resample(self, block, x, caches, out):
         b, c, t, h, w = x.shape
         if block.mode == "upsample3d":
@@ -96,22 +114,27 @@ class CausalDecoderStep(nn.Module):
         return x.view(b, t, x.size(1), x.size(2), x.size(3)).permute(0, 2, 1, 3, 4)
 
     def forward(self, latent, *cache_in):
+        from diffusers.models.autoencoders.autoencoder_kl_wan import unpatchify
         caches, out = list(cache_in), []
         dec = self.decoder
         x = F.conv3d(latent, self.post_quant_conv.weight, self.post_quant_conv.bias)
         x = self._conv(dec.conv_in, x, caches, out)
-        x = self._resnet(dec.mid_block.resnets[0], x, caches, out)
-        for attn, resnet in zip(dec.mid_block.attentions, dec.mid_block.resnets[1:]):
-            x = self._attention(attn, x)
-            x = self._resnet(resnet, x, caches, out)
+        x = self._mid(dec.mid_block, x, caches, out)
         for up in dec.up_blocks:
+            shortcut = x
             for resnet in up.resnets:
                 x = self._resnet(resnet, x, caches, out)
-            if up.upsamplers is not None:
-                x = self._resample(up.upsamplers[0], x, caches, out)
+            upsampler = up.upsamplers[0] if getattr(up, "upsamplers", None) is not None \
+                else getattr(up, "upsampler", None)
+            if upsampler is not None:
+                x = self._resample(upsampler, x, caches, out)
+            if getattr(up, "avg_shortcut", None) is not None:      # Wan 2.2: DupUp3D, parameter-free
+                x = x + up.avg_shortcut(shortcut, first_chunk=self.first)
         x = F.silu(rms_norm(dec.norm_out, x))
         x = self._conv(dec.conv_out, x, caches, out)
         assert not caches
+        if self.patch_size is not None:
+            x = unpatchify(x, self.patch_size)
         return (torch.clamp(x, -1.0, 1.0), *out)
 
 

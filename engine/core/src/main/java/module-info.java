@@ -26,4 +26,5 @@ module dev.kino.core {
     exports dev.kino.denoise;
     exports dev.kino.tensor;
     exports dev.kino.video;
+    exports dev.kino.image;
 }

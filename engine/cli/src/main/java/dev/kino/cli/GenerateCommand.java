@@ -52,6 +52,23 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Which PyTorch CPU kernel the seed reproduces: avx2 (x86-64 PCs and servers, the default) or scalar (ARM, old x86).")
     String noiseKernel;
 
+    @Option(names = "--image", paramLabel = "PICTURE",
+            description = "Image-to-video models: the first frame (PNG, JPEG, BMP or GIF).")
+    Path image;
+
+    @Option(names = "--last-image", paramLabel = "PICTURE",
+            description = "First/last-frame models (Wan FLF2V): the last frame.")
+    Path lastImage;
+
+    @Option(names = "--continue-from", paramLabel = "VIDEO",
+            description = "Image-to-video models: start on the last frame of this MP4 (the previous shot), so shots chain.")
+    Path continueFrom;
+
+    @Option(names = "--fit", paramLabel = "crop|pad|stretch",
+            description = "A picture whose aspect ratio differs from the video's: crop (default: fill the frame, cut "
+                    + "the overflow), pad (fit inside, fill the bands from the picture's edges), stretch (distort).")
+    String fit;
+
     @Mixin
     VideoSizeOptions size;
 
@@ -95,7 +112,8 @@ final class GenerateCommand implements Callable<Integer> {
         Mp4Writer.preloadInBackground();
         GenerationRequest request = size.applyTo(GenerationRequest.builder(prompt)).negativePrompt(negative).steps(steps)
                 .guidance(guidance).seed(seed).fps(fps)
-                .scheduler(scheduler).noiseKernel(NoiseKernels.parse(noiseKernel)).build();
+                .scheduler(scheduler).noiseKernel(NoiseKernels.parse(noiseKernel))
+                .image(image).lastImage(lastImage).continueFrom(continueFrom).fit(Fits.parse(fit)).build();
 
         long loadStart = System.nanoTime();
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(modelDir, dev)) {

@@ -62,6 +62,7 @@ final class InfoCommand implements Callable<Integer> {
             }
             out.println(sb.substring(0, sb.length() - 2) + " (the first that applies runs)");
         }
+        out.println("Pictures   " + Fits.describe(m));
         out.println("Scheduler  " + m.scheduler().className() + " " + withoutClassName(m.scheduler().asMap()));
         out.println("VAE        " + m.vae().kind().key() + (m.vae().latentsMean() != null ? ", per-channel latents mean/std"
                 : ", scaling factor " + m.vae().scalingFactor() + ", shift " + m.vae().shiftFactor()));

@@ -16,6 +16,14 @@ public interface Denoiser {
      */
     Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance);
 
+    /** {@link #begin(long[], TextEmbeddings, float[])} for an image-conditioned generation. */
+    default Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance, DenoiserCondition condition) {
+        if (!condition.isNone()) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " takes no image conditioning");
+        }
+        return begin(latentShape, embeddings, guidance);
+    }
+
     /** One generation's worth of bound, reusable buffers; close it to free their native memory. */
     interface Run extends AutoCloseable {
 

@@ -38,10 +38,15 @@ public final class ExpertDenoiser implements Denoiser {
 
     @Override
     public Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance) {
+        return begin(latentShape, embeddings, guidance, DenoiserCondition.NONE);
+    }
+
+    @Override
+    public Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance, DenoiserCondition condition) {
         List<Run> runs = new ArrayList<>();
         try {
             for (int i = 0; i < experts.size(); i++) {
-                runs.add(experts.get(i).begin(latentShape, embeddings, new float[] {guidance[i]}));
+                runs.add(experts.get(i).begin(latentShape, embeddings, new float[] {guidance[i]}, condition));
             }
         } catch (RuntimeException e) {
             runs.forEach(Run::close);

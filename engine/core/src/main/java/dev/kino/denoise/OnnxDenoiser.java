@@ -1,5 +1,6 @@
 package dev.kino.denoise;
 
+import ai.onnxruntime.OnnxTensor;
 import dev.kino.model.Manifest;
 import dev.kino.runtime.OnnxModel;
 import dev.kino.runtime.Port;
@@ -8,13 +9,16 @@ import dev.kino.tensor.FloatTensor;
 import dev.kino.text.TextEmbeddings;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A denoiser that is one ONNX graph. With a dynamic batch axis, cond and uncond go through in ONE run of
  * batch 2 (uncond first, as diffusers concatenates them); with a fixed batch of 1, in two runs. Every
- * tensor is allocated once per generation and reused by every step.
+ * tensor is allocated once per generation and reused by every step. Image models (a {@link DenoiserCondition})
+ * also get their condition channels behind the latents, or the clean first latent frame with timestep 0
+ * (one timestep per latent frame), and the image embeddings.
  */
 public final class OnnxDenoiser implements Denoiser {
     private final OnnxModel graph;
@@ -31,6 +35,12 @@ public final class OnnxDenoiser implements Denoiser {
 
     @Override
     public Denoiser.Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance) {
+        return begin(latentShape, embeddings, guidance, DenoiserCondition.NONE);
+    }
+
+    @Override
+    public Denoiser.Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance,
+                              DenoiserCondition condition) {
         List<FloatTensor> texts = new ArrayList<>();
         if (embeddings.hasUncond()) {
             texts.add(embeddings.uncond());
@@ -38,7 +48,7 @@ public final class OnnxDenoiser implements Denoiser {
         texts.add(embeddings.cond());
         int batch = spec.dynamicBatch() ? texts.size() : 1;
         int passes = texts.size() / batch;
-        return new BoundRun(latentShape, texts, batch, passes, guidance[0]);
+        return new BoundRun(latentShape, texts, batch, passes, guidance[0], condition);
     }
 
     /** The tensors of one generation. {@code passes} runs of {@code batch} samples cover all prompts. */
@@ -51,20 +61,39 @@ public final class OnnxDenoiser implements Denoiser {
         private final TensorSlot timestep;
         private final TensorSlot[] text;
         private final TensorSlot output;
+        private final TensorSlot image;
+        private final DenoiserCondition condition;
+        private final int sampleSize;
+        private final int frames;
         private final float[] predictions;
         private final List<TensorSlot> all = new ArrayList<>();
 
-        BoundRun(long[] latentShape, List<FloatTensor> texts, int batch, int passes, float guidance) {
+        BoundRun(long[] latentShape, List<FloatTensor> texts, int batch, int passes, float guidance,
+                 DenoiserCondition condition) {
             this.n = Math.toIntExact(FloatTensor.numel(latentShape));
             this.batch = batch;
             this.prompts = texts.size();
             this.guidance = guidance;
+            this.condition = condition;
+            this.frames = (int) latentShape[2];
             long[] batched = latentShape.clone();
             batched[0] = batch;
+            long[] sampleShape = batched.clone();
+            if (condition.channels() != null) {
+                sampleShape[1] += condition.channels().dim(1);
+            }
+            this.sampleSize = Math.toIntExact(FloatTensor.numel(sampleShape) / batch);
             Port timestepPort = graph.inputs().get(spec.timestep());
-            sample = track(graph.slot(graph.inputs().get(spec.sample()), batched));
-            timestep = track(graph.slot(timestepPort, timestepPort.rank() == 0 ? new long[0] : new long[] {batch}));
+            sample = track(graph.slot(graph.inputs().get(spec.sample()), sampleShape));
+            timestep = track(graph.slot(timestepPort, timestepPort.rank() == 0 ? new long[0]
+                    : spec.timestepPerFrame() ? new long[] {batch, frames} : new long[] {batch}));
             output = track(graph.slot(graph.outputs().get(spec.output()), batched));
+            FloatTensor pictures = condition.imageEmbeddings();
+            image = pictures == null ? null : track(graph.slot(graph.inputs().get(spec.imageEmbeddings()),
+                    new long[] {batch, pictures.dim(1), pictures.dim(2)}));
+            for (int b = 0; image != null && b < batch; b++) {
+                image.put(pictures.data(), 0, b * pictures.data().length, pictures.data().length);
+            }
             text = new TensorSlot[passes];
             FloatTensor first = texts.get(0);
             for (int p = 0; p < passes; p++) {
@@ -85,13 +114,31 @@ public final class OnnxDenoiser implements Denoiser {
 
         @Override
         public void predict(float[] modelInput, double t, float[] out) {
+            FloatTensor first = condition.firstFrame();
+            int plane = first == null ? 0 : first.dim(3) * first.dim(4);
             for (int b = 0; b < batch; b++) {
-                sample.put(modelInput, 0, b * n, n);
+                sample.put(modelInput, 0, b * sampleSize, n);
+                if (condition.channels() != null) {        // [latents, condition] along the channels
+                    float[] c = condition.channels().data();
+                    sample.put(c, 0, b * sampleSize + n, c.length);
+                }
+                for (int c = 0; first != null && c < first.dim(1); c++) {   // clean latent frame 0
+                    sample.put(first.data(), c * plane, b * sampleSize + c * frames * plane, plane);
+                }
             }
             timestep.fill(t * spec.timestepScale());
+            for (int b = 0; first != null && b < batch; b++) {
+                timestep.put(new float[] {0f}, 0, b * frames, 1);
+            }
+            Map<String, OnnxTensor> inputs = new HashMap<>();
+            inputs.put(spec.sample(), sample.tensor());
+            inputs.put(spec.timestep(), timestep.tensor());
+            if (image != null) {
+                inputs.put(spec.imageEmbeddings(), image.tensor());
+            }
             for (int p = 0; p < text.length; p++) {
-                graph.run(Map.of(spec.sample(), sample.tensor(), spec.timestep(), timestep.tensor(),
-                        spec.textEmbeddings(), text[p].tensor()), Map.of(spec.output(), output.tensor()));
+                inputs.put(spec.textEmbeddings(), text[p].tensor());
+                graph.run(inputs, Map.of(spec.output(), output.tensor()));
                 output.get(0, predictions, p * batch * n, batch * n);
             }
             if (prompts == 2) {

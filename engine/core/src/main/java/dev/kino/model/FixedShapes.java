@@ -63,8 +63,12 @@ public final class FixedShapes {
         int cell = latent.spatialCompression();
         long[] clip = {latent.channels(), latent.latentFrames(frames), height / cell, width / cell};
         List<Input> inputs = new ArrayList<>();
+        long[] sample = clip.clone();
+        if (m.denoiser().inChannels() > 0) {
+            sample[0] = m.denoiser().inChannels();      // image models: latents + condition channels
+        }
         for (OnnxModel denoiser : graphs.denoisers()) {
-            add(inputs, denoiser, m.denoiser().sample(), clip);
+            add(inputs, denoiser, m.denoiser().sample(), sample);
         }
         Manifest.Vae vae = m.vae();
         if (vae.kind() == Manifest.VaeKind.THREE_D) {

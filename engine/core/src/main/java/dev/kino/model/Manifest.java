@@ -22,11 +22,18 @@ public record Manifest(
         Defaults defaults,
         Denoiser denoiser,
         SchedulerConfig scheduler,
-        Vae vae) {
+        Vae vae,
+        Conditioning conditioning) {
+
+    /** Whether the model takes a picture (image-to-video, first/last frame); text-only models have no conditioning. */
+    public boolean takesImages() {
+        return conditioning != null;
+    }
 
     /**
      * Every file the package consists of, by role ({@code tokenizer}, {@code text encoder}, {@code denoiser}
-     * or {@code denoiser expert N}, {@code VAE decoder}, {@code VAE next-frame decoder}): the one list
+     * or {@code denoiser expert N}, {@code VAE decoder}, {@code VAE next-frame decoder}, and for image models
+     * {@code VAE encoder}, {@code VAE next-frames encoder}, {@code image encoder}): the one list
      * loading, checking and unpacking a package go by. An ONNX file's external data ({@code FILE_data}) is
      * not named here; it lies beside its graph.
      */
@@ -41,6 +48,13 @@ public record Manifest(
         files.put("VAE decoder", vae.file());
         if (vae.nextFile() != null) {
             files.put("VAE next-frame decoder", vae.nextFile());
+        }
+        if (conditioning != null) {
+            files.put("VAE encoder", conditioning.vaeEncoder().file());
+            files.put("VAE next-frames encoder", conditioning.vaeEncoder().nextFile());
+            if (conditioning.imageEncoder() != null) {
+                files.put("image encoder", conditioning.imageEncoder().file());
+            }
         }
         return files;
     }
@@ -129,7 +143,7 @@ public record Manifest(
     public record Denoiser(String file, Precision precision, boolean dynamicBatch, String sample, String timestep,
                            String textEmbeddings, String output, PredictionType predictionType,
                            String timestepDtype, double timestepScale, List<Integer> patchSize,
-                           List<Expert> experts) {
+                           List<Expert> experts, int inChannels, String imageEmbeddings, boolean timestepPerFrame) {
 
         /** Tokens per sample the denoiser attends over, for latents of the given frames/height/width. */
         public int sequenceLength(int latentFrames, int latentHeight, int latentWidth) {
@@ -154,5 +168,34 @@ public record Manifest(
                       String output, int chunkFrames, double scalingFactor, double shiftFactor,
                       float[] latentsMean, float[] latentsStd, String nextFile, List<String> cacheInputs,
                       List<String> cacheOutputs, int framesFirst, int framesNext) {
+    }
+
+    /**
+     * What an image model takes and how (models/export/image-to-video.md). {@code mode}: the picture's latents
+     * concatenated to the noise with mask channels (Wan 2.1 I2V/FLF2V, 2.2 I2V-A14B), or the clean first latent
+     * frame with timestep 0 (Wan 2.2 TI2V-5B, {@code expand_timesteps}). {@code resize}: the filter of the
+     * picture's resize to the video size. {@code imageEncoder} is null for models without a CLIP encoder.
+     */
+    public record Conditioning(Mode mode, Need image, Need lastImage, String resize, int maskChannels,
+                               VaeEncoder vaeEncoder, ImageEncoder imageEncoder) {
+        public enum Mode { CONCAT, EXPAND_TIMESTEPS }
+
+        /** Whether a picture must, may or cannot be given. */
+        public enum Need { REQUIRED, OPTIONAL, UNSUPPORTED }
+    }
+
+    /** The causal VAE encoder's two step graphs (first frame, then 4 frames at a time) and their caches. */
+    public record VaeEncoder(String file, String nextFile, String input, String output, List<String> cacheInputs,
+                             List<String> cacheOutputs, int framesFirst, int framesNext) {
+    }
+
+    /**
+     * The CLIP vision tower and its preprocessing (shortest edge resized with {@code resample}, centre crop,
+     * normalised with {@code mean}/{@code std}); {@code images} pictures' embeddings ({@code tokens} each) go to
+     * the denoiser input {@code denoiserInput} side by side.
+     */
+    public record ImageEncoder(String file, String input, String output, String denoiserInput, int images,
+                               int tokens, int shortestEdge, int cropWidth, int cropHeight, String resample,
+                               float[] mean, float[] std) {
     }
 }

@@ -102,7 +102,8 @@ public final class ManifestReader {
                 defaults((root.object("defaults"))),
                 denoiser((root.object("denoiser")), problems),
                 scheduler(root, problems),
-                vae((root.object("vae")), problems));
+                vae((root.object("vae")), problems),
+                root.raw("conditioning") == null ? null : conditioning(root.object("conditioning")));
         root.rejectUnknownKeys();
         return m;
     }
@@ -132,7 +133,44 @@ public final class ManifestReader {
         return new Manifest.Denoiser(file, precision(f), f.bool("dynamic_batch"), f.string("sample"),
                 f.string("timestep"), f.string("text_embeddings"), f.string("output"), type,
                 f.oneOf("timestep_dtype", "int64", "float32"), f.optionalNumber("timestep_scale", 1.0),
-                f.optionalInts("patch_size", 3, List.of(1, 1, 1)), experts(f, file, problems));
+                f.optionalInts("patch_size", 3, List.of(1, 1, 1)), experts(f, file, problems),
+                f.optionalPositiveInt("in_channels", 0), f.optionalString("image_embeddings", null),
+                f.optionalBool("timestep_per_frame", false));
+    }
+
+    private static Manifest.Conditioning conditioning(JsonFields f) {
+        Manifest.Conditioning.Mode mode = "expand_timesteps".equals(f.oneOf("mode", "concat", "expand_timesteps"))
+                ? Manifest.Conditioning.Mode.EXPAND_TIMESTEPS : Manifest.Conditioning.Mode.CONCAT;
+        JsonFields e = f.object("vae_encoder");
+        Manifest.VaeEncoder encoder = new Manifest.VaeEncoder(e.string("file"), e.string("next_file"),
+                e.string("input"), e.string("output"), e.strings("cache_inputs"), e.strings("cache_outputs"),
+                e.positiveInt("frames_first"), e.positiveInt("frames_next"));
+        if (encoder.cacheInputs().size() != encoder.cacheOutputs().size()) {
+            e.problem("cache_inputs", "and cache_outputs must name the same number of caches");
+        }
+        Manifest.ImageEncoder image = null;
+        if (f.raw("image_encoder") != null) {
+            JsonFields i = f.object("image_encoder");
+            image = new Manifest.ImageEncoder(i.string("file"), i.string("input"), i.string("output"),
+                    i.string("denoiser_input"), i.positiveInt("images"), i.positiveInt("tokens"),
+                    i.positiveInt("shortest_edge"), i.positiveInt("crop_width"), i.positiveInt("crop_height"),
+                    i.oneOf("resample", "bicubic", "bilinear", "lanczos"), i.optionalFloats("mean"),
+                    i.optionalFloats("std"));
+            if (image.mean() == null || image.std() == null || image.mean().length != 3 || image.std().length != 3) {
+                i.problem("mean", "and std must be given with 3 values each");
+            }
+        }
+        return new Manifest.Conditioning(mode, need(f, "image"), need(f, "last_image"),
+                f.oneOf("resize", "lanczos", "bicubic", "bilinear"),
+                mode == Manifest.Conditioning.Mode.CONCAT ? f.positiveInt("mask_channels") : 0, encoder, image);
+    }
+
+    private static Manifest.Conditioning.Need need(JsonFields f, String key) {
+        return switch (f.oneOf(key, "required", "optional", "unsupported")) {
+            case "required" -> Manifest.Conditioning.Need.REQUIRED;
+            case "optional" -> Manifest.Conditioning.Need.OPTIONAL;
+            default -> Manifest.Conditioning.Need.UNSUPPORTED;
+        };
     }
 
     /** The experts list, or the one graph {@code file} as a single expert covering every timestep. */

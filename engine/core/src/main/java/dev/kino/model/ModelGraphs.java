@@ -16,12 +16,15 @@ public final class ModelGraphs implements AutoCloseable {
     private final List<OnnxModel> denoisers;
     private final OnnxModel vae;
     private final OnnxModel vaeNext;
+    private final List<OnnxModel> conditioning;   // image models: VAE encoder first, next[, image encoder]
 
-    private ModelGraphs(OnnxModel textEncoder, List<OnnxModel> denoisers, OnnxModel vae, OnnxModel vaeNext) {
+    private ModelGraphs(OnnxModel textEncoder, List<OnnxModel> denoisers, OnnxModel vae, OnnxModel vaeNext,
+                        List<OnnxModel> conditioning) {
         this.textEncoder = textEncoder;
         this.denoisers = List.copyOf(denoisers);
         this.vae = vae;
         this.vaeNext = vaeNext;
+        this.conditioning = List.copyOf(conditioning);
     }
 
     /** Opens every graph and validates the manifest against them; on any failure nothing stays open. */
@@ -45,7 +48,17 @@ public final class ModelGraphs implements AutoCloseable {
                         + mismatches.size() + " mismatch" + (mismatches.size() == 1 ? "" : "es") + "): "
                         + String.join("; ", mismatches) + ". Fix kino.json or re-export the model.");
             }
-            return new ModelGraphs(text, denoisers, vae, vaeNext);
+            List<OnnxModel> conditioning = new ArrayList<>();
+            Manifest.Conditioning c = m.conditioning();
+            if (c != null) {
+                conditioning.add(track(opened, runtime.open(pkg.resolve(c.vaeEncoder().file()), "VAE encoder")));
+                conditioning.add(track(opened, runtime.open(pkg.resolve(c.vaeEncoder().nextFile()),
+                        "VAE next-frames encoder")));
+                if (c.imageEncoder() != null) {
+                    conditioning.add(track(opened, runtime.open(pkg.resolve(c.imageEncoder().file()), "image encoder")));
+                }
+            }
+            return new ModelGraphs(text, denoisers, vae, vaeNext, conditioning);
         } catch (RuntimeException e) {
             opened.forEach(OnnxModel::close);
             throw e;
@@ -102,6 +115,26 @@ public final class ModelGraphs implements AutoCloseable {
         return vae.runCount() + (vaeNext == null ? 0 : vaeNext.runCount());
     }
 
+    /** Image models: the VAE encoder's first-frame graph, or null. */
+    public OnnxModel vaeEncoder() {
+        return conditioning.isEmpty() ? null : conditioning.get(0);
+    }
+
+    /** Image models: the VAE encoder's next-frames graph, or null. */
+    public OnnxModel vaeEncoderNext() {
+        return conditioning.isEmpty() ? null : conditioning.get(1);
+    }
+
+    /** Image models: every conditioning graph (VAE encoder steps, image encoder); empty for text models. */
+    public List<OnnxModel> conditioningGraphs() {
+        return conditioning;
+    }
+
+    /** The CLIP image encoder (Wan 2.1 I2V/FLF2V), or null. */
+    public OnnxModel imageEncoder() {
+        return conditioning.size() > 2 ? conditioning.get(2) : null;
+    }
+
     /** Every open graph, text encoder first. */
     public List<OnnxModel> all() {
         List<OnnxModel> all = new ArrayList<>();
@@ -111,6 +144,7 @@ public final class ModelGraphs implements AutoCloseable {
         if (vaeNext != null) {
             all.add(vaeNext);
         }
+        all.addAll(conditioning);
         return all;
     }
 

@@ -67,12 +67,19 @@ final class SignatureCheck {
         if (sample != null) {
             precision(g, sample, d.precision(), "denoiser.precision");
             batch(g, sample, d.dynamicBatch());
-            fixedDim(g, sample, 1, m.latent().channels(), "latent.channels");
+            fixedDim(g, sample, 1, d.inChannels() > 0 ? d.inChannels() : m.latent().channels(),
+                    d.inChannels() > 0 ? "denoiser.in_channels" : "latent.channels");
+        }
+        if (d.imageEmbeddings() != null) {
+            input(g, d.imageEmbeddings(), 3, named);
         }
         Port t = named(g.inputs(), d.timestep(), g, "input");
         if (t != null) {
             named.add(t.name());
-            if (t.rank() > 1) {
+            if (d.timestepPerFrame() && t.rank() != 2) {
+                problems.add(g.role() + " input " + t.name() + " has rank " + t.rank() + " but"
+                        + " denoiser.timestep_per_frame asks for one value per batch entry and latent frame");
+            } else if (!d.timestepPerFrame() && t.rank() > 1) {
                 problems.add(g.role() + " input " + t.name() + " has rank " + t.rank() + " but a timestep must be"
                         + " a scalar or one value per batch entry");
             }

@@ -2,6 +2,7 @@ package dev.kino.pipeline;
 
 import dev.kino.KinoException;
 import dev.kino.denoise.Denoiser;
+import dev.kino.denoise.DenoiserCondition;
 import dev.kino.denoise.DenoisingLoop;
 import dev.kino.DivergedException;
 import dev.kino.denoise.Guidance;
@@ -67,6 +68,18 @@ final class Generation {
         timings.record(StageTimings.TEXT_ENCODE, since(t1), Duration.ofNanos(textGraph.runNanos() - onnx1),
                 textGraph.runCount() - runs1);
 
+        DenoiserCondition condition = DenoiserCondition.NONE;
+        if (plan.pictures() != null) {
+            List<OnnxModel> graphs = p.graphs().conditioningGraphs();
+            long tc = System.nanoTime();
+            long onnxC = graphs.stream().mapToLong(OnnxModel::runNanos).sum();
+            long runsC = graphs.stream().mapToLong(OnnxModel::runCount).sum();
+            condition = Conditioner.condition(m, p.graphs(), plan.pictures(), s, warnings);
+            timings.record(StageTimings.IMAGE_ENCODE, since(tc),
+                    Duration.ofNanos(graphs.stream().mapToLong(OnnxModel::runNanos).sum() - onnxC),
+                    graphs.stream().mapToLong(OnnxModel::runCount).sum() - runsC);
+        }
+
         long[] shape = plan.latentShape();
         long t2 = System.nanoTime();
         long onnx2 = p.graphs().denoiserRunNanos();
@@ -89,12 +102,13 @@ final class Generation {
             scales[i] = (float) guidance[i];
         }
         Duration[] steps;
-        try (Denoiser.Run run = p.denoiser().begin(shape, text, scales)) {
+        try (Denoiser.Run run = p.denoiser().begin(shape, text, scales, condition)) {
             steps = DenoisingLoop.run(scheduler, run, latents, shape, generator, first,
                     listener(scheduler, generator, latents, shape));
         } catch (DenoisingLoop.Cancelled c) {
             throw new GenerationCancelledException(c.completedSteps());
         }
+        Conditioner.restoreFirstFrame(condition, latents, shape);
         timings.steps(Arrays.asList(steps));
         timings.record(StageTimings.DENOISE, since(t2), Duration.ofNanos(p.graphs().denoiserRunNanos() - onnx2),
                 p.graphs().denoiserRunCount() - runs2);

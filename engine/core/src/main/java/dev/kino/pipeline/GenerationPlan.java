@@ -42,11 +42,12 @@ public final class GenerationPlan {
     private final double[] guidance;
     private final long[] latentShape;
     private final int sequenceLength;
+    private final Pictures pictures;       // image models: the loaded pictures (not carried by toJson)
     private final String fingerprint;
 
     GenerationPlan(String modelName, String modelIdentity, ResolvedSettings settings,
                    Map<String, Object> schedulerConfig, double[] timesteps, float[] sigmas, double[] guidance,
-                   long[] latentShape, int sequenceLength) {
+                   long[] latentShape, int sequenceLength, Pictures pictures) {
         this.modelName = modelName;
         this.modelIdentity = modelIdentity;
         this.settings = settings;
@@ -56,6 +57,7 @@ public final class GenerationPlan {
         this.guidance = guidance.clone();
         this.latentShape = latentShape.clone();
         this.sequenceLength = sequenceLength;
+        this.pictures = pictures;
         this.fingerprint = sha256(decidingJson().toString());
     }
 
@@ -97,6 +99,11 @@ public final class GenerationPlan {
     /** Tokens per sample the denoiser attends over (what dynamic flow shifting plans with). */
     public int sequenceLength() {
         return sequenceLength;
+    }
+
+    /** Image models: the first (and last) frame the video is conditioned on, or null. */
+    Pictures pictures() {
+        return pictures;
     }
 
     /** The model's name from its manifest. */
@@ -144,6 +151,10 @@ public final class GenerationPlan {
                 throw new KinoException("This is not a Kino generation plan of format " + FORMAT
                         + "; make the plan again with this Kino.");
             }
+            if (r.has("pictures")) {
+                throw new KinoException("This plan conditions on pictures, which plans read from JSON do not carry"
+                        + " yet; plan the request again with its pictures.");
+            }
             JsonNode s = r.get("settings");
             ResolvedSettings settings = new ResolvedSettings(s.get("prompt").asText(),
                     s.get("negative_prompt").asText(), s.get("steps").asInt(), s.get("guidance").asDouble(),
@@ -156,7 +167,7 @@ public final class GenerationPlan {
             float[] sigmas = sig == null || sig.isNull() ? null : floats(sig);
             GenerationPlan plan = new GenerationPlan(r.get("model_name").asText(), r.get("model_identity").asText(),
                     settings, config, doubles(r.get("timesteps")), sigmas, doubles(r.get("guidance")),
-                    longs(r.get("latent_shape")), r.get("sequence_length").asInt());
+                    longs(r.get("latent_shape")), r.get("sequence_length").asInt(), null);
             if (!plan.fingerprint.equals(r.path("fingerprint").asText())) {
                 throw new KinoException("The generation plan was changed after it was made (its fingerprint does not"
                         + " match); make the plan again from its request.");
@@ -203,6 +214,9 @@ public final class GenerationPlan {
         ArrayNode shape = root.putArray("latent_shape");
         Arrays.stream(latentShape).forEach(shape::add);
         root.put("sequence_length", sequenceLength);
+        if (pictures != null) {
+            root.put("pictures", pictures.sha256());
+        }
         return root;
     }
 

@@ -1,7 +1,9 @@
 package dev.kino.pipeline;
 
+import dev.kino.image.Fit;
 import dev.kino.noise.TorchGenerator;
 
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -20,10 +22,15 @@ import java.util.Objects;
  * @param scheduler      a Kino scheduler name (e.g. {@code dpmpp-2m-karras}); null: the model's own
  * @param noiseKernel    which of PyTorch's CPU normal kernels the seed reproduces (null: {@code AVX2}, what
  *                       PyTorch computes on x86-64 with AVX2/AVX-512; {@code SCALAR} for ARM or old x86)
+ * @param image          image models: the picture the video starts from (null: none)
+ * @param lastImage      first/last-frame models: the picture it ends on (null: none)
+ * @param continueFrom   an MP4 whose last decoded frame becomes the first frame (shots chain); instead of image
+ * @param fit            how a picture of another aspect ratio is brought to the video size (null: crop)
  */
 public record GenerationRequest(String prompt, String negativePrompt, Integer steps, Double guidance, Long seed,
                                 Integer frames, Integer width, Integer height, Integer fps, String scheduler,
-                                TorchGenerator.Kernel noiseKernel) {
+                                TorchGenerator.Kernel noiseKernel, Path image, Path lastImage, Path continueFrom,
+                                Fit fit) {
 
     /** A builder for a request with this prompt and every other field unset. */
     public static Builder builder(String prompt) {
@@ -43,6 +50,10 @@ public record GenerationRequest(String prompt, String negativePrompt, Integer st
         private Integer fps;
         private String scheduler;
         private TorchGenerator.Kernel noiseKernel;
+        private Path image;
+        private Path lastImage;
+        private Path continueFrom;
+        private Fit fit;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -108,10 +119,34 @@ public record GenerationRequest(String prompt, String negativePrompt, Integer st
             return this;
         }
 
+        /** Image models: the first frame. */
+        public Builder image(Path v) {
+            image = v;
+            return this;
+        }
+
+        /** First/last-frame models: the last frame. */
+        public Builder lastImage(Path v) {
+            lastImage = v;
+            return this;
+        }
+
+        /** Image models: start on the last decoded frame of this video (instead of {@link #image}). */
+        public Builder continueFrom(Path v) {
+            continueFrom = v;
+            return this;
+        }
+
+        /** How pictures of another aspect ratio are fitted (null: {@link Fit#CROP}). */
+        public Builder fit(Fit v) {
+            fit = v;
+            return this;
+        }
+
         /** The request with the fields set so far. */
         public GenerationRequest build() {
             return new GenerationRequest(prompt, negativePrompt, steps, guidance, seed, frames, width, height, fps,
-                    scheduler, noiseKernel);
+                    scheduler, noiseKernel, image, lastImage, continueFrom, fit);
         }
     }
 }

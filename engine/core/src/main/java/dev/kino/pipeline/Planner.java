@@ -65,6 +65,7 @@ final class Planner {
         }
         MemoryCheck.check(m, frames, width, height, dev.kino.denoise.Guidance.enabled(guidance), multiple);
         FixedShapes.check(m, graphs, frames, width, height);
+        Pictures pictures = Pictures.load(r, m);     // a picture the model cannot take, or cannot read: say so now
 
         Scheduler scheduler = scheduler(r.scheduler());
         int cell = latent.spatialCompression();
@@ -86,7 +87,7 @@ final class Planner {
             timesteps[i] = scheduler.timestep(i);
         }
         return new GenerationPlan(m.name(), modelIdentity, settings, scheduler.config().asMap(), timesteps,
-                scheduler.sigmas(), perExpert, shape, sequenceLength);
+                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures);
     }
 
     /** An expert's own default guidance, else the model's. */

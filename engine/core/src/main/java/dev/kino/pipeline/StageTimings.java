@@ -17,6 +17,8 @@ public final class StageTimings {
     public static final String TOKENIZE = "tokenize";
     /** Token ids to text embeddings. */
     public static final String TEXT_ENCODE = "text encode";
+    /** Image models only: the pictures through the VAE encoder (and the CLIP image encoder). */
+    public static final String IMAGE_ENCODE = "image encode";
     /** The denoising loop. */
     public static final String DENOISE = "denoise";
     /** Latents to RGB frames. */

@@ -1,0 +1,54 @@
+package dev.kino.cli;
+
+import dev.kino.KinoException;
+import dev.kino.image.Fit;
+import dev.kino.model.Manifest;
+import dev.kino.model.Manifest.Conditioning.Need;
+
+import java.util.Locale;
+
+/** Parses {@code --fit} and says in words which pictures a model takes ({@code kino info}). */
+final class Fits {
+    private Fits() {
+    }
+
+    static Fit parse(String text) {
+        if (text == null) {
+            return null;
+        }
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "crop" -> Fit.CROP;
+            case "pad" -> Fit.PAD;
+            case "stretch" -> Fit.STRETCH;
+            default -> throw new KinoException("Unknown fit \"" + text + "\"; use crop, pad or stretch.");
+        };
+    }
+
+    static String describe(Manifest m) {
+        Manifest.Conditioning c = m.conditioning();
+        if (c == null) {
+            return "none (text to video only)";
+        }
+        StringBuilder sb = new StringBuilder("first frame ").append(need(c.image()))
+                .append(" (--image or --continue-from), last frame ").append(need(c.lastImage()));
+        if (c.lastImage() != Need.UNSUPPORTED) {
+            sb.append(" (--last-image)");
+        }
+        sb.append(c.mode() == Manifest.Conditioning.Mode.CONCAT
+                ? "; picture latents + " + c.maskChannels() + " mask channels beside the noise"
+                : "; the picture's latent is the first latent frame (timestep 0)");
+        if (c.imageEncoder() != null) {
+            sb.append("; CLIP image encoder, ").append(c.imageEncoder().images()).append(" x ")
+                    .append(c.imageEncoder().tokens()).append(" tokens");
+        }
+        return sb.append("; resized with ").append(c.resize()).toString();
+    }
+
+    private static String need(Need n) {
+        return switch (n) {
+            case REQUIRED -> "required";
+            case OPTIONAL -> "optional";
+            case UNSUPPORTED -> "not taken";
+        };
+    }
+}

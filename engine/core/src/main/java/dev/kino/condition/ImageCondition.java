@@ -1,0 +1,78 @@
+package dev.kino.condition;
+
+import dev.kino.image.Fit;
+import dev.kino.image.ImagePreprocessing;
+import dev.kino.image.PilResize.Filter;
+import dev.kino.image.RgbImage;
+import dev.kino.model.Manifest;
+import dev.kino.model.Manifest.Conditioning.Mode;
+import dev.kino.tensor.FloatTensor;
+
+/**
+ * The latents an image model is conditioned on, as diffusers' {@code WanImageToVideoPipeline.prepare_latents}
+ * builds them:
+ * <ul>
+ *   <li>{@link Mode#CONCAT}: the video {@code [first, zeros..., (last)]} encoded, normalised per channel, behind
+ *       the mask channels: {@code [1, 4 + z, F, h, w]}, concatenated to the noise at every step;</li>
+ *   <li>{@link Mode#EXPAND_TIMESTEPS}: the first picture alone encoded and normalised, {@code [1, z, 1, h, w]};
+ *       it replaces latent frame 0 at every step and at the end.</li>
+ * </ul>
+ * Mask: channel c of latent frame f stands for video frame {@code 4f + c - 3} (frame 0 counted four times):
+ * latent frame 0 is all ones; a last picture sets only the last channel of the last latent frame.
+ */
+public final class ImageCondition {
+    private ImageCondition() {
+    }
+
+    /** The pictures at the video's size, {@code [3, H, W]} each in [-1, 1]. */
+    public static float[] pixels(RgbImage image, int width, int height, Fit fit, Manifest.Conditioning spec) {
+        return ImagePreprocessing.vaeInput(image, width, height, fit, Filter.named(spec.resize()));
+    }
+
+    public static FloatTensor build(Manifest m, CausalVaeEncoder encoder, float[] first, float[] last, int frames,
+                                    int width, int height) {
+        Manifest.Conditioning spec = m.conditioning();
+        int plane = width * height;
+        int videoFrames = spec.mode() == Mode.EXPAND_TIMESTEPS ? 1 : frames;
+        float[] video = new float[3 * videoFrames * plane];
+        for (int c = 0; c < 3; c++) {
+            System.arraycopy(first, c * plane, video, c * videoFrames * plane, plane);
+            if (last != null && spec.mode() == Mode.CONCAT) {
+                System.arraycopy(last, c * plane, video, (c * videoFrames + videoFrames - 1) * plane, plane);
+            }
+        }
+        FloatTensor latents = normalise(encoder.encode(video, videoFrames, height, width), m.vae());
+        if (spec.mode() == Mode.EXPAND_TIMESTEPS) {
+            return latents;
+        }
+        int z = latents.dim(1);
+        int lf = latents.dim(2);
+        int lplane = latents.dim(3) * latents.dim(4);
+        int mask = spec.maskChannels();
+        float[] out = new float[(mask + z) * lf * lplane];
+        for (int c = 0; c < mask; c++) {
+            java.util.Arrays.fill(out, (c * lf) * lplane, (c * lf + 1) * lplane, 1f);
+        }
+        if (last != null) {
+            int c = mask - 1;
+            java.util.Arrays.fill(out, (c * lf + lf - 1) * lplane, (c * lf + lf) * lplane, 1f);
+        }
+        System.arraycopy(latents.data(), 0, out, mask * lf * lplane, z * lf * lplane);
+        return new FloatTensor(new long[] {1, mask + z, lf, latents.dim(3), latents.dim(4)}, out);
+    }
+
+    /** {@code (latent - mean[c]) * (1 / std[c])} in float32, the pipeline's own arithmetic. */
+    static FloatTensor normalise(FloatTensor latents, Manifest.Vae vae) {
+        float[] d = latents.data();
+        int z = latents.dim(1);
+        int per = d.length / z;
+        for (int c = 0; c < z; c++) {
+            float mean = vae.latentsMean()[c];
+            float inv = 1.0f / vae.latentsStd()[c];
+            for (int i = c * per; i < (c + 1) * per; i++) {
+                d[i] = (d[i] - mean) * inv;
+            }
+        }
+        return latents;
+    }
+}

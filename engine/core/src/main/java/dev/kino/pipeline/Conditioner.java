@@ -1,0 +1,60 @@
+package dev.kino.pipeline;
+
+import dev.kino.condition.CausalVaeEncoder;
+import dev.kino.condition.ImageCondition;
+import dev.kino.condition.ImageEmbedder;
+import dev.kino.denoise.DenoiserCondition;
+import dev.kino.image.Fit;
+import dev.kino.image.RgbImage;
+import dev.kino.model.Manifest;
+import dev.kino.model.ModelGraphs;
+import dev.kino.tensor.FloatTensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Turns a request's pictures into what the denoiser takes (models/export/image-to-video.md, steps 2-5). */
+final class Conditioner {
+    private Conditioner() {
+    }
+
+    static DenoiserCondition condition(Manifest m, ModelGraphs graphs, Pictures pictures, ResolvedSettings s,
+                                       List<String> warnings) {
+        Fit fit = pictures.fit();
+        Manifest.Conditioning spec = m.conditioning();
+        List<RgbImage> images = new ArrayList<>();
+        images.add(pictures.first());
+        if (pictures.last() != null) {
+            images.add(pictures.last());
+        }
+        for (RgbImage img : images) {
+            if (fit.distorts(img.width(), img.height(), s.width(), s.height())) {
+                warnings.add("The " + img.width() + "x" + img.height() + " picture is stretched to " + s.width() + "x"
+                        + s.height() + " (--fit stretch); --fit crop or pad keeps its proportions.");
+            }
+        }
+        float[] first = ImageCondition.pixels(pictures.first(), s.width(), s.height(), fit, spec);
+        float[] last = pictures.last() == null ? null
+                : ImageCondition.pixels(pictures.last(), s.width(), s.height(), fit, spec);
+        CausalVaeEncoder encoder = new CausalVaeEncoder(graphs.vaeEncoder(), graphs.vaeEncoderNext(), spec.vaeEncoder());
+        FloatTensor latents = ImageCondition.build(m, encoder, first, last, s.frames(), s.width(), s.height());
+        FloatTensor embeddings = graphs.imageEncoder() == null ? null
+                : new ImageEmbedder(graphs.imageEncoder(), spec.imageEncoder()).embed(images);
+        return spec.mode() == Manifest.Conditioning.Mode.CONCAT
+                ? new DenoiserCondition(latents, null, embeddings)
+                : new DenoiserCondition(null, latents, embeddings);
+    }
+
+    /** expand_timesteps models: the clean image latent is latent frame 0 of the result, as the pipeline does. */
+    static void restoreFirstFrame(DenoiserCondition condition, float[] latents, long[] shape) {
+        FloatTensor first = condition.firstFrame();
+        if (first == null) {
+            return;
+        }
+        int frames = (int) shape[2];
+        int plane = (int) (shape[3] * shape[4]);
+        for (int c = 0; c < shape[1]; c++) {
+            System.arraycopy(first.data(), c * plane, latents, c * frames * plane, plane);
+        }
+    }
+}
