@@ -12,7 +12,7 @@ import java.io.PrintStream;
  */
 @Command(name = "kino", mixinStandardHelpOptions = true, versionProvider = KinoCli.Version.class,
         description = "Text-to-video diffusion on your own machine: ONNX models, Java, no Python.",
-        subcommands = {GenerateCommand.class, RenderCommand.class, InfoCommand.class, SchedulersCommand.class,
+        subcommands = {GenerateCommand.class, RenderCommand.class, ServeCommand.class, InfoCommand.class, SchedulersCommand.class,
                 CommandLine.HelpCommand.class})
 public final class KinoCli implements Runnable {
     @CommandLine.Spec

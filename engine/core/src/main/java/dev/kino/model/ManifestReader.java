@@ -104,6 +104,7 @@ public final class ManifestReader {
                 scheduler(root, problems),
                 vae((root.object("vae")), problems),
                 root.raw("conditioning") == null ? null : conditioning(root.object("conditioning")));
+        root.raw("preview"); // optional live-preview factors; services read them (models/README.md)
         root.rejectUnknownKeys();
         return m;
     }

@@ -1,0 +1,154 @@
+package dev.kino.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.kino.KinoException;
+import dev.kino.server.queue.Job;
+import dev.kino.server.queue.JobState;
+import dev.kino.server.queue.JobStore;
+import dev.kino.server.queue.NewJob;
+import dev.kino.server.queue.Project;
+import dev.kino.server.queue.ProjectStore;
+import dev.kino.server.work.Cut;
+import dev.kino.server.work.ModelCatalog;
+import dev.kino.shots.ShotList;
+import dev.kino.shots.ShotListReader;
+import dev.kino.shots.Take;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** {@code /api/projects}: a shot list becomes one job per take; picks; the cut. */
+final class ProjectRoutes {
+    private final Services s;
+    private final JobRoutes jobs;
+
+    ProjectRoutes(Services s, JobRoutes jobs) {
+        this.s = s;
+        this.jobs = jobs;
+    }
+
+    void register(Javalin app) {
+        app.post("/api/projects", this::submit);
+        app.get("/api/projects", ctx -> ctx.json(s.projects().list().stream().map(Views::projectSummary).toList()));
+        app.get("/api/projects/{id}", ctx -> ctx.json(view(Requests.projectId(ctx))));
+        app.put("/api/projects/{id}/picks/{shot}", this::pick);
+        app.post("/api/projects/{id}/cut", this::cut);
+        app.get("/api/projects/{id}/cut/video", this::cutVideo);
+    }
+
+    private void submit(Context ctx) throws IOException {
+        String type = String.valueOf(ctx.contentType()).toLowerCase(java.util.Locale.ROOT);
+        boolean yaml = type.contains("yaml");
+        ShotListReader.Format format = yaml ? ShotListReader.Format.YAML : ShotListReader.Format.JSON;
+        ShotList list;
+        try {
+            list = ShotListReader.parse(ctx.body(), "in the request", format);
+        } catch (KinoException e) {
+            throw ApiError.bad(e.getMessage());
+        }
+        String p = ctx.queryParam("priority");
+        int priority = 0;
+        if (p != null) {
+            try {
+                priority = Integer.parseInt(p);
+            } catch (NumberFormatException e) {
+                priority = Integer.MIN_VALUE;
+            }
+            if (priority < -1000 || priority > 1000) {
+                throw ApiError.bad("The priority must be a whole number from -1000 to 1000.");
+            }
+        }
+        List<NewJob> takes = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (Take t : list.takes()) {
+            String model = t.model() == null ? ModelCatalog.DEMO : t.model();
+            try {
+                s.models().check(model, t.request());
+            } catch (KinoException e) {
+                problems.add("shot " + t.shot().name() + " take " + t.take() + ": " + e.getMessage().replaceAll("[.]$", ""));
+                continue;
+            }
+            takes.add(new NewJob(t.shot().name(), t.shot().index(), t.take(), model,
+                    Views.JSON.writeValueAsString(t.request()), t.requestHash(), priority));
+        }
+        if (!problems.isEmpty()) {
+            throw ApiError.bad("The shot list cannot be rendered as it is: " + String.join("; ", problems.subList(0,
+                    Math.min(20, problems.size()))) + "; fix the shot list and submit it again.");
+        }
+        Project project = ProjectStore.create(list.project(), ctx.body(), format.name().toLowerCase(java.util.Locale.ROOT));
+        JobStore.Submitted done = s.jobs().submit(project, takes, Requests.idempotencyKey(ctx), Requests.bodyHash(ctx));
+        s.workers().wake();
+        ctx.status(done.replayed() ? 200 : 201).json(view(done.project().id()));
+    }
+
+    Map<String, Object> view(String id) throws IOException {
+        Project p = s.projects().get(id);
+        List<Job> all = s.jobs().list(null, id, 100_000);
+        ObjectMapper parser = p.format().equals("yaml") ? new ObjectMapper(new YAMLFactory()) : Views.JSON;
+        JsonNode list = parser.readTree(p.shotList());
+        return Views.project(p, all, s.projects().picks(id), list);
+    }
+
+    private void pick(Context ctx) throws IOException {
+        String id = Requests.projectId(ctx);
+        String shot = ctx.pathParam("shot");
+        JsonNode n = Requests.object(ctx);
+        Requests.onlyFields(n, List.of("job"));
+        String jobId = Requests.text(n, "job", true, 40);
+        s.projects().get(id);
+        Job j = s.jobs().get(jobId);
+        if (!id.equals(j.projectId()) || !shot.equals(j.shot())) {
+            throw new ApiError(409, "The job " + jobId + " is not a take of shot " + Requests.shown(shot)
+                    + " in this project; pick one of that shot's takes.");
+        }
+        s.projects().pick(id, jobId);
+        ctx.json(view(id));
+    }
+
+    private void cut(Context ctx) throws IOException {
+        String id = Requests.projectId(ctx);
+        Map<String, Object> project = view(id);
+        Map<String, String> picks = s.projects().picks(id);
+        List<Cut.Piece> pieces = new ArrayList<>();
+        for (Object o : (List<?>) project.get("shots")) {
+            String shot = (String) ((Map<?, ?>) o).get("name");
+            String pick = picks.get(shot);
+            if (pick == null) {
+                throw new ApiError(409, "Shot " + shot + " has no picked take; pick one of its takes first.");
+            }
+            Job j = s.jobs().get(pick);
+            if (j.state() != JobState.SUCCEEDED || j.video() == null) {
+                throw new ApiError(409, "The take picked for shot " + shot + " is " + j.state().key()
+                        + ", not finished; wait for it or pick another.");
+            }
+            pieces.add(new Cut.Piece(shot, s.videos().resolve(j.video())));
+        }
+        String file = "cut-" + id + ".mp4";
+        int frames;
+        try {
+            Files.createDirectories(s.videos());
+            frames = Cut.build(pieces, s.videos().resolve(file));
+        } catch (KinoException e) {
+            throw new ApiError(409, e.getMessage());
+        }
+        s.projects().cut(id, file, frames);
+        ctx.json(Map.of("video", "/api/projects/" + id + "/cut/video", "frames", frames));
+    }
+
+    private void cutVideo(Context ctx) throws IOException {
+        Project p = s.projects().get(Requests.projectId(ctx));
+        if (p.cutVideo() == null) {
+            throw new ApiError(409, "The project " + p.id() + " has no cut yet; build it with POST /api/projects/"
+                    + p.id() + "/cut.");
+        }
+        String name = p.name().replaceAll("[^A-Za-z0-9._-]+", "-") + "-cut.mp4";
+        JobRoutes.sendVideo(ctx, s.videos(), p.cutVideo(), name);
+    }
+}

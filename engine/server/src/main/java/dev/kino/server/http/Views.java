@@ -1,0 +1,98 @@
+package dev.kino.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kino.server.queue.Job;
+import dev.kino.server.queue.Project;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON the API shows for jobs and projects (snake_case, video links instead of file names). */
+final class Views {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private Views() {
+    }
+
+    static Map<String, Object> job(Job j) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", j.id());
+        m.put("project", j.projectId());
+        m.put("shot", j.shot());
+        m.put("shot_index", j.shotIndex());
+        m.put("take", j.take());
+        m.put("model", j.model());
+        m.put("request", request(j.request()));
+        m.put("request_hash", j.requestHash());
+        m.put("priority", j.priority());
+        m.put("state", j.state().key());
+        m.put("worker", j.worker());
+        m.put("cancel_requested", j.cancelRequested());
+        m.put("step", j.step());
+        m.put("steps", j.steps());
+        m.put("resumed_from", j.resumedFrom());
+        m.put("attempts", j.attempts());
+        m.put("error", j.error());
+        m.put("frames", j.frames());
+        m.put("video", j.video() == null ? null : "/api/jobs/" + j.id() + "/video");
+        m.put("created_at", j.createdAt());
+        m.put("started_at", j.startedAt());
+        m.put("finished_at", j.finishedAt());
+        return m;
+    }
+
+    static Map<String, Object> project(Project p, List<Job> jobs, Map<String, String> picks, JsonNode shotList) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", p.id());
+        m.put("name", p.name());
+        m.put("created_at", p.createdAt());
+        List<Map<String, Object>> shots = new ArrayList<>();
+        int done = 0;
+        for (JsonNode s : shotList.path("shots")) {
+            Map<String, Object> shot = new LinkedHashMap<>();
+            String name = s.path("name").asText();
+            shot.put("name", name);
+            shot.put("prompt", s.path("prompt").asText());
+            List<Map<String, Object>> takes = new ArrayList<>();
+            for (Job j : jobs) {
+                if (name.equals(j.shot())) {
+                    takes.add(job(j));
+                    done += j.state().finished() ? 1 : 0;
+                }
+            }
+            takes.sort((a, b) -> Integer.compare((Integer) a.get("take"), (Integer) b.get("take")));
+            shot.put("takes", takes);
+            shot.put("pick", picks.get(name));
+            shots.add(shot);
+        }
+        m.put("shots", shots);
+        m.put("takes", jobs.size());
+        m.put("finished", done);
+        m.put("cut", p.cutVideo() == null ? null
+                : Map.of("video", "/api/projects/" + p.id() + "/cut/video", "frames", p.cutFrames()));
+        m.put("shot_list", p.shotList());
+        return m;
+    }
+
+    static Map<String, Object> projectSummary(Project p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", p.id());
+        m.put("name", p.name());
+        m.put("created_at", p.createdAt());
+        m.put("cut", p.cutVideo() != null);
+        return m;
+    }
+
+    private static JsonNode request(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

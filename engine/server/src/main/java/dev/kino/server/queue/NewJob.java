@@ -1,0 +1,16 @@
+package dev.kino.server.queue;
+
+/**
+ * A job to enqueue.
+ *
+ * @param shot        shot name within its project, or null for a single job
+ * @param shotIndex   the shot's position, or null
+ * @param take        take number, or null
+ * @param model       a model name from the catalog
+ * @param requestJson the {@code GenerationRequest} as JSON
+ * @param requestHash the shot-list request hash
+ * @param priority    higher runs first
+ */
+public record NewJob(String shot, Integer shotIndex, Integer take, String model, String requestJson,
+                     String requestHash, int priority) {
+}

@@ -1,0 +1,27 @@
+package dev.kino.server.queue;
+
+import dev.kino.KinoException;
+
+/** A request the queue refuses, in one sentence; {@link #reason} tells the HTTP layer which status fits. */
+public final class QueueException extends KinoException {
+    private static final long serialVersionUID = 1L;
+
+    /** Why: no such job or project, or it conflicts with the item's state or an earlier request. */
+    public enum Reason { NOT_FOUND, CONFLICT }
+
+    private final Reason reason;
+
+    public QueueException(Reason reason, String message) {
+        super(message);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    static QueueException notFound(String what, String id) {
+        return new QueueException(Reason.NOT_FOUND, "There is no " + what + " " + id + "; list them with GET /api/"
+                + what + "s.");
+    }
+}

@@ -1,0 +1,52 @@
+package dev.kino.server.work;
+
+import dev.kino.pipeline.TextToVideoPipeline;
+import dev.kino.runtime.Device;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One worker's loaded models, least recently used first out: loading a big model takes long, so a worker keeps
+ * up to {@code capacity} of them and the queue prefers jobs for models already here. Used by one thread.
+ */
+final class ModelCache implements AutoCloseable {
+    private final ModelCatalog catalog;
+    private final Device device;
+    private final int capacity;
+    private final LinkedHashMap<String, TextToVideoPipeline> loaded = new LinkedHashMap<>(8, 0.75f, true);
+
+    ModelCache(ModelCatalog catalog, Device device, int capacity) {
+        this.catalog = catalog;
+        this.device = device;
+        this.capacity = Math.max(1, capacity);
+    }
+
+    /** The loaded model {@code name}, loading it (and closing the least recently used one) if needed. */
+    TextToVideoPipeline get(String name) {
+        TextToVideoPipeline kino = loaded.get(name);
+        if (kino != null) {
+            return kino;
+        }
+        while (loaded.size() >= capacity) {
+            Map.Entry<String, TextToVideoPipeline> eldest = loaded.entrySet().iterator().next();
+            loaded.remove(eldest.getKey());
+            eldest.getValue().close();
+        }
+        kino = TextToVideoPipeline.load(catalog.folder(name), device);
+        loaded.put(name, kino);
+        return kino;
+    }
+
+    /** Names of the loaded models (a copy). */
+    synchronized Set<String> names() {
+        return Set.copyOf(loaded.keySet());
+    }
+
+    @Override
+    public void close() {
+        loaded.values().forEach(TextToVideoPipeline::close);
+        loaded.clear();
+    }
+}

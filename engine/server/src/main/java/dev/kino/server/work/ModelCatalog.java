@@ -1,0 +1,118 @@
+package dev.kino.server.work;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kino.KinoException;
+import dev.kino.demo.DemoModel;
+import dev.kino.model.Manifest;
+import dev.kino.model.ManifestReader;
+import dev.kino.model.ModelPackage;
+import dev.kino.pipeline.GenerationRequest;
+import dev.kino.pipeline.ResolvedSettings;
+import dev.kino.pipeline.TextToVideoPipeline;
+import dev.kino.runtime.Device;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The models a server offers, by name: {@code demo} (the built-in model) and every package folder directly
+ * under {@code --models DIR}. A name is only ever looked up in this catalog, never joined to a path, so no
+ * request can reach a file outside it.
+ */
+public final class ModelCatalog implements AutoCloseable {
+    /** The built-in demo model's name. */
+    public static final String DEMO = "demo";
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+
+    private final Path modelsDir;
+    private final Map<String, TextToVideoPipeline> checkers = new HashMap<>();
+
+    /** {@code modelsDir} may be null: the demo model only. */
+    public ModelCatalog(Path modelsDir) {
+        this.modelsDir = modelsDir;
+    }
+
+    /** Model name → package folder, sorted by name. */
+    public Map<String, Path> folders() {
+        Map<String, Path> out = new TreeMap<>();
+        out.put(DEMO, null); // extracted on first use
+        if (modelsDir != null && Files.isDirectory(modelsDir)) {
+            try (Stream<Path> dirs = Files.list(modelsDir)) {
+                dirs.filter(d -> NAME.matcher(d.getFileName().toString()).matches())
+                        .filter(d -> Files.isRegularFile(d.resolve(ManifestReader.FILE_NAME)))
+                        .forEach(d -> out.put(d.getFileName().toString(), d));
+            } catch (IOException e) {
+                throw new KinoException("Cannot list the models folder " + modelsDir + ": " + e.getMessage() + ".", e);
+            }
+        }
+        return out;
+    }
+
+    /** The package folder of {@code name}; an unknown name is a {@link KinoException} naming the known ones. */
+    public Path folder(String name) {
+        Map<String, Path> all = folders();
+        if (name == null || !all.containsKey(name)) {
+            throw new KinoException("There is no model named " + quote(name) + " on this server; use one of "
+                    + String.join(", ", all.keySet()) + ".");
+        }
+        Path p = all.get(name);
+        return p != null ? p : DemoModel.folder();
+    }
+
+    /** What {@code GET /api/models} shows for each model: its manifest's name, description and defaults. */
+    public List<Map<String, Object>> describe() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String name : folders().keySet()) {
+            Manifest m = ModelPackage.open(folder(name)).manifest();
+            Map<String, Object> info = new java.util.LinkedHashMap<>();
+            info.put("name", name);
+            info.put("manifest_name", m.name());
+            info.put("description", m.description());
+            info.put("defaults", m.defaults());
+            info.put("latent_channels", m.latent().channels());
+            info.put("size_multiple", m.latent().sizeMultiple());
+            info.put("prediction_type", m.denoiser().predictionType().toString().toLowerCase(java.util.Locale.ROOT));
+            info.put("experts", m.denoiser().experts().size());
+            info.put("live_preview", PreviewFactors.read(folder(name)) != null ? "fitted factors" : "normalized channels");
+            out.add(info);
+        }
+        return out;
+    }
+
+    /**
+     * Checks a request against the model before it is queued (size, frames, scheduler), on a CPU copy of the
+     * model kept for that purpose, so a bad request never reaches a worker.
+     */
+    public synchronized ResolvedSettings check(String model, GenerationRequest request) {
+        Path folder = folder(model);
+        TextToVideoPipeline kino = checkers.computeIfAbsent(model, m -> TextToVideoPipeline.load(folder, Device.CPU));
+        return kino.resolve(request);
+    }
+
+    private static String quote(String s) {
+        if (s == null) {
+            return "(none)";
+        }
+        return "\"" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "\"";
+    }
+
+    @Override
+    public synchronized void close() {
+        checkers.values().forEach(TextToVideoPipeline::close);
+        checkers.clear();
+    }
+
+    /** Reads a JSON file (a model's manifest) as a tree. */
+    static JsonNode tree(Path file) throws IOException {
+        return new ObjectMapper().readTree(file.toFile());
+    }
+}

@@ -1,0 +1,155 @@
+package dev.kino.server.work;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kino.KinoException;
+import dev.kino.denoise.StepEvent;
+import dev.kino.denoise.StepListener;
+import dev.kino.pipeline.GenerationCancelledException;
+import dev.kino.pipeline.GenerationRequest;
+import dev.kino.pipeline.TextToVideoPipeline;
+import dev.kino.server.queue.Job;
+import dev.kino.server.queue.JobStore;
+import dev.kino.shots.TakeVideo;
+import dev.kino.video.Mp4Writer;
+import dev.kino.video.VideoFrames;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** One device's loop: claim a job, render it (checkpointing, reporting progress), record how it ended. */
+final class Worker implements Runnable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String name;
+    private final Workers pool;
+    private final JobStore store;
+    private final ModelCache models;
+    private final Path videos;
+    private final Path checkpoints;
+    private final WorkEvents events;
+    private final Workers.Settings settings;
+    private final CheckpointedRun runner;
+
+    Worker(String name, Workers pool, JobStore store, ModelCache models, Path dataDir, WorkEvents events,
+           Workers.Settings settings, CheckpointedRun runner) {
+        this.name = name;
+        this.pool = pool;
+        this.store = store;
+        this.models = models;
+        this.videos = dataDir.resolve("videos");
+        this.checkpoints = dataDir.resolve("checkpoints");
+        this.events = events;
+        this.settings = settings;
+        this.runner = runner;
+    }
+
+    String name() {
+        return name;
+    }
+
+    @Override
+    public void run() {
+        while (!pool.stopping) {
+            try {
+                Job job = store.claim(name, models.names());
+                if (job == null) {
+                    pool.idle(500);
+                } else {
+                    render(job);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // A database failure: report it and keep serving; the job stays claimed and resumes at restart.
+                System.err.println("kino serve: " + name + ": " + e.getMessage());
+                sleep();
+            }
+        }
+    }
+
+    private void render(Job job) {
+        Path checkpoint = checkpoints.resolve(job.id() + ".ckpt");
+        try {
+            if (job.cancelRequested() || pool.cancels.remove(job.id())) {
+                store.canceled(job.id());
+                return;
+            }
+            GenerationRequest request = JSON.readValue(job.request(), GenerationRequest.class);
+            TextToVideoPipeline kino = models.get(job.model());
+            PreviewFactors factors = PreviewFactors.read(kino.modelPackage().dir());
+            Files.createDirectories(checkpoints);
+            CheckpointedRun.Outcome out = runner.run(kino, request, listener(job.id(), factors), checkpoint,
+                    settings.checkpointEvery(), (steps, from) -> store.started(job.id(), steps, from),
+                    step -> store.progress(job.id(), step));
+            VideoFrames frames = out.result().frames();
+            Files.createDirectories(videos);
+            String file = job.id() + ".mp4";
+            Mp4Writer.write(frames, out.result().settings().fps(), videos.resolve(file),
+                    TakeVideo.viewingScale(frames.width(), frames.height()));
+            store.succeeded(job.id(), file, frames.count());
+            Files.deleteIfExists(checkpoint);
+        } catch (GenerationCancelledException e) {
+            if (pool.stopping && !pool.cancels.contains(job.id())) {
+                store.requeue(job.id()); // shutdown, not a cancel: resume from the checkpoint next start
+            } else {
+                pool.cancels.remove(job.id());
+                store.canceled(job.id());
+                deleteQuietly(checkpoint);
+            }
+        } catch (KinoException e) {
+            store.failed(job.id(), e.getMessage());
+            deleteQuietly(checkpoint);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("kino serve: job " + job.id() + " failed with an internal error:");
+            e.printStackTrace();
+            store.failed(job.id(), "Internal error in Kino (" + e + "); the server log has the details.");
+        }
+    }
+
+    private StepListener listener(String jobId, PreviewFactors factors) {
+        return new StepListener() {
+            private long lastEvent;
+
+            @Override
+            public boolean onStep(StepEvent e) {
+                if (pool.stopping || pool.cancels.contains(jobId)) {
+                    return false;
+                }
+                int done = e.step() + 1;
+                boolean last = done == e.steps();
+                long now = System.nanoTime();
+                boolean preview = last || done % Math.max(1, settings.previewEvery()) == 0;
+                if (preview || last || now - lastEvent > 100_000_000L) { // at most ~10 plain events a second
+                    lastEvent = now;
+                    double seconds = e.elapsed().toNanos() / 1e9;
+                    double rate = seconds > 0 ? (e.step() + 1) / seconds : 0;
+                    double eta = rate > 0 ? (e.steps() - done) / rate : 0;
+                    events.progress(jobId, done, e.steps(), rate, eta,
+                            preview ? LatentPreview.dataUrl(e.latents(), factors) : null);
+                }
+                return true;
+            }
+        };
+    }
+
+    void closeModels() {
+        models.close();
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // an orphaned checkpoint is only disk space; the job is finished either way
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
