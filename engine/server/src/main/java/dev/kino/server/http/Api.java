@@ -30,6 +30,7 @@ public final class Api {
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY;
+            config.http.prefer405over404 = true;
             config.staticFiles.add(f -> {
                 f.hostedPath = "/";
                 f.directory = "/dev/kino/server/web";
