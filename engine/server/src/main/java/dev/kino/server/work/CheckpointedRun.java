@@ -1,17 +1,30 @@
 package dev.kino.server.work;
 
+import dev.kino.KinoException;
 import dev.kino.denoise.StepListener;
+import dev.kino.pipeline.Checkpoint;
+import dev.kino.pipeline.GenerationOptions;
+import dev.kino.pipeline.GenerationPlan;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.TextToVideoPipeline;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.function.IntConsumer;
 
 /**
- * Runs one generation that saves its progress to a checkpoint file every few steps and, when such a file exists,
- * continues from it instead of step 0. The core guarantees a resumed run's latents equal an uninterrupted run's.
+ * One generation that saves a checkpoint file every few steps and, when the file exists, continues from it
+ * instead of step 0. The core guarantees a resumed run's latents, and so its MP4, equal an uninterrupted run's.
+ * A checkpoint of another plan (the model or Kino changed) or a damaged file is ignored: the job starts over.
  */
-interface CheckpointedRun {
+final class CheckpointedRun {
     /** What happened: the result, and the step the run resumed from (null: it started at step 0). */
     record Outcome(GenerationResult result, Integer resumedFrom) {
     }
@@ -21,11 +34,58 @@ interface CheckpointedRun {
         void started(int steps, Integer resumedFrom);
     }
 
+    private CheckpointedRun() {
+    }
+
     /**
      * @param checkpoint the job's checkpoint file (read when present, replaced atomically as steps complete)
      * @param every      steps between checkpoints
      * @param onSaved    hears the completed step count of every checkpoint written
      */
-    Outcome run(TextToVideoPipeline kino, GenerationRequest request, StepListener listener, Path checkpoint,
-                int every, Start start, java.util.function.IntConsumer onSaved);
+    static Outcome run(TextToVideoPipeline kino, GenerationRequest request, StepListener listener, Path checkpoint,
+                       int every, Start start, IntConsumer onSaved) {
+        GenerationPlan plan = kino.plan(request);
+        Checkpoint resume = read(checkpoint, plan);
+        Integer from = resume == null ? null : resume.completedSteps();
+        start.started(plan.steps(), from);
+        GenerationOptions options = GenerationOptions.of(listener).checkpointing(every, c -> {
+            write(c, checkpoint);
+            onSaved.accept(c.completedSteps());
+        });
+        if (resume != null) {
+            options = options.resumingFrom(resume);
+        }
+        return new Outcome(kino.generate(plan, options), from);
+    }
+
+    private static Checkpoint read(Path file, GenerationPlan plan) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            Checkpoint c = Checkpoint.readFrom(in);
+            return c.planFingerprint().equals(plan.fingerprint()) ? c : null;
+        } catch (IOException | KinoException e) {
+            return null;
+        }
+    }
+
+    /** Temporary file, fsync, atomic rename: after a kill the file is the previous checkpoint or this one. */
+    private static void write(Checkpoint c, Path file) {
+        Path temp = file.resolveSibling(file.getFileName() + ".partial");
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer bytes = ByteBuffer.wrap(c.toBytes());
+                while (bytes.hasRemaining()) {
+                    ch.write(bytes);
+                }
+                ch.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new KinoException("Cannot write the checkpoint " + file + " (" + e.getMessage()
+                    + "); free disk space under the data folder.", e);
+        }
+    }
 }

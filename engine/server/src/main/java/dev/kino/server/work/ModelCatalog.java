@@ -8,7 +8,7 @@ import dev.kino.model.Manifest;
 import dev.kino.model.ManifestReader;
 import dev.kino.model.ModelPackage;
 import dev.kino.pipeline.GenerationRequest;
-import dev.kino.pipeline.ResolvedSettings;
+import dev.kino.pipeline.GenerationPlan;
 import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.runtime.Device;
 
@@ -92,10 +92,10 @@ public final class ModelCatalog implements AutoCloseable {
      * Checks a request against the model before it is queued (size, frames, scheduler), on a CPU copy of the
      * model kept for that purpose, so a bad request never reaches a worker.
      */
-    public synchronized ResolvedSettings check(String model, GenerationRequest request) {
+    public synchronized GenerationPlan check(String model, GenerationRequest request) {
         Path folder = folder(model);
         TextToVideoPipeline kino = checkers.computeIfAbsent(model, m -> TextToVideoPipeline.load(folder, Device.CPU));
-        return kino.resolve(request);
+        return kino.plan(request);
     }
 
     private static String quote(String s) {

@@ -29,10 +29,9 @@ final class Worker implements Runnable {
     private final Path checkpoints;
     private final WorkEvents events;
     private final Workers.Settings settings;
-    private final CheckpointedRun runner;
 
     Worker(String name, Workers pool, JobStore store, ModelCache models, Path dataDir, WorkEvents events,
-           Workers.Settings settings, CheckpointedRun runner) {
+           Workers.Settings settings) {
         this.name = name;
         this.pool = pool;
         this.store = store;
@@ -41,7 +40,6 @@ final class Worker implements Runnable {
         this.checkpoints = dataDir.resolve("checkpoints");
         this.events = events;
         this.settings = settings;
-        this.runner = runner;
     }
 
     String name() {
@@ -79,7 +77,7 @@ final class Worker implements Runnable {
             TextToVideoPipeline kino = models.get(job.model());
             PreviewFactors factors = PreviewFactors.read(kino.modelPackage().dir());
             Files.createDirectories(checkpoints);
-            CheckpointedRun.Outcome out = runner.run(kino, request, listener(job.id(), factors), checkpoint,
+            CheckpointedRun.Outcome out = CheckpointedRun.run(kino, request, listener(job.id(), factors), checkpoint,
                     settings.checkpointEvery(), (steps, from) -> store.started(job.id(), steps, from),
                     step -> store.progress(job.id(), step));
             VideoFrames frames = out.result().frames();
@@ -110,6 +108,7 @@ final class Worker implements Runnable {
     private StepListener listener(String jobId, PreviewFactors factors) {
         return new StepListener() {
             private long lastEvent;
+            private int firstStep = -1; // a resumed run's clock starts at its first step, not at step 0
 
             @Override
             public boolean onStep(StepEvent e) {
@@ -117,13 +116,16 @@ final class Worker implements Runnable {
                     return false;
                 }
                 int done = e.step() + 1;
+                if (firstStep < 0) {
+                    firstStep = e.step();
+                }
                 boolean last = done == e.steps();
                 long now = System.nanoTime();
                 boolean preview = last || done % Math.max(1, settings.previewEvery()) == 0;
                 if (preview || last || now - lastEvent > 100_000_000L) { // at most ~10 plain events a second
                     lastEvent = now;
                     double seconds = e.elapsed().toNanos() / 1e9;
-                    double rate = seconds > 0 ? (e.step() + 1) / seconds : 0;
+                    double rate = seconds > 0 ? (e.step() - firstStep + 1) / seconds : 0;
                     double eta = rate > 0 ? (e.steps() - done) / rate : 0;
                     events.progress(jobId, done, e.steps(), rate, eta,
                             preview ? LatentPreview.dataUrl(e.latents(), factors) : null);

@@ -27,18 +27,12 @@ public final class Workers implements AutoCloseable {
     volatile boolean stopping;
 
     public Workers(JobStore store, ModelCatalog catalog, List<Device> devices, Path dataDir, WorkEvents events,
-                   Settings settings, CheckpointedRun runner) {
+                   Settings settings) {
         for (int i = 0; i < devices.size(); i++) {
             String name = "worker-" + (i + 1) + "-" + devices.get(i);
             workers.add(new Worker(name, this, store, new ModelCache(catalog, devices.get(i), settings.modelsPerWorker()),
-                    dataDir, events, settings, runner));
+                    dataDir, events, settings));
         }
-    }
-
-    /** Workers with the default tuning and the core's checkpointed generation. */
-    public Workers(JobStore store, ModelCatalog catalog, List<Device> devices, Path dataDir, WorkEvents events,
-                   Settings settings) {
-        this(store, catalog, devices, dataDir, events, settings, new FromStepZero());
     }
 
     public void start() {
