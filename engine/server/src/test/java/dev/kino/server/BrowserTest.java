@@ -1,0 +1,133 @@
+package dev.kino.server;
+
+import dev.kino.video.Mp4Reader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A real browser (Debian's headless Chromium through Selenium) drives the page: submits a 2-shot × 2-take project,
+ * watches it finish, checks every take's video plays, picks takes, builds the cut and downloads it.
+ * {@code -Dkino.screenshot=FILE} also saves a picture of the project view (the README's).
+ */
+class BrowserTest {
+    private static final String CHROMIUM = "/usr/bin/chromium";
+    private static final String DRIVER = "/usr/bin/chromedriver";
+    @TempDir
+    Path tmp;
+    private TestServer server;
+    private ChromeDriver browser;
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void aStudioSubmitsAProjectPicksTakesAndDownloadsTheCut() throws Exception {
+        assertTrue(Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(DRIVER)),
+                "this test needs Debian's chromium and chromium-driver: apt-get install chromium chromium-driver (.ci/run does)");
+        server = new TestServer(tmp.resolve("data"));
+        Path downloads = Files.createDirectories(tmp.resolve("downloads"));
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--autoplay-policy=no-user-gesture-required", "--window-size=1440,1200");
+        options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
+                "download.prompt_for_download", false));
+        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(new File(DRIVER)).build(), options);
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(180), Duration.ofMillis(200));
+
+        browser.get(server.base + "/#token=" + server.server.token());
+        wait.until(d -> d.findElement(By.id("status")).getText().contains("queued"));
+        assertEquals(server.base + "/", browser.getCurrentUrl(), "the token leaves the address bar");
+
+        browser.findElement(By.id("mode-shots")).click();
+        WebElement list = browser.findElement(By.id("f-shots"));
+        list.clear();
+        list.sendKeys("""
+                {"project": "browser", "seed": 9, "defaults": {"steps": 4, "takes": 2},
+                 "shots": [{"name": "open", "prompt": "a purple circle moving right"},
+                           {"name": "close", "prompt": "a yellow square moving left"}]}""");
+        browser.findElement(By.id("shots-submit")).click();
+        wait.until(d -> d.findElements(By.cssSelector(".take")).size() == 4);
+        wait.until(d -> d.findElements(By.cssSelector(".take[data-state=succeeded]")).size() == 4);
+        assertTrue(browser.findElement(By.cssSelector(".summary")).getText().contains("4/4 takes finished"));
+
+        // Every take's video plays: its clock advances.
+        List<WebElement> videos = browser.findElements(By.cssSelector(".take video"));
+        assertEquals(4, videos.size());
+        JavascriptExecutor js = browser;
+        for (WebElement v : videos) {
+            wait.until(d -> (Long) js.executeScript("return arguments[0].readyState", v) >= 2);
+            Object advanced = js.executeAsyncScript("""
+                    const v = arguments[0], done = arguments[arguments.length - 1];
+                    v.play().catch(() => {});
+                    const t0 = v.currentTime;
+                    setTimeout(() => done(v.currentTime !== t0 && !v.error), 700);""", v);
+            assertEquals(Boolean.TRUE, advanced, "video " + v.getAttribute("src") + " plays");
+        }
+
+        // The queue shows every take done.
+        browser.findElement(By.tagName("body")).sendKeys("q");
+        wait.until(d -> d.findElement(By.id("view-queue")).isDisplayed());
+        wait.until(d -> d.findElements(By.cssSelector("#queue-body tr[data-state=succeeded] [role=progressbar][aria-valuenow='100']")).size() >= 4);
+        browser.findElement(By.tagName("body")).sendKeys("p");
+
+        // Pick take 2 of each shot with the keyboard, build the cut, download it.
+        for (String shot : List.of("open", "close")) {
+            WebElement pick = browser.findElements(By.cssSelector("section[data-shot=" + shot + "] .take button.pick")).get(1);
+            wait.until(d -> pick.isDisplayed());
+            pick.sendKeys(" ");
+            wait.until(d -> "true".equals(pick.getAttribute("aria-pressed")));
+        }
+        WebElement build = browser.findElement(By.id("build-cut"));
+        wait.until(d -> build.isEnabled());
+        build.click();
+        WebElement download = wait.until(d -> d.findElement(By.id("cut-download")));
+        assertEquals("32 frames", browser.findElement(By.id("cut-frames")).getText());
+        String shot = System.getProperty("kino.screenshot");
+        if (shot != null) {
+            js.executeScript("window.scrollTo(0, 0); document.querySelector('#view-projects').scrollTop = 0;");
+            Thread.sleep(500);
+            Files.write(Path.of(shot), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        }
+        download.click();
+        Path file = downloads.resolve("browser-cut.mp4");
+        wait.until(d -> Files.exists(file) && noPartials(downloads));
+        assertEquals(32, Mp4Reader.read(file).frames().count(), "the cut holds the picked takes' 16 + 16 frames");
+    }
+
+    private static boolean noPartials(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.noneMatch(p -> p.toString().endsWith(".crdownload"));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+}
