@@ -84,6 +84,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--frames-dir", paramLabel = "DIR", description = "Also write every frame as a PNG into this folder.")
     Path framesDir;
 
+    @Option(names = "--latents-out", paramLabel = "FILE",
+            description = "Also write the final latents (before the VAE) as a NumPy .npy file, [1, C, F, h, w] float32.")
+    Path latentsOut;
+
     @Option(names = "--upscale", paramLabel = "auto|N", defaultValue = "auto",
             description = "Enlarge the MP4 N times with a Lanczos filter for viewing; auto enlarges small videos to at least 256 px (default: ${DEFAULT-VALUE}).")
     String upscale;
@@ -107,6 +111,9 @@ final class GenerateCommand implements Callable<Integer> {
         Path target = OutputTarget.check(output != null ? output : OutputTarget.defaultName(prompt));
         if (framesDir != null) {
             OutputTarget.checkFolder(framesDir, true);
+        }
+        if (latentsOut != null) {
+            OutputTarget.checkFolder(latentsOut.toAbsolutePath().normalize().getParent(), false);
         }
         Path modelDir = ModelLocator.resolve(model);
         Mp4Writer.preloadInBackground();
@@ -138,6 +145,9 @@ final class GenerateCommand implements Callable<Integer> {
                     : Mp4Writer.writeNew(result.frames(), settings.fps(), target, scale);
             result = result.withStage(StageTimings.ENCODE_MP4, Duration.ofNanos(System.nanoTime() - encodeStart));
             PngFrameWriter.Written frames = framesDir == null ? null : PngFrameWriter.write(result.frames(), framesDir);
+            if (latentsOut != null) {
+                NpyFile.write(result.latents(), latentsOut);
+            }
             Report.print(out, written, result, scale, framesDir, frames);
             Path real = Mp4Writer.writeThrough(target);
             if (!real.equals(target)) {
