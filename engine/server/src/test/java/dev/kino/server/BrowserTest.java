@@ -57,7 +57,7 @@ class BrowserTest {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--autoplay-policy=no-user-gesture-required", "--window-size=1440,1200");
+                "--autoplay-policy=no-user-gesture-required", "--window-size=1440,1400");
         options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
                 "download.prompt_for_download", false));
         browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(new File(DRIVER)).build(), options);
@@ -111,6 +111,7 @@ class BrowserTest {
         build.click();
         WebElement download = wait.until(d -> d.findElement(By.id("cut-download")));
         assertEquals("32 frames", browser.findElement(By.id("cut-frames")).getText());
+        assertTrue(!browser.findElement(By.id("project")).getText().contains("null"), "no stray nulls on the page");
         String shot = System.getProperty("kino.screenshot");
         if (shot != null) {
             js.executeScript("window.scrollTo(0, 0); document.querySelector('#view-projects').scrollTop = 0;");

@@ -225,12 +225,13 @@ function renderProject() {
   const cutKey = (p.cut ? p.cut.video + p.cut.frames : '') + ':' + allPicked;
   if (bar.dataset.key !== cutKey) {
     bar.dataset.key = cutKey;
-    bar.replaceChildren(
+    bar.replaceChildren(...[
       el('button', { class: 'primary', id: 'build-cut', disabled: !allPicked, onclick: buildCut }, 'Build the cut'),
       allPicked ? null : el('span', { class: 'job-meta' }, 'Pick one take per shot to build the cut.'),
       p.cut ? el('video', { id: 'cut-video', src: p.cut.video + '?v=' + p.cut.frames + Date.now(), controls: true, muted: true, loop: true, autoplay: true }) : null,
       p.cut ? el('div', {}, el('div', { class: 'job-meta', id: 'cut-frames' }, `${p.cut.frames} frames`),
-        el('a', { class: 'icon', id: 'cut-download', href: p.cut.video, download: p.name + '-cut.mp4' }, 'Download the cut')) : null);
+        el('a', { class: 'icon', id: 'cut-download', href: p.cut.video, download: p.name + '-cut.mp4' }, 'Download the cut')) : null,
+    ].filter(Boolean));
   }
 }
 
