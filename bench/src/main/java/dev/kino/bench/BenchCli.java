@@ -2,6 +2,7 @@ package dev.kino.bench;
 
 import dev.kino.bench.demo.AccuracyCommand;
 import dev.kino.bench.overhead.OverheadCommand;
+import dev.kino.bench.serve.ServeLoadCommand;
 import dev.kino.bench.sweep.SweepCommand;
 import dev.kino.commandline.KinoPrograms;
 import picocli.CommandLine;
@@ -15,8 +16,8 @@ import java.io.PrintStream;
  * prints its trace.
  */
 @Command(name = "kino bench", mixinStandardHelpOptions = true, versionProvider = BenchCli.Version.class,
-        description = "Measure Kino: step sweeps over schedulers, the engine's own overhead, the demo model's accuracy.",
-        subcommands = {SweepCommand.class, OverheadCommand.class, AccuracyCommand.class, CommandLine.HelpCommand.class})
+        description = "Measure Kino: step sweeps over schedulers, the engine's own overhead, the demo model's accuracy, the render server under load.",
+        subcommands = {SweepCommand.class, OverheadCommand.class, AccuracyCommand.class, ServeLoadCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Runnable {
     public static final int USER_ERROR = KinoPrograms.USER_ERROR;
     public static final int USAGE_ERROR = KinoPrograms.USAGE_ERROR;

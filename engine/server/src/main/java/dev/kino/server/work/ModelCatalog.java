@@ -35,6 +35,7 @@ public final class ModelCatalog implements AutoCloseable {
 
     private final Path modelsDir;
     private final Map<String, TextToVideoPipeline> checkers = new HashMap<>();
+    private volatile Path demo; // extracting checks the whole embedded package: once per server, not per request
 
     /** {@code modelsDir} may be null: the demo model only. */
     public ModelCatalog(Path modelsDir) {
@@ -65,7 +66,13 @@ public final class ModelCatalog implements AutoCloseable {
                     + String.join(", ", all.keySet()) + ".");
         }
         Path p = all.get(name);
-        return p != null ? p : DemoModel.folder();
+        if (p != null) {
+            return p;
+        }
+        if (demo == null) {
+            demo = DemoModel.folder();
+        }
+        return demo;
     }
 
     /** What {@code GET /api/models} shows for each model: its manifest's name, description and defaults. */
