@@ -51,6 +51,7 @@ public final class KinoServer implements AutoCloseable {
     /** Opens the data folder, recovers the queue, starts the workers and the HTTP server. */
     public static KinoServer start(ServerConfig config) {
         Path data = config.dataDir().toAbsolutePath().normalize();
+        probePort(config.host(), config.port()); // before anything is written: the token is shown only once
         try {
             Files.createDirectories(data);
         } catch (IOException e) {
@@ -83,12 +84,31 @@ public final class KinoServer implements AutoCloseable {
             if (e instanceof KinoException) {
                 throw e;
             }
-            if (e.getCause() instanceof java.net.BindException || String.valueOf(e.getMessage()).contains("bind")) {
-                throw new KinoException("Cannot listen on " + config.host() + ":" + config.port() + " ("
-                        + e.getMessage() + "); choose another --port or stop what uses it.", e);
+            if (e instanceof io.javalin.util.JavalinBindException) {
+                throw inUse(config.host(), config.port(), e);
             }
             throw e;
         }
+    }
+
+    private static void probePort(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (java.net.BindException e) {
+            throw inUse(host, port, e);
+        } catch (IOException e) {
+            throw new KinoException("Cannot listen on " + host + ":" + port + " (" + e.getMessage()
+                    + "); check --host and --port.", e);
+        }
+    }
+
+    private static KinoException inUse(String host, int port, Exception cause) {
+        return new KinoException("The port " + port + " on " + host + " is in use; stop what uses it or choose "
+                + "another --port.", cause);
     }
 
     public int port() {

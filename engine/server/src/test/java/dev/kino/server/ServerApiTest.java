@@ -81,6 +81,17 @@ class ServerApiTest {
     }
 
     @Test
+    void aPortInUseIsOneSentenceAndWritesNothing() {
+        Path other = data.resolveSibling("other-data");
+        dev.kino.KinoException e = org.junit.jupiter.api.Assertions.assertThrows(dev.kino.KinoException.class,
+                () -> KinoServer.start(new ServerConfig("127.0.0.1", s.server.port(), List.of(Device.CPU), other, null,
+                        dev.kino.server.work.Workers.Settings.DEFAULT)));
+        assertEquals("The port " + s.server.port() + " on 127.0.0.1 is in use; stop what uses it or choose another --port.",
+                e.getMessage());
+        assertFalse(Files.exists(other), "no data folder, no token made");
+    }
+
+    @Test
     void theOpenApiFileDescribesEveryEndpoint() {
         TestServer.Reply r = s.callAs(null, "GET", "/api/openapi.json", null);
         assertEquals(200, r.status());
