@@ -85,8 +85,8 @@ public final class JobStore implements AutoCloseable {
                         s.setString(1, id);
                         s.setString(2, project == null ? null : project.id());
                         s.setString(3, j.shot());
-                        setInt(s, 4, j.shotIndex());
-                        setInt(s, 5, j.take());
+                        Rows.setInt(s, 4, j.shotIndex());
+                        Rows.setInt(s, 5, j.take());
                         s.setString(6, j.model());
                         s.setString(7, j.requestJson());
                         s.setString(8, j.requestHash());
@@ -343,33 +343,12 @@ public final class JobStore implements AutoCloseable {
             List<Job> jobs = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    jobs.add(job(rs));
+                    jobs.add(Rows.job(rs));
                 }
             }
             return jobs;
         } catch (SQLException e) {
             throw storage(e);
-        }
-    }
-
-    private static Job job(ResultSet rs) throws SQLException {
-        return new Job(rs.getString(1), rs.getString(2), rs.getString(3), integer(rs, 4), integer(rs, 5),
-                rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9), JobState.of(rs.getString(10)),
-                rs.getString(11), rs.getInt(12) != 0, rs.getInt(13), rs.getInt(14), integer(rs, 15), rs.getInt(16),
-                rs.getString(17), rs.getString(18), integer(rs, 19), rs.getLong(20),
-                rs.getObject(21) == null ? null : rs.getLong(21), rs.getObject(22) == null ? null : rs.getLong(22));
-    }
-
-    private static Integer integer(ResultSet rs, int column) throws SQLException {
-        int v = rs.getInt(column);
-        return rs.wasNull() ? null : v;
-    }
-
-    private static void setInt(PreparedStatement s, int i, Integer v) throws SQLException {
-        if (v == null) {
-            s.setNull(i, Types.INTEGER);
-        } else {
-            s.setInt(i, v);
         }
     }
 
