@@ -151,7 +151,7 @@ class LtxParityTest {
     }
 
     @Test
-    void framesOutsideTheEightKPlusOneRuleAreRefusedWithTheNearestCount() {
+    void badInputsAreRefusedInOneSentenceWithWhatToDo() {
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(PACKAGE, Device.CPU)) {
             KinoException e = assertThrows(KinoException.class,
                     () -> kino.resolve(GenerationRequest.builder("a fox").frames(20).build()));
@@ -160,6 +160,10 @@ class LtxParityTest {
                     () -> kino.resolve(GenerationRequest.builder("a fox").width(100).build()));
             assertTrue(size.getMessage().contains("multiple of 32") && size.getMessage().contains("try 96 or 128"),
                     size.getMessage());
+            // LTX's shift_terminal schedule cannot be planned for one step (diffusers: a NaN sigma)
+            KinoException oneStep = assertThrows(KinoException.class,
+                    () -> kino.generate(GenerationRequest.builder("a fox").steps(1).build(), e -> true));
+            assertTrue(oneStep.getMessage().contains("at least 2 steps"), oneStep.getMessage());
         }
     }
 }
