@@ -295,18 +295,25 @@ def main():
                                 "onnxruntime": onnxruntime.__version__,
                                 "ram_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}})
     os.makedirs(args.work, exist_ok=True)
+
+    def save():     # after every stage: a later failure keeps what was measured (rerun with --skip-make)
+        with open(results_path, "w") as f:
+            json.dump(results, f, indent=2)
+
     if not args.skip_make:
         results["make"] = run_stage("make", args.work)
         print("make", results["make"], flush=True)
+        save()
     results["sizes"] = run_stage("sizes", args.work)
     for p in precisions:
         results[f"export_{p}"] = run_stage("export", args.work, "--precision", p)
         print("export", p, results[f"export_{p}"]["export_s"], flush=True)
+        save()
         results[f"run_{p}"] = run_stage("run", args.work, "--precision", p)
         print("run", p, results[f"run_{p}"], flush=True)
+        save()
         results[f"kinopkg_{p}"] = run_stage("kinopkg", args.work, "--precision", p)
-    with open(results_path, "w") as f:
-        json.dump(results, f, indent=2)
+        save()
     write_markdown(results, os.path.join(HERE, "results.md"))
 
 

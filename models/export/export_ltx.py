@@ -91,7 +91,11 @@ def verify_denoiser(path, transformer, compression, shapes):
 
 
 def compression(src):
+    """(temporal, spatial) compression of the VAE: they scale the denoiser's rotary coordinates."""
     from diffusers import AutoencoderKLLTXVideo
+    if not os.path.isfile(os.path.join(src, "vae", "config.json")):
+        log("no vae/config.json: using LTX-Video's 8x temporal, 32x spatial compression for the rotary embedding")
+        return 8, 32
     with torch.device("meta"):
         v = AutoencoderKLLTXVideo.from_config(AutoencoderKLLTXVideo.load_config(os.path.join(src, "vae")))
     return v.temporal_compression_ratio, v.spatial_compression_ratio
