@@ -154,15 +154,15 @@ class LtxParityTest {
     void badInputsAreRefusedInOneSentenceWithWhatToDo() {
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(PACKAGE, Device.CPU)) {
             KinoException e = assertThrows(KinoException.class,
-                    () -> kino.resolve(GenerationRequest.builder("a fox").frames(20).build()));
+                    () -> kino.plan(GenerationRequest.builder("a fox").frames(20).build()));
             assertTrue(e.getMessage().contains("8k+1") && e.getMessage().contains("try 17"), e.getMessage());
             KinoException size = assertThrows(KinoException.class,
-                    () -> kino.resolve(GenerationRequest.builder("a fox").width(100).build()));
+                    () -> kino.plan(GenerationRequest.builder("a fox").width(100).build()));
             assertTrue(size.getMessage().contains("multiple of 32") && size.getMessage().contains("try 96 or 128"),
                     size.getMessage());
             // LTX's shift_terminal schedule cannot be planned for one step (diffusers: a NaN sigma)
             KinoException oneStep = assertThrows(KinoException.class,
-                    () -> kino.generate(GenerationRequest.builder("a fox").steps(1).build(), e -> true));
+                    () -> kino.generate(GenerationRequest.builder("a fox").steps(1).build(), event -> true));
             assertTrue(oneStep.getMessage().contains("at least 2 steps"), oneStep.getMessage());
         }
     }
