@@ -170,16 +170,17 @@ def stage_kinopkg(work, precision):
         os.symlink(os.path.join("..", "src", "transformer"), os.path.join(src, "transformer"))
         json.dump({"_class_name": "LTXPipeline"}, open(os.path.join(src, "model_index.json"), "w"))
     out = os.path.join(work, f"kino-{precision}")
+    os.makedirs(out, exist_ok=True)
+    for name in ("denoiser.onnx", "denoiser.onnx_data"):     # first: the manifest writer checks every file
+        target = os.path.join(out, name)
+        if os.path.exists(target):
+            os.remove(target)
+        os.link(os.path.join(work, f"pkg-{precision}", name), target)
     w, h, f = SIZES["small"]
     subprocess.run([sys.executable, os.path.join(EXPORT, "export_ltx.py"), src, out, "--only",
                     "tokenizer,text_encoder,vae,manifest", "--width", str(w), "--height", str(h), "--frames", str(f),
                     "--steps", "3", "--name", f"ltx-2b-real-size-{precision}"]
                    + (["--fp16"] if precision == "fp16" else []), check=True)
-    for name in ("denoiser.onnx", "denoiser.onnx_data"):
-        target = os.path.join(out, name)
-        if os.path.exists(target):
-            os.remove(target)
-        os.link(os.path.join(work, f"pkg-{precision}", name), target)
     return {"package": out, "files": {n: os.path.getsize(os.path.join(out, n)) for n in sorted(os.listdir(out))}}
 
 

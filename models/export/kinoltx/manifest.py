@@ -1,4 +1,10 @@
-"""The ``kino.json`` of an LTX-Video package (format: models/README.md; LTX keys: models/export/README.md)."""
+"""The ``kino.json`` of an LTX-Video package (format: models/README.md; LTX keys: models/export/README.md),
+built and written by models/kino_manifest.py, the writer every package maker shares."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+import kino_manifest  # noqa: E402
 
 # LTXPipeline's defaults (pipeline_ltx.py __call__) and the negative prompt of LTX-Video's own inference
 # script and diffusers' LTX examples (LTXPipeline itself defaults to "").
@@ -32,24 +38,14 @@ def build(name, description, *, scheduler_config, vae_config, latents_mean, late
         vae.update({"timestep": "timestep", "decode_timestep": float(decode_timestep),
                     "decode_noise_scale": float(decode_noise_scale if decode_noise_scale is not None
                                                 else decode_timestep)})
-    scheduler = dict(scheduler_config)
-    manifest = {
-        "kino": 1,
-        "name": name,
-        "description": description,
-        "tokenizer": "tokenizer.json",
-        "text_encoder": {
-            # LTXPipeline calls the T5 encoder with the ids alone: padded positions are encoded and then
-            # masked in the denoiser's cross-attention (denoiser.text_mask), not zeroed
-            "file": "text_encoder.onnx", "precision": "fp32", "weights": weights, "max_length": text_max_length,
-            "padding": "max_length", "input_ids": "input_ids", "output": "last_hidden_state",
-            "dynamic_batch": True, "zero_padding": False, "clean_prompt": False,
-        },
-        "latent": {"channels": in_channels, "spatial_compression": spatial, "temporal_compression": temporal,
-                   "causal": True, "size_multiple": spatial},
-        "defaults": defaults,
-        "denoiser": denoiser,
-        "scheduler": scheduler,
-        "vae": vae,
+    text_encoder = {
+        # LTXPipeline calls the T5 encoder with the ids alone: padded positions are encoded and then
+        # masked in the denoiser's cross-attention (denoiser.text_mask), not zeroed
+        "file": "text_encoder.onnx", "precision": "fp32", "weights": weights, "max_length": text_max_length,
+        "padding": "max_length", "input_ids": "input_ids", "output": "last_hidden_state",
+        "dynamic_batch": True, "zero_padding": False, "clean_prompt": False,
     }
-    return manifest
+    latent = {"channels": in_channels, "spatial_compression": spatial, "temporal_compression": temporal,
+              "causal": True, "size_multiple": spatial}
+    return kino_manifest.manifest(name, description, text_encoder=text_encoder, latent=latent, defaults=defaults,
+                                  denoiser=denoiser, scheduler=dict(scheduler_config), vae=vae)
