@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Checks Kino's UMT5 encoder (kinowan/umt5.py) against the official Wan 2.1 T5 encoder.
+"""Checks Kino's T5-family encoder (kinowan/umt5.py) against the official Wan 2.1 T5 encoder, in both
+variants: UMT5 (Wan; official ``shared_pos=False``) and T5 v1.1 (LTX-Video; official ``shared_pos=True``:
+one relative-position bias shared by all layers, HF's ``block.0...relative_attention_bias``).
 
 The official code is ``wan/modules/t5.py`` of Wan2.1 (on PYTHONPATH under kino-py; or give its folder
 with --wan). Both are built with the same small config and the official model's random weights
@@ -44,9 +46,11 @@ def load_official_t5(wan_root):
 
 
 def official_to_hf(name):
-    """Official Wan T5Encoder parameter name -> HuggingFace UMT5EncoderModel name."""
+    """Official Wan T5Encoder parameter name -> HuggingFace (U)MT5EncoderModel name."""
     if name == "token_embedding.weight":
         return "shared.weight"
+    if name == "pos_embedding.embedding.weight":     # shared_pos=True: T5 v1.1 keeps it in block 0
+        return "encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"
     if name == "norm.weight":
         return "encoder.final_layer_norm.weight"
     _, i, rest = name.split(".", 2)
@@ -68,6 +72,10 @@ def umt5_xxl_official_cfg():
                 num_buckets=32, shared_pos=False, dropout=0.1)
 
 
+# google/t5-v1_1-xxl (LTX-Video's text encoder): vocab 32128, d_model 4096, d_kv 64, d_ff 10240, 64 heads, 24 layers
+T5_XXL = dict(vocab_size=32128, d_model=4096, d_kv=64, d_ff=10240, num_heads=64, num_layers=24)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_wan = next((p for p in sys.path if os.path.isfile(os.path.join(p, "wan", "modules", "t5.py"))), None)
@@ -77,43 +85,46 @@ def main():
     torch.manual_seed(0)
     ok = True
 
-    # 1. names and shapes at the real umt5-xxl size (meta device: no memory)
-    with torch.device("meta"):
-        ref = official.T5Encoder(**umt5_xxl_official_cfg())
-        mine = UMT5Encoder(UMT5Config(vocab_size=256384, d_model=4096, d_kv=64, d_ff=10240, num_heads=64,
-                                      num_layers=24))
-    ref_shapes = {official_to_hf(k): tuple(v.shape) for k, v in ref.state_dict().items()}
-    mine_shapes = {k: tuple(v.shape) for k, v in mine.state_dict().items()}
-    same = ref_shapes == mine_shapes
-    print(f"umt5-xxl: {len(mine_shapes)} tensors, {sum(torch.Size(s).numel() for s in mine_shapes.values()):,} "
-          f"parameters; names/shapes match the official model through the mapping: {same}")
-    ok &= same
+    # 1. names and shapes at the real umt5-xxl / t5-v1_1-xxl sizes (meta device: no memory)
+    for label, shared, kino_cfg in (("umt5-xxl", False, dict(vocab_size=256384, d_model=4096, d_kv=64, d_ff=10240,
+                                                               num_heads=64, num_layers=24)),
+                                    ("t5-v1_1-xxl", True, T5_XXL)):
+        with torch.device("meta"):
+            ref = official.T5Encoder(**{**umt5_xxl_official_cfg(), "vocab": kino_cfg["vocab_size"],
+                                        "shared_pos": shared})
+            mine = UMT5Encoder(UMT5Config(**kino_cfg, model_type="t5" if shared else "umt5"))
+        ref_shapes = {official_to_hf(k): tuple(v.shape) for k, v in ref.state_dict().items()}
+        mine_shapes = {k: tuple(v.shape) for k, v in mine.state_dict().items()}
+        same = ref_shapes == mine_shapes
+        print(f"{label}: {len(mine_shapes)} tensors, {sum(torch.Size(s).numel() for s in mine_shapes.values()):,} "
+              f"parameters; names/shapes match the official model through the mapping: {same}")
+        ok &= same
 
-    # 2. numerics on random weights, three configs (buckets/distances exercised with long sequences)
-    for dim, heads, d_kv, ffn, layers, length in ((32, 4, 8, 64, 2, 40), (48, 3, 16, 80, 3, 200),
-                                                  (64, 8, 8, 96, 2, 300)):
-        vocab = 97
-        ref = official.T5Encoder(vocab=vocab, dim=dim, dim_attn=heads * d_kv, dim_ffn=ffn, num_heads=heads,
-                                 num_layers=layers, num_buckets=32, shared_pos=False, dropout=0.1).eval()
-        mine = UMT5Encoder(UMT5Config(vocab_size=vocab, d_model=dim, d_kv=d_kv, d_ff=ffn, num_heads=heads,
-                                      num_layers=layers)).eval()
-        mine.load_state_dict({official_to_hf(k): v for k, v in ref.state_dict().items()}, strict=True)
-        ids = torch.randint(3, vocab, (3, length))
-        mask = torch.zeros(3, length, dtype=torch.int64)
-        for row, n in enumerate((length, length // 3, 1)):
-            mask[row, :n] = 1
-            ids[row, n:] = 0
-            ids[row, n - 1] = 1
-        with torch.no_grad():
-            a = ref(ids, mask)
-            b = mine(ids, mask)
-        rel = float((a - b).abs().max() / a.abs().max())
-        # positions past the real length are zeroed by Wan's rule; compare real tokens too
-        real = mask.bool()
-        rel_real = float((a[real] - b[real]).abs().max() / a[real].abs().max())
-        print(f"dim {dim} heads {heads} layers {layers} L {length}: max rel diff {rel:.2e} "
-              f"(real tokens {rel_real:.2e})")
-        ok &= rel <= 1e-5
+    # 2. numerics on random weights, three configs per variant (buckets/distances exercised with long
+    #    sequences), with padding masks and (LTX calls the encoder so) without a mask
+    for shared in (False, True):
+        for dim, heads, d_kv, ffn, layers, length in ((32, 4, 8, 64, 2, 40), (48, 3, 16, 80, 3, 200),
+                                                      (64, 8, 8, 96, 2, 300)):
+            vocab = 97
+            ref = official.T5Encoder(vocab=vocab, dim=dim, dim_attn=heads * d_kv, dim_ffn=ffn, num_heads=heads,
+                                     num_layers=layers, num_buckets=32, shared_pos=shared, dropout=0.1).eval()
+            mine = UMT5Encoder(UMT5Config(vocab_size=vocab, d_model=dim, d_kv=d_kv, d_ff=ffn, num_heads=heads,
+                                          num_layers=layers, model_type="t5" if shared else "umt5")).eval()
+            mine.load_state_dict({official_to_hf(k): v for k, v in ref.state_dict().items()}, strict=True)
+            ids = torch.randint(3, vocab, (3, length))
+            mask = torch.zeros(3, length, dtype=torch.int64)
+            for row, n in enumerate((length, length // 3, 1)):
+                mask[row, :n] = 1
+                ids[row, n:] = 0
+                ids[row, n - 1] = 1
+            with torch.no_grad():
+                a, b = ref(ids, mask), mine(ids, mask)
+                a0, b0 = ref(ids), mine(ids)
+            rel = float((a - b).abs().max() / a.abs().max())
+            rel_nomask = float((a0 - b0).abs().max() / a0.abs().max())
+            print(f"{'t5 (shared bias)' if shared else 'umt5'} dim {dim} heads {heads} layers {layers} L {length}: "
+                  f"max rel diff {rel:.2e} with mask, {rel_nomask:.2e} without")
+            ok &= rel <= 1e-5 and rel_nomask <= 1e-5
     print("OK" if ok else "FAILED")
     sys.exit(0 if ok else 1)
 

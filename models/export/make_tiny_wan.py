@@ -62,7 +62,7 @@ A green frog jumps into the pond with a splash.
 Fresh bread cools on the kitchen table at dawn."""
 
 
-def train_tokenizer(folder):
+def train_tokenizer(folder, model_max_length=512):
     import sentencepiece as spm
     os.makedirs(folder, exist_ok=True)
     corpus = os.path.join(folder, "corpus.txt")
@@ -77,7 +77,7 @@ def train_tokenizer(folder):
     os.remove(os.path.join(folder, "spiece.vocab"))
     write_tokenizer_json(spiece_to_tokenizer_json(os.path.join(folder, "spiece.model")),
                          os.path.join(folder, "tokenizer.json"))
-    json.dump({"model_max_length": 512, "extra_ids": 0, "tokenizer_class": "T5Tokenizer"},
+    json.dump({"model_max_length": model_max_length, "extra_ids": 0, "tokenizer_class": "T5Tokenizer"},
               open(os.path.join(folder, "tokenizer_config.json"), "w"), indent=2)
     import sentencepiece
     return sentencepiece.SentencePieceProcessor(model_file=os.path.join(folder, "spiece.model")).vocab_size()
@@ -115,10 +115,14 @@ def build_folder(root, experts, **vae_overrides):
 
 
 def export(src, out, extra):
-    """Exports into OUT.tmp, then swaps it in: the committed package is never half-written."""
+    export_into(os.path.join(HERE, "export_wan.py"), src, out, ["--verify", *DEFAULTS, *extra])
+
+
+def export_into(exporter, src, out, args):
+    """Runs EXPORTER into OUT.tmp, then swaps it in: the committed package is never half-written."""
     tmp = out + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    cmd = [sys.executable, os.path.join(HERE, "export_wan.py"), src, tmp, "--verify", *DEFAULTS, *extra]
+    cmd = [sys.executable, exporter, src, tmp, *args]
     print("$", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True)
     if os.path.isdir(out):

@@ -64,14 +64,15 @@ def write_tokenizer_json(obj, path):
         json.dump(obj, f, ensure_ascii=False, indent=None, separators=(",", ":"))
 
 
-def encode_with_spiece(spiece_path, prompts, max_length):
+def encode_with_spiece(spiece_path, prompts, max_length, clean=True):
     """What ``T5Tokenizer(...)(prompts, padding='max_length', max_length, truncation=True)`` returns:
-    SentencePiece ids + ``</s>``, truncated to max_length, padded with <pad>=0; and the attention mask."""
+    SentencePiece ids + ``</s>``, truncated to max_length, padded with <pad>=0; and the attention mask.
+    ``clean``: Wan's prompt_clean first (LTXPipeline tokenizes the prompt as given)."""
     import sentencepiece as spm
     sp = spm.SentencePieceProcessor(model_file=spiece_path)
     ids, masks = [], []
     for p in prompts:
-        row = sp.encode(prompt_clean(p))[:max_length - 1] + [EOS_ID]
+        row = sp.encode(prompt_clean(p) if clean else p)[:max_length - 1] + [EOS_ID]
         masks.append([1] * len(row) + [0] * (max_length - len(row)))
         ids.append(row + [0] * (max_length - len(row)))
     return ids, masks

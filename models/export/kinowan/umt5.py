@@ -1,13 +1,16 @@
-"""The UMT5 encoder (google/umt5-xxl, Wan's text encoder) as a small PyTorch module of Kino's own.
+"""The T5-family encoders of the video models as a small PyTorch module of Kino's own: UMT5 (google/umt5-xxl,
+Wan's text encoder) and T5 v1.1 (google/t5-v1_1-xxl, LTX-Video's).
 
-It loads HuggingFace ``UMT5EncoderModel`` weights by their own names (``text_encoder/*.safetensors`` and
-``config.json`` of a diffusers Wan folder) and computes what ``UMT5EncoderModel(input_ids,
-attention_mask).last_hidden_state`` computes, so neither transformers nor its tokenizer code is needed
-to export or to run it. ``check_umt5_official.py`` compares it with the official Wan 2.1 implementation
-(``wan/modules/t5.py``).
+It loads HuggingFace ``UMT5EncoderModel`` / ``T5EncoderModel`` weights by their own names
+(``text_encoder/*.safetensors`` and ``config.json`` of a diffusers folder) and computes what
+``...EncoderModel(input_ids, attention_mask).last_hidden_state`` computes, so neither transformers nor its
+tokenizer code is needed to export or to run it. ``check_umt5_official.py`` compares both variants with the
+official Wan 2.1 implementation (``wan/modules/t5.py``: ``shared_pos=False`` is UMT5, ``shared_pos=True``
+is T5 v1.1).
 
-Math (per layer i, every layer has its own relative-position bias, unlike T5 v1.1):
-``x += o(softmax(q k^T + bias_i(k - q) + mask) v)`` on ``rms(x)``, no 1/sqrt(d) scaling;
+Math: ``x += o(softmax(q k^T + bias(k - q) + mask) v)`` on ``rms(x)``, no 1/sqrt(d) scaling. UMT5: every
+layer i has its own relative-position bias ``bias_i``; T5 v1.1 (``model_type`` ``t5``): only block 0 holds
+``relative_attention_bias`` and its bias is shared by all layers;
 ``x += wo(gelu_tanh(wi_0 rms(x)) * wi_1 rms(x))``; output ``rms_final(x)``. RMS norms carry no mean
 and no bias: ``w * x / sqrt(mean(x^2) + eps)`` in float32.
 
@@ -36,6 +39,10 @@ class UMT5Config:
         self.num_buckets = kw.get("relative_attention_num_buckets", 32)
         self.max_distance = kw.get("relative_attention_max_distance", 128)
         self.eps = kw.get("layer_norm_epsilon", 1e-6)
+        # "t5": one relative-position bias (block 0's) shared by every layer; "umt5": one per layer
+        self.model_type = kw.get("model_type", "umt5")
+        if self.model_type not in ("t5", "umt5"):
+            raise NotImplementedError(f"T5-family encoder of model_type {self.model_type!r}")
         act = kw.get("dense_act_fn", "gelu_new")
         proj = kw.get("feed_forward_proj", "gated-gelu")
         if act not in ("gelu_new", "gelu_pytorch_tanh") or not proj.startswith("gated"):
@@ -45,14 +52,19 @@ class UMT5Config:
     def from_folder(cls, folder):
         return cls(**json.load(open(os.path.join(folder, "config.json"))))
 
+    @property
+    def shared_bias(self):
+        return self.model_type == "t5"
+
     def to_hf_dict(self):
-        return {"architectures": ["UMT5EncoderModel"], "model_type": "umt5", "vocab_size": self.vocab_size,
+        arch = "T5EncoderModel" if self.shared_bias else "UMT5EncoderModel"
+        return {"architectures": [arch], "model_type": self.model_type, "vocab_size": self.vocab_size,
                 "d_model": self.d_model, "d_kv": self.d_kv, "d_ff": self.d_ff, "num_heads": self.num_heads,
                 "num_layers": self.num_layers, "relative_attention_num_buckets": self.num_buckets,
                 "relative_attention_max_distance": self.max_distance, "layer_norm_epsilon": self.eps,
                 "feed_forward_proj": "gated-gelu", "dense_act_fn": "gelu_new", "is_encoder_decoder": True,
                 "pad_token_id": 0, "eos_token_id": 1, "decoder_start_token_id": 0,
-                "tie_word_embeddings": False, "scalable_attention": True}
+                "tie_word_embeddings": False, **({} if self.shared_bias else {"scalable_attention": True})}
 
 
 def gelu_tanh(x):
@@ -91,7 +103,7 @@ def relative_buckets(length, num_buckets, max_distance):
 
 
 class SelfAttention(nn.Module):
-    def __init__(self, cfg):
+    def __init__(self, cfg, has_bias=True):
         super().__init__()
         inner = cfg.num_heads * cfg.d_kv
         self.heads, self.d_kv = cfg.num_heads, cfg.d_kv
@@ -100,15 +112,22 @@ class SelfAttention(nn.Module):
         self.k = nn.Linear(cfg.d_model, inner, bias=False)
         self.v = nn.Linear(cfg.d_model, inner, bias=False)
         self.o = nn.Linear(inner, cfg.d_model, bias=False)
-        self.relative_attention_bias = nn.Embedding(cfg.num_buckets, cfg.num_heads)
+        if has_bias:
+            self.relative_attention_bias = nn.Embedding(cfg.num_buckets, cfg.num_heads)
 
-    def forward(self, x, mask_bias):
+    def position_bias(self, length):
+        """[1, heads, L, L] float32 bias from this layer's bucket table."""
+        buckets = relative_buckets(length, self.num_buckets, self.max_distance)
+        return self.relative_attention_bias.weight.float()[buckets].permute(2, 0, 1).unsqueeze(0)
+
+    def forward(self, x, mask_bias, shared_bias=None):
         b, length, _ = x.shape
         q, k, v = (linear(p, x).view(b, length, self.heads, self.d_kv).transpose(1, 2)
                    for p in (self.q, self.k, self.v))
-        buckets = relative_buckets(length, self.num_buckets, self.max_distance)
-        bias = self.relative_attention_bias.weight.float()[buckets].permute(2, 0, 1).unsqueeze(0)
-        scores = q @ k.transpose(-1, -2) + bias + mask_bias
+        bias = shared_bias if shared_bias is not None else self.position_bias(length)
+        scores = q @ k.transpose(-1, -2) + bias
+        if mask_bias is not None:
+            scores = scores + mask_bias
         out = torch.softmax(scores, dim=-1) @ v
         return linear(self.o, out.transpose(1, 2).reshape(b, length, -1))
 
@@ -129,35 +148,39 @@ class FeedForward(nn.Module):
 class _Sub(nn.Module):
     """Holds one HF sub-layer: ``layer.{0,1}`` with ``layer_norm`` and SelfAttention/DenseReluDense."""
 
-    def __init__(self, cfg, attention):
+    def __init__(self, cfg, attention, has_bias=True):
         super().__init__()
         self.layer_norm = RMSNorm(cfg.d_model, cfg.eps)
         if attention:
-            self.SelfAttention = SelfAttention(cfg)
+            self.SelfAttention = SelfAttention(cfg, has_bias)
         else:
             self.DenseReluDense = FeedForward(cfg)
 
 
 class Block(nn.Module):
-    def __init__(self, cfg):
+    def __init__(self, cfg, has_bias=True):
         super().__init__()
-        self.layer = nn.ModuleList([_Sub(cfg, True), _Sub(cfg, False)])
+        self.layer = nn.ModuleList([_Sub(cfg, True, has_bias), _Sub(cfg, False)])
 
-    def forward(self, x, mask_bias):
+    def forward(self, x, mask_bias, shared_bias=None):
         attn, ff = self.layer
-        x = x + attn.SelfAttention(attn.layer_norm(x), mask_bias)
+        x = x + attn.SelfAttention(attn.layer_norm(x), mask_bias, shared_bias)
         return x + ff.DenseReluDense(ff.layer_norm(x))
 
 
 class _Encoder(nn.Module):
     def __init__(self, cfg):
         super().__init__()
-        self.block = nn.ModuleList([Block(cfg) for _ in range(cfg.num_layers)])
+        self.block = nn.ModuleList([Block(cfg, has_bias=(i == 0 or not cfg.shared_bias))
+                                    for i in range(cfg.num_layers)])
         self.final_layer_norm = RMSNorm(cfg.d_model, cfg.eps)
 
 
 class UMT5Encoder(nn.Module):
-    """``forward(input_ids [B, L] int64, attention_mask [B, L] int64) -> last_hidden_state [B, L, D]``.
+    """``forward(input_ids [B, L] int64, attention_mask [B, L] int64 or None) -> last_hidden_state [B, L, D]``.
+
+    ``attention_mask`` None attends to every position, as ``T5EncoderModel(input_ids)`` does when called
+    without a mask (LTXPipeline does so: its padded positions are encoded, and masked later in the denoiser).
 
     Parameter names are HuggingFace's (``shared.weight``, ``encoder.block.{i}.layer.0.SelfAttention.q.weight``,
     ..., ``encoder.final_layer_norm.weight``).
@@ -169,12 +192,15 @@ class UMT5Encoder(nn.Module):
         self.shared = nn.Embedding(cfg.vocab_size, cfg.d_model)
         self.encoder = _Encoder(cfg)
 
-    def forward(self, input_ids, attention_mask):
+    def forward(self, input_ids, attention_mask=None):
         x = self.shared(input_ids).float()
         # HF: (1 - mask) * finfo(float32).min added to the scores of padded keys
-        mask_bias = (1.0 - attention_mask.float())[:, None, None, :] * torch.finfo(torch.float32).min
+        mask_bias = None if attention_mask is None else \
+            (1.0 - attention_mask.float())[:, None, None, :] * torch.finfo(torch.float32).min
+        shared = self.encoder.block[0].layer[0].SelfAttention.position_bias(input_ids.shape[1]) \
+            if self.config.shared_bias else None
         for block in self.encoder.block:
-            x = block(x, mask_bias)
+            x = block(x, mask_bias, shared)
         return self.encoder.final_layer_norm(x)
 
     def to_export_dtype_(self, dtype):

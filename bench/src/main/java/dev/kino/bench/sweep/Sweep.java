@@ -113,7 +113,7 @@ public final class Sweep {
         int reused = 0;
         List<CellResult> cells = new ArrayList<>();
         List<CellResult> references = new ArrayList<>();
-        try (GridProgress bar = new GridProgress(progress, stepsToRun + (runsToDo > 0 ? 1 : 0))) {
+        try (GridProgress bar = new GridProgress(progress, stepsToRun + (runsToDo > 0 ? 2 : 0))) {
             if (runsToDo > 0) {
                 warmUp(bar);
             }
@@ -165,12 +165,15 @@ public final class Sweep {
         return g.cells().stream().filter(c -> folder.finishedCell(c, g.reference().id()).isEmpty()).toList();
     }
 
-    /** One untimed 1-step generation and MP4 encode of the first cell's settings. */
+    /**
+     * One untimed 2-step generation and MP4 encode of the first cell's settings (2, not 1: schedules with
+     * {@code shift_terminal}, such as LTX-Video's, cannot be planned for one step).
+     */
     private void warmUp(GridProgress bar) {
         bar.starting("warm-up");
         Cell first = grid.cells().get(0);
-        Cell oneStep = new Cell(first.prompt(), first.seed(), first.guidance(), first.scheduler(), 1);
-        GenerationResult r = pipeline.generate(grid.request(oneStep), bar);
+        Cell warm = new Cell(first.prompt(), first.seed(), first.guidance(), first.scheduler(), 2);
+        GenerationResult r = pipeline.generate(grid.request(warm), bar);
         Path temp = folder.root().resolve(".warm-up.mp4");
         Mp4Writer.write(r.frames(), r.settings().fps(), temp, 1);
         try {

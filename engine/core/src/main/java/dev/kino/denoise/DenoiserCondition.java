@@ -3,17 +3,32 @@ package dev.kino.denoise;
 import dev.kino.tensor.FloatTensor;
 
 /**
- * What an image-to-video denoiser takes besides the latents and the text (all null for text-to-video).
+ * What a denoiser takes besides the latents and the text: image conditioning (all null for text-to-video)
+ * and the video's frame rate.
  *
  * @param channels        concatenated behind the latents at every step ({@code [1, mask + z, F, h, w]}:
  *                        Wan 2.1 I2V/FLF2V, 2.2 I2V-A14B)
  * @param firstFrame      the clean latent that replaces latent frame 0 of the model input, whose timestep
  *                        is then 0 ({@code [1, z, 1, h, w]}: Wan 2.2 TI2V-5B)
  * @param imageEmbeddings the image encoder's tokens ({@code [1, tokens, dim]}), the same for both guidance rows
+ * @param frameRate       the video's fps, for denoisers whose graph takes it (LTX-Video scales its rotary time
+ *                        axis by it); 0 when not given
  */
-public record DenoiserCondition(FloatTensor channels, FloatTensor firstFrame, FloatTensor imageEmbeddings) {
+public record DenoiserCondition(FloatTensor channels, FloatTensor firstFrame, FloatTensor imageEmbeddings,
+                                double frameRate) {
     public static final DenoiserCondition NONE = new DenoiserCondition(null, null, null);
 
+    /** Image conditioning without a frame rate. */
+    public DenoiserCondition(FloatTensor channels, FloatTensor firstFrame, FloatTensor imageEmbeddings) {
+        this(channels, firstFrame, imageEmbeddings, 0);
+    }
+
+    /** The same conditioning for a video of {@code fps} frames per second. */
+    public DenoiserCondition withFrameRate(double fps) {
+        return new DenoiserCondition(channels, firstFrame, imageEmbeddings, fps);
+    }
+
+    /** Whether there is no image conditioning (the frame rate does not count). */
     public boolean isNone() {
         return channels == null && firstFrame == null && imageEmbeddings == null;
     }

@@ -42,13 +42,29 @@ public final class OnnxDenoiser implements Denoiser {
     public Denoiser.Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance,
                               DenoiserCondition condition) {
         List<FloatTensor> texts = new ArrayList<>();
+        List<long[]> masks = new ArrayList<>();
         if (embeddings.hasUncond()) {
             texts.add(embeddings.uncond());
+            masks.add(embeddings.uncondMask());
         }
         texts.add(embeddings.cond());
+        masks.add(embeddings.condMask());
+        if (spec.textMask() != null && masks.contains(null)) {
+            throw new IllegalArgumentException("This denoiser masks its text attention; pass embeddings with masks.");
+        }
+        if (spec.frameRate() != null && !(condition.frameRate() > 0)) {
+            throw new IllegalArgumentException("This denoiser takes the video's frame rate; pass it in the condition.");
+        }
         int batch = spec.dynamicBatch() ? texts.size() : 1;
         int passes = texts.size() / batch;
-        return new BoundRun(latentShape, texts, batch, passes, guidance[0], condition);
+        BoundRun run = new BoundRun(latentShape, texts, batch, passes, guidance[0], condition);
+        try {
+            run.bindTextMaskAndFrameRate(masks, condition.frameRate());
+        } catch (RuntimeException e) {
+            run.close();
+            throw e;
+        }
+        return run;
     }
 
     /** The tensors of one generation. {@code passes} runs of {@code batch} samples cover all prompts. */
@@ -60,6 +76,8 @@ public final class OnnxDenoiser implements Denoiser {
         private final TensorSlot sample;
         private final TensorSlot timestep;
         private final TensorSlot[] text;
+        private final TensorSlot[] mask;
+        private TensorSlot frameRate;
         private final TensorSlot output;
         private final TensorSlot image;
         private final DenoiserCondition condition;
@@ -95,6 +113,7 @@ public final class OnnxDenoiser implements Denoiser {
                 image.put(pictures.data(), 0, b * pictures.data().length, pictures.data().length);
             }
             text = new TensorSlot[passes];
+            mask = new TensorSlot[passes];
             FloatTensor first = texts.get(0);
             for (int p = 0; p < passes; p++) {
                 long[] textShape = {batch, first.dim(1), first.dim(2)};
@@ -105,6 +124,23 @@ public final class OnnxDenoiser implements Denoiser {
                 }
             }
             predictions = new float[n * prompts];
+        }
+
+        /** The optional inputs of LTX-Video-style graphs: per-pass text masks and the frame rate. */
+        void bindTextMaskAndFrameRate(List<long[]> masks, double fps) {
+            if (spec.textMask() != null) {
+                int length = masks.get(0).length;
+                for (int p = 0; p < text.length; p++) {
+                    mask[p] = track(graph.slot(graph.inputs().get(spec.textMask()), new long[] {batch, length}));
+                    for (int b = 0; b < batch; b++) {
+                        mask[p].put(masks.get(p * batch + b), b * length);
+                    }
+                }
+            }
+            if (spec.frameRate() != null) {
+                frameRate = track(graph.slot(graph.inputs().get(spec.frameRate()), new long[] {1}));
+                frameRate.fill(fps);
+            }
         }
 
         private TensorSlot track(TensorSlot slot) {
@@ -136,8 +172,14 @@ public final class OnnxDenoiser implements Denoiser {
             if (image != null) {
                 inputs.put(spec.imageEmbeddings(), image.tensor());
             }
+            if (frameRate != null) {
+                inputs.put(spec.frameRate(), frameRate.tensor());
+            }
             for (int p = 0; p < text.length; p++) {
                 inputs.put(spec.textEmbeddings(), text[p].tensor());
+                if (mask[p] != null) {
+                    inputs.put(spec.textMask(), mask[p].tensor());
+                }
                 graph.run(inputs, Map.of(spec.output(), output.tensor()));
                 output.get(0, predictions, p * batch * n, batch * n);
             }

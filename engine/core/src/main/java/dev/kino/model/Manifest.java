@@ -138,12 +138,16 @@ public record Manifest(
     /**
      * The denoiser. {@code experts} lists its graphs from high noise to low noise: a plain model has one
      * expert (its {@code file}, from timestep 0 up); Wan 2.2 A14B has two, switched at
-     * {@code boundary_ratio × num_train_timesteps}, each with its own default guidance.
+     * {@code boundary_ratio × num_train_timesteps}, each with its own default guidance. {@code textMask}
+     * (may be null) names an int64 {@code [B, L]} input fed the prompt's attention mask, and {@code frameRate}
+     * (may be null) a float32 {@code [1]} input fed the video's fps (LTX-Video: both shape what the
+     * network computes).
      */
     public record Denoiser(String file, Precision precision, boolean dynamicBatch, String sample, String timestep,
                            String textEmbeddings, String output, PredictionType predictionType,
                            String timestepDtype, double timestepScale, List<Integer> patchSize,
-                           List<Expert> experts, int inChannels, String imageEmbeddings, boolean timestepPerFrame) {
+                           List<Expert> experts, int inChannels, String imageEmbeddings, boolean timestepPerFrame,
+                           String textMask, String frameRate) {
 
         /** Tokens per sample the denoiser attends over, for latents of the given frames/height/width. */
         public int sequenceLength(int latentFrames, int latentHeight, int latentWidth) {
@@ -162,12 +166,23 @@ public record Manifest(
     /**
      * The VAE decoder. {@code nextFile}, {@code cacheInputs}, {@code cacheOutputs}, {@code framesFirst} and
      * {@code framesNext} are for {@link VaeKind#CAUSAL} only: the next-frame graph, the cache names (output i
-     * of one step feeds input i of the next) and the video frames each step makes.
+     * of one step feeds input i of the next) and the video frames each step makes. {@code multiplyStd}: per-channel
+     * latents are denormalised as {@code latents * std / scaling_factor + mean} (LTX-Video) instead of Wan's
+     * {@code latents / (1 / std) + mean}. {@code decodeNoise} (may be null): the decoder is timestep-conditioned.
      */
     public record Vae(VaeKind kind, String file, Precision precision, boolean dynamicBatch, String input,
                       String output, int chunkFrames, double scalingFactor, double shiftFactor,
                       float[] latentsMean, float[] latentsStd, String nextFile, List<String> cacheInputs,
-                      List<String> cacheOutputs, int framesFirst, int framesNext) {
+                      List<String> cacheOutputs, int framesFirst, int framesNext, boolean multiplyStd,
+                      DecodeNoise decodeNoise) {
+    }
+
+    /**
+     * A timestep-conditioned VAE decoder (LTX-Video 0.9.1+): before decoding, the latents are mixed with fresh
+     * noise from the run's generator, {@code (1 - noiseScale) * z + noiseScale * noise}, and the graph input
+     * {@code timestepInput} is fed {@code timestep} (diffusers' {@code decode_timestep}, {@code decode_noise_scale}).
+     */
+    public record DecodeNoise(String timestepInput, double timestep, double noiseScale) {
     }
 
     /**

@@ -136,7 +136,8 @@ public final class ManifestReader {
                 f.oneOf("timestep_dtype", "int64", "float32"), f.optionalNumber("timestep_scale", 1.0),
                 f.optionalInts("patch_size", 3, List.of(1, 1, 1)), experts(f, file, problems),
                 f.optionalPositiveInt("in_channels", 0), f.optionalString("image_embeddings", null),
-                f.optionalBool("timestep_per_frame", false));
+                f.optionalBool("timestep_per_frame", false), f.optionalString("text_mask", null),
+                f.optionalString("frame_rate", null));
     }
 
     private static Manifest.Conditioning conditioning(JsonFields f) {
@@ -244,6 +245,20 @@ public final class ManifestReader {
         if (!perChannel && scaling == 0) {
             problems.add("vae.scaling_factor must not be 0");
         }
+        String denormalize = f.optionalString("denormalize", "divide_inverse_std");
+        if (!denormalize.equals("divide_inverse_std") && !denormalize.equals("multiply_std")) {
+            f.problem("denormalize", "must be divide_inverse_std (Wan) or multiply_std (LTX-Video)");
+        }
+        Manifest.DecodeNoise noise = null;
+        String timestepInput = f.optionalString("timestep", null);
+        if (timestepInput != null) {
+            double t = f.number("decode_timestep");
+            double scale = f.optionalNumber("decode_noise_scale", t);
+            if (!(t >= 0 && t <= 1) || !(scale >= 0 && scale <= 1)) {
+                problems.add("vae.decode_timestep and vae.decode_noise_scale must be between 0 and 1");
+            }
+            noise = new Manifest.DecodeNoise(timestepInput, t, scale);
+        }
         boolean causal = kind == VaeKind.CAUSAL;
         List<String> cacheIn = causal ? f.strings("cache_inputs") : List.of();
         List<String> cacheOut = causal ? f.strings("cache_outputs") : List.of();
@@ -255,7 +270,8 @@ public final class ManifestReader {
                 f.string("output"), kind == VaeKind.TWO_D ? f.optionalPositiveInt("chunk_frames", 8) : 0,
                 scaling, f.optionalNumber("shift_factor", 0.0), mean, std,
                 causal ? f.string("next_file") : null, cacheIn, cacheOut,
-                causal ? f.positiveInt("frames_first") : 0, causal ? f.positiveInt("frames_next") : 0);
+                causal ? f.positiveInt("frames_first") : 0, causal ? f.positiveInt("frames_next") : 0,
+                denormalize.equals("multiply_std"), noise);
     }
 
     /** The graph's input/output precision; {@code weights} (how weights are stored) is informational. */

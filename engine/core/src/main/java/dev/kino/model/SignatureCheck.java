@@ -99,6 +99,12 @@ final class SignatureCheck {
                         + " but the text encoder makes width " + want);
             }
         }
+        if (d.textMask() != null) {
+            input(g, d.textMask(), 2, named);
+        }
+        if (d.frameRate() != null) {
+            input(g, d.frameRate(), 1, named);
+        }
         unnamedInputs(g, named);
         Port out = output(g, d.output(), 5);
         if (out != null) {
@@ -116,6 +122,9 @@ final class SignatureCheck {
             precision(g, in, v.precision(), "vae.precision");
             batch(g, in, v.dynamicBatch());
             fixedDim(g, in, 1, m.latent().channels(), "latent.channels");
+        }
+        if (v.decodeNoise() != null) {
+            input(g, v.decodeNoise().timestepInput(), 1, named);
         }
         for (String cache : caches) {
             if (named(g.inputs(), cache, g, "cache input") != null) {

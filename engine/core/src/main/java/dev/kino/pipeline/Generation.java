@@ -15,6 +15,7 @@ import dev.kino.tensor.FloatTensor;
 import dev.kino.text.PromptCleaner;
 import dev.kino.text.TextEmbeddings;
 import dev.kino.text.Tokens;
+import dev.kino.vae.DecodeNoise;
 import dev.kino.vae.LatentDenormalizer;
 import dev.kino.video.VideoFrames;
 
@@ -102,7 +103,7 @@ final class Generation {
             scales[i] = (float) guidance[i];
         }
         Duration[] steps;
-        try (Denoiser.Run run = p.denoiser().begin(shape, text, scales, condition)) {
+        try (Denoiser.Run run = p.denoiser().begin(shape, text, scales, condition.withFrameRate(s.fps()))) {
             steps = DenoisingLoop.run(scheduler, run, latents, shape, generator, first,
                     listener(scheduler, generator, latents, shape));
         } catch (DenoisingLoop.Cancelled c) {
@@ -117,7 +118,11 @@ final class Generation {
         long onnx3 = p.graphs().vaeRunNanos();
         long runs3 = p.graphs().vaeRunCount();
         FloatTensor finalLatents = new FloatTensor(shape, latents);
-        VideoFrames frames = p.vae().decode(LatentDenormalizer.apply(finalLatents, m.vae()));
+        FloatTensor z = LatentDenormalizer.apply(finalLatents, m.vae());
+        if (m.vae().decodeNoise() != null) {     // LTX-Video: the generator's next draw, after the loop
+            z = DecodeNoise.mix(z, m.vae().decodeNoise(), generator);
+        }
+        VideoFrames frames = p.vae().decode(z);
         checkNotFlat(frames);
         timings.record(StageTimings.VAE_DECODE, since(t3), Duration.ofNanos(p.graphs().vaeRunNanos() - onnx3),
                 p.graphs().vaeRunCount() - runs3);

@@ -25,13 +25,14 @@ public final class TextEncoder {
     /** Encodes {@code cond} and, when not null, {@code uncond} (both the same token length). */
     public TextEmbeddings encode(Tokens cond, Tokens uncond) {
         if (uncond == null) {
-            return new TextEmbeddings(encodeBatch(new Tokens[] {cond})[0], null);
+            return new TextEmbeddings(encodeBatch(new Tokens[] {cond})[0], null, cond.attentionMask(), null);
         }
         if (spec.dynamicBatch()) {
             FloatTensor[] both = encodeBatch(new Tokens[] {cond, uncond});
-            return new TextEmbeddings(both[0], both[1]);
+            return new TextEmbeddings(both[0], both[1], cond.attentionMask(), uncond.attentionMask());
         }
-        return new TextEmbeddings(encodeBatch(new Tokens[] {cond})[0], encodeBatch(new Tokens[] {uncond})[0]);
+        return new TextEmbeddings(encodeBatch(new Tokens[] {cond})[0], encodeBatch(new Tokens[] {uncond})[0],
+                cond.attentionMask(), uncond.attentionMask());
     }
 
     private FloatTensor[] encodeBatch(Tokens[] batch) {

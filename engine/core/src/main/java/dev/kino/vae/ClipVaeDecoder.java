@@ -1,5 +1,6 @@
 package dev.kino.vae;
 
+import ai.onnxruntime.OnnxTensor;
 import dev.kino.KinoException;
 import dev.kino.model.Manifest;
 import dev.kino.runtime.OnnxModel;
@@ -8,10 +9,14 @@ import dev.kino.tensor.FloatTensor;
 import dev.kino.video.VideoFrames;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A video VAE that decodes the whole clip {@code [1,C,F,h,w]} → {@code [1,3,F',H,W]} in one run. */
+/**
+ * A video VAE that decodes the whole clip {@code [1,C,F,h,w]} → {@code [1,3,F',H,W]} in one run; a
+ * timestep-conditioned one (LTX-Video 0.9.1+) also takes the decode timestep.
+ */
 public final class ClipVaeDecoder implements VaeDecoder {
     private final OnnxModel graph;
     private final Manifest.Vae spec;
@@ -31,9 +36,17 @@ public final class ClipVaeDecoder implements VaeDecoder {
 
     @Override
     public VideoFrames decode(FloatTensor latents) {
-        try (TensorSlot in = graph.slot(graph.inputs().get(spec.input()), latents.shape())) {
+        Manifest.DecodeNoise noise = spec.decodeNoise();
+        try (TensorSlot in = graph.slot(graph.inputs().get(spec.input()), latents.shape());
+             TensorSlot timestep = noise == null ? null
+                     : graph.slot(graph.inputs().get(noise.timestepInput()), new long[] {latents.dim(0)})) {
             in.put(latents.data(), 0, 0, latents.data().length);
-            FloatTensor video = graph.runForOutput(Map.of(spec.input(), in.tensor()), spec.output());
+            Map<String, OnnxTensor> inputs = new HashMap<>(Map.of(spec.input(), in.tensor()));
+            if (timestep != null) {
+                timestep.fill(noise.timestep());     // decode_timestep, as float32
+                inputs.put(noise.timestepInput(), timestep.tensor());
+            }
+            FloatTensor video = graph.runForOutput(inputs, spec.output());
             int frames = frames(latents.dim(2));
             int height = latents.dim(3) * latent.spatialCompression();
             int width = latents.dim(4) * latent.spatialCompression();

@@ -1,0 +1,169 @@
+package dev.kino.ltx;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kino.KinoException;
+import dev.kino.ReferenceTensors;
+import dev.kino.denoise.StepEvent;
+import dev.kino.model.ModelGraphs;
+import dev.kino.model.ModelPackage;
+import dev.kino.pipeline.GenerationRequest;
+import dev.kino.pipeline.GenerationResult;
+import dev.kino.pipeline.TextToVideoPipeline;
+import dev.kino.runtime.Device;
+import dev.kino.runtime.OnnxRuntime;
+import dev.kino.text.PromptTokenizer;
+import dev.kino.text.TextEmbeddings;
+import dev.kino.text.TextEncoder;
+import dev.kino.text.Tokens;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Kino against diffusers' own LTXPipeline on a tiny real-architecture LTX-Video package (made by
+ * models/export/make_tiny_ltx.py and make_ltx_reference.py; see resources/ltx/README.md): token ids, prompt
+ * embeddings, the latents after every step (dynamic shift from the sequence length, guidance, frame-rate
+ * conditioned rotary embedding, masked text attention) and the 8-bit frames (LTX denormalisation, decode
+ * noise from the run's generator, decode timestep). Every case in reference.json runs.
+ */
+class LtxParityTest {
+    private static final Path LTX = Path.of("src", "test", "resources", "ltx").toAbsolutePath();
+    private static final Path PACKAGE = LTX.resolve("tiny-ltx");
+    private static final ReferenceTensors REF = new ReferenceTensors(LTX.resolve("reference/reference.json"));
+
+    private static float maxAbs(float[] a) {
+        float m = 0;
+        for (float v : a) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    private static float maxDiff(float[] a, float[] b) {
+        assertEquals(a.length, b.length, "sizes");
+        float m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    @TestFactory
+    List<DynamicTest> promptsTokenizeToTheReferenceIdsAndEmbeddings() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = REF.json().path("prompts").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> p = it.next();
+            tests.add(DynamicTest.dynamicTest(p.getKey(), () -> checkPrompt(p.getKey(), p.getValue())));
+        }
+        return tests;
+    }
+
+    private void checkPrompt(String key, JsonNode prompt) {
+        ModelPackage pkg = ModelPackage.open(PACKAGE);
+        int length = REF.json().path("max_length").asInt();
+        try (PromptTokenizer tok = PromptTokenizer.load(pkg.resolve("tokenizer.json"), length, "max_length");
+             ModelGraphs graphs = ModelGraphs.open(pkg, OnnxRuntime.create(Device.CPU))) {
+            Tokens tokens = tok.tokenize(prompt.path("text").asText());   // LTXPipeline does not clean prompts
+            assertArrayEquals(REF.longs("text/" + key + "/input_ids"), tokens.ids(), "token ids");
+            assertArrayEquals(REF.longs("text/" + key + "/attention_mask"), tokens.attentionMask(), "mask");
+            TextEmbeddings emb = new TextEncoder(graphs.textEncoder(), pkg.manifest().textEncoder()).encode(tokens, null);
+            assertArrayEquals(tokens.attentionMask(), emb.condMask(), "the mask travels with the embeddings");
+            float[] want = REF.floats("text/" + key + "/prompt_embeds");
+            float diff = maxDiff(emb.cond().data(), want);
+            assertTrue(diff <= 1e-4f * maxAbs(want), key + " embeddings differ by " + diff);
+            System.out.printf("LTX parity prompt %-16s ids exact, embeddings rel. diff %.2e%n", key, diff / maxAbs(want));
+        }
+    }
+
+    @TestFactory
+    List<DynamicTest> pipelineMatchesLtxPipelineOnEveryReferenceCase() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = REF.json().path("cases").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> c = it.next();
+            tests.add(DynamicTest.dynamicTest(c.getKey(), () -> checkCase(c.getKey(), c.getValue())));
+        }
+        return tests;
+    }
+
+    private void checkCase(String name, JsonNode c) {
+        JsonNode prompts = REF.json().path("prompts");
+        List<float[]> perStep = new ArrayList<>();
+        List<Double> timesteps = new ArrayList<>();
+        GenerationResult r;
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(PACKAGE, Device.CPU)) {
+            String negative = prompts.path(c.path("negative_prompt").asText()).path("text").asText();
+            boolean manifestDefault = c.path("negative_prompt").asText().equals("default_negative");
+            if (manifestDefault) {
+                assertEquals(negative, kino.modelPackage().manifest().defaults().negativePrompt(),
+                        "the package's default negative prompt is LTX's");
+            }
+            GenerationRequest req = GenerationRequest.builder(prompts.path(c.path("prompt").asText()).path("text").asText())
+                    .negativePrompt(manifestDefault ? null : negative)
+                    .seed(c.path("seed").asLong()).steps(c.path("steps").asInt()).frames(c.path("frames").asInt())
+                    .width(c.path("width").asInt()).height(c.path("height").asInt()).fps(c.path("fps").asInt())
+                    .guidance(c.path("guidance").asDouble()).build();
+            r = kino.generate(req, (StepEvent e) -> {
+                perStep.add(e.latents().copy());
+                timesteps.add(e.timestep());
+                return true;
+            });
+        }
+        String base = name + "/";
+        int steps = c.path("steps").asInt();
+        assertEquals(steps, perStep.size(), "steps");
+        float worstLatents = 0;
+        for (int i = 0; i < steps; i++) {
+            assertEquals(c.path("timesteps").get(i).asDouble(), timesteps.get(i), 1e-4, "timestep " + i);
+            float[] want = REF.floats(base + "latents_" + i);
+            float diff = maxDiff(perStep.get(i), want);
+            assertTrue(diff <= 1e-4f * maxAbs(want), name + " latents after step " + i + " differ by " + diff
+                    + " (max |ref| " + maxAbs(want) + ")");
+            worstLatents = Math.max(worstLatents, diff / maxAbs(want));
+        }
+        assertArrayEquals(REF.shape(base + "latents_" + (steps - 1)), r.latents().shape(), "latent shape");
+        byte[] frames = REF.uint8(base + "frames_u8");
+        long[] frameShape = REF.shape(base + "frames_u8");
+        assertEquals(frameShape[1], r.frames().count(), "frame count");
+        assertEquals(frameShape[2], r.frames().height(), "height");
+        assertEquals(frameShape[3], r.frames().width(), "width");
+        int pixels = r.frames().width() * r.frames().height() * 3;
+        int worst = 0;
+        for (int f = 0; f < r.frames().count(); f++) {
+            byte[] got = r.frames().frame(f);
+            for (int i = 0; i < got.length; i++) {
+                worst = Math.max(worst, Math.abs((got[i] & 0xff) - (frames[f * pixels + i] & 0xff)));
+            }
+        }
+        assertTrue(worst <= 1, name + " frames differ by " + worst + " levels");
+        System.out.printf("LTX parity %-14s latents (every step) rel. diff <= %.2e, frames max diff %d/255%n", name,
+                worstLatents, worst);
+    }
+
+    @Test
+    void badInputsAreRefusedInOneSentenceWithWhatToDo() {
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(PACKAGE, Device.CPU)) {
+            KinoException e = assertThrows(KinoException.class,
+                    () -> kino.plan(GenerationRequest.builder("a fox").frames(20).build()));
+            assertTrue(e.getMessage().contains("8k+1") && e.getMessage().contains("try 17"), e.getMessage());
+            KinoException size = assertThrows(KinoException.class,
+                    () -> kino.plan(GenerationRequest.builder("a fox").width(100).build()));
+            assertTrue(size.getMessage().contains("multiple of 32") && size.getMessage().contains("try 96 or 128"),
+                    size.getMessage());
+            // LTX's shift_terminal schedule cannot be planned for one step (diffusers: a NaN sigma)
+            KinoException oneStep = assertThrows(KinoException.class,
+                    () -> kino.generate(GenerationRequest.builder("a fox").steps(1).build(), event -> true));
+            assertTrue(oneStep.getMessage().contains("at least 2 steps"), oneStep.getMessage());
+        }
+    }
+}
