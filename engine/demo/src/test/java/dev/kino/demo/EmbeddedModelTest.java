@@ -48,6 +48,35 @@ class EmbeddedModelTest {
     }
 
     @Test
+    void threadsExtractingAtOnceAllGetTheFolder(@TempDir Path tmp) throws Exception {
+        // Two Spark tasks of one executor load the built-in model at the same moment: the loser of the
+        // rename race must use the winner's folder, not fail.
+        for (int round = 0; round < 3; round++) {
+            Path cache = tmp.resolve("round" + round);
+            var start = new java.util.concurrent.CyclicBarrier(3);
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+            try {
+                var results = new java.util.ArrayList<java.util.concurrent.Future<Path>>();
+                for (int t = 0; t < 3; t++) {
+                    results.add(pool.submit(() -> {
+                        start.await();
+                        return EmbeddedModel.extract("fixtures/dit-flow", cache);
+                    }));
+                }
+                Path first = results.get(0).get();
+                for (var r : results) {
+                    assertEquals(first, r.get());
+                }
+                try (var list = Files.list(cache)) {
+                    assertEquals(1, list.count(), "no partial folders left behind");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void aBuildWithoutTheModelSaysSoInOneSentence(@TempDir Path cache) throws Exception {
         KinoException e = assertThrows(KinoException.class, () -> EmbeddedModel.extract("kino-models/none", cache));
         assertTrue(e.getMessage().contains("no built-in model") && e.getMessage().contains("--model DIR"),
