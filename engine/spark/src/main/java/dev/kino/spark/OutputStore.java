@@ -1,0 +1,125 @@
+package dev.kino.spark;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kino.KinoException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.util.SerializableConfiguration;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The {@code --out} folder, on any Hadoop file system (file:, hdfs:, s3a:, ...), as the driver and every task
+ * see it. Each file is written under a hidden temporary name unique to the task attempt and renamed when
+ * complete, so a failed, retried or speculative attempt never leaves a half-written file at the real name; two
+ * attempts of one take render the same bytes, so whichever rename lands last is as good as the first.
+ */
+final class OutputStore implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String root;
+    private final SerializableConfiguration conf;
+
+    OutputStore(String root, Configuration conf) {
+        this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+        this.conf = new SerializableConfiguration(conf);
+    }
+
+    /** The fully qualified URI of {@code relative} (what the results table records). */
+    String uri(String relative) {
+        try {
+            Path p = path(relative);
+            return p.getFileSystem(conf.value()).makeQualified(p).toString();
+        } catch (IOException e) {
+            return path(relative).toString();
+        }
+    }
+
+    Path path(String relative) {
+        return new Path(root + "/" + relative);
+    }
+
+    private FileSystem fs() throws IOException {
+        FileSystem fs = new Path(root).getFileSystem(conf.value());
+        fs.setWriteChecksum(false); // no .crc files beside the videos on a local disk
+        return fs;
+    }
+
+    /** True when the folder does not exist yet or holds nothing. */
+    boolean isNewOrEmpty() {
+        try {
+            FileSystem fs = fs();
+            Path p = new Path(root);
+            if (!fs.exists(p)) {
+                return true;
+            }
+            FileStatus status = fs.getFileStatus(p);
+            if (!status.isDirectory()) {
+                throw new KinoException("--out " + root + " is a file; give a folder for the takes.");
+            }
+            return fs.listStatus(p).length == 0;
+        } catch (IOException e) {
+            throw new KinoException("Cannot read --out " + root + ": " + e.getMessage() + "; check the URI and access.", e);
+        }
+    }
+
+    /** True when the take's MP4 exists beside a record of the same request hash. */
+    boolean done(RenderRow row) {
+        try {
+            FileSystem fs = fs();
+            if (!fs.exists(path(row.mp4())) || !fs.exists(path(row.record()))) {
+                return false;
+            }
+            try (InputStream in = fs.open(path(row.record()))) {
+                return row.requestHash().equals(new ObjectMapper().readTree(in).path("request_hash").asText());
+            }
+        } catch (IOException | RuntimeException e) {
+            return false; // unreadable: render the take again
+        }
+    }
+
+    /** Copies a finished local file to {@code relative}, atomically as seen by readers of the folder. */
+    void publish(java.nio.file.Path local, String relative, String attempt) throws IOException {
+        FileSystem fs = fs();
+        Path target = path(relative);
+        Path temp = temp(target, attempt);
+        fs.mkdirs(target.getParent());
+        fs.copyFromLocalFile(false, true, new Path(local.toUri()), temp);
+        commit(fs, temp, target);
+    }
+
+    /** Writes {@code text} to {@code relative}, atomically as seen by readers of the folder. */
+    void write(String relative, String text, String attempt) throws IOException {
+        FileSystem fs = fs();
+        Path target = path(relative);
+        Path temp = temp(target, attempt);
+        fs.mkdirs(target.getParent());
+        try (FSDataOutputStream out = fs.create(temp, true)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        commit(fs, temp, target);
+    }
+
+    private static Path temp(Path target, String attempt) {
+        return new Path(target.getParent(), "." + target.getName() + "." + attempt + ".partial");
+    }
+
+    private static void commit(FileSystem fs, Path temp, Path target) throws IOException {
+        try {
+            if (fs.exists(target)) {
+                fs.delete(target, false); // an older render of the take (another request hash)
+            }
+            if (!fs.rename(temp, target) && !fs.exists(target)) {
+                throw new IOException("could not rename " + temp + " to " + target);
+            }
+        } finally {
+            fs.delete(temp, false); // left only when a twin attempt's rename landed first
+        }
+    }
+}

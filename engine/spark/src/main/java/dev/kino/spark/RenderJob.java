@@ -1,0 +1,140 @@
+package dev.kino.spark;
+
+import dev.kino.KinoException;
+import dev.kino.commandline.KinoPrograms;
+import dev.kino.shots.ShotList;
+import dev.kino.shots.Take;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * Renders a shot list on a Spark cluster, one take per task:
+ * <pre>
+ * spark-submit --class dev.kino.spark.RenderJob kino-spark.jar --shots shots.json --model /models/wan --out s3a://bucket/renders
+ * </pre>
+ * The driver reads and checks the list, skips finished takes with {@code --resume}, and writes the results
+ * table ({@code results.parquet/} and {@code results.json/} in {@code --out}); executors load the model once
+ * each and render on the GPU Spark gives each task ({@link RenderTask}). The driver needs no GPU and never
+ * loads the model.
+ */
+@Command(name = "RenderJob", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Render every take of a shot list on Spark, one take per task, into --out (any Hadoop file system).")
+public final class RenderJob implements Callable<Integer> {
+    static final String PARQUET = "results.parquet";
+    static final String JSON = "results.json";
+
+    @Option(names = "--shots", required = true, paramLabel = "URI",
+            description = "Shot list (.json, .yaml) or table of shots (.csv with a header row, .parquet).")
+    String shots;
+
+    @Option(names = "--model", paramLabel = "PATH",
+            description = "Model package folder, as every executor sees it (default: the built-in demo model).")
+    String model;
+
+    @Option(names = "--out", required = true, paramLabel = "URI",
+            description = "Folder for the takes and the results table: a path, file:, hdfs: or s3a: URI.")
+    String out;
+
+    @Option(names = "--takes", paramLabel = "N",
+            description = "Takes of every shot that lists no seeds of its own (default: the shot list's).")
+    Integer takes;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
+            description = "Project seed of a .csv/.parquet table, that take seeds derive from (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--resume", description = "Keep takes whose MP4 exists with the same request hash; render the rest.")
+    boolean resume;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** What a run did: one outcome per take, in shot-list order. */
+    public record Summary(List<RenderOutcome> outcomes) {
+        public long count(String status) {
+            return outcomes.stream().filter(o -> o.status().equals(status)).count();
+        }
+    }
+
+    public static void main(String[] args) {
+        SparkSession spark = SparkSession.builder().appName("kino render").getOrCreate();
+        int code;
+        try {
+            code = KinoPrograms.execute(new CommandLine(new RenderJob()), "kino-spark RenderJob", args, System.out,
+                    System.err);
+        } finally {
+            spark.stop();
+        }
+        System.exit(code);
+    }
+
+    @Override
+    public Integer call() {
+        Summary s = run(SparkSession.active(), null);
+        PrintWriter o = spec.commandLine().getOut();
+        for (RenderOutcome f : s.outcomes()) {
+            if (f.status().equals(RenderOutcome.FAILED)) {
+                o.println("failed: " + f.shot() + " take " + f.take() + ": " + f.error());
+            }
+        }
+        OutputStore store = new OutputStore(out, SparkSession.active().sparkContext().hadoopConfiguration());
+        o.println("Rendered " + s.count(RenderOutcome.RENDERED) + ", kept " + s.count(RenderOutcome.KEPT) + ", failed "
+                + s.count(RenderOutcome.FAILED) + " of " + s.outcomes().size() + " takes; results in "
+                + store.uri(PARQUET) + " and " + store.uri(JSON));
+        return s.count(RenderOutcome.FAILED) == 0 ? 0 : KinoPrograms.USER_ERROR;
+    }
+
+    /** Runs the job on {@code spark} with the parsed options; {@code hook} runs before each take (tests). */
+    Summary run(SparkSession spark, RenderTask.BeforeRender hook) {
+        ShotList list = ShotSource.read(spark, shots, seed, takes);
+        OutputStore store = new OutputStore(out, spark.sparkContext().hadoopConfiguration());
+        if (!resume && !store.isNewOrEmpty()) {
+            throw new KinoException("--out " + out + " already holds files; pass --resume to render only the takes"
+                    + " that are missing there, or choose a new --out folder.");
+        }
+        List<RenderRow> rows = new ArrayList<>();
+        for (Take t : list.takes()) {
+            rows.add(RenderRow.of(t, model));
+        }
+        Map<String, RenderOutcome> byKey = new HashMap<>();
+        List<RenderRow> todo = new ArrayList<>();
+        for (RenderRow r : rows) {
+            if (resume && store.done(r)) {
+                byKey.put(r.key(), RenderOutcome.kept(r, store.uri(r.mp4())));
+            } else {
+                todo.add(r);
+            }
+        }
+        if (!todo.isEmpty()) {
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            jsc.setJobDescription("kino: render " + todo.size() + " takes of " + list.project());
+            // One take per partition: each take is its own task, scheduled, retried and timed on its own.
+            List<RenderOutcome> done = jsc.parallelize(todo, todo.size()).map(new RenderTask(store, hook)).collect();
+            for (int i = 0; i < todo.size(); i++) {
+                byKey.put(todo.get(i).key(), done.get(i));
+            }
+        }
+        List<RenderOutcome> outcomes = rows.stream().map(r -> byKey.get(r.key())).toList();
+        writeResults(spark, store, outcomes);
+        return new Summary(outcomes);
+    }
+
+    private static void writeResults(SparkSession spark, OutputStore store, List<RenderOutcome> outcomes) {
+        List<Row> table = outcomes.stream().map(RenderOutcome::toRow).toList();
+        var frame = spark.createDataFrame(table, RenderOutcome.SCHEMA).coalesce(1);
+        frame.write().mode(SaveMode.Overwrite).parquet(store.path(PARQUET).toString());
+        frame.write().mode(SaveMode.Overwrite).json(store.path(JSON).toString());
+    }
+}

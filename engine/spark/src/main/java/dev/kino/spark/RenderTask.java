@@ -1,0 +1,117 @@
+package dev.kino.spark;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kino.KinoException;
+import dev.kino.denoise.StepListener;
+import dev.kino.pipeline.GenerationResult;
+import dev.kino.pipeline.StageTimings;
+import dev.kino.runtime.Device;
+import dev.kino.shots.TakeVideo;
+import dev.kino.video.Mp4Writer;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.Function;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What a Spark task does with one take, on an executor: borrow this executor's pipeline for the model on the
+ * task's device, render, encode the MP4 exactly as {@code kino generate} and {@code kino render} do, and put it
+ * and its record into {@code --out}.
+ *
+ * <p>A take the engine refuses (a {@link KinoException}: a size the model cannot make, a missing model
+ * package) becomes a failed row with the engine's sentence and the job goes on. Anything else (a crash, a file
+ * system error) fails the task, and Spark retries it up to {@code spark.task.maxFailures} times.
+ */
+final class RenderTask implements Function<RenderRow, RenderOutcome> {
+    private static final long serialVersionUID = 1L;
+
+    /** Called before a take renders; a test seam for crashes (Spark retries the task). */
+    interface BeforeRender extends Serializable {
+        void before(RenderRow row, int attempt);
+    }
+
+    private final OutputStore out;
+    private final BeforeRender hook;
+
+    RenderTask(OutputStore out, BeforeRender hook) {
+        this.out = out;
+        this.hook = hook;
+    }
+
+    @Override
+    public RenderOutcome call(RenderRow row) throws IOException {
+        TaskContext task = TaskContext.get();
+        int attempt = task == null ? 0 : task.attemptNumber();
+        String executor = SparkEnv.get() == null ? "" : SparkEnv.get().executorId();
+        Device device;
+        try {
+            device = TaskDevice.choose(task == null ? Map.of() : task.resourcesJMap());
+        } catch (KinoException e) {
+            return RenderOutcome.failed(row, new RenderOutcome.TaskInfo(host(), executor, null, attempt), e.getMessage());
+        }
+        RenderOutcome.TaskInfo where = new RenderOutcome.TaskInfo(host(), executor, device.toString(), attempt);
+        if (hook != null) {
+            hook.before(row, attempt);
+        }
+        // ONNX Runtime gets the task's CPUs (spark.task.cpus), so parallel tasks do not oversubscribe the cores.
+        int threads = task == null ? 0 : task.cpus();
+        String tag = "attempt-" + (task == null ? 0 : task.taskAttemptId());
+        try (ExecutorPipelines.Lease lease = ExecutorPipelines.borrow(row.model(), device, threads)) {
+            GenerationResult r = lease.pipeline().generate(row.request(), StepListener.NONE);
+            Path dir = Files.createTempDirectory("kino-take-");
+            try {
+                Path mp4 = dir.resolve("take.mp4");
+                long encode = System.nanoTime();
+                int scale = TakeVideo.viewingScale(r.frames().width(), r.frames().height());
+                Mp4Writer.write(r.frames(), r.settings().fps(), mp4, scale);
+                r.timings().record(StageTimings.ENCODE_MP4, Duration.ofNanos(System.nanoTime() - encode), Duration.ZERO);
+                long write = System.nanoTime();
+                out.publish(mp4, row.mp4(), tag);
+                out.write(row.record(), record(row, r, where), tag); // last: a record means a whole MP4
+                return RenderOutcome.rendered(row, out.uri(row.mp4()), where, lease.loadNanos(), r.timings(),
+                        System.nanoTime() - write, r.warnings());
+            } finally {
+                try (var files = Files.list(dir)) {
+                    for (Path f : files.toList()) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+                Files.deleteIfExists(dir);
+            }
+        } catch (KinoException e) {
+            return RenderOutcome.failed(row, where, e.getMessage());
+        }
+    }
+
+    /** The take's record, as {@code kino render} writes it (its request hash marks the take done), plus where. */
+    private static String record(RenderRow row, GenerationResult r, RenderOutcome.TaskInfo where) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode n = json.createObjectNode();
+        n.put("project", row.project());
+        n.put("shot", row.shot());
+        n.put("take", row.take());
+        n.put("seed", row.seed());
+        n.put("model", row.model());
+        n.put("request_hash", row.requestHash());
+        n.set("settings", json.valueToTree(r.settings()));
+        n.put("host", where.host());
+        n.put("device", where.device());
+        return json.writerWithDefaultPrettyPrinter().writeValueAsString(n);
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}
