@@ -1,11 +1,9 @@
 package dev.kino.bench.sweep;
 
-import dev.kino.KinoException;
 import dev.kino.bench.BenchCli;
 import dev.kino.bench.report.SweepReport;
 import dev.kino.bench.report.SweepSummary;
 import dev.kino.commandline.DeviceOption;
-import dev.kino.commandline.VideoSizeOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,36 +26,8 @@ import java.util.concurrent.Callable;
                 "Re-running with the same --out skips the runs that finished."})
 public final class SweepCommand implements Callable<Integer> {
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "DIR", description = "Model package folder (holds kino.json).")
-    Path model;
-
-    @Option(names = "--prompts", paramLabel = "FILE", description = "Text file with one prompt per line (# starts a comment).")
-    Path promptsFile;
-
-    @Option(names = "--prompt", paramLabel = "TEXT", description = "A prompt; repeat for more (instead of, or besides, --prompts).")
-    List<String> prompt = new ArrayList<>();
-
-    @Option(names = "--schedulers", split = ",", paramLabel = "a,b,c", description = "Schedulers to compare (see 'kino schedulers'; default: the model's own).")
-    List<String> schedulers = new ArrayList<>();
-
-    @Option(names = "--steps", split = ",", required = true, paramLabel = "4,8,16", description = "Step counts to run.")
-    List<Integer> steps = new ArrayList<>();
-
-    @Option(names = "--guidance", split = ",", paramLabel = "1,3,5", description = "Guidance scales (default: the model's).")
-    List<Double> guidance = new ArrayList<>();
-
-    @Option(names = "--seeds", split = ",", paramLabel = "0,1", description = "Seeds of the initial noise (default: 0).")
-    List<Long> seeds = new ArrayList<>();
-
-    @Option(names = "--reference-steps", paramLabel = "N", defaultValue = "" + SweepSpec.DEFAULT_REFERENCE_STEPS,
-            description = "Steps of the reference each run is compared with (default: ${DEFAULT-VALUE}).")
-    int referenceSteps;
-
-    @Option(names = "--reference-scheduler", paramLabel = "NAME", description = "Scheduler of the reference (default: the model's own).")
-    String referenceScheduler;
-
     @Mixin
-    VideoSizeOptions size;
+    SweepOptions grid;
 
     @Mixin
     DeviceOption device;
@@ -85,15 +55,7 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<String> prompts = new ArrayList<>(prompt);
-        if (promptsFile != null) {
-            prompts.addAll(PromptFile.read(promptsFile));
-        }
-        if (prompts.isEmpty()) {
-            throw new KinoException("No prompts given; pass --prompts FILE (one prompt per line) or --prompt TEXT.");
-        }
-        SweepSpec spec = new SweepSpec(model, device.text(), threads, prompts, schedulers, steps, guidance, seeds,
-                referenceSteps, referenceScheduler, size.frames(), size.width(), size.height(), repeats);
+        SweepSpec spec = grid.spec(device.text(), threads, repeats);
         PrintStream out = parent.out();
         PrintStream err = parent.err();
         SweepResults results = Sweep.run(spec, this.out, quiet ? null : err);
@@ -102,7 +64,8 @@ public final class SweepCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void printSummary(PrintStream out, SweepResults r, SweepReport.Written w) {
+    /** The summary both sweeps print: runs, the figures of every cell, the Pareto front, the files written. */
+    public static void printSummary(PrintStream out, SweepResults r, SweepReport.Written w) {
         out.println("Ran " + r.ran() + " runs, reused " + r.reused() + " finished earlier; " + r.cells().size()
                 + " cells against " + r.references().size() + " reference(s).");
         if (r.outsideGrid() > 0) {

@@ -1,0 +1,140 @@
+package dev.kino.spark;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.kino.KinoException;
+import dev.kino.bench.io.BenchJson;
+import dev.kino.bench.measure.MachineInfo;
+import dev.kino.bench.sweep.Cell;
+import dev.kino.bench.sweep.CellResult;
+import dev.kino.bench.sweep.SweepFolder;
+import dev.kino.bench.sweep.SweepGrid;
+import dev.kino.bench.sweep.SweepIdentity;
+import dev.kino.bench.sweep.SweepRuns;
+import dev.kino.bench.sweep.SweepSpec;
+import dev.kino.denoise.StepListener;
+import dev.kino.model.ModelPackage;
+import dev.kino.pipeline.ResolvedSettings;
+import dev.kino.runtime.Device;
+import org.apache.spark.TaskContext;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The executor side of {@link SweepJob}: each task borrows the executor's pipeline for the sweep's model on the
+ * task's device and runs one piece of the sweep with the bench's own code ({@link SweepRuns}), writing into the
+ * sweep folder exactly what {@code kino bench sweep} writes there.
+ *
+ * @param spec   the grid, as Java-serializable values (JSON of the bench's {@link SweepSpec})
+ * @param folder the sweep folder, a path every executor and the driver see (a local disk in local mode, a
+ *               shared mount on a cluster)
+ */
+record SweepTasks(String spec, String folder) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** What the driver needs from the grid, resolved on an executor against the loaded model. */
+    record Plan(SweepIdentity identity, ResolvedSettings settings, List<SweepGrid.Group> groups, List<String> warnings,
+                CellResult.ModelInfo model, MachineInfo machine, String error) {
+    }
+
+    static String json(Object value) {
+        try {
+            return BenchJson.MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static <T> T parse(String json, Class<T> type) {
+        try {
+            return BenchJson.MAPPER.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    SweepSpec sweepSpec() {
+        return parse(spec, SweepSpec.class);
+    }
+
+    /** Resolves the grid on this executor (the driver never loads the model); a user error comes back as text. */
+    String plan() {
+        SweepSpec s = sweepSpec();
+        try (ExecutorPipelines.Lease lease = borrow(s)) {
+            SweepGrid grid = SweepGrid.resolve(s, lease.pipeline());
+            ModelPackage pkg = lease.pipeline().modelPackage();
+            CellResult.ModelInfo model = CellResult.ModelInfo.of(pkg);
+            ResolvedSettings r = grid.settings();
+            SweepIdentity identity = new SweepIdentity(1, model.name(), model.fingerprint(),
+                    lease.pipeline().provider().label(), threads(), r.frames(), r.width(), r.height(), r.negativePrompt());
+            return json(new Plan(identity, r, grid.groups(), grid.warnings(), model,
+                    MachineInfo.collect(lease.pipeline().provider()), null));
+        } catch (KinoException e) {
+            return json(new Plan(null, null, null, null, null, null, e.getMessage()));
+        }
+    }
+
+    /** Runs one reference (JSON of a {@link Cell}) and stores it in the folder. */
+    String reference(String referenceJson, String identityJson) {
+        Cell reference = parse(referenceJson, Cell.class);
+        SweepIdentity identity = parse(identityJson, SweepIdentity.class);
+        SweepSpec s = sweepSpec();
+        try (ExecutorPipelines.Lease lease = borrow(s)) {
+            runs(s, lease, identity).runReference(reference, StepListener.NONE);
+            return reference.id();
+        }
+    }
+
+    /** Runs one cell against its stored reference (JSON of both {@link Cell}s) and stores it in the folder. */
+    String cell(String pairJson, String identityJson) {
+        Cell[] pair = parse(pairJson, Cell[].class);
+        Cell reference = pair[0];
+        Cell cell = pair[1];
+        SweepIdentity identity = parse(identityJson, SweepIdentity.class);
+        SweepSpec s = sweepSpec();
+        try (ExecutorPipelines.Lease lease = borrow(s)) {
+            SweepFolder f = SweepFolder.open(Path.of(folder), identity);
+            CellResult ref = f.finishedReference(reference).orElseThrow(() -> new IllegalStateException(
+                    "the reference " + reference.id() + " ran before this cell but is not in " + folder));
+            runs(s, lease, identity).runCell(cell, ref, f.loadReferenceOutput(ref), StepListener.NONE);
+            return cell.id();
+        }
+    }
+
+    private SweepRuns runs(SweepSpec s, ExecutorPipelines.Lease lease, SweepIdentity identity) {
+        SweepGrid grid = SweepGrid.resolve(s, lease.pipeline());
+        SweepFolder f = SweepFolder.open(Path.of(folder), identity);
+        SweepRuns runs = new SweepRuns(lease.pipeline(), grid, f, CellResult.ModelInfo.of(lease.pipeline().modelPackage()),
+                MachineInfo.collect(lease.pipeline().provider()), threads(), s.repeats());
+        if (lease.loadNanos() > 0) {
+            runs.warmUp(StepListener.NONE); // a freshly loaded pipeline: untimed warm-up, as the local sweep does
+        }
+        return runs;
+    }
+
+    private static ExecutorPipelines.Lease borrow(SweepSpec s) {
+        TaskContext task = TaskContext.get();
+        Device device = TaskDevice.choose(task == null ? Map.of() : task.resourcesJMap());
+        return ExecutorPipelines.borrow(s.modelDir().toString(), device, threads());
+    }
+
+    /** ONNX Runtime threads: the task's CPUs, so parallel tasks do not oversubscribe the cores. */
+    private static int threads() {
+        TaskContext task = TaskContext.get();
+        return task == null ? 0 : task.cpus();
+    }
+
+    /** JSON of each cell with the reference it is compared with, for one task each. */
+    static List<String> pairs(List<SweepGrid.Group> groups) {
+        List<String> pairs = new ArrayList<>();
+        for (SweepGrid.Group g : groups) {
+            for (Cell c : g.cells()) {
+                pairs.add(json(new Cell[] {g.reference(), c}));
+            }
+        }
+        return pairs;
+    }
+}
