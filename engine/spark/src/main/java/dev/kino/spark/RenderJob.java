@@ -61,8 +61,15 @@ public final class RenderJob implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** What a run did: one outcome per take, in shot-list order. */
-    public record Summary(List<RenderOutcome> outcomes) {
+    /**
+     * What a run did.
+     *
+     * @param outcomes   one per take, in shot-list order
+     * @param renderMs   wall time of the Spark job that rendered (0 when every take was kept)
+     * @param overheadMs per rendered take, Spark's executor-side time around the render (deserializing the task,
+     *                   running it, serializing the result) minus the render's own total; null where unknown
+     */
+    public record Summary(List<RenderOutcome> outcomes, double renderMs, List<Double> overheadMs) {
         public long count(String status) {
             return outcomes.stream().filter(o -> o.status().equals(status)).count();
         }
@@ -93,6 +100,12 @@ public final class RenderJob implements Callable<Integer> {
         o.println("Rendered " + s.count(RenderOutcome.RENDERED) + ", kept " + s.count(RenderOutcome.KEPT) + ", failed "
                 + s.count(RenderOutcome.FAILED) + " of " + s.outcomes().size() + " takes; results in "
                 + store.uri(PARQUET) + " and " + store.uri(JSON));
+        long rendered = s.count(RenderOutcome.RENDERED);
+        if (rendered > 0) {
+            o.printf(java.util.Locale.ROOT, "Render job: %.1f s, %.1f takes/minute; Spark's executor-side time per"
+                    + " take beyond the render: median %s ms%n", s.renderMs() / 1000, rendered * 60_000 / s.renderMs(),
+                    median(s.overheadMs()));
+        }
         return s.count(RenderOutcome.FAILED) == 0 ? 0 : KinoPrograms.USER_ERROR;
     }
 
@@ -109,6 +122,8 @@ public final class RenderJob implements Callable<Integer> {
             rows.add(RenderRow.of(t, model));
         }
         Map<String, RenderOutcome> byKey = new HashMap<>();
+        List<Double> overhead = new ArrayList<>();
+        double renderMs = 0;
         List<RenderRow> todo = new ArrayList<>();
         for (RenderRow r : rows) {
             if (resume && store.done(r)) {
@@ -120,15 +135,38 @@ public final class RenderJob implements Callable<Integer> {
         if (!todo.isEmpty()) {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             jsc.setJobDescription("kino: render " + todo.size() + " takes of " + list.project());
-            // One take per partition: each take is its own task, scheduled, retried and timed on its own.
-            List<RenderOutcome> done = jsc.parallelize(todo, todo.size()).map(new RenderTask(store, hook)).collect();
+            TaskClock clock = new TaskClock(todo.size());
+            spark.sparkContext().addSparkListener(clock);
+            List<RenderOutcome> done;
+            List<Long> taskMs;
+            long start = System.nanoTime();
+            try {
+                // One take per partition: each take is its own task, scheduled, retried and timed on its own.
+                done = jsc.parallelize(todo, todo.size()).map(new RenderTask(store, hook)).collect();
+                renderMs = (System.nanoTime() - start) / 1e6;
+                taskMs = clock.await(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KinoException("Interrupted while the render job finished; rerun with --resume.", e);
+            } finally {
+                spark.sparkContext().removeSparkListener(clock);
+            }
             for (int i = 0; i < todo.size(); i++) {
-                byKey.put(todo.get(i).key(), done.get(i));
+                RenderOutcome o = done.get(i);
+                byKey.put(todo.get(i).key(), o);
+                if (o.status().equals(RenderOutcome.RENDERED)) {
+                    overhead.add(taskMs.get(i) == null ? null : taskMs.get(i) - o.totalMs());
+                }
             }
         }
         List<RenderOutcome> outcomes = rows.stream().map(r -> byKey.get(r.key())).toList();
         writeResults(spark, store, outcomes);
-        return new Summary(outcomes);
+        return new Summary(outcomes, renderMs, overhead);
+    }
+
+    private static String median(List<Double> values) {
+        List<Double> known = values.stream().filter(java.util.Objects::nonNull).sorted().toList();
+        return known.isEmpty() ? "unknown" : String.format(java.util.Locale.ROOT, "%.1f", known.get(known.size() / 2));
     }
 
     private static void writeResults(SparkSession spark, OutputStore store, List<RenderOutcome> outcomes) {

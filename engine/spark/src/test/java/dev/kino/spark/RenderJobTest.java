@@ -103,6 +103,13 @@ class RenderJobTest {
         long loads = rows.stream().filter(r -> (Double) r.getAs("model_load_ms") > 0).count();
         assertTrue(loads <= 2, loads + " loads for 6 takes");
         assertTrue(pipelinesLoaded <= 2, pipelinesLoaded + " pipelines loaded for 6 takes");
+        // Spark's own time around each render is measured for every take, and is small next to the render.
+        assertEquals(6, s.overheadMs().size());
+        for (Double overhead : s.overheadMs()) {
+            assertNotNull(overhead);
+            assertTrue(overhead > -5 && overhead < 5_000, overhead + " ms");
+        }
+        assertTrue(s.renderMs() > 0);
     }
 
     @Test
@@ -138,6 +145,7 @@ class RenderJobTest {
         assertEquals(KinoPrograms.USER_ERROR, run.code(), run.err());
         assertTrue(run.out().contains("failed: tiny take 1: " + tiny.error()), run.out());
         assertTrue(run.out().contains("Rendered 2, kept 0, failed 1 of 3 takes"), run.out());
+        assertTrue(run.out().contains("takes/minute"), run.out());
     }
 
     @Test
