@@ -65,14 +65,15 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
         int threads = task == null ? 0 : task.cpus();
         String tag = "attempt-" + (task == null ? 0 : task.taskAttemptId());
         try (ExecutorPipelines.Lease lease = ExecutorPipelines.borrow(row.model(), device, threads)) {
-            GenerationResult r = lease.pipeline().generate(row.request(), StepListener.NONE);
+            GenerationResult generated = lease.pipeline().generate(row.request(), StepListener.NONE);
             Path dir = Files.createTempDirectory("kino-take-");
             try {
                 Path mp4 = dir.resolve("take.mp4");
                 long encode = System.nanoTime();
-                int scale = TakeVideo.viewingScale(r.frames().width(), r.frames().height());
-                Mp4Writer.write(r.frames(), r.settings().fps(), mp4, scale);
-                r.timings().record(StageTimings.ENCODE_MP4, Duration.ofNanos(System.nanoTime() - encode), Duration.ZERO);
+                int scale = TakeVideo.viewingScale(generated.frames().width(), generated.frames().height());
+                Mp4Writer.write(generated.frames(), generated.settings().fps(), mp4, scale);
+                GenerationResult r = generated.withStage(StageTimings.ENCODE_MP4,
+                        Duration.ofNanos(System.nanoTime() - encode));
                 long write = System.nanoTime();
                 out.publish(mp4, row.mp4(), tag);
                 out.write(row.record(), record(row, r, where), tag); // last: a record means a whole MP4

@@ -26,7 +26,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Reads {@code --shots}: a shot list (JSON or YAML, docs/shot-lists.md) or a table of shots (CSV with a header
+ * Reads {@code --shots}: a shot list (JSON or YAML, examples/shots/README.md) or a table of shots (CSV with a header
  * row, or Parquet) whose columns are the shot fields ({@code name}, {@code prompt}, {@code steps}, ...; a
  * {@code seeds} column lists seeds separated by spaces, commas or semicolons). Any Hadoop file system URI works
  * (file:, hdfs:, s3a:). A table becomes a shot list and goes through the same reader, so both are checked the
