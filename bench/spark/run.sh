@@ -9,13 +9,13 @@ OUT="${1:-$(mktemp -d)}"
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 cd "$ROOT"
-# The fat jar, the kino program, and Spark's own jars (what a cluster brings: Spark's dependencies without
-# Kino's), listed in engine/spark/target/spark.classpath for the spark-submit stand-in below, so every Kino
-# class comes from kino-spark.jar as on a cluster.
-KINO_GROUPS=dev.kino,com.microsoft.onnxruntime,ai.djl,ai.djl.huggingface,net.java.dev.jna,org.bytedeco
-KINO_GROUPS=$KINO_GROUPS,com.fasterxml.jackson.dataformat,org.yaml,me.tongfei,org.jline,org.jfree,info.picocli
+# The fat jar, the kino program, and the classpath of kino-spark's provided (Spark) and compile dependencies.
 mvn -q -B -o -DskipTests -pl engine/spark,engine/cli -am package dependency:build-classpath \
-    -Dmdep.includeScope=provided -DexcludeGroupIds=$KINO_GROUPS -Dmdep.outputFile=target/spark.classpath >/dev/null
+    -Dmdep.includeScope=provided -Dmdep.outputFile=target/spark.classpath >/dev/null
+# What a cluster brings is Spark's jars alone: drop Kino's modules and Kino's own dependencies, so that every
+# Kino class comes from kino-spark.jar, as under spark-submit.
+KINO_DEPS='/target/|/(com/microsoft/onnxruntime|ai/djl|net/java/dev/jna|org/bytedeco|com/fasterxml/jackson/dataformat|org/yaml|me/tongfei|org/jline|org/jfree|info/picocli)/'
+tr ':' '\n' < engine/spark/target/spark.classpath | grep -vE "$KINO_DEPS" | paste -sd: - > "$OUT/spark.classpath"
 OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
   --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
   --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
@@ -27,7 +27,11 @@ export DJL_OFFLINE=true KINO_CACHE="$OUT/cache"
 LIST=bench/spark/takes12.json
 
 # seconds LOG COMMAND...: runs COMMAND with its output in LOG, prints its wall time in seconds
-seconds() { local log=$1; shift; local s=$(date +%s.%N); "$@" > "$log" 2>&1; echo "$(date +%s.%N) - $s" | bc; }
+seconds() {
+  local log=$1; shift; local s=$(date +%s.%N)
+  "$@" > "$log" 2>&1 || { echo "failed: $* (see $log)" >&2; return 1; }
+  echo "$(date +%s.%N) - $s" | bc
+}
 
 t=$(seconds "$OUT/loop.log" ./kino render "$LIST" --out "$OUT/loop" -q --device cpu)
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -37,7 +41,7 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for master in 'local[1]' 'local[2]'; do
   dir="$OUT/spark-${master//[^0-9]/}"
   t=$(seconds "$dir.log" java "${OPENS[@]}" -Dai.djl.offline=true -Dspark.ui.enabled=false -Dspark.driver.host=127.0.0.1 \
-      -cp "$(cat engine/spark/target/spark.classpath)" org.apache.spark.deploy.SparkSubmit --master "$master" \
+      -cp "$(cat "$OUT/spark.classpath")" org.apache.spark.deploy.SparkSubmit --master "$master" \
       --class dev.kino.spark.RenderJob engine/spark/target/kino-spark.jar \
       --shots "$LIST" --out "$dir")
   printf 'RenderJob %s: %6.1f s end to end, %5.1f takes/minute; %s\n' "$master" "$t" \
