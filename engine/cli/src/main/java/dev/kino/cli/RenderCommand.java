@@ -36,7 +36,9 @@ import java.util.concurrent.Callable;
 /**
  * {@code kino render shots.json --out DIR}: every take of a shot list, one MP4 each, then a contact sheet and an
  * index page. Resumable: a take whose MP4 exists beside a record of the same request hash is not rendered again,
- * so a killed render continues where it stopped.
+ * so a killed render continues where it stopped. Shots render in dependency order: a shot that continues from
+ * another ({@code continue_from}) starts on the last frame of that shot's chosen take ({@code pick}, default
+ * take 1), rendered first.
  */
 @Command(name = "render", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Render every take of a shot list (JSON or YAML, see examples/shots/README.md) into a folder, "
@@ -77,8 +79,11 @@ final class RenderCommand implements Callable<Integer> {
             List<Planned> takes = check(list, dir, models);
             int rendered = 0;
             int kept = 0;
-            List<ContactSheet.Cell> cells = new ArrayList<>();
-            for (Planned p : takes) {
+            Map<String, ContactSheet.Cell> cellByKey = new LinkedHashMap<>();
+            Map<String, Planned> byKey = new LinkedHashMap<>();
+            takes.forEach(p -> byKey.put(p.take().key(), p));
+            for (Take order : list.renderOrder()) {
+                Planned p = byKey.get(order.key());
                 Take t = p.take();
                 String label = t.shot().name() + " take " + t.take() + "/" + t.shot().takeCount();
                 VideoFrames frames;
@@ -88,9 +93,12 @@ final class RenderCommand implements Callable<Integer> {
                     frames = Mp4Reader.read(p.mp4()).frames();
                 } else {
                     TextToVideoPipeline kino = models.get(key(t.model()));
+                    // A continuation is planned now: its first frame is the source take's MP4, rendered above.
+                    GenerationPlan plan = t.source() == null ? p.plan()
+                            : kino.plan(t.continuing(byKey.get(t.source().key()).mp4()));
                     GenerationResult r;
                     try (ProgressDisplay progress = new ProgressDisplay(err, quiet)) {
-                        r = kino.generate(p.plan(), progress);
+                        r = kino.generate(plan, progress);
                     }
                     r.warnings().forEach(w -> err.println("warning: " + label + ": " + w));
                     frames = r.frames();
@@ -101,8 +109,10 @@ final class RenderCommand implements Callable<Integer> {
                     rendered++;
                     err.println(label + ": rendered " + dir.relativize(p.mp4()));
                 }
-                cells.add(new ContactSheet.Cell(t, frames, dir.relativize(p.mp4()).toString()));
+                cellByKey.put(t.key(), new ContactSheet.Cell(t, frames, dir.relativize(p.mp4()).toString()));
             }
+            List<ContactSheet.Cell> cells = new ArrayList<>();
+            takes.forEach(p -> cells.add(cellByKey.get(p.take().key()))); // the sheet shows cut order
             ContactSheet.write(list, cells, dir.resolve(SHEET));
             IndexPage.write(list, cells, SHEET, dir.resolve(INDEX));
             stdout.println("Rendered " + rendered + " take" + (rendered == 1 ? "" : "s") + ", kept " + kept
@@ -137,7 +147,14 @@ final class RenderCommand implements Callable<Integer> {
             }
             TextToVideoPipeline kino = models.get(key);
             GenerationPlan plan = null;
-            if (kino != null) {
+            if (kino != null && t.source() != null) {
+                // Its first frame does not exist yet; what can be checked now is that the model takes one.
+                if (kino.modelPackage().manifest().conditioning() == null) {
+                    problems.add("shot " + t.shot().name() + " continues from " + t.source().shot().name()
+                            + ", but its model " + kino.modelPackage().manifest().name() + " makes video from text"
+                            + " only (use an image-to-video model, or leave out continue_from)");
+                }
+            } else if (kino != null) {
                 try {
                     plan = kino.plan(t.request());
                 } catch (KinoException e) {

@@ -27,6 +27,12 @@ import java.util.TreeMap;
  *
  * <p>Immutable. {@link #toJson()} and {@link #fromJson} carry it between processes (what a render server
  * persists); {@link #fingerprint()} identifies everything that decides the output.
+ *
+ * <p>Pictures (image-to-video) are not copied into the JSON: it refers to the files they were read from by
+ * absolute path and the SHA-256 of their bytes ({@code picture_files}, with the {@code fit}). {@link #fromJson}
+ * reads them again and refuses, in one sentence, a file that is gone or whose bytes changed, so a plan (and a
+ * checkpoint of it) never continues on another picture. Keep the files where they are while the plan lives
+ * (a server stores uploaded pictures under its data folder by content hash).
  */
 public final class GenerationPlan {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -42,7 +48,7 @@ public final class GenerationPlan {
     private final double[] guidance;
     private final long[] latentShape;
     private final int sequenceLength;
-    private final Pictures pictures;       // image models: the loaded pictures (not carried by toJson)
+    private final Pictures pictures;       // image models: the loaded pictures (toJson: their files' paths + hashes)
     private final String fingerprint;
 
     GenerationPlan(String modelName, String modelIdentity, ResolvedSettings settings,
@@ -131,6 +137,14 @@ public final class GenerationPlan {
         root.put("format", FORMAT);
         root.put("model_name", modelName);
         ((ObjectNode) root.get("settings")).put("execution_provider", settings.executionProvider());
+        if (pictures != null) {
+            root.put("fit", pictures.fit().name());
+            ArrayNode files = root.putArray("picture_files");
+            for (Pictures.Source src : pictures.sources()) {
+                files.addObject().put("role", src.role().name()).put("path", src.file().toString())
+                        .put("sha256", src.sha256());
+            }
+        }
         root.put("fingerprint", fingerprint);
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
@@ -142,7 +156,8 @@ public final class GenerationPlan {
     /**
      * Reads a plan written by {@link #toJson}.
      *
-     * @throws KinoException when the text is not such a plan or was edited (its fingerprint no longer matches)
+     * @throws KinoException when the text is not such a plan, was edited (its fingerprint no longer matches), or a
+     *                       picture file it refers to is gone or changed
      */
     public static GenerationPlan fromJson(String json) {
         try {
@@ -151,10 +166,7 @@ public final class GenerationPlan {
                 throw new KinoException("This is not a Kino generation plan of format " + FORMAT
                         + "; make the plan again with this Kino.");
             }
-            if (r.has("pictures")) {
-                throw new KinoException("This plan conditions on pictures, which plans read from JSON do not carry"
-                        + " yet; plan the request again with its pictures.");
-            }
+            Pictures pictures = r.has("pictures") ? pictures(r) : null;
             JsonNode s = r.get("settings");
             ResolvedSettings settings = new ResolvedSettings(s.get("prompt").asText(),
                     s.get("negative_prompt").asText(), s.get("steps").asInt(), s.get("guidance").asDouble(),
@@ -167,7 +179,7 @@ public final class GenerationPlan {
             float[] sigmas = sig == null || sig.isNull() ? null : floats(sig);
             GenerationPlan plan = new GenerationPlan(r.get("model_name").asText(), r.get("model_identity").asText(),
                     settings, config, doubles(r.get("timesteps")), sigmas, doubles(r.get("guidance")),
-                    longs(r.get("latent_shape")), r.get("sequence_length").asInt(), null);
+                    longs(r.get("latent_shape")), r.get("sequence_length").asInt(), pictures);
             if (!plan.fingerprint.equals(r.path("fingerprint").asText())) {
                 throw new KinoException("The generation plan was changed after it was made (its fingerprint does not"
                         + " match); make the plan again from its request.");
@@ -180,6 +192,29 @@ public final class GenerationPlan {
             throw new KinoException("The generation plan is not valid JSON of a Kino plan ("
                     + e.getClass().getSimpleName() + "); make the plan again from its request.", e);
         }
+    }
+
+    /** The pictures a plan's JSON refers to, read again after their bytes are checked against the stored hashes. */
+    private static Pictures pictures(JsonNode r) {
+        java.util.List<Pictures.Source> sources = new java.util.ArrayList<>();
+        for (JsonNode f : r.path("picture_files")) {
+            java.nio.file.Path file = java.nio.file.Path.of(f.get("path").asText());
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                throw new KinoException("The picture " + file + " this plan conditions on is gone; put it back or"
+                        + " make the plan again from its request.");
+            }
+            String sha = f.get("sha256").asText();
+            if (!Pictures.fileSha256(file).equals(sha)) {
+                throw new KinoException("The picture " + file + " changed after the plan was made (its SHA-256 no"
+                        + " longer matches); make the plan again from its request.");
+            }
+            sources.add(new Pictures.Source(Pictures.Role.valueOf(f.get("role").asText()), file, sha));
+        }
+        if (sources.isEmpty()) {
+            throw new KinoException("This plan conditions on pictures but names no picture files (it was written by"
+                    + " an older Kino); make the plan again from its request.");
+        }
+        return Pictures.read(sources, dev.kino.image.Fit.valueOf(r.get("fit").asText()));
     }
 
     /** Everything the fingerprint covers, as canonical JSON. */

@@ -8,16 +8,35 @@ import dev.kino.model.Manifest;
 import dev.kino.model.Manifest.Conditioning.Need;
 import dev.kino.video.LastFrame;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The pictures a request conditions on, checked against what the model takes before any work starts: a
  * text-only model given a picture, an image model given none, a last frame the model cannot take, an
  * unreadable file: one sentence each.
  *
- * @param first the first frame ({@code image}, or the last frame of {@code continueFrom})
- * @param last  the last frame, or null
- * @param fit   how they are brought to the video's size
+ * @param first   the first frame ({@code image}, or the last frame of {@code continueFrom})
+ * @param last    the last frame, or null
+ * @param fit     how they are brought to the video's size
+ * @param sources the files they were read from, with the SHA-256 of their bytes (what a plan's JSON refers to)
  */
-record Pictures(RgbImage first, RgbImage last, Fit fit) {
+record Pictures(RgbImage first, RgbImage last, Fit fit, java.util.List<Source> sources) {
+
+    /** Where the pictures come from, in the plan JSON's {@code picture_files}. */
+    enum Role { IMAGE, LAST_IMAGE, CONTINUE_FROM }
+
+    /** One file a picture was read from. */
+    record Source(Role role, Path file, String sha256) {
+    }
+
+    Pictures {
+        sources = java.util.List.copyOf(sources);
+    }
 
     /** SHA-256 of the pixels and the fit: what a plan's fingerprint covers of its pictures. */
     String sha256() {
@@ -66,8 +85,51 @@ record Pictures(RgbImage first, RgbImage last, Fit fit) {
         if (!first) {
             return null;
         }
+        // Decoded first, so an unreadable picture gets the decoder's own sentence; then hashed for the plan's JSON.
         RgbImage image = r.image() != null ? ImageFiles.read(r.image()) : LastFrame.read(r.continueFrom());
-        return new Pictures(image, r.lastImage() != null ? ImageFiles.read(r.lastImage()) : null,
-                r.fit() != null ? r.fit() : Fit.CROP);
+        RgbImage lastImage = r.lastImage() != null ? ImageFiles.read(r.lastImage()) : null;
+        List<Source> sources = new ArrayList<>();
+        sources.add(r.image() != null ? source(Role.IMAGE, r.image()) : source(Role.CONTINUE_FROM, r.continueFrom()));
+        if (r.lastImage() != null) {
+            sources.add(source(Role.LAST_IMAGE, r.lastImage()));
+        }
+        return new Pictures(image, lastImage, r.fit() != null ? r.fit() : Fit.CROP, sources);
+    }
+
+    /** Decodes the pictures of these sources (as {@link #load} read them). */
+    static Pictures read(List<Source> sources, Fit fit) {
+        RgbImage first = null;
+        RgbImage last = null;
+        for (Source s : sources) {
+            switch (s.role()) {
+                case IMAGE -> first = ImageFiles.read(s.file());
+                case CONTINUE_FROM -> first = LastFrame.read(s.file());
+                case LAST_IMAGE -> last = ImageFiles.read(s.file());
+            }
+        }
+        return new Pictures(first, last, fit, sources);
+    }
+
+    /** The file and the SHA-256 of its bytes. */
+    static Source source(Role role, Path file) {
+        return new Source(role, file.toAbsolutePath().normalize(), fileSha256(file));
+    }
+
+    /** SHA-256 (hex) of a file's bytes; a file that cannot be read is one sentence. */
+    static String fileSha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                d.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(d.digest());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new KinoException("The picture " + file + " does not exist; check the path.");
+        } catch (IOException e) {
+            throw new KinoException("Cannot read the picture " + file + " (" + e.getMessage() + "); check the file.", e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -156,7 +156,7 @@ class ImageToVideoParityTest {
     }
 
     @Test
-    void thePlanFingerprintCoversThePicturesAndJsonSaysItCannotCarryThem() {
+    void thePlanFingerprintCoversThePicturesAndJsonRefersToTheirFiles(@TempDir Path tmp) throws Exception {
         JsonNode c = REF.json().path("cases").path("i2v");
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(DIR.resolve("tiny-wan21-i2v"), Device.CPU)) {
             dev.kino.pipeline.GenerationPlan a = kino.plan(request(c).build());
@@ -164,10 +164,26 @@ class ImageToVideoParityTest {
             dev.kino.pipeline.GenerationPlan cropped = kino.plan(request(c).fit(Fit.CROP).build());
             assertTrue(!a.fingerprint().equals(b.fingerprint()) && !a.fingerprint().equals(cropped.fingerprint()));
             assertEquals(a.fingerprint(), kino.plan(request(c).build()).fingerprint());
-            String json = a.toJson();
-            String message = assertThrows(KinoException.class,
+
+            // A plan read back from JSON re-reads its picture and renders the same latents.
+            Path copy = tmp.resolve("first.png");
+            java.nio.file.Files.copy(request(c).build().image(), copy);
+            dev.kino.pipeline.GenerationPlan own = kino.plan(request(c).steps(1).image(copy).build());
+            dev.kino.pipeline.GenerationPlan back = dev.kino.pipeline.GenerationPlan.fromJson(own.toJson());
+            assertEquals(own, back);
+            assertArrayEquals(kino.generate(own, e -> true).latents().data(),
+                    kino.generate(back, e -> true).latents().data(), 0f);
+
+            // Changed bytes (another picture under the same name) or a missing file: one sentence each.
+            String json = own.toJson();
+            java.nio.file.Files.copy(picture("portrait"), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            String changed = assertThrows(KinoException.class,
                     () -> dev.kino.pipeline.GenerationPlan.fromJson(json)).getMessage();
-            assertTrue(message.contains("pictures"), message);
+            assertTrue(changed.contains("changed after the plan was made"), changed);
+            java.nio.file.Files.delete(copy);
+            String gone = assertThrows(KinoException.class,
+                    () -> dev.kino.pipeline.GenerationPlan.fromJson(json)).getMessage();
+            assertTrue(gone.contains("is gone"), gone);
         }
     }
 

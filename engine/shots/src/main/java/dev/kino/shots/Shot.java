@@ -1,5 +1,8 @@
 package dev.kino.shots;
 
+import dev.kino.image.Fit;
+
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -21,10 +24,17 @@ import java.util.List;
  * @param scheduler Kino scheduler name
  * @param guidance  classifier-free guidance scale
  * @param seeds     one seed per take, given or derived with {@link TakeSeeds#derive}
+ * @param image        image models: the first frame, resolved against the shot list's folder (null: none)
+ * @param lastImage    first/last-frame models: the last frame (null: none)
+ * @param continueFrom the name of the shot whose chosen take's last frame becomes this shot's first frame
+ *                     (null: none); the server uses the project's pick, {@code kino render} the source's
+ *                     {@link #pick}
+ * @param fit          how pictures of another aspect ratio are fitted (null: the core's default, crop)
+ * @param pick         the take that shots continuing from this one start from in {@code kino render}, from 1
  */
 public record Shot(int index, String name, String prompt, String negative, String model, Integer frames,
                    Integer width, Integer height, Integer fps, Integer steps, String scheduler, Double guidance,
-                   List<Long> seeds) {
+                   List<Long> seeds, Path image, Path lastImage, String continueFrom, Fit fit, int pick) {
 
     public Shot {
         seeds = List.copyOf(seeds);

@@ -1,12 +1,17 @@
 package dev.kino.shots;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kino.image.Fit;
 import dev.kino.schedule.Schedulers;
 
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -22,14 +27,16 @@ final class ShotListChecker {
     /** A shot's settings before defaults: null where the file leaves them out. */
     private record Settings(String negative, String model, Integer frames, Double seconds, Integer width,
                             Integer height, Integer fps, Integer steps, String scheduler, Double guidance,
-                            Integer takes) {
-        static final Settings NONE = new Settings(null, null, null, null, null, null, null, null, null, null, null);
+                            Integer takes, Fit fit) {
+        static final Settings NONE = new Settings(null, null, null, null, null, null, null, null, null, null, null,
+                null);
 
         Settings over(Settings d) {
             boolean ownLength = frames != null || seconds != null;
             return new Settings(or(negative, d.negative), or(model, d.model), ownLength ? frames : d.frames,
                     ownLength ? seconds : d.seconds, or(width, d.width), or(height, d.height), or(fps, d.fps),
-                    or(steps, d.steps), or(scheduler, d.scheduler), or(guidance, d.guidance), or(takes, d.takes));
+                    or(steps, d.steps), or(scheduler, d.scheduler), or(guidance, d.guidance), or(takes, d.takes),
+                    or(fit, d.fit));
         }
 
         private static <T> T or(T a, T b) {
@@ -38,10 +45,17 @@ final class ShotListChecker {
     }
 
     private final Map<String, Integer> lines;
+    private final Path base;
     private final List<ShotListException.Problem> problems = new ArrayList<>();
 
-    ShotListChecker(Map<String, Integer> lines) {
+    /**
+     * @param lines line of every JSON pointer
+     * @param base  the shot list's folder, which picture paths are relative to; null when the list was not read
+     *              from a file (then a shot naming a picture file is a problem)
+     */
+    ShotListChecker(Map<String, Integer> lines, Path base) {
         this.lines = lines;
+        this.base = base;
     }
 
     List<ShotListException.Problem> problems() {
@@ -83,6 +97,9 @@ final class ShotListChecker {
                 }
                 shots.add(shot);
             }
+            if (problems.isEmpty()) {
+                continuations(shots);
+            }
         }
         return problems.isEmpty() ? new ShotList(project, seed, shots) : null;
     }
@@ -121,6 +138,16 @@ final class ShotListChecker {
         if (s.seconds() != null && s.fps() == null) {
             problem(at + "/seconds", "needs \"fps\" (on the shot or in \"defaults\") to become a frame count");
         }
+        Path image = picture(n, at, "image");
+        Path lastImage = picture(n, at, "last_image");
+        String continueFrom = text(n, at, "continue_from", false, 64);
+        if (image != null && continueFrom != null) {
+            problem(at, "gives both \"image\" and \"continue_from\"; a shot starts from one first frame, keep one");
+        }
+        if (n.has("last_image") && !n.has("image") && continueFrom == null) {
+            problem(at + "/last_image", "needs a first frame too: give \"image\" or \"continue_from\"");
+        }
+        Integer pick = intField(n, at, "pick", 1, MAX_TAKES);
         if (problems.size() > before || name == null || prompt == null) {
             return null;
         }
@@ -131,8 +158,93 @@ final class ShotListChecker {
             }
         }
         Integer frames = s.seconds() != null ? (Integer) (int) Math.max(1, Math.round(s.seconds() * s.fps())) : s.frames();
+        if (pick != null && pick > seeds.size()) {
+            problem(at + "/pick", "is take " + pick + " but the shot has " + seeds.size() + " take"
+                    + (seeds.size() == 1 ? "" : "s") + "; pick one of them");
+            return null;
+        }
         return new Shot(index, name, prompt, s.negative(), s.model(), frames, s.width(), s.height(), s.fps(),
-                s.steps(), s.scheduler(), s.guidance(), seeds);
+                s.steps(), s.scheduler(), s.guidance(), seeds, image, lastImage, continueFrom, s.fit(),
+                pick == null ? 1 : pick);
+    }
+
+    /** A picture file named by {@code field}, relative to the list's folder; it must exist. */
+    private Path picture(JsonNode n, String at, String field) {
+        String value = text(n, at, field, false, 1000);
+        if (value == null) {
+            return null;
+        }
+        if (value.isBlank()) {
+            problem(at + "/" + field, "is empty; name a picture file (PNG, JPEG), relative to the shot list");
+            return null;
+        }
+        if (base == null) {
+            problem(at + "/" + field, "names a picture file, but this shot list was not read from a file, so there is"
+                    + " no folder to find it in; send the picture with the request instead");
+            return null;
+        }
+        try {
+            Path file = base.resolve(value).toAbsolutePath().normalize();
+            if (!Files.isRegularFile(file)) {
+                problem(at + "/" + field, "names " + file + ", which is not a file; check the path (it is relative"
+                        + " to the shot list's folder)");
+                return null;
+            }
+            return file;
+        } catch (InvalidPathException e) {
+            problem(at + "/" + field, "\"" + value + "\" is not a file path");
+            return null;
+        }
+    }
+
+    /**
+     * Every {@code continue_from} names another shot of the list, and the shots can be rendered in an order where
+     * each source comes before the shots continuing from it (no cycles; a shot may continue from a later one).
+     */
+    private void continuations(List<Shot> shots) {
+        Map<String, Shot> byName = new java.util.HashMap<>();
+        shots.forEach(s -> byName.put(s.name(), s));
+        boolean known = true;
+        for (Shot s : shots) {
+            String from = s.continueFrom();
+            String at = "/shots/" + s.index() + "/continue_from";
+            if (from == null) {
+                continue;
+            }
+            if (from.equals(s.name())) {
+                problem(at, "names the shot itself; a shot continues from another shot's take");
+                known = false;
+            } else if (!byName.containsKey(from)) {
+                String hint = byName.keySet().stream().filter(k -> distance(k, from) <= 2).sorted().findFirst()
+                        .map(k -> " (did you mean \"" + k + "\"?)").orElse("");
+                problem(at, "\"" + from + "\" is not a shot of this list" + hint);
+                known = false;
+            }
+        }
+        if (!known) {
+            return;
+        }
+        List<Shot> ordered = ShotList.dependencyOrder(shots);
+        if (ordered.size() < shots.size()) {
+            List<String> cycle = shots.stream().filter(s -> !ordered.contains(s)).map(Shot::name).toList();
+            Shot first = shots.stream().filter(s -> !ordered.contains(s)).findFirst().orElseThrow();
+            problem("/shots/" + first.index() + "/continue_from", "the shots " + String.join(", ", cycle)
+                    + " continue from one another in a circle, so none of them can render first; start one of them"
+                    + " from a picture or from text");
+        }
+    }
+
+    private Fit fit(JsonNode n, String at) {
+        String value = text(n, at, "fit", false, 16);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Fit.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            problem(at + "/fit", "\"" + value + "\" is not a fit; use crop, pad or stretch");
+            return null;
+        }
     }
 
     private Settings settings(JsonNode n, String at) {
@@ -145,7 +257,7 @@ final class ShotListChecker {
                 intField(n, at, "frames", 1, 10_000), number(n, at, "seconds", 0.01, 3600),
                 intField(n, at, "width", 1, 8192), intField(n, at, "height", 1, 8192), intField(n, at, "fps", 1, 240),
                 intField(n, at, "steps", 1, 1000), scheduler, number(n, at, "guidance", 0, 100),
-                intField(n, at, "takes", 1, MAX_TAKES));
+                intField(n, at, "takes", 1, MAX_TAKES), fit(n, at));
     }
 
     private String text(JsonNode n, String at, String field, boolean required, int maxLength) {

@@ -46,7 +46,8 @@ public final class ShotListReader {
                 throw new KinoException("The shot list " + file + " is larger than " + (MAX_BYTES >> 20)
                         + " MiB; split the project into several lists.");
             }
-            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString(), format);
+            Path base = file.toAbsolutePath().normalize().getParent();
+            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString(), format, base);
         } catch (NoSuchFileException e) {
             throw new KinoException("The shot list " + file + " does not exist; check the path.");
         } catch (java.nio.charset.MalformedInputException e) {
@@ -57,7 +58,8 @@ public final class ShotListReader {
     }
 
     /**
-     * Parses a shot list's text.
+     * Parses a shot list's text that was not read from a file: a shot naming a picture file ({@code image},
+     * {@code last_image}) is a problem, as there is no folder to find it in.
      *
      * @param text   the file's contents
      * @param source what to call it in messages (a file name, "the request body")
@@ -65,6 +67,19 @@ public final class ShotListReader {
      * @throws ShotListException naming every problem
      */
     public static ShotList parse(String text, String source, Format format) {
+        return parse(text, source, format, null);
+    }
+
+    /**
+     * Parses a shot list's text.
+     *
+     * @param text   the file's contents
+     * @param source what to call it in messages (a file name, "the request body")
+     * @param format JSON or YAML
+     * @param base   the folder picture paths are relative to (they must exist), or null: pictures not allowed
+     * @throws ShotListException naming every problem
+     */
+    public static ShotList parse(String text, String source, Format format, Path base) {
         if (text.length() > MAX_BYTES) {
             throw new KinoException("The shot list " + source + " is larger than " + (MAX_BYTES >> 20)
                     + " MiB; split the project into several lists.");
@@ -89,7 +104,7 @@ public final class ShotListReader {
             throw new ShotListException(source, List.of(new ShotListException.Problem(0, "",
                     "the file is empty; a shot list is an object with \"project\" and \"shots\"")));
         }
-        ShotListChecker checker = new ShotListChecker(lines);
+        ShotListChecker checker = new ShotListChecker(lines, base);
         ShotList list = checker.check(root);
         if (!checker.problems().isEmpty()) {
             throw new ShotListException(source, checker.problems());
@@ -112,9 +127,9 @@ public final class ShotListReader {
     /** Shot-list field names, for "did you mean" hints. */
     static List<String> knownFields(boolean shot) {
         List<String> names = new ArrayList<>(List.of("negative", "model", "frames", "seconds", "width", "height",
-                "fps", "steps", "scheduler", "guidance", "takes"));
+                "fps", "steps", "scheduler", "guidance", "takes", "fit"));
         if (shot) {
-            names.addAll(List.of("name", "prompt", "seeds"));
+            names.addAll(List.of("name", "prompt", "seeds", "image", "last_image", "continue_from", "pick"));
         }
         return names;
     }

@@ -2,7 +2,11 @@ package dev.kino.shots;
 
 import dev.kino.pipeline.GenerationRequest;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -14,18 +18,32 @@ import java.util.HexFormat;
  * @param shot        the shot
  * @param take        the take number, from 1
  * @param seed        the noise seed
- * @param request     what to render (unset settings: the model's defaults)
- * @param requestHash a stable hash of the model reference and the request ({@link #hash}); equal hashes render
- *                    equal videos with the same model package, which is what lets a batch skip finished takes
+ * @param request     what to render (unset settings: the model's defaults); its {@code continueFrom} is unset,
+ *                    as the video to continue from is the renderer's file ({@link #continuing})
+ * @param source      the take of another shot this one continues from (its last frame is the first frame), or
+ *                    null; {@code kino render} uses the source shot's {@link Shot#pick}
+ * @param requestHash a stable hash of the model reference, the request, the pictures' bytes and the source
+ *                    take's hash ({@link #hash}); equal hashes render equal videos with the same model package,
+ *                    which is what lets a batch skip finished takes
  */
-public record Take(String project, Shot shot, int take, long seed, GenerationRequest request, String requestHash) {
+public record Take(String project, Shot shot, int take, long seed, GenerationRequest request, Take source,
+                   String requestHash) {
 
-    static Take of(String project, Shot shot, int take) {
+    static Take of(String project, Shot shot, int take, Take source) {
         long seed = shot.seeds().get(take - 1);
         GenerationRequest request = GenerationRequest.builder(shot.prompt()).negativePrompt(shot.negative())
                 .steps(shot.steps()).guidance(shot.guidance()).seed(seed).frames(shot.frames())
-                .width(shot.width()).height(shot.height()).fps(shot.fps()).scheduler(shot.scheduler()).build();
-        return new Take(project, shot, take, seed, request, hash(shot.model(), request));
+                .width(shot.width()).height(shot.height()).fps(shot.fps()).scheduler(shot.scheduler())
+                .image(shot.image()).lastImage(shot.lastImage()).fit(shot.fit()).build();
+        return new Take(project, shot, take, seed, request, source,
+                hash(shot.model(), request, source == null ? null : source.requestHash()));
+    }
+
+    /** The request with {@code mp4} (the source take's video) to continue from. */
+    public GenerationRequest continuing(Path mp4) {
+        GenerationRequest r = request;
+        return new GenerationRequest(r.prompt(), r.negativePrompt(), r.steps(), r.guidance(), r.seed(), r.frames(),
+                r.width(), r.height(), r.fps(), r.scheduler(), r.noiseKernel(), r.image(), r.lastImage(), mp4, r.fit());
     }
 
     /** The model reference of the shot (null: the built-in demo model). */
@@ -38,11 +56,19 @@ public record Take(String project, Shot shot, int take, long seed, GenerationReq
         return String.format("%02d-%s/take-%02d", shot.index() + 1, shot.name(), take);
     }
 
+    /** {@link #hash(String, GenerationRequest, String)} of a request that continues from no take. */
+    public static String hash(String model, GenerationRequest r) {
+        return hash(model, r, null);
+    }
+
     /**
      * SHA-256 (hex) of the model reference and every request field, each written as {@code name=value} on its
-     * own line in a fixed order, unset fields as {@code name=}. Field values are Java's own decimal forms.
+     * own line in a fixed order, unset fields as {@code name=}. Field values are Java's own decimal forms. A
+     * request with pictures adds the lines {@code image=}, {@code last_image=} (SHA-256 of the file's bytes),
+     * {@code continue_from=} ({@code sourceHash}: the request hash of the take continued from) and
+     * {@code fit=} (lower case; crop when unset); text-only requests keep the lines above alone.
      */
-    public static String hash(String model, GenerationRequest r) {
+    public static String hash(String model, GenerationRequest r, String sourceHash) {
         StringBuilder s = new StringBuilder("kino-request/v1\n");
         line(s, "model", model);
         line(s, "prompt", r.prompt());
@@ -56,9 +82,32 @@ public record Take(String project, Shot shot, int take, long seed, GenerationReq
         line(s, "fps", r.fps());
         line(s, "scheduler", r.scheduler());
         line(s, "noise_kernel", r.noiseKernel());
+        if (r.image() != null || r.lastImage() != null || sourceHash != null) {
+            line(s, "image", r.image() == null ? null : fileSha256(r.image()));
+            line(s, "last_image", r.lastImage() == null ? null : fileSha256(r.lastImage()));
+            line(s, "continue_from", sourceHash);
+            line(s, "fit", (r.fit() == null ? dev.kino.image.Fit.CROP : r.fit()).name().toLowerCase(java.util.Locale.ROOT));
+        }
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(s.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
+        }
+    }
+
+    /** SHA-256 (hex) of a picture file's bytes. */
+    static String fileSha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                d.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(d.digest());
+        } catch (IOException e) {
+            throw new dev.kino.KinoException("Cannot read the picture " + file + " (" + e.getMessage()
+                    + "); check the file.", e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java has SHA-256", e);
         }

@@ -87,7 +87,7 @@ class ShotListReaderTest {
         List<String> problems = e.problems().stream().map(Object::toString).toList();
         assertTrue(problems.contains("line 5, shots[0].stpes: is not a shot-list field (did you mean \"steps\"?); "
                 + "known fields: negative, model, frames, seconds, width, height, fps, steps, scheduler, guidance, "
-                + "takes, name, prompt, seeds"), problems.toString());
+                + "takes, fit, name, prompt, seeds, image, last_image, continue_from, pick"), problems.toString());
         assertTrue(problems.contains("line 4, shots[0]: gives both \"frames\" and \"seconds\"; keep one"), problems.toString());
         assertTrue(problems.contains("line 7, shots[1].prompt: is empty"), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("line 8, shots[1].scheduler: \"warp-drive\" is not a Kino scheduler")), problems.toString());
