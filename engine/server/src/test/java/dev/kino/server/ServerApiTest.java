@@ -60,7 +60,8 @@ class ServerApiTest {
             new String[] {"PUT", "/api/projects/p-0123456789abcdef/picks/a"},
             new String[] {"POST", "/api/projects/p-0123456789abcdef/cut"},
             new String[] {"GET", "/api/projects/p-0123456789abcdef/cut/video"}, new String[] {"GET", "/api/models"},
-            new String[] {"GET", "/api/health"}, new String[] {"POST", "/api/session"}, new String[] {"GET", "/api/events"});
+            new String[] {"GET", "/api/health"}, new String[] {"POST", "/api/session"}, new String[] {"GET", "/api/events"},
+            new String[] {"POST", "/api/pictures"});
 
     @Test
     void everyEndpointNeedsTheToken() {

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kino.image.Fit;
 import dev.kino.schedule.Schedulers;
 
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -45,17 +43,16 @@ final class ShotListChecker {
     }
 
     private final Map<String, Integer> lines;
-    private final Path base;
+    private final PictureFiles pictures;
     private final List<ShotListException.Problem> problems = new ArrayList<>();
 
     /**
      * @param lines line of every JSON pointer
-     * @param base  the shot list's folder, which picture paths are relative to; null when the list was not read
-     *              from a file (then a shot naming a picture file is a problem)
+     * @param pictures where the pictures shots name are
      */
-    ShotListChecker(Map<String, Integer> lines, Path base) {
+    ShotListChecker(Map<String, Integer> lines, PictureFiles pictures) {
         this.lines = lines;
-        this.base = base;
+        this.pictures = pictures;
     }
 
     List<ShotListException.Problem> problems() {
@@ -178,21 +175,10 @@ final class ShotListChecker {
             problem(at + "/" + field, "is empty; name a picture file (PNG, JPEG), relative to the shot list");
             return null;
         }
-        if (base == null) {
-            problem(at + "/" + field, "names a picture file, but this shot list was not read from a file, so there is"
-                    + " no folder to find it in; send the picture with the request instead");
-            return null;
-        }
         try {
-            Path file = base.resolve(value).toAbsolutePath().normalize();
-            if (!Files.isRegularFile(file)) {
-                problem(at + "/" + field, "names " + file + ", which is not a file; check the path (it is relative"
-                        + " to the shot list's folder)");
-                return null;
-            }
-            return file;
-        } catch (InvalidPathException e) {
-            problem(at + "/" + field, "\"" + value + "\" is not a file path");
+            return pictures.find(value);
+        } catch (IllegalArgumentException e) {
+            problem(at + "/" + field, e.getMessage());
             return null;
         }
     }

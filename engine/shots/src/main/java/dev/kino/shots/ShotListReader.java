@@ -46,8 +46,9 @@ public final class ShotListReader {
                 throw new KinoException("The shot list " + file + " is larger than " + (MAX_BYTES >> 20)
                         + " MiB; split the project into several lists.");
             }
-            Path base = file.toAbsolutePath().normalize().getParent();
-            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString(), format, base);
+            Path folder = file.toAbsolutePath().normalize().getParent();
+            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString(), format,
+                    PictureFiles.relativeTo(folder));
         } catch (NoSuchFileException e) {
             throw new KinoException("The shot list " + file + " does not exist; check the path.");
         } catch (java.nio.charset.MalformedInputException e) {
@@ -67,7 +68,7 @@ public final class ShotListReader {
      * @throws ShotListException naming every problem
      */
     public static ShotList parse(String text, String source, Format format) {
-        return parse(text, source, format, null);
+        return parse(text, source, format, PictureFiles.NONE);
     }
 
     /**
@@ -76,10 +77,10 @@ public final class ShotListReader {
      * @param text   the file's contents
      * @param source what to call it in messages (a file name, "the request body")
      * @param format JSON or YAML
-     * @param base   the folder picture paths are relative to (they must exist), or null: pictures not allowed
+     * @param pictures where the pictures that shots name are ({@link PictureFiles#relativeTo} a folder, ...)
      * @throws ShotListException naming every problem
      */
-    public static ShotList parse(String text, String source, Format format, Path base) {
+    public static ShotList parse(String text, String source, Format format, PictureFiles pictures) {
         if (text.length() > MAX_BYTES) {
             throw new KinoException("The shot list " + source + " is larger than " + (MAX_BYTES >> 20)
                     + " MiB; split the project into several lists.");
@@ -104,7 +105,7 @@ public final class ShotListReader {
             throw new ShotListException(source, List.of(new ShotListException.Problem(0, "",
                     "the file is empty; a shot list is an object with \"project\" and \"shots\"")));
         }
-        ShotListChecker checker = new ShotListChecker(lines, base);
+        ShotListChecker checker = new ShotListChecker(lines, pictures);
         ShotList list = checker.check(root);
         if (!checker.problems().isEmpty()) {
             throw new ShotListException(source, checker.problems());

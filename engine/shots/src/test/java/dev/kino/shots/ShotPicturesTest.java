@@ -56,7 +56,7 @@ class ShotPicturesTest {
                   {"name": "first", "prompt": "a", "takes": 3, "pick": 2},
                   {"name": "third", "prompt": "c", "continue_from": "second"}
                 ]}""";
-        ShotList list = ShotListReader.parse(text, "t", ShotListReader.Format.JSON, dir);
+        ShotList list = ShotListReader.parse(text, "t", ShotListReader.Format.JSON, PictureFiles.relativeTo(dir));
         List<Take> cut = list.takes();
         assertEquals(List.of("second", "second", "first", "first", "first", "third"),
                 cut.stream().map(t -> t.shot().name()).toList(), "takes() keeps cut order");
@@ -72,7 +72,7 @@ class ShotPicturesTest {
 
         // Another pick of the source makes the continuation another take, and so the one after it.
         ShotList repicked = ShotListReader.parse(text.replace("\"pick\": 2", "\"pick\": 3"), "t",
-                ShotListReader.Format.JSON, dir);
+                ShotListReader.Format.JSON, PictureFiles.relativeTo(dir));
         assertNotEquals(second.requestHash(), repicked.takes().get(0).requestHash());
         assertNotEquals(cut.get(5).requestHash(), repicked.takes().get(5).requestHash());
         assertEquals(cut.get(2).requestHash(), repicked.takes().get(2).requestHash(), "the source itself is unchanged");
@@ -89,7 +89,7 @@ class ShotPicturesTest {
                   {"name": "d", "prompt": "x", "takes": 2, "pick": 3}
                 ]}""";
         ShotListException e = assertThrows(ShotListException.class,
-                () -> ShotListReader.parse(text, "bad.json", ShotListReader.Format.JSON, dir));
+                () -> ShotListReader.parse(text, "bad.json", ShotListReader.Format.JSON, PictureFiles.relativeTo(dir)));
         List<String> problems = e.problems().stream().map(Object::toString).toList();
         assertTrue(problems.contains("line 2, shots[0]: gives both \"image\" and \"continue_from\"; a shot starts"
                 + " from one first frame, keep one"), problems.toString());
@@ -135,16 +135,45 @@ class ShotPicturesTest {
         assertTrue(e.getMessage().contains("not read from a file"), e.getMessage());
     }
 
+    @Test
+    void theDocumentedPictureExampleReadsAsTheDocSays(@TempDir Path dir) throws Exception {
+        Path root = Path.of(System.getProperty("user.dir")).resolve("../..").normalize();
+        String doc = Files.readString(root.resolve("examples/shots/README.md"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("```yaml\\n(.*?)```", java.util.regex.Pattern.DOTALL)
+                .matcher(doc);
+        assertTrue(m.find());
+        Files.createDirectories(dir.resolve("boards"));
+        Files.write(dir.resolve("boards/opening.png"), new byte[]{1});
+        Files.write(dir.resolve("boards/landing-end.png"), new byte[]{2});
+        ShotList list = ShotListReader.parse(m.group(1), "doc", ShotListReader.Format.YAML, PictureFiles.relativeTo(dir));
+        assertEquals(List.of("opening", "opening", "opening", "leap", "landing"),
+                list.renderOrder().stream().map(t -> t.shot().name()).toList());
+        Take leap = list.takes().get(3);
+        assertEquals(2, leap.source().take(), "opening's pick");
+        Take opening1 = list.takes().get(0);
+        assertEquals(Fit.CROP, opening1.request().fit());
+
+        // The hash rule as the doc states it, restated here line by line.
+        String expected = "kino-request/v1\nmodel=wan21-i2v\nprompt=a fox runs through snow\nnegative=\nsteps=30\n"
+                + "guidance=\nseed=" + opening1.seed() + "\nframes=\nwidth=\nheight=\nfps=\nscheduler=\nnoise_kernel=\n"
+                + "image=" + sha256(new byte[]{1}) + "\nlast_image=\ncontinue_from=\nfit=crop\n";
+        assertEquals(sha256(expected.getBytes(java.nio.charset.StandardCharsets.UTF_8)), opening1.requestHash());
+    }
+
+    private static String sha256(byte[] b) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
     private static Take only(Path dir, String shot) {
         List<Take> takes = ShotListReader.parse("{\"project\":\"p\",\"shots\":[" + shot + "]}", "t",
-                ShotListReader.Format.JSON, dir).takes();
+                ShotListReader.Format.JSON, PictureFiles.relativeTo(dir)).takes();
         assertEquals(1, takes.size());
         return takes.get(0);
     }
 
     private static List<String> problems(Path dir, String text) {
         return assertThrows(ShotListException.class,
-                () -> ShotListReader.parse(text, "t", ShotListReader.Format.JSON, dir)).problems().stream()
+                () -> ShotListReader.parse(text, "t", ShotListReader.Format.JSON, PictureFiles.relativeTo(dir))).problems().stream()
                 .map(Object::toString).toList();
     }
 }

@@ -8,7 +8,9 @@ import dev.kino.server.queue.Job;
 import dev.kino.server.queue.JobState;
 import dev.kino.server.queue.JobStore;
 import dev.kino.server.queue.NewJob;
+import dev.kino.image.Fit;
 import dev.kino.server.work.ModelCatalog;
+import dev.kino.server.work.UploadedPictures;
 import dev.kino.shots.Take;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -22,7 +24,7 @@ import java.util.List;
 final class JobRoutes {
     static final int MAX_PROMPT = 2000;
     private static final List<String> FIELDS = List.of("prompt", "negative", "model", "steps", "guidance", "seed",
-            "frames", "width", "height", "fps", "scheduler", "priority");
+            "frames", "width", "height", "fps", "scheduler", "priority", "image", "last_image", "fit");
     private final Services s;
 
     JobRoutes(Services s) {
@@ -37,6 +39,44 @@ final class JobRoutes {
         app.patch("/api/jobs/{id}", this::reprioritize);
         app.delete("/api/jobs/{id}", this::delete);
         app.get("/api/jobs/{id}/video", this::video);
+        app.post("/api/pictures", this::upload);
+    }
+
+    /** A picture's bytes as the body: stored by content hash, answered with its {@code sha256:HEX} reference. */
+    private void upload(Context ctx) throws IOException {
+        UploadedPictures.Stored stored;
+        try {
+            stored = s.pictures().store(ctx.bodyAsBytes());
+        } catch (KinoException e) {
+            throw ApiError.bad(e.getMessage());
+        }
+        ctx.status(201).json(java.util.Map.of("picture", stored.reference(), "width", stored.width(),
+                "height", stored.height(), "bytes", stored.bytes()));
+    }
+
+    /** An uploaded picture named by {@code field} ({@code sha256:HEX}), or null. */
+    private Path picture(JsonNode n, String field) {
+        String ref = Requests.text(n, field, false, 80);
+        if (ref == null) {
+            return null;
+        }
+        try {
+            return s.pictures().files().find(ref);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.bad("The field " + field + " " + e.getMessage() + ".");
+        }
+    }
+
+    private static Fit fit(JsonNode n) {
+        String f = Requests.text(n, "fit", false, 16);
+        if (f == null) {
+            return null;
+        }
+        try {
+            return Fit.valueOf(f.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.bad("The fit " + Requests.shown(f) + " is unknown; use crop, pad or stretch.");
+        }
     }
 
     private void submit(Context ctx) throws JsonProcessingException {
@@ -54,11 +94,12 @@ final class JobRoutes {
                 .height(Requests.smallInt(n, "height", 1, 8192))
                 .fps(Requests.smallInt(n, "fps", 1, 240))
                 .scheduler(Requests.text(n, "scheduler", false, 64))
+                .image(picture(n, "image")).lastImage(picture(n, "last_image")).fit(fit(n))
                 .build();
         Integer priority = Requests.smallInt(n, "priority", -1000, 1000);
         check(model, request);
         NewJob job = new NewJob(null, null, null, model, Views.JSON.writeValueAsString(request),
-                Take.hash(model, request), priority == null ? 0 : priority);
+                Take.hash(model, request), priority == null ? 0 : priority, null);
         JobStore.Submitted done = s.jobs().submit(null, List.of(job), Requests.idempotencyKey(ctx), Requests.bodyHash(ctx));
         s.workers().wake();
         ctx.status(done.replayed() ? 200 : 201).json(Views.job(done.jobs().get(0)));

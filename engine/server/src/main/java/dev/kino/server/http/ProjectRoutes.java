@@ -49,7 +49,7 @@ final class ProjectRoutes {
         ShotListReader.Format format = yaml ? ShotListReader.Format.YAML : ShotListReader.Format.JSON;
         ShotList list;
         try {
-            list = ShotListReader.parse(ctx.body(), "in the request", format);
+            list = ShotListReader.parse(ctx.body(), "in the request", format, s.pictures().files());
         } catch (KinoException e) {
             throw ApiError.bad(e.getMessage());
         }
@@ -69,14 +69,21 @@ final class ProjectRoutes {
         List<String> problems = new ArrayList<>();
         for (Take t : list.takes()) {
             String model = t.model() == null ? ModelCatalog.DEMO : t.model();
+            String from = t.shot().continueFrom();
             try {
-                s.models().check(model, t.request());
+                if (from == null) {
+                    s.models().check(model, t.request());
+                } else if (!s.models().takesPictures(model)) {
+                    // Its first frame is a pick that does not exist yet; what can be checked now is the model.
+                    throw new KinoException("it continues from shot " + from + ", but the model " + model
+                            + " makes video from text only; use an image-to-video model or leave out continue_from");
+                }
             } catch (KinoException e) {
                 problems.add("shot " + t.shot().name() + " take " + t.take() + ": " + e.getMessage().replaceAll("[.]$", ""));
                 continue;
             }
             takes.add(new NewJob(t.shot().name(), t.shot().index(), t.take(), model,
-                    Views.JSON.writeValueAsString(t.request()), t.requestHash(), priority));
+                    Views.JSON.writeValueAsString(t.request()), t.requestHash(), priority, from));
         }
         if (!problems.isEmpty()) {
             throw ApiError.bad("The shot list cannot be rendered as it is: " + String.join("; ", problems.subList(0,

@@ -3,6 +3,7 @@ package dev.kino.server.http;
 import dev.kino.server.queue.JobStore;
 import dev.kino.server.queue.ProjectStore;
 import dev.kino.server.work.ModelCatalog;
+import dev.kino.server.work.UploadedPictures;
 import dev.kino.server.work.Workers;
 
 import java.nio.file.Path;
@@ -10,6 +11,11 @@ import java.nio.file.Path;
 /** What the HTTP layer works with. */
 public record Services(JobStore jobs, ProjectStore projects, ModelCatalog models, Workers workers, EventHub events,
                        Auth auth, Path dataDir) {
+
+    /** Pictures uploaded with {@code POST /api/pictures}. */
+    UploadedPictures pictures() {
+        return new UploadedPictures(dataDir);
+    }
 
     Path videos() {
         return dataDir.resolve("videos");

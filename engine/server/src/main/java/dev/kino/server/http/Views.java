@@ -58,6 +58,7 @@ final class Views {
             String name = s.path("name").asText();
             shot.put("name", name);
             shot.put("prompt", s.path("prompt").asText());
+            shot.put("continue_from", s.hasNonNull("continue_from") ? s.get("continue_from").asText() : null);
             List<Map<String, Object>> takes = new ArrayList<>();
             for (Job j : jobs) {
                 if (name.equals(j.shot())) {

@@ -67,6 +67,8 @@ public final class Database {
               target TEXT NOT NULL,
               created_at INTEGER NOT NULL
             );
+            """, """
+            ALTER TABLE jobs ADD COLUMN continue_from TEXT;
             """);
 
     private Database() {

@@ -80,8 +80,8 @@ public final class JobStore implements AutoCloseable {
                 for (NewJob j : jobs) {
                     String id = newId('j');
                     try (PreparedStatement s = db.prepareStatement("INSERT INTO jobs (id, project_id, shot, shot_index, "
-                            + "take, model, request, request_hash, priority, state, created_at) "
-                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)")) {
+                            + "take, model, request, request_hash, priority, state, created_at, continue_from) "
+                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)")) {
                         s.setString(1, id);
                         s.setString(2, project == null ? null : project.id());
                         s.setString(3, j.shot());
@@ -92,6 +92,7 @@ public final class JobStore implements AutoCloseable {
                         s.setString(8, j.requestHash());
                         s.setInt(9, j.priority());
                         s.setLong(10, now);
+                        s.setString(11, j.continueFrom());
                         s.executeUpdate();
                     }
                     ids.add(id);
@@ -168,7 +169,8 @@ public final class JobStore implements AutoCloseable {
 
     /**
      * Claims the next job for {@code worker}: highest priority first; among equals, a job whose model the
-     * worker has loaded, then the oldest. Null when nothing is queued.
+     * worker has loaded, then the oldest. A take continuing from another shot waits until that shot has a
+     * finished pick. Null when nothing is queued.
      */
     public Job claim(String worker, Set<String> loadedModels) {
         Job job;
@@ -178,7 +180,8 @@ public final class JobStore implements AutoCloseable {
                 String preferLoaded = loadedModels.isEmpty() ? "" : "CASE WHEN model IN (" + loaded + ") THEN 0 ELSE 1 END, ";
                 String id;
                 try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT id FROM jobs WHERE "
-                        + "state = 'queued' ORDER BY priority DESC, " + preferLoaded + "seq LIMIT 1")) {
+                        + "state = 'queued' AND " + ProjectStore.SOURCE_PICKED
+                        + " ORDER BY priority DESC, " + preferLoaded + "seq LIMIT 1")) {
                     if (!rs.next()) {
                         return null;
                     }

@@ -10,7 +10,9 @@ package dev.kino.server.queue;
  * @param requestJson the {@code GenerationRequest} as JSON
  * @param requestHash the shot-list request hash
  * @param priority    higher runs first
+ * @param continueFrom the shot (of the same project) whose picked take's last frame this take starts from, or
+ *                    null; the job is not claimed until that shot has a finished pick
  */
 public record NewJob(String shot, Integer shotIndex, Integer take, String model, String requestJson,
-                     String requestHash, int priority) {
+                     String requestHash, int priority, String continueFrom) {
 }

@@ -10,6 +10,11 @@ import java.util.Map;
 
 /** Projects, their picked takes and their cut, in the same database (and under the same lock) as the jobs. */
 public final class ProjectStore {
+    /** SQL condition on a {@code jobs} row: it continues from no shot, or that shot's picked take has finished. */
+    static final String SOURCE_PICKED = "(continue_from IS NULL OR EXISTS (SELECT 1 FROM picks p JOIN jobs src ON "
+            + "src.id = p.job_id WHERE p.project_id = jobs.project_id AND p.shot = jobs.continue_from AND "
+            + "src.state = 'succeeded' AND src.video IS NOT NULL))";
+
     private final JobStore jobs;
 
     public ProjectStore(JobStore jobs) {
@@ -76,6 +81,56 @@ public final class ProjectStore {
         synchronized (jobs.db) {
             jobs.inTransaction(() -> jobs.exec("INSERT INTO picks (project_id, shot, job_id) VALUES (?, ?, ?) "
                     + "ON CONFLICT (project_id, shot) DO UPDATE SET job_id = excluded.job_id", projectId, j.shot(), jobId));
+        }
+    }
+
+    /**
+     * The job whose video the take {@code jobId} starts from: the pick of the shot it continues from, as it is
+     * now. Null when the take continues from no shot.
+     *
+     * @throws QueueException CONFLICT when that shot has no finished pick (any more)
+     */
+    public Job source(String jobId) {
+        Job j = jobs.get(jobId);
+        String shot;
+        synchronized (jobs.db) {
+            try (PreparedStatement s = jobs.db.prepareStatement("SELECT continue_from FROM jobs WHERE id = ?")) {
+                s.setString(1, jobId);
+                try (ResultSet rs = s.executeQuery()) {
+                    shot = rs.next() ? rs.getString(1) : null;
+                }
+            } catch (SQLException e) {
+                throw JobStore.storage(e);
+            }
+        }
+        if (shot == null) {
+            return null;
+        }
+        String pick = picks(j.projectId()).get(shot);
+        Job source = pick == null ? null : jobs.get(pick);
+        if (source == null || source.state() != JobState.SUCCEEDED || source.video() == null) {
+            throw new QueueException(QueueException.Reason.CONFLICT, "Shot " + shot + " has no finished pick to"
+                    + " continue from; pick one of its finished takes.");
+        }
+        return source;
+    }
+
+    /** Shot name → the shot it continues from, for the project's shots that continue from one. */
+    public Map<String, String> continuations(String projectId) {
+        synchronized (jobs.db) {
+            try (PreparedStatement s = jobs.db.prepareStatement("SELECT DISTINCT shot, continue_from FROM jobs "
+                    + "WHERE project_id = ? AND continue_from IS NOT NULL")) {
+                s.setString(1, projectId);
+                Map<String, String> out = new LinkedHashMap<>();
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+                return out;
+            } catch (SQLException e) {
+                throw JobStore.storage(e);
+            }
         }
     }
 

@@ -105,6 +105,13 @@ public final class ModelCatalog implements AutoCloseable {
         return kino.plan(request);
     }
 
+    /** Whether {@code model} conditions on pictures (what a take continuing from another shot needs). */
+    public synchronized boolean takesPictures(String model) {
+        Path folder = folder(model);
+        TextToVideoPipeline kino = checkers.computeIfAbsent(model, m -> TextToVideoPipeline.load(folder, Device.CPU));
+        return kino.modelPackage().manifest().conditioning() != null;
+    }
+
     private static String quote(String s) {
         if (s == null) {
             return "(none)";

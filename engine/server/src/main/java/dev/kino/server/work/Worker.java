@@ -9,6 +9,8 @@ import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.server.queue.Job;
 import dev.kino.server.queue.JobStore;
+import dev.kino.server.queue.ProjectStore;
+import dev.kino.server.queue.QueueException;
 import dev.kino.shots.TakeVideo;
 import dev.kino.video.Mp4Writer;
 import dev.kino.video.VideoFrames;
@@ -29,6 +31,8 @@ final class Worker implements Runnable {
     private final Path checkpoints;
     private final WorkEvents events;
     private final Workers.Settings settings;
+    private final ProjectStore projects;
+    private final UploadedPictures pictures;
 
     Worker(String name, Workers pool, JobStore store, ModelCache models, Path dataDir, WorkEvents events,
            Workers.Settings settings) {
@@ -40,6 +44,8 @@ final class Worker implements Runnable {
         this.checkpoints = dataDir.resolve("checkpoints");
         this.events = events;
         this.settings = settings;
+        this.projects = new ProjectStore(store);
+        this.pictures = new UploadedPictures(dataDir);
     }
 
     String name() {
@@ -73,7 +79,11 @@ final class Worker implements Runnable {
                 store.canceled(job.id());
                 return;
             }
-            GenerationRequest request = JSON.readValue(job.request(), GenerationRequest.class);
+            GenerationRequest request = continuing(job, JSON.readValue(job.request(), GenerationRequest.class));
+            if (request == null) {
+                return; // its source shot lost its pick after the claim: back to waiting
+            }
+            pictures.verify(request);
             TextToVideoPipeline kino = models.get(job.model());
             PreviewFactors factors = PreviewFactors.read(kino.modelPackage().dir());
             Files.createDirectories(checkpoints);
@@ -103,6 +113,27 @@ final class Worker implements Runnable {
             e.printStackTrace();
             store.failed(job.id(), "Internal error in Kino (" + e + "); the server log has the details.");
         }
+    }
+
+    /**
+     * The request of a take that continues from another shot, starting from that shot's pick as it is now (the
+     * claim saw a finished pick); a pick changed between two attempts makes another plan, so no checkpoint of
+     * the old one is reused. Null (the job requeued) when the shot has no finished pick any more.
+     */
+    private GenerationRequest continuing(Job job, GenerationRequest r) {
+        Job source;
+        try {
+            source = job.projectId() == null ? null : projects.source(job.id());
+        } catch (QueueException e) {
+            store.requeue(job.id());
+            return null;
+        }
+        if (source == null) {
+            return r;
+        }
+        return new GenerationRequest(r.prompt(), r.negativePrompt(), r.steps(), r.guidance(), r.seed(), r.frames(),
+                r.width(), r.height(), r.fps(), r.scheduler(), r.noiseKernel(), r.image(), r.lastImage(),
+                videos.resolve(source.video()), r.fit());
     }
 
     private StepListener listener(String jobId, PreviewFactors factors) {

@@ -15,7 +15,7 @@ const SAMPLE = JSON.stringify({
 async function api(method, path, body, type = 'application/json') {
   const headers = { Authorization: 'Bearer ' + state.token };
   if (body !== undefined) headers['Content-Type'] = type;
-  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body)) });
+  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : (typeof body === 'string' || body instanceof Blob ? body : JSON.stringify(body)) });
   if (r.status === 204) return null;
   const data = await r.json().catch(() => ({ error: 'The server answered ' + r.status + '.' }));
   if (!r.ok) {
@@ -201,7 +201,9 @@ function renderProject() {
     let sec = root.querySelector(`section[data-shot="${CSS.escape(shot.name)}"]`);
     if (!sec) {
       sec = el('section', { class: 'shot', 'data-shot': shot.name, 'aria-label': 'Shot ' + shot.name },
-        el('h2', {}, `${String(i + 1).padStart(2, '0')} ${shot.name}`), el('p', {}, shot.prompt), el('div', { class: 'takes' }));
+        el('h2', {}, `${String(i + 1).padStart(2, '0')} ${shot.name}`), el('p', {}, shot.prompt),
+        shot.continue_from ? el('p', { class: 'job-meta waits' }, `Continues from the picked take of shot ${shot.continue_from}: its takes wait until that shot has a finished pick.`) : null,
+        el('div', { class: 'takes' }));
       root.insertBefore(sec, $('.cutbar', root));
     }
     const takes = $('.takes', sec);
@@ -294,6 +296,16 @@ async function submitShots(ev) {
   } catch (e) { message(e.message); }
 }
 
+async function uploadPicture() {
+  const file = $('#f-picture').files[0];
+  if (!file) return;
+  try {
+    const p = await api('POST', '/api/pictures', file, file.type || 'application/octet-stream');
+    $('#f-picture-ref').textContent = `"image": "${p.picture}"  (${p.width}×${p.height})`;
+    message('Picture uploaded; name it in a shot as shown under the file field.', true);
+  } catch (e) { message(e.message); }
+}
+
 function randomSeed() { return Math.floor(Math.random() * 2 ** 32); }
 
 function show(view) {
@@ -316,6 +328,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('#f-dice').addEventListener('click', () => { $('#f-seed').value = randomSeed(); });
   $('#prompt-form').addEventListener('submit', submitPrompt);
   $('#shots-form').addEventListener('submit', submitShots);
+  $('#f-picture').addEventListener('change', uploadPicture);
   $('#mode-prompt').addEventListener('click', () => mode(false));
   $('#mode-shots').addEventListener('click', () => mode(true));
   $('#tab-queue').addEventListener('click', () => show('queue'));
