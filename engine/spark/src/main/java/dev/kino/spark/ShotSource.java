@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kino.KinoException;
+import dev.kino.shots.PictureFiles;
 import dev.kino.shots.Shot;
 import dev.kino.shots.ShotList;
 import dev.kino.shots.ShotListException;
@@ -37,6 +38,12 @@ final class ShotSource {
     private static final Set<String> DECIMALS = Set.of("guidance", "seconds");
     private static final int MAX_BYTES = ShotListReader.MAX_BYTES;
 
+    /** The Spark job renders text-only takes: a shot naming a picture is a problem of the list. */
+    static final PictureFiles NO_PICTURES = reference -> {
+        throw new IllegalArgumentException("names a picture, but the Spark job renders text-only shots; render this"
+                + " list with kino render or kino serve");
+    };
+
     private ShotSource() {
     }
 
@@ -56,10 +63,16 @@ final class ShotSource {
             list = table(spark.read().parquet(uri), base(name), projectSeed, name, true);
         } else if (lower.endsWith(".json") || lower.endsWith(".yaml") || lower.endsWith(".yml")) {
             ShotListReader.Format format = lower.endsWith(".json") ? ShotListReader.Format.JSON : ShotListReader.Format.YAML;
-            list = ShotListReader.parse(text(spark, uri), uri, format);
+            list = ShotListReader.parse(text(spark, uri), uri, format, NO_PICTURES);
         } else {
             throw new KinoException("--shots " + uri + " is neither a shot list (.json, .yaml, .yml) nor a table of"
                     + " shots (.csv, .parquet); rename it or convert it.");
+        }
+        for (Shot s : list.shots()) {
+            if (s.continueFrom() != null) {
+                throw new KinoException("Shot " + s.name() + " of " + name + " continues from shot " + s.continueFrom()
+                        + ", but the Spark job renders text-only shots; render this list with kino render or kino serve.");
+            }
         }
         return takes == null ? list : withTakes(list, takes);
     }
@@ -110,7 +123,7 @@ final class ShotSource {
         }
         text.append("]}\n");
         try {
-            return ShotListReader.parse(text.toString(), source, ShotListReader.Format.JSON);
+            return ShotListReader.parse(text.toString(), source, ShotListReader.Format.JSON, NO_PICTURES);
         } catch (ShotListException e) {
             if (!rows) {
                 throw e;
@@ -172,7 +185,8 @@ final class ShotSource {
                     seeds.add(TakeSeeds.derive(list.seed(), s.name(), t));
                 }
                 s = new Shot(s.index(), s.name(), s.prompt(), s.negative(), s.model(), s.frames(), s.width(),
-                        s.height(), s.fps(), s.steps(), s.scheduler(), s.guidance(), seeds);
+                        s.height(), s.fps(), s.steps(), s.scheduler(), s.guidance(), seeds, s.image(), s.lastImage(),
+                        s.continueFrom(), s.fit(), s.pick());
             }
             shots.add(s);
         }

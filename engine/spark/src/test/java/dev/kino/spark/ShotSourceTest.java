@@ -89,6 +89,23 @@ class ShotSourceTest {
     }
 
     @Test
+    void picturesAndContinuationsAreRefusedInOneSentence() throws IOException {
+        SparkSession spark = LocalSpark.session();
+        Files.writeString(tmp.resolve("a.png"), "x");
+        Path image = Files.writeString(tmp.resolve("image.json"), """
+                {"project": "p", "shots": [{"name": "a", "prompt": "x", "image": "a.png"}]}""");
+        KinoException e = assertThrows(KinoException.class, () -> ShotSource.read(spark, image.toString(), 0, null));
+        assertTrue(e.getMessage().contains("shots[0].image: names a picture, but the Spark job renders text-only shots"),
+                e.getMessage());
+        Path chain = Files.writeString(tmp.resolve("chain.json"), """
+                {"project": "p", "shots": [{"name": "a", "prompt": "x"},
+                                           {"name": "b", "prompt": "y", "continue_from": "a"}]}""");
+        KinoException c = assertThrows(KinoException.class, () -> ShotSource.read(spark, chain.toString(), 0, null));
+        assertEquals("Shot b of chain.json continues from shot a, but the Spark job renders text-only shots; render"
+                + " this list with kino render or kino serve.", c.getMessage());
+    }
+
+    @Test
     void takesOptionGivesEveryShotWithoutOwnSeedsThatManyTakes() {
         ShotList list = ShotSource.withTakes(ShotListReader.parse(JSON, "shots.json", ShotListReader.Format.JSON), 3);
         assertEquals(3, list.shot("a").takeCount());
