@@ -91,6 +91,20 @@ class TorchModel:
         self.torch, self.te, self.dn, self.vae = torch, text_encoder, denoiser, vae
         self.mean, self.std = lat_mean.reshape(1, -1, 1, 1, 1), lat_std.reshape(1, -1, 1, 1, 1)
 
+    @classmethod
+    def load(cls, work):
+        """The trained weights in WORK (vae.pt, denoiser.pt with its EMA text encoder and denoiser)."""
+        import torch
+        import models
+        vae = models.VAE()
+        vae.load_state_dict(torch.load(os.path.join(work, "vae.pt")))
+        ck = torch.load(os.path.join(work, "denoiser.pt"))
+        te, dn = models.TextEncoder(len(data.VOCAB)), models.Denoiser()
+        te.load_state_dict(ck["te"]), dn.load_state_dict(ck["dn"])
+        for m in (vae, te, dn):
+            m.eval()
+        return cls(te, dn, vae, ck["lat_mean"].numpy(), ck["lat_std"].numpy())
+
     def encode(self, prompts):
         ids, mask = zip(*[data.tokenize(p) for p in prompts])
         with self.torch.no_grad():
@@ -206,9 +220,8 @@ def main():
         steps, guidance, shift = d["steps"], d["guidance"], model.m["scheduler"]["shift"]
     else:
         import torch
-        import train_denoiser
         torch.set_num_threads(2)
-        model = train_denoiser.load_torch_model(a.torch)
+        model = TorchModel.load(a.torch)
         steps, guidance = DEFAULT_STEPS, DEFAULT_GUIDANCE
     steps = a.steps or steps
     guidance = a.guidance if a.guidance is not None else guidance

@@ -56,17 +56,6 @@ def build_latents(work, n_clips, seed=2):
     return out
 
 
-def load_torch_model(work, ema=True):
-    vae = models.VAE()
-    vae.load_state_dict(torch.load(os.path.join(work, "vae.pt")))
-    ck = torch.load(os.path.join(work, "denoiser.pt"))
-    te, dn = models.TextEncoder(len(data.VOCAB)), models.Denoiser()
-    te.load_state_dict(ck["te"]), dn.load_state_dict(ck["dn"])
-    for m in (vae, te, dn):
-        m.eval()
-    return sample.TorchModel(te, dn, vae, ck["lat_mean"].numpy(), ck["lat_std"].numpy())
-
-
 def quick_eval(te, dn, vae, mean, std, steps=sample.DEFAULT_STEPS, guidance=sample.DEFAULT_GUIDANCE):
     rows = [dict(color=c, shape=s, direction=d, speed=data.SPEEDS[k % 3], heldout=(c, s, d) in data.HELDOUT,
                  prompt=data.canonical_prompt(c, s, d, data.SPEEDS[k % 3]), seed=k)

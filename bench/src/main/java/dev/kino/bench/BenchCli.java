@@ -1,7 +1,9 @@
 package dev.kino.bench;
 
 import dev.kino.bench.demo.AccuracyCommand;
+import dev.kino.bench.io.Console;
 import dev.kino.bench.overhead.OverheadCommand;
+import dev.kino.bench.parity.ParityCommand;
 import dev.kino.bench.serve.ServeLoadCommand;
 import dev.kino.bench.sweep.SweepCommand;
 import dev.kino.commandline.KinoPrograms;
@@ -16,9 +18,10 @@ import java.io.PrintStream;
  * prints its trace.
  */
 @Command(name = "kino bench", mixinStandardHelpOptions = true, versionProvider = BenchCli.Version.class,
-        description = "Measure Kino: step sweeps over schedulers, the engine's own overhead, the demo model's accuracy, the render server under load.",
-        subcommands = {SweepCommand.class, OverheadCommand.class, AccuracyCommand.class, ServeLoadCommand.class, CommandLine.HelpCommand.class})
-public final class BenchCli implements Runnable {
+        description = "Measure Kino: step sweeps over schedulers, the engine's own overhead, parity with a plain ONNX Runtime loop, the demo model's accuracy, the render server under load.",
+        subcommands = {SweepCommand.class, OverheadCommand.class, ParityCommand.class, AccuracyCommand.class,
+                ServeLoadCommand.class, CommandLine.HelpCommand.class})
+public final class BenchCli implements Runnable, Console {
     public static final int USER_ERROR = KinoPrograms.USER_ERROR;
     public static final int USAGE_ERROR = KinoPrograms.USAGE_ERROR;
     public static final int CANCELLED = KinoPrograms.CANCELLED;
@@ -45,11 +48,13 @@ public final class BenchCli implements Runnable {
     }
 
     /** Where results go. */
+    @Override
     public PrintStream out() {
         return out;
     }
 
     /** Where progress and notes go. */
+    @Override
     public PrintStream err() {
         return err;
     }

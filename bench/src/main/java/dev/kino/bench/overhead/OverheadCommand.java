@@ -1,8 +1,8 @@
 package dev.kino.bench.overhead;
 
 import dev.kino.KinoException;
-import dev.kino.bench.BenchCli;
 import dev.kino.bench.io.BenchJson;
+import dev.kino.bench.io.Console;
 import dev.kino.bench.measure.MachineInfo;
 import dev.kino.model.ModelPackage;
 import dev.kino.pipeline.GenerationRequest;
@@ -71,7 +71,7 @@ public final class OverheadCommand implements Callable<Integer> {
     Path json;
 
     @ParentCommand
-    BenchCli parent;
+    Console parent;
 
     @Override
     public Integer call() {

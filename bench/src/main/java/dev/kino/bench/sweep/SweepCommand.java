@@ -1,6 +1,6 @@
 package dev.kino.bench.sweep;
 
-import dev.kino.bench.BenchCli;
+import dev.kino.bench.io.Console;
 import dev.kino.bench.report.SweepReport;
 import dev.kino.bench.report.SweepSummary;
 import dev.kino.commandline.DeviceOption;
@@ -48,7 +48,7 @@ public final class SweepCommand implements Callable<Integer> {
     boolean quiet;
 
     @ParentCommand
-    BenchCli parent;
+    Console parent;
 
     @Spec
     CommandSpec spec;
