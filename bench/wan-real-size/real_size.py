@@ -3,7 +3,7 @@
 (30 layers, dim 1536, 12 heads, ffn 8960, text_dim 4096) is saved as a diffusers folder, exported to a Kino
 denoiser (fp32 and fp16, external data) with models/export/export_wan.py, loaded and stepped on the CPU.
 
-    bench/wan-real-size/run.sh            # = kino-py bench/wan-real-size/real_size.py all --work DIR
+    bench/wan-real-size/run.sh            # = models/.venv/bin/python bench/wan-real-size/real_size.py all --work DIR
 
 Every stage runs in its own process so its peak resident memory (ru_maxrss) is its own:
 

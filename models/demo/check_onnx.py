@@ -1,6 +1,6 @@
 """Check the exported ONNX graphs against PyTorch and time them with onnxruntime (2 threads).
 
-    kino-py check_onnx.py [package]       # needs work/vae.pt and work/denoiser.pt
+    ../.venv/bin/python check_onnx.py [package]       # needs work/vae.pt and work/denoiser.pt
 """
 import os
 import sys

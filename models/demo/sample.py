@@ -1,6 +1,6 @@
 """Sample the demo model and score the samples: through PyTorch (during training) or the exported ONNX files.
 
-    kino-py sample.py --onnx package --out work/eval_onnx        # onnxruntime, the engine's arithmetic
+    ../.venv/bin/python sample.py --onnx package --out work/eval_onnx        # onnxruntime, the engine's arithmetic
     /usr/bin/python3 sample.py --torch work --out work/eval_torch  # PyTorch EMA weights from work/denoiser.pt
 
 The evaluation grid: every one of the 72 color/shape/direction triples (12 held out of training) with each
@@ -43,7 +43,7 @@ def initial_noise(seed, shape):
 
 
 def diffusers_scheduler(shift):
-    """diffusers' own FlowMatchEulerDiscreteScheduler when diffusers is importable (kino-py), else None."""
+    """diffusers' own FlowMatchEulerDiscreteScheduler when diffusers is importable (models/.venv), else None."""
     try:
         from diffusers import FlowMatchEulerDiscreteScheduler
     except ImportError:

@@ -15,9 +15,10 @@ $PY check_vae.py work/gt | tail -1                 # the scorer on VAE reconstru
 $PY train_denoiser.py 2>&1 | tee -a work/train_denoiser.log
 echo "training wall time: $(( $(date +%s) - start )) s"
 $PY export_onnx.py
-if command -v kino-py >/dev/null; then   # onnxruntime + diffusers' own scheduler (Debian 13 chroot)
-  kino-py check_onnx.py
-  kino-py sample.py --onnx package --out work/eval_onnx --sheet
+VENV_PY=../.venv/bin/python                        # models/setup-debian.sh: onnxruntime + diffusers
+if [ -x "$VENV_PY" ]; then
+  $VENV_PY check_onnx.py
+  $VENV_PY sample.py --onnx package --out work/eval_onnx --sheet
 else
   $PY sample.py --torch work --out work/eval_torch
 fi

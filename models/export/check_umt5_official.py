@@ -3,13 +3,13 @@
 variants: UMT5 (Wan; official ``shared_pos=False``) and T5 v1.1 (LTX-Video; official ``shared_pos=True``:
 one relative-position bias shared by all layers, HF's ``block.0...relative_attention_bias``).
 
-The official code is ``wan/modules/t5.py`` of Wan2.1 (on PYTHONPATH under kino-py; or give its folder
-with --wan). Both are built with the same small config and the official model's random weights
+The official code is ``wan/modules/t5.py`` of Wan2.1 (importable as ``wan``, or give the
+folder of a Wan2.1 checkout with --wan). Both are built with the same small config and the official model's random weights
 (its own ``init_weights``), copied into Kino's module through the key mapping below (official name ->
 HuggingFace name). Then both encode random ids with padding masks; the outputs must agree within
 1e-5 relative. A real-size mapping check (names and shapes only, on the meta device) covers umt5-xxl.
 
-    kino-py check_umt5_official.py            # prints the errors, exits 1 on failure
+    python check_umt5_official.py --wan DIR   # prints the errors, exits 1 on failure
 """
 import argparse
 import importlib.util

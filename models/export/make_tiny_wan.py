@@ -7,7 +7,7 @@ with 2 temporal upsamplers, z_dim 16, Wan's real latents_mean/std), Kino's UMT5 
 with HuggingFace names, a SentencePiece Unigram tokenizer trained here on a small corpus (real T5 special
 ids: <pad>=0, </s>=1, <unk>=2) with its tokenizer.json, and the scheduler Wan 2.1 ships.
 
-    cd models/export && kino-py make_tiny_wan.py          # -> work/tiny-src/, ../../engine/core/src/test/resources/wan/
+    cd models/export && ../.venv/bin/python make_tiny_wan.py          # -> work/tiny-src/, ../../engine/core/src/test/resources/wan/
 
 Folders written (diffusers layout, scratch): work/tiny-src/wan21 (Wan 2.1 T2V) and work/tiny-src/wan22
 (Wan 2.2 A14B design: transformer + transformer_2, boundary_ratio 0.875). Each is exported with

@@ -13,7 +13,7 @@ Replay = the loop of models/export/README.md ("For the engine"), run with ONNX R
 files only (batch of 2 [uncond, cond], float32 timesteps, chunked VAE); it must meet the tolerances the
 Java tests use. Run after make_tiny_wan.py, from the repository root:
 
-    kino-py models/export/make_wan_reference.py
+    models/.venv/bin/python models/export/make_wan_reference.py
 """
 import json
 import os

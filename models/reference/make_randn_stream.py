@@ -4,7 +4,7 @@ The shared torch_randn.json uses a fresh generator per entry; this file records 
 calls continue the stream (scalar-path calls below 16 elements cache their second Box-Muller value in the
 generator, vector-path calls do not touch that cache). Project-generated (see README.md beside this script).
 
-Usage:  ATEN_CPU_CAPABILITY=default kino-py models/reference/make_randn_stream.py OUT_DIR
+Usage:  ATEN_CPU_CAPABILITY=default models/.venv/bin/python models/reference/make_randn_stream.py OUT_DIR
 (the default, non-vectorised kernels: the AVX2 Box-Muller differs from the scalar one by ~1e-6)
 """
 import json

@@ -1,10 +1,10 @@
 """Writes Kino's project-generated scheduler reference files (schedulers_kino_*.json).
 
-They extend the shared golden set (/work/shared/golden) to the schedulers and settings it does not cover,
+They extend the golden set shared by the project's developers to the schedulers and settings it does not cover,
 in the SAME schema, by running the pinned diffusers scheduler classes unmodified under the fake model of the
 shared README. See README.md beside this script for how to run it.
 
-Usage:  ATEN_CPU_CAPABILITY=avx2 kino-py models/reference/make_scheduler_goldens.py OUT_DIR
+Usage:  ATEN_CPU_CAPABILITY=avx2 models/.venv/bin/python models/reference/make_scheduler_goldens.py OUT_DIR
 """
 import hashlib
 import inspect
@@ -183,7 +183,7 @@ def main(out_dir):
                "provenance": {
                    "generated_by": "Kino project: models/reference/make_scheduler_goldens.py (NOT the shared golden set)",
                    "diffusers_version": diffusers.__version__,
-                   "diffusers_source": "/work/shared/third_party/diffusers-58eb52c.tar.gz (commit 58eb52c), unmodified",
+                   "diffusers_source": f"diffusers {diffusers.__version__} (made with commit 58eb52c), unmodified",
                    "torch_version": torch.__version__,
                    "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
                    "numpy_version": np.__version__, "python_version": platform.python_version(),
