@@ -81,17 +81,7 @@ public final class Overhead {
                 measured.add(r.timings());
                 settings = r.settings();
             }
-            List<Double> shares = measured.stream().map(t -> total(t).outsideShare()).sorted().toList();
-            List<Stage> means = new ArrayList<>();
-            for (String name : measured.get(0).wall().keySet()) {
-                if (!name.equals(StageTimings.ENCODE_MP4)) {
-                    means.add(mean(measured, name));
-                }
-            }
-            Stage generation = new Stage("generation", means.stream().mapToDouble(Stage::wallMs).sum(),
-                    means.stream().mapToDouble(Stage::onnxMs).sum());
-            return new Result(List.copyOf(means), generation, mean(measured, StageTimings.ENCODE_MP4), shares.get(0),
-                    shares.get(shares.size() / 2), shares.get(shares.size() - 1), runs, warmups, settings);
+            return summarize(measured, warmups, settings);
         } finally {
             try {
                 Files.deleteIfExists(temp);
@@ -99,6 +89,22 @@ public final class Overhead {
                 // a temporary file in the system's temporary folder
             }
         }
+    }
+
+    /** The figures of {@code measured} runs: each stage's mean, their sum, the outside share's spread. */
+    static Result summarize(List<StageTimings> measured, int warmups, ResolvedSettings settings) {
+        int runs = measured.size();
+        List<Double> shares = measured.stream().map(t -> total(t).outsideShare()).sorted().toList();
+        List<Stage> means = new ArrayList<>();
+        for (String name : measured.get(0).wall().keySet()) {
+            if (!name.equals(StageTimings.ENCODE_MP4)) {
+                means.add(mean(measured, name));
+            }
+        }
+        Stage generation = new Stage("generation", means.stream().mapToDouble(Stage::wallMs).sum(),
+                means.stream().mapToDouble(Stage::onnxMs).sum());
+        return new Result(List.copyOf(means), generation, mean(measured, StageTimings.ENCODE_MP4), shares.get(0),
+                shares.get(shares.size() / 2), shares.get(shares.size() - 1), runs, warmups, settings);
     }
 
     private static GenerationResult generate(TextToVideoPipeline pipeline, GenerationRequest request, Path mp4) {

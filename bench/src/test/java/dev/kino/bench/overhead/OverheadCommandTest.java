@@ -41,7 +41,11 @@ class OverheadCommandTest {
         assertEquals(onnx, gen.get("onnx_ms").asDouble(), 1e-9);
         double share = gen.get("outside_share").asDouble();
         assertTrue(share > 0 && share < 1, "share " + share);
-        assertEquals(0.0, root.get("stages").get(0).get("onnx_ms").asDouble(), "tokenizing never enters ONNX Runtime");
+        // the graph stages' time inside ONNX Runtime is measured around the run calls, so it is there
+        for (int i = 1; i < 4; i++) {
+            JsonNode s = root.get("stages").get(i);
+            assertTrue(s.get("onnx_ms").asDouble() > 0, s.toString());
+        }
         assertEquals(3, root.get("runs").asInt());
         assertEquals(1, root.get("warmup_runs").asInt());
         JsonNode single = root.get("outside_share_single_runs");

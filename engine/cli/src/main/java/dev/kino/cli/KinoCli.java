@@ -13,6 +13,7 @@ import java.io.PrintStream;
 @Command(name = "kino", mixinStandardHelpOptions = true, versionProvider = KinoCli.Version.class,
         description = "Text-to-video diffusion on your own machine: ONNX models, Java, no Python.",
         subcommands = {GenerateCommand.class, RenderCommand.class, ServeCommand.class, InfoCommand.class, SchedulersCommand.class,
+                DoctorCommand.class,
                 CommandLine.HelpCommand.class})
 public final class KinoCli implements Runnable {
     @CommandLine.Spec

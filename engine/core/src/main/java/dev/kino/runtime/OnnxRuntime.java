@@ -4,11 +4,14 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import dev.kino.KinoException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The one ONNX Runtime environment of the process and the choice of execution provider.
@@ -69,6 +72,45 @@ public final class OnnxRuntime {
         }
     }
 
+    /** The version of the native ONNX Runtime library Kino runs on. */
+    public static String version() {
+        return OrtEnvironment.getEnvironment().getVersion();
+    }
+
+    /** The execution providers compiled into this build of ONNX Runtime (CPU always; CUDA with {@code -Pcuda}). */
+    public static EnumSet<OrtProvider> providersInBuild() {
+        return OrtEnvironment.getAvailableProviders();
+    }
+
+    /** Null when ONNX Runtime's CUDA provider loads for GPU {@code index} here, else why not (one clause). */
+    public static String cudaProblem(int index) {
+        return cudaFailure(index);
+    }
+
+    /**
+     * The CUDA provider options Kino sets, by ONNX Runtime's names. Why each (ONNX Runtime's documentation of
+     * {@code OrtCUDAProviderOptions} / the CUDA execution provider):
+     * <ul>
+     * <li>{@code cudnn_conv_algo_search=EXHAUSTIVE}: benchmark every cuDNN convolution algorithm once per shape
+     *     ({@code cudnnFindConvolutionForwardAlgorithmEx}) and keep the fastest. The first run is slower, but a
+     *     session runs the same shapes for every denoising step and every VAE frame, so the search pays back
+     *     within a generation. (ONNX Runtime's default too; set so it cannot drift.)</li>
+     * <li>{@code arena_extend_strategy=kSameAsRequested}: grow the GPU memory arena by what is asked, not to the
+     *     next power of two (the default). Video activations are large: rounding a 5 GiB request up to 8 GiB
+     *     would fail a generation that fits. The cost is more, smaller extensions during the first step.</li>
+     * <li>{@code do_copy_in_default_stream=1}: copy inputs and outputs on the compute stream. The documented
+     *     alternative (separate copy streams) "may result in data races for some models"; Kino copies a step's
+     *     latents in and the prediction out around each run, so there is no copy to overlap with compute.</li>
+     * </ul>
+     */
+    public static Map<String, String> cudaOptions() {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("cudnn_conv_algo_search", "EXHAUSTIVE");
+        options.put("arena_extend_strategy", "kSameAsRequested");
+        options.put("do_copy_in_default_stream", "1");
+        return options;
+    }
+
     private static ExecutionProvider resolve(Device device) {
         if (device.kind() == Device.Kind.CPU) {
             return new ExecutionProvider(Device.CPU, "requested");
@@ -110,7 +152,12 @@ public final class OnnxRuntime {
             options.setIntraOpNumThreads(cpuThreads);
         }
         if (device.kind() == Device.Kind.CUDA) {
-            options.addCUDA(device.index());
+            try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(device.index())) {
+                for (Map.Entry<String, String> e : cudaOptions().entrySet()) {
+                    cuda.add(e.getKey(), e.getValue());
+                }
+                options.addCUDA(cuda);
+            }
         }
         return options;
     }
