@@ -31,8 +31,11 @@ import java.util.Map;
  */
 public final class Overhead {
 
-    /** One stage of the reported run. {@code outsideShare} is NaN for a stage that took no time. */
-    public record Stage(String name, double wallMs, double onnxMs) {
+    /**
+     * One stage: wall time, the part inside ONNX Runtime's {@code run} calls and how many calls (means, when it
+     * sums runs). {@code outsideShare} is NaN for a stage that took no time.
+     */
+    public record Stage(String name, double wallMs, double onnxMs, double onnxRuns) {
         public double outsideMs() {
             return wallMs - onnxMs;
         }
@@ -74,11 +77,11 @@ public final class Overhead {
             for (int i = 0; i < warmups; i++) {
                 generate(pipeline, request, temp);
             }
-            List<StageTimings> measured = new ArrayList<>();
+            List<List<Stage>> measured = new ArrayList<>();
             ResolvedSettings settings = null;
             for (int i = 0; i < runs; i++) {
                 GenerationResult r = generate(pipeline, request, temp);
-                measured.add(r.timings());
+                measured.add(stages(r.timings()));
                 settings = r.settings();
             }
             return summarize(measured, warmups, settings);
@@ -91,19 +94,30 @@ public final class Overhead {
         }
     }
 
-    /** The figures of {@code measured} runs: each stage's mean, their sum, the outside share's spread. */
-    static Result summarize(List<StageTimings> measured, int warmups, ResolvedSettings settings) {
+    /** One run's stages as the pipeline timed them, MP4 encoding last. */
+    static List<Stage> stages(StageTimings t) {
+        List<Stage> stages = new ArrayList<>();
+        for (Map.Entry<String, Duration> e : t.wall().entrySet()) {
+            stages.add(new Stage(e.getKey(), ms(e.getValue()), ms(t.onnx().getOrDefault(e.getKey(), Duration.ZERO)),
+                    t.onnxRuns().getOrDefault(e.getKey(), 0L)));
+        }
+        return stages;
+    }
+
+    /**
+     * The figures of {@code measured} runs (each its stages in pipeline order, MP4 encoding among them): each
+     * stage's mean, their sum, and the spread of the single runs' outside shares.
+     */
+    static Result summarize(List<List<Stage>> measured, int warmups, ResolvedSettings settings) {
         int runs = measured.size();
-        List<Double> shares = measured.stream().map(t -> total(t).outsideShare()).sorted().toList();
+        List<Double> shares = measured.stream().map(r -> generation(r).outsideShare()).sorted().toList();
         List<Stage> means = new ArrayList<>();
-        for (String name : measured.get(0).wall().keySet()) {
-            if (!name.equals(StageTimings.ENCODE_MP4)) {
-                means.add(mean(measured, name));
+        for (Stage first : measured.get(0)) {
+            if (!first.name().equals(StageTimings.ENCODE_MP4)) {
+                means.add(mean(measured, first.name()));
             }
         }
-        Stage generation = new Stage("generation", means.stream().mapToDouble(Stage::wallMs).sum(),
-                means.stream().mapToDouble(Stage::onnxMs).sum());
-        return new Result(List.copyOf(means), generation, mean(measured, StageTimings.ENCODE_MP4), shares.get(0),
+        return new Result(List.copyOf(means), generation(means), mean(measured, StageTimings.ENCODE_MP4), shares.get(0),
                 shares.get(shares.size() / 2), shares.get(shares.size() - 1), runs, warmups, settings);
     }
 
@@ -114,27 +128,35 @@ public final class Overhead {
         return r.withStage(StageTimings.ENCODE_MP4, Duration.ofNanos(System.nanoTime() - start));
     }
 
-    private static Stage mean(List<StageTimings> runs, String name) {
+    private static Stage mean(List<List<Stage>> runs, String name) {
         double wall = 0;
         double onnx = 0;
-        for (StageTimings t : runs) {
-            wall += ms(t.wall().getOrDefault(name, Duration.ZERO));
-            onnx += ms(t.onnx().getOrDefault(name, Duration.ZERO));
+        double calls = 0;
+        for (List<Stage> run : runs) {
+            for (Stage st : run) {
+                if (st.name().equals(name)) {
+                    wall += st.wallMs();
+                    onnx += st.onnxMs();
+                    calls += st.onnxRuns();
+                }
+            }
         }
-        return new Stage(name, wall / runs.size(), onnx / runs.size());
+        return new Stage(name, wall / runs.size(), onnx / runs.size(), calls / runs.size());
     }
 
     /** Every stage but MP4 encoding, summed. */
-    private static Stage total(StageTimings t) {
+    private static Stage generation(List<Stage> stages) {
         double wall = 0;
         double onnx = 0;
-        for (Map.Entry<String, Duration> e : t.wall().entrySet()) {
-            if (!e.getKey().equals(StageTimings.ENCODE_MP4)) {
-                wall += ms(e.getValue());
-                onnx += ms(t.onnx().getOrDefault(e.getKey(), Duration.ZERO));
+        double calls = 0;
+        for (Stage st : stages) {
+            if (!st.name().equals(StageTimings.ENCODE_MP4)) {
+                wall += st.wallMs();
+                onnx += st.onnxMs();
+                calls += st.onnxRuns();
             }
         }
-        return new Stage("generation", wall, onnx);
+        return new Stage("generation", wall, onnx, calls);
     }
 
     private static double ms(Duration d) {

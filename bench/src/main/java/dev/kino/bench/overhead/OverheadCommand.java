@@ -148,6 +148,7 @@ public final class OverheadCommand implements Callable<Integer> {
         m.put("stage", st.name());
         m.put("wall_ms", st.wallMs());
         m.put("onnx_ms", st.onnxMs());
+        m.put("onnx_runs", st.onnxRuns());
         m.put("outside_onnx_ms", st.outsideMs());
         m.put("outside_share", Double.isNaN(st.outsideShare()) ? null : st.outsideShare());
         return m;

@@ -3,7 +3,6 @@ package dev.kino.bench.overhead;
 import dev.kino.pipeline.StageTimings;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,19 +10,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** The overhead figures from hand-made timings, worked out on paper. */
 class OverheadTest {
 
-    private static StageTimings run(long tokenize, long encWall, long encOnnx, long denWall, long denOnnx, long mp4) {
-        StageTimings t = new StageTimings();
-        t.record(StageTimings.TOKENIZE, Duration.ofMillis(tokenize), Duration.ZERO);
-        t.record(StageTimings.TEXT_ENCODE, Duration.ofMillis(encWall), Duration.ofMillis(encOnnx));
-        t.record(StageTimings.DENOISE, Duration.ofMillis(denWall), Duration.ofMillis(denOnnx));
-        t.record(StageTimings.ENCODE_MP4, Duration.ofMillis(mp4), Duration.ZERO);
-        return t;
+    private static List<Overhead.Stage> run(long tokenize, long encWall, long encOnnx, long denWall, long denOnnx,
+                                            long mp4) {
+        return List.of(new Overhead.Stage(StageTimings.TOKENIZE, tokenize, 0, 0),
+                new Overhead.Stage(StageTimings.TEXT_ENCODE, encWall, encOnnx, 1),
+                new Overhead.Stage(StageTimings.DENOISE, denWall, denOnnx, 4),
+                new Overhead.Stage(StageTimings.ENCODE_MP4, mp4, 0, 0));
     }
 
     @Test
     void meansPerStageSharesPerRunAndMp4Apart() {
         // generation walls 100 (outside 12), 200 (outside 60), 60 (outside 3): shares 0.12, 0.3, 0.05
-        List<StageTimings> runs = List.of(run(2, 8, 6, 90, 82, 40), run(10, 20, 10, 170, 130, 50),
+        List<List<Overhead.Stage>> runs = List.of(run(2, 8, 6, 90, 82, 40), run(10, 20, 10, 170, 130, 50),
                 run(1, 9, 8, 50, 49, 30));
         Overhead.Result r = Overhead.summarize(runs, 2, null);
         assertEquals(List.of("tokenize", "text encode", "denoise"), r.stages().stream().map(Overhead.Stage::name).toList());
@@ -40,6 +38,7 @@ class OverheadTest {
         assertEquals(0.12, r.medianShare(), 1e-12);
         assertEquals(0.3, r.maxShare(), 1e-12);
         assertEquals(40.0, r.encodeMp4().wallMs(), 1e-9);
+        assertEquals(5.0, r.generation().onnxRuns(), 1e-12);
         assertEquals(3, r.runs());
         assertEquals(2, r.warmups());
     }
