@@ -17,8 +17,8 @@ PY=${PYTHON:-python3}
 WHICH=${1:-all}
 ROUNDS=${2:-3}
 THREADS=${THREADS:-0}
-OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
+OUT=${OUT:-$HERE/work/results-$(date +%Y%m%d-%H%M%S)}   # every side's JSON stays here
+mkdir -p "$OUT"
 
 "$ROOT/kino" bench --version >/dev/null   # builds Kino first, outside any timing
 
@@ -52,7 +52,7 @@ if [ "$WHICH" = wan ] || [ "$WHICH" = all ]; then
   if [ -n "${TORCH_PYTHON:-}" ]; then
     echo "[$(date +%H:%M:%S)] wan: pytorch eager" >&2
     "$TORCH_PYTHON" "$HERE/torch_eager.py" --model "$HERE/work/wan-width" --latent 16,5,32,32 --text 512,4096 \
-      --steps 3 --warmup 1 --threads "$THREADS" > "$OUT/wan.torch.1.json"
+      --steps 3 --warmup 1 --threads "$THREADS" > "$OUT/wan.torch.1.json" || { echo "PyTorch eager failed" >&2; rm -f "$OUT/wan.torch.1.json"; }
   fi
 fi
-"$PY" "$HERE/compare.py" "$OUT"
+"$PY" "$HERE/compare.py" "$OUT" | tee "$OUT/table.txt"

@@ -35,7 +35,10 @@ def main():
     if a.threads > 0:
         torch.set_num_threads(a.threads)
     from diffusers import WanTransformer3DModel
-    transformer = WanTransformer3DModel.from_pretrained(os.path.join(a.model, "transformer")).eval()
+    from safetensors.torch import load_file
+    folder = os.path.join(a.model, "transformer")
+    transformer = WanTransformer3DModel.from_config(WanTransformer3DModel.load_config(folder)).eval()
+    transformer.load_state_dict(load_file(os.path.join(folder, "diffusion_pytorch_model.safetensors")))   # float32
     g = torch.Generator().manual_seed(0)
     latents = torch.randn(1, *a.latent, generator=g)
     cond = torch.randn(1, *a.text, generator=g)

@@ -132,4 +132,30 @@ class TorchGeneratorStreamTest {
         TorchGenerator.boxMuller16(expected, n - 16);
         assertArrayEquals(expected, parallel);
     }
+
+    /** Killed mutants of PIT: saveState/fromState must carry the pending second normal of the scalar path. */
+    @Test
+    void stateSavedWithAPendingNormalContinuesBitForBit() {
+        TorchGenerator uninterrupted = TorchGenerator.seeded(11);
+        TorchGenerator first = TorchGenerator.seeded(11);
+        float[] a = new float[3];
+        uninterrupted.randn(a, 0, 3);           // three scalar normals: the fourth is cached
+        first.randn(new float[3], 0, 3);
+        TorchGenerator resumed = TorchGenerator.fromState(first.saveState());
+        float[] expected = new float[20];
+        float[] actual = new float[20];
+        uninterrupted.randn(expected, 0, 1);    // served from the cache
+        uninterrupted.randn(expected, 1, 19);
+        resumed.randn(actual, 0, 1);
+        resumed.randn(actual, 1, 19);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, actual);
+    }
+
+    /** A fresh generator's state (no draw yet: the engine's index at N) restores too. */
+    @Test
+    void freshStateRestores() {
+        float[] expected = TorchGenerator.seeded(5).randn(40);
+        float[] actual = TorchGenerator.fromState(TorchGenerator.seeded(5).saveState()).randn(40);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, actual);
+    }
 }
