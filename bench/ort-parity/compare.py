@@ -11,10 +11,15 @@ def main(folder):
     runs = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
         name, side, rnd = os.path.basename(path)[:-5].split(".")
-        with open(path) as f:
-            runs.setdefault(name, {}).setdefault(int(rnd), {})[side] = json.load(f)
+        try:
+            with open(path) as f:
+                runs.setdefault(name, {}).setdefault(int(rnd), {})[side] = json.load(f)
+        except ValueError:
+            print(f"(skipping {os.path.basename(path)}: not finished)")
     for name, rounds in runs.items():
         first = rounds[min(rounds)]
+        if "python" not in first or "kino" not in first:
+            continue
         print(f"\n{name}: {first['python']['runtime']} vs {first['kino']['runtime']}, "
               f"{len(first['kino']['step_seconds'])} measured steps per round (medians)")
         print(f"  {'round':>5} {'python ms':>10} {'kino ms':>10} {'in run':>10} {'kino/python':>12}")
