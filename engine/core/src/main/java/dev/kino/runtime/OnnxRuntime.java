@@ -164,9 +164,12 @@ public final class OnnxRuntime {
 
     /** The file an ONNX Runtime load error says does not exist (an external-data file), or null. */
     static String missingFile(String message) {
+        // ONNX Runtime up to 1.24: "... No such file or directory [PATH]"; 1.29 validates the path first:
+        // "External data path does not exist: \"PATH\""
         java.util.regex.Matcher m = java.util.regex.Pattern
-                .compile("No such file or directory \\[([^\\]]+)\\]").matcher(message);
-        return m.find() ? m.group(1) : null;
+                .compile("No such file or directory \\[([^\\]]+)\\]|External data path does not exist: \"([^\"]+)\"")
+                .matcher(message);
+        return !m.find() ? null : m.group(1) != null ? m.group(1) : m.group(2);
     }
 
     static String firstLine(String s) {
