@@ -3,7 +3,7 @@
 (28 layers, 32 heads of 64, caption_channels 4096, 128 latent channels) is saved as a diffusers folder (bf16,
 as Lightricks ships it), exported to a Kino denoiser with models/export/export_ltx.py, loaded and stepped.
 
-    bench/ltx-real-size/run.sh            # = kino-py real_size.py all --work DIR, then real_size.py kino (host)
+    bench/ltx-real-size/run.sh            # = models/.venv/bin/python real_size.py all --work DIR, then real_size.py kino (host)
 
 Every stage runs in its own process so its peak resident memory (ru_maxrss) is its own:
 

@@ -15,7 +15,7 @@ same generator, ``vae.decode(latents, decode_timestep)``, VideoProcessor) is the
 Replay = the loop of models/export/README.md ("LTX-Video: for the engine") with ONNX Runtime on the
 package files only; it must meet the tolerances the Java test uses. From the repository root:
 
-    kino-py models/export/make_ltx_reference.py
+    models/.venv/bin/python models/export/make_ltx_reference.py
 """
 import json
 import os

@@ -9,7 +9,7 @@ compression, random per-channel latents_mean/std), Kino's T5 v1.1 encoder (2 lay
 shared relative-position bias) saved with HuggingFace names, a SentencePiece Unigram tokenizer trained
 here (T5's special ids), and the 0.9.1+ scheduler config (dynamic shift, shift_terminal 0.1).
 
-    cd models/export && kino-py make_tiny_ltx.py      # -> work/tiny-src/ltx, ../../engine/core/src/test/resources/ltx/tiny-ltx
+    cd models/export && ../.venv/bin/python make_tiny_ltx.py      # -> work/tiny-src/ltx, ../../engine/core/src/test/resources/ltx/tiny-ltx
 
 The folder is exported with ``export_ltx.py --verify`` (every graph compared with its PyTorch module at
 two shapes; the run fails above 1e-4).
