@@ -29,6 +29,8 @@ done
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q \
   -r "$ROOT/models/export/requirements.txt" \
+  -r "$ROOT/models/export/requirements-reference.txt" \
+  -r "$ROOT/models/preview/requirements.txt" \
   -r "$ROOT/models/demo/requirements.txt" \
   -r "$ROOT/models/fixtures/requirements.txt" \
   -r "$ROOT/models/reference/requirements.txt" \
