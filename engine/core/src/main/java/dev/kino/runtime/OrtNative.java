@@ -55,8 +55,7 @@ final class OrtNative {
             }
         }
         try {
-            env = OrtEnvironment.getEnvironment(NativeLogs.verbose()
-                    ? OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING : OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "kino");
+            env = startOnLargeStack();
         } catch (RuntimeException | LinkageError e) {
             throw new KinoException("ONNX Runtime's native library could not be loaded"
                     + (unpackProblem != null ? " (unpacking it into " + KinoCache.root().resolve("native")
@@ -66,6 +65,45 @@ final class OrtNative {
         }
         removeEmptyTempFolder();
         return env;
+    }
+
+    /**
+     * Loads the library and makes the environment on a thread with a 16 MB stack. ONNX Runtime 1.29's native start
+     * overflows a default 1 MB Java thread stack in processes started with a long {@code -cp} (a JVM with 56 jars on
+     * its class path died with SIGSEGV and no error report; {@code -Xss8m} or this thread avoid it), and a library
+     * must not ask its users for JVM flags.
+     */
+    private static OrtEnvironment startOnLargeStack() {
+        OrtEnvironment[] made = new OrtEnvironment[1];
+        Throwable[] failed = new Throwable[1];
+        Thread starter = new Thread(null, () -> {
+            try {
+                made[0] = OrtEnvironment.getEnvironment(NativeLogs.verbose()
+                        ? OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING : OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "kino");
+            } catch (RuntimeException | LinkageError e) {
+                failed[0] = e;
+            }
+        }, "kino-onnxruntime-start", 16L << 20);
+        starter.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                starter.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the load cannot be abandoned halfway: finish it, then keep the interrupt
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failed[0] instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failed[0] instanceof LinkageError l) {
+            throw l;
+        }
+        return made[0];
     }
 
     /** The platform folder ONNX Runtime's jar keeps its libraries in, e.g. {@code linux-x64}. */
