@@ -25,6 +25,7 @@ public final class PartialFiles {
     static final String SUFFIX = ".kino-partial";
     private static final Pattern NAME = Pattern.compile("\\.kino-(\\d+)-[^/]*\\.kino-partial");
     private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     static {
         Thread hook = new Thread(() -> LIVE.forEach(PartialFiles::deleteQuietly), "kino-partial-cleanup");
@@ -37,19 +38,37 @@ public final class PartialFiles {
     /** A new empty hidden file in {@code dir}, after removing stale partials of dead processes there. */
     static Path newFile(Path dir) throws IOException {
         cleanStale(dir);
-        Path temp = Files.createTempFile(dir, prefix(), SUFFIX);
-        LIVE.add(temp);
-        return temp;
+        for (int attempt = 0; ; attempt++) {
+            // Files.createFile, not createTempFile: the output keeps the user's umask (createTempFile is 0600).
+            Path temp = dir.resolve(prefix() + Long.toUnsignedString(RANDOM.nextLong(), 36) + SUFFIX);
+            try {
+                Files.createFile(temp);
+                LIVE.add(temp);
+                return temp;
+            } catch (FileAlreadyExistsException taken) {
+                if (attempt > 100) {
+                    throw taken;
+                }
+            }
+        }
     }
 
     /** A new empty hidden folder in {@code dir}, after removing stale partials of dead processes there. */
     static Path newFolder(Path dir) throws IOException {
         cleanStale(dir);
-        Path temp = Files.createTempDirectory(dir, prefix());
-        Path named = temp.resolveSibling(temp.getFileName() + SUFFIX);
-        Files.move(temp, named);
-        LIVE.add(named);
-        return named;
+        for (int attempt = 0; ; attempt++) {
+            // Files.createDirectory, not createTempDirectory: the folder keeps the user's umask (not 0700).
+            Path named = dir.resolve(prefix() + Long.toUnsignedString(RANDOM.nextLong(), 36) + SUFFIX);
+            try {
+                Files.createDirectory(named);
+                LIVE.add(named);
+                return named;
+            } catch (FileAlreadyExistsException taken) {
+                if (attempt > 100) {
+                    throw taken;
+                }
+            }
+        }
     }
 
     private static String prefix() {
