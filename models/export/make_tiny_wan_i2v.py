@@ -11,11 +11,14 @@ SentencePiece tokenizer. Folders (diffusers layout, scratch, under work/tiny-src
 * ``wan21-flf2v`` the same with ``pos_embed_seq_len`` = 2 x 50 (FLF2V: first and last frame);
 * ``wan22-ti2v``  WanPipeline with ``expand_timesteps`` (Wan 2.2 TI2V-5B design): no image encoder,
                   48-channel transformer, the Wan 2.2 VAE (residual blocks, patch 2, 48 latent channels,
-                  16x spatial compression).
+                  16x spatial compression);
+* ``wan22-i2v-a14b`` WanImageToVideoPipeline, Wan 2.2 I2V-A14B design: no image encoder, two 36-channel
+                  experts (``transformer`` high noise, ``transformer_2`` low noise) switched at the real
+                  ``boundary_ratio`` 0.9, the Wan 2.1 VAE; exported with guidance 4.0 / 3.0 per expert.
 
 Each is exported with ``export_wan.py --verify`` into engine/core/src/test/resources/wan-i2v/<name>.
 
-    python models/export/make_tiny_wan_i2v.py [wan21-i2v wan21-flf2v wan22-ti2v]   # default: all three
+    python models/export/make_tiny_wan_i2v.py [wan21-i2v wan21-flf2v wan22-ti2v wan22-i2v-a14b]  # default: all
 """
 import json
 import os
@@ -98,6 +101,15 @@ def build(name, *, kind):
         transformer = WanTransformer3DModel(**{**t2v.TRANSFORMER, "in_channels": 48, "out_channels": 48})
         vae = AutoencoderKLWan(**VAE22)
         index.update({"_class_name": "WanPipeline", "expand_timesteps": True, "boundary_ratio": None})
+    elif kind == "a14b":
+        # as Wan-AI/Wan2.2-I2V-A14B-Diffusers: no image encoder (latent conditioning only), two experts
+        transformer = WanTransformer3DModel(**{**t2v.TRANSFORMER, "in_channels": 36})
+        torch.manual_seed(20250404)
+        WanTransformer3DModel(**{**t2v.TRANSFORMER, "in_channels": 36}).save_pretrained(os.path.join(root, "transformer_2"))
+        vae = AutoencoderKLWan(**t2v.VAE)
+        index.update({"_class_name": "WanImageToVideoPipeline", "image_encoder": [None, None],
+                      "image_processor": [None, None], "transformer_2": ["diffusers", "WanTransformer3DModel"],
+                      "boundary_ratio": 0.9, "expand_timesteps": False})
     else:
         clip_cfg = image_encoder(root, 20250303)
         inner = t2v.TRANSFORMER["num_attention_heads"] * t2v.TRANSFORMER["attention_head_dim"]
@@ -123,12 +135,14 @@ def build(name, *, kind):
 
 def main():
     only = set(sys.argv[1:])        # e.g. wan22-ti2v: rebuild only that one
-    for name, kind in (("wan21-i2v", "i2v"), ("wan21-flf2v", "flf2v"), ("wan22-ti2v", "ti2v")):
+    for name, kind in (("wan21-i2v", "i2v"), ("wan21-flf2v", "flf2v"), ("wan22-ti2v", "ti2v"),
+                       ("wan22-i2v-a14b", "a14b")):
         if only and name not in only:
             continue
         src = build(name, kind=kind)
         size = ["--width", "64"] if kind == "ti2v" else []      # 16x VAE x patch 2: multiples of 32
-        t2v.export(src, os.path.join(FIXTURES, f"tiny-{name}"), ["--name", f"tiny-{name}", "--guidance", "5.0", *size])
+        guidance = ["--guidance", "4.0", "--guidance-2", "3.0"] if kind == "a14b" else ["--guidance", "5.0"]
+        t2v.export(src, os.path.join(FIXTURES, f"tiny-{name}"), ["--name", f"tiny-{name}", *guidance, *size])
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 """Reference outputs for the tiny Wan image-to-video packages, from diffusers' own pipelines, and a replay of
 the engine's conditioning and loop on the exported ONNX files.
 
-Reference = ``WanImageToVideoPipeline.__call__`` (Wan 2.1 I2V, FLF2V; Wan 2.2 TI2V-5B with
-``expand_timesteps``) and ``WanPipeline(expand_timesteps=True)`` (TI2V text-only), run unchanged on the
+Reference = ``WanImageToVideoPipeline.__call__`` (Wan 2.1 I2V, FLF2V; Wan 2.2 I2V-A14B with two experts,
+``boundary_ratio`` and ``guidance_scale_2``; Wan 2.2 TI2V-5B with ``expand_timesteps``) and ``WanPipeline(expand_timesteps=True)`` (TI2V text-only), run unchanged on the
 tiny diffusers folders of make_tiny_wan_i2v.py with transformers' ``UMT5EncoderModel``,
 ``T5TokenizerFast``, ``CLIPVisionModel`` and ``CLIPImageProcessor``. Its intermediate values are
 recorded by wrapping the pipeline's own methods (nothing is re-implemented): the preprocessed images
@@ -37,11 +37,14 @@ SRC = os.path.join(HERE, "work", "tiny-src")
 OUT = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "core", "src", "test", "resources", "wan-i2v"))
 PROMPT, NEGATIVE, SEED, STEPS = "A red fox runs through fresh snow at dawn.", "", 42, 4
 TOL_STEP_LATENTS, TOL_EMBEDS = 1e-4, 1e-4
-# (case name, source folder, package, images, width, height, frames, guidance)
+# (case name, source folder, package, images, width, height, frames, guidance: one scale, or (high, low) per
+# expert: diffusers' guidance_scale and guidance_scale_2, Kino's per-expert manifest defaults)
 CASES = [("i2v", "wan21-i2v", "tiny-wan21-i2v", ["first"], 48, 32, 9, 5.0),
          ("flf2v", "wan21-flf2v", "tiny-wan21-flf2v", ["first", "last"], 48, 32, 9, 5.0),
          ("ti2v", "wan22-ti2v", "tiny-wan22-ti2v", ["first"], 64, 32, 9, 5.0),
-         ("ti2v-text", "wan22-ti2v", "tiny-wan22-ti2v", [], 64, 32, 9, 5.0)]
+         ("ti2v-text", "wan22-ti2v", "tiny-wan22-ti2v", [], 64, 32, 9, 5.0),
+         ("i2v-a14b", "wan22-i2v-a14b", "tiny-wan22-i2v-a14b", ["first"], 48, 32, 9, (4.0, 3.0)),
+         ("i2v-a14b-last", "wan22-i2v-a14b", "tiny-wan22-i2v-a14b", ["first", "last"], 48, 32, 9, (4.0, 3.0))]
 
 
 def test_image(w, h, seed, alpha=False):
@@ -161,12 +164,14 @@ def load_pipeline(folder, with_image):
                  scheduler=UniPCMultistepScheduler.from_pretrained(os.path.join(folder, "scheduler")),
                  transformer=load_real(WanTransformer3DModel, os.path.join(folder, "transformer")))
     expand = bool(index.get("expand_timesteps"))
+    if os.path.isdir(os.path.join(folder, "transformer_2")):      # Wan 2.2 A14B: the low-noise expert
+        parts["transformer_2"] = load_real(WanTransformer3DModel, os.path.join(folder, "transformer_2"))
     if not with_image:
         return WanPipeline(**parts, expand_timesteps=expand)
     if os.path.isdir(os.path.join(folder, "image_encoder")):
         parts["image_encoder"] = CLIPVisionModel.from_pretrained(os.path.join(folder, "image_encoder")).eval()
         parts["image_processor"] = CLIPImageProcessor.from_pretrained(os.path.join(folder, "image_processor"))
-    return WanImageToVideoPipeline(**parts, expand_timesteps=expand)
+    return WanImageToVideoPipeline(**parts, boundary_ratio=index.get("boundary_ratio"), expand_timesteps=expand)
 
 
 @torch.no_grad()
@@ -176,8 +181,12 @@ def reference(case, images, w):
     pipe.set_progress_bar_config(disable=True)
     rec = Recorder(pipe)
     kwargs = dict(prompt=PROMPT, negative_prompt=NEGATIVE, height=height, width=width, num_frames=frames,
-                  num_inference_steps=STEPS, guidance_scale=guidance, output_type="np",
+                  num_inference_steps=STEPS, output_type="np",
                   generator=torch.Generator("cpu").manual_seed(SEED), callback_on_step_end=rec.step)
+    if isinstance(guidance, tuple):
+        kwargs.update(guidance_scale=guidance[0], guidance_scale_2=guidance[1])
+    else:
+        kwargs["guidance_scale"] = guidance
     pil = [load_image(os.path.join(OUT, "reference", images[n])) for n in image_names]
     if pil:
         kwargs["image"] = pil[0]
@@ -203,7 +212,7 @@ def reference(case, images, w):
     frames_u8 = (frames_f * 255).round().astype(np.uint8)
     w(f"{p}/frames_u8", frames_u8)
     return {"package": package, "images": image_names, "width": width, "height": height, "frames": frames,
-            "guidance": guidance, "timesteps": [t for t, _ in d["steps"]]}, d, frames_u8
+            "guidance": list(guidance) if isinstance(guidance, tuple) else guidance, "timesteps": [t for t, _ in d["steps"]]}, d, frames_u8
 
 
 def replay(case, d, ref_frames):
@@ -249,14 +258,19 @@ def replay(case, d, ref_frames):
             pv = np.concatenate([sess.run(None, {ie["input"]: d_pv[None]})[0] for d_pv in d["pixel_values_np"]], 1)
             errors["image_embeds"] = verify.rel(pv, d["image_embeds"].numpy().reshape(pv.shape))
             feeds[ie["denoiser_input"]] = np.concatenate([pv, pv])
-    sess = verify.session(os.path.join(pkg, m["denoiser"]["file"]))
+    # experts (Wan 2.2 A14B): expert i serves t >= boundary_ratio_i * num_train_timesteps, with its guidance
+    experts = m["denoiser"].get("experts") or [{"file": m["denoiser"]["file"], "boundary_ratio": 0.0}]
+    scales = guidance if isinstance(guidance, tuple) else (guidance,) * len(experts)
+    sessions = [verify.session(os.path.join(pkg, e["file"])) for e in experts]
     sched = UniPCMultistepScheduler.from_config(m["scheduler"])
     sched.set_timesteps(STEPS)
     sched.set_begin_index(0)
     latents = d["noise"].numpy()
-    g = np.float32(guidance)
-    worst = 0.0
+    worst, used = 0.0, []
     for i, t in enumerate(sched.timesteps):
+        e = next(k for k, x in enumerate(experts) if t >= x["boundary_ratio"] * m["scheduler"]["num_train_timesteps"])
+        sess, g = sessions[e], np.float32(scales[e])
+        used.append(e)
         if condition is not None and cond["mode"] == "expand_timesteps":
             x = latents.copy()
             x[:, :, 0] = condition[:, :, 0]
@@ -271,6 +285,8 @@ def replay(case, d, ref_frames):
         latents = sched.step(torch.from_numpy(noise_pred), t, torch.from_numpy(latents), return_dict=False)[0].numpy()
         worst = max(worst, verify.rel(latents, d["steps"][i][1].numpy()))
     errors["step_latents"] = worst
+    if len(experts) > 1:
+        errors["experts_per_step"] = used
     if condition is not None and cond["mode"] == "expand_timesteps":
         latents[:, :, 0] = condition[:, :, 0]
     z = (latents / inv_std + mean).astype(np.float32)
@@ -302,6 +318,8 @@ def main():
         print(f"{case[0]}: timesteps {info['timesteps']} | replay {errors}", flush=True)
         assert errors.get("step_latents", 0) <= TOL_STEP_LATENTS and errors["frames_u8_max_diff"] <= 1, case[0]
         assert all(v <= TOL_EMBEDS for k, v in errors.items() if k in ("condition", "image_embeds")), case[0]
+        if "experts_per_step" in errors:        # the case must switch experts, or it tests only one of them
+            assert len(set(errors["experts_per_step"])) > 1, case[0]
     doc["tensors"] = w.index
     with open(os.path.join(ref_dir, "reference.json"), "w") as f:
         json.dump(doc, f, indent=1)
