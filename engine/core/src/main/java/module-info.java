@@ -14,6 +14,7 @@ module dev.kino.core {
     requires org.bytedeco.ffmpeg;
     requires com.fasterxml.jackson.databind;
     requires org.apache.commons.text;
+    requires metadata.extractor; // EXIF orientation (an automatic module named after its jar)
     requires java.desktop;
     requires java.logging; // only to quiet ONNX Runtime's loader (OrtNative)
 

@@ -53,7 +53,7 @@ final class GenerateCommand implements Callable<Integer> {
     String noiseKernel;
 
     @Option(names = "--image", paramLabel = "PICTURE",
-            description = "Image-to-video models: the first frame (PNG, JPEG, BMP or GIF).")
+            description = "Image-to-video models: the first frame (PNG, JPEG, WebP, BMP or GIF; EXIF orientation applied).")
     Path image;
 
     @Option(names = "--last-image", paramLabel = "PICTURE",

@@ -10,18 +10,30 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Reads a conditioning picture as 8-bit RGB, as diffusers' {@code load_image} does ({@code convert("RGB")}:
- * an alpha channel is dropped, not composited; grey becomes equal R, G and B).
+ * Reads a conditioning picture as 8-bit RGB, as diffusers' {@code load_image} does: the EXIF orientation applied
+ * ({@code exif_transpose}: a phone's sideways JPEG arrives upright), then {@code convert("RGB")} (an alpha channel
+ * is dropped, not composited; grey becomes equal R, G and B). PNG, JPEG, BMP and GIF (its first frame) are decoded
+ * by the JDK; still WebP by FFmpeg with libwebp's colour conversion ({@link WebpFiles}).
  */
 public final class ImageFiles {
     private ImageFiles() {
     }
 
-    /** @throws KinoException (one sentence) when the file is missing or not a picture the JDK can decode */
+    /** @throws KinoException (one sentence) when the file is missing or not a picture Kino can decode */
     public static RgbImage read(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new KinoException("Image " + file + " does not exist: give the path of a PNG, JPEG or BMP file.");
+            throw new KinoException("Image " + file + " does not exist: give the path of a PNG, JPEG, WebP or BMP file.");
         }
+        RgbImage rgb = switch (WebpFiles.kind(file)) {
+            case STILL -> WebpFiles.read(file);
+            case ANIMATED -> throw new KinoException("Image " + file + " is an animated WebP: give a still picture"
+                    + " (the frame you want, saved as PNG or still WebP).");
+            case NOT_WEBP -> toRgb(decode(file));
+        };
+        return ExifOrientation.apply(rgb, ExifOrientation.read(file));
+    }
+
+    private static BufferedImage decode(Path file) {
         BufferedImage img;
         try {
             img = ImageIO.read(file.toFile());
@@ -29,10 +41,10 @@ public final class ImageFiles {
             img = null;
         }
         if (img == null) {
-            throw new KinoException("Image " + file + " cannot be read: it is not a PNG, JPEG, BMP or GIF picture "
+            throw new KinoException("Image " + file + " cannot be read: it is not a PNG, JPEG, WebP, BMP or GIF picture "
                     + "(convert it to PNG).");
         }
-        return toRgb(img);
+        return img;
     }
 
     static RgbImage toRgb(BufferedImage img) {

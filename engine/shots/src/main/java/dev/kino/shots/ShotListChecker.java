@@ -172,7 +172,7 @@ final class ShotListChecker {
             return null;
         }
         if (value.isBlank()) {
-            problem(at + "/" + field, "is empty; name a picture file (PNG, JPEG), relative to the shot list");
+            problem(at + "/" + field, "is empty; name a picture file (PNG, JPEG, WebP), relative to the shot list");
             return null;
         }
         try {

@@ -36,14 +36,14 @@ public final class UploadedPictures {
     }
 
     /**
-     * Stores {@code bytes} if they are a picture Kino reads (PNG, JPEG, ...); storing the same bytes twice keeps
+     * Stores {@code bytes} if they are a picture Kino reads (PNG, JPEG, WebP, ...); storing the same bytes twice keeps
      * one file.
      *
      * @throws KinoException (one sentence) when they are not a readable picture; nothing is kept then
      */
     public Stored store(byte[] bytes) throws IOException {
         if (bytes.length == 0) {
-            throw new KinoException("The request has no picture; send the PNG or JPEG file's bytes as the body.");
+            throw new KinoException("The request has no picture; send the PNG, JPEG or WebP file's bytes as the body.");
         }
         String hex = sha256(bytes);
         Files.createDirectories(folder);
