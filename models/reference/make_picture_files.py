@@ -7,8 +7,11 @@
   quality 95, so the test sees the orientation and not JPEG decoders' rounding; ``jpeg420-orient-6.jpg``: a
   phone-style 4:2:0 JPEG turned on its side; ``png-orient-8.png``: orientation in a PNG ``eXIf`` chunk.
 * ``webp-*.webp``: lossless and lossy (quality 80), with and without alpha, odd and even sizes (the chroma
-  planes of odd sizes have a half-covered last column and row), and ``webp-orient-6.webp`` (an EXIF chunk).
+  planes of odd sizes have a half-covered last column and row), a 97x71 noisy texture at quality 40 (many
+  macroblocks, strong loop filtering) and ``webp-orient-6.webp`` (an EXIF chunk).
 * ``webp-animated.webp``: two frames, which Kino refuses (no ``.pil.png``).
+* ``i2v-first.webp``: wan-i2v/reference/images/first.png as lossless WebP (an image-to-video run from it must
+  equal the run from the PNG).
 
 Run from the repository root with Pillow built on libwebp (the committed files: Pillow 11.1.0, libwebp 1.5.0,
 libjpeg-turbo); the pictures are deterministic, the encoders' bytes may differ between versions:
@@ -64,7 +67,12 @@ def main():
     save(picture(37, 23, 5), "webp-lossy.webp", quality=80)
     save(picture(64, 40, 6), "webp-lossy-even.webp", quality=80)
     save(picture(37, 23, 7, alpha=True), "webp-lossy-alpha.webp", quality=80)
+    noisy = np.asarray(picture(97, 71, 10)).astype(np.int16) + np.random.default_rng(11).integers(-40, 41, (71, 97, 3))
+    save(Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)), "webp-lossy-texture.webp", quality=40)
     save(picture(30, 18, 8), "webp-orient-6.webp", quality=80, exif=exif(6))
+    # the image-to-video tests' first frame as lossless WebP: the same video as from the PNG
+    Image.open(os.path.join(OUT, "..", "wan-i2v", "reference", "images", "first.png")).save(
+        os.path.join(OUT, "i2v-first.webp"), lossless=True)
     first = picture(16, 16, 9)
     save(first, "webp-animated.webp", expect=False, save_all=True, append_images=[first.rotate(90)], duration=100)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

@@ -39,7 +39,7 @@ class PictureFilesTest {
     @Test
     void webpDecodesAsPilDoesLossyIncluded() throws IOException {
         for (String name : new String[] {"webp-lossless.webp", "webp-lossless-alpha.webp", "webp-lossy.webp",
-                "webp-lossy-even.webp", "webp-lossy-alpha.webp", "webp-orient-6.webp"}) {
+                "webp-lossy-even.webp", "webp-lossy-alpha.webp", "webp-lossy-texture.webp", "webp-orient-6.webp"}) {
             int diff = maxDiff(ImageFiles.read(DIR.resolve(name)), pil(name), name);
             System.out.printf("%-26s vs PIL (libwebp): max diff %d/255%n", name, diff);
             assertEquals(0, diff, name + " differs from PIL by " + diff + " levels");

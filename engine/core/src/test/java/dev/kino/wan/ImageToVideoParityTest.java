@@ -137,6 +137,17 @@ class ImageToVideoParityTest {
     }
 
     @Test
+    void aWebpPictureGivesTheSameVideoAsThePng() {
+        JsonNode c = REF.json().path("cases").path("i2v-a14b");
+        Path webp = Fixtures.testResources().resolve("pictures").resolve("i2v-first.webp");
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(DIR.resolve(c.path("package").asText()), Device.CPU)) {
+            GenerationResult png = kino.generate(request(c).steps(1).build(), e -> true);
+            GenerationResult fromWebp = kino.generate(request(c).steps(1).image(webp).build(), e -> true);
+            assertArrayEquals(png.latents().data(), fromWebp.latents().data(), 0f);
+        }
+    }
+
+    @Test
     void continueFromStartsOnTheVideosLastDecodedFrame(@TempDir Path tmp) throws Exception {
         JsonNode c = REF.json().path("cases").path("i2v");
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(DIR.resolve("tiny-wan21-i2v"), Device.CPU)) {
