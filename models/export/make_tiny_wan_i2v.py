@@ -16,7 +16,9 @@ SentencePiece tokenizer. Folders (diffusers layout, scratch, under work/tiny-src
                   experts (``transformer`` high noise, ``transformer_2`` low noise) switched at the real
                   ``boundary_ratio`` 0.9, the Wan 2.1 VAE; exported with guidance 4.0 / 3.0 per expert.
 
-Each is exported with ``export_wan.py --verify`` into engine/core/src/test/resources/wan-i2v/<name>.
+Each is exported with ``export_wan.py --verify`` into engine/core/src/test/resources/wan-i2v/tiny-<name>
+(``--sources-only``: the diffusers folders alone, e.g. to rerun make_wan_i2v_reference.py on the committed
+packages).
 
     python models/export/make_tiny_wan_i2v.py [wan21-i2v wan21-flf2v wan22-ti2v wan22-i2v-a14b]  # default: all
 """
@@ -134,12 +136,17 @@ def build(name, *, kind):
 
 
 def main():
-    only = set(sys.argv[1:])        # e.g. wan22-ti2v: rebuild only that one
+    # e.g. wan22-ti2v: rebuild only that one; --sources-only: the diffusers folders make_wan_i2v_reference.py
+    # reads, without exporting over the committed packages (the sources are deterministic)
+    sources_only = "--sources-only" in sys.argv[1:]
+    only = {a for a in sys.argv[1:] if not a.startswith("--")}
     for name, kind in (("wan21-i2v", "i2v"), ("wan21-flf2v", "flf2v"), ("wan22-ti2v", "ti2v"),
                        ("wan22-i2v-a14b", "a14b")):
         if only and name not in only:
             continue
         src = build(name, kind=kind)
+        if sources_only:
+            continue
         size = ["--width", "64"] if kind == "ti2v" else []      # 16x VAE x patch 2: multiples of 32
         guidance = ["--guidance", "4.0", "--guidance-2", "3.0"] if kind == "a14b" else ["--guidance", "5.0"]
         t2v.export(src, os.path.join(FIXTURES, f"tiny-{name}"), ["--name", f"tiny-{name}", *guidance, *size])
