@@ -5,7 +5,8 @@
 
 * ``jpeg-orient-N.jpg`` (N = 1..8): the same asymmetric 24x16 picture with EXIF orientation N, 4:4:4 and
   quality 95, so the test sees the orientation and not JPEG decoders' rounding; ``jpeg420-orient-6.jpg``: a
-  phone-style 4:2:0 JPEG turned on its side; ``png-orient-8.png``: orientation in a PNG ``eXIf`` chunk.
+  phone-style 4:2:0 JPEG turned on its side; ``png-orient-8.png``: orientation in a PNG ``eXIf`` chunk,
+  ``png-rawprofile-6.png`` in ImageMagick's "Raw profile type exif" text, ``png-xmp-5.png`` in XMP only.
 * ``webp-*.webp``: lossless and lossy (quality 80), with and without alpha, odd and even sizes (the chroma
   planes of odd sizes have a half-covered last column and row), a 97x71 noisy texture at quality 40 (many
   macroblocks, strong loop filtering) and ``webp-orient-6.webp`` (an EXIF chunk).
@@ -22,6 +23,7 @@ import os
 
 import numpy as np
 from PIL import Image, ImageOps, features
+from PIL.PngImagePlugin import PngInfo
 
 OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "engine", "core",
                                     "src", "test", "resources", "pictures"))
@@ -62,6 +64,17 @@ def main():
         save(base, f"jpeg-orient-{n}.jpg", quality=95, subsampling=0, exif=exif(n))
     save(picture(40, 24, 2), "jpeg420-orient-6.jpg", quality=90, subsampling=2, exif=exif(6))
     save(picture(23, 14, 3), "png-orient-8.png", exif=exif(8))
+    # ImageMagick keeps a JPEG's EXIF in a PNG as hex text; an XMP-only orientation (both read by Pillow)
+    raw = exif(6)
+    text = PngInfo()
+    text.add_text("Raw profile type exif", "\nexif\n%8d\n%s\n" % (len(raw), "\n".join(
+        raw.hex()[i:i + 72] for i in range(0, len(raw.hex()), 72))), zip=True)
+    save(picture(23, 14, 11), "png-rawprofile-6.png", pnginfo=text)
+    xmp = PngInfo()
+    xmp.add_itxt("XML:com.adobe.xmp", '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf='
+                 '"http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:tiff='
+                 '"http://ns.adobe.com/tiff/1.0/" tiff:Orientation="5"/></rdf:RDF></x:xmpmeta>')
+    save(picture(23, 14, 12), "png-xmp-5.png", pnginfo=xmp)
     save(picture(37, 23, 4), "webp-lossless.webp", lossless=True)
     save(picture(37, 23, 4, alpha=True), "webp-lossless-alpha.webp", lossless=True)
     save(picture(37, 23, 5), "webp-lossy.webp", quality=80)
