@@ -78,12 +78,13 @@ def verify_text_encoder(path, encoder, shapes, vocab):
 
 
 @torch.no_grad()
-def verify_denoiser(path, transformer, compression, shapes):
+def verify_denoiser(path, transformer, compression, shapes, causal_time=False):
     sess = verify.session(path)
     out = {}
     for shape in shapes:
         hs, ts, ctx, mask, fps = dn.example_inputs(transformer.config, *shape)
-        ref = dn.reference_forward(transformer, hs, ts, ctx, mask, float(fps[0]), *compression).numpy()
+        ref = dn.reference_forward(transformer, hs, ts, ctx, mask, float(fps[0]), *compression,
+                                   causal_time=causal_time).numpy()
         got = sess.run(None, {"hidden_states": hs.numpy(), "timestep": ts.numpy(), "encoder_hidden_states": ctx.numpy(),
                               "encoder_attention_mask": mask.numpy(), "frame_rate": fps.numpy()})[0]
         out["x".join(str(s) for s in shape)] = verify.rel(got, ref)
@@ -101,7 +102,7 @@ def compression(src):
     return v.temporal_compression_ratio, v.spatial_compression_ratio
 
 
-def export_denoiser(folder, path, precision, attention, do_verify, comp, check=True):
+def export_denoiser(folder, path, precision, attention, do_verify, comp, check=True, causal_time=False):
     from diffusers import LTXVideoTransformer3DModel
     config = LTXVideoTransformer3DModel.load_config(folder)
     if check:
@@ -112,10 +113,11 @@ def export_denoiser(folder, path, precision, attention, do_verify, comp, check=T
         t = LTXVideoTransformer3DModel.from_config(config)
     t.to(DTYPES[precision])
     ow.to_placeholders_(t)
-    wrapper = dn.KinoLtxDenoiser(t, *comp, attention_kind=attention)
+    wrapper = dn.KinoLtxDenoiser(t, *comp, attention_kind=attention, causal_time=causal_time)
     graph = ow.export_graph(wrapper, dn.example_inputs(t.config), path, dn.DENOISER_INPUTS, dn.DENOISER_OUTPUTS,
                             dn.DENOISER_AXES)
-    log(f"{os.path.basename(path)}: graph traced ({len(graph.graph.node)} nodes)")
+    log(f"{os.path.basename(path)}: graph traced for {'LTXConditionPipeline' if causal_time else 'LTXPipeline'}"
+        f"'s rotary coordinates ({len(graph.graph.node)} nodes)")
     buffers = dict(wrapper.named_buffers())
     source = ow.SafetensorsSource(folder)
 
@@ -132,7 +134,7 @@ def export_denoiser(folder, path, precision, attention, do_verify, comp, check=T
     if do_verify:
         real = common.load_real(LTXVideoTransformer3DModel, folder)
         fail_if_bad("denoiser onnx vs diffusers",
-                    verify_denoiser(path, real, comp, [(2, 2, 3, 5, 16, 25.0), (1, 3, 2, 4, 7, 24.0)]),
+                    verify_denoiser(path, real, comp, [(2, 2, 3, 5, 16, 25.0), (1, 3, 2, 4, 7, 24.0)], causal_time),
                     1e-4 if precision == "fp32" else 3e-2)
     return dict(config)
 
@@ -147,11 +149,14 @@ def export_vae(src, out, do_verify):
     from diffusers import AutoencoderKLLTXVideo
     with torch.device("meta"):
         v = AutoencoderKLLTXVideo.from_config(real.config)
+    scales = lvae.noise_planes(real) if lvae.injects_noise(real) else []
+    if scales:
+        log(f"the decoder injects {len(scales)} noise planes (scales {scales}): graph inputs injected_noise_*")
     ow.to_placeholders_(v)
     step = lvae.KinoLtxVaeDecoder(v)
-    ins, outs, axes = lvae.io(v)
+    ins, outs, axes = lvae.io(v, scales)
     path = os.path.join(out, "vae_decoder.onnx")
-    graph = ow.export_graph(step, lvae.example_inputs(real), path, ins, outs, axes)
+    graph = ow.export_graph(step, lvae.example_inputs(real, scales=scales), path, ins, outs, axes)
     source = ow.SafetensorsSource(os.path.join(src, "vae"))
     weights = ow.WeightFile(path + "_data")
     ow.attach_weights(graph, ins, lambda name, dt: ow.torch_to_numpy(source.get(name), dt), weights)
@@ -163,13 +168,52 @@ def export_vae(src, out, do_verify):
         sess = verify.session(path)
         res = {}
         for b, f, h, w in ((1, 2, 2, 3), (2, 3, 3, 2)):
-            args = lvae.example_inputs(real, b, f, h, w)
+            # injected noise: vae.decode draws it from the global generator seeded with 11; the graph is fed
+            # the planes drawn from a fresh torch.manual_seed(11) in the same order
+            args = lvae.example_inputs(real, b, f, h, w, scales, planes_seed=11)
+            torch.manual_seed(11)
             with torch.no_grad():
-                ref = real.decode(*args, return_dict=False)[0].numpy()
+                ref = real.decode(*args[:len(ins) - len(scales)], return_dict=False)[0].numpy()
             got = sess.run(None, dict(zip(ins, (a.numpy() for a in args))))[0]
             res[f"{b}x{f}x{h}x{w}"] = verify.rel(got, ref)
         fail_if_bad("vae onnx vs vae.decode", res, 1e-4)
-    return real
+    return real, scales
+
+
+# diffusers' documented sampling of the distilled LTX-Video models with LTXConditionPipeline (docs
+# api/pipelines/ltx_video.md, 0.9.7 / 0.9.8 distilled: timesteps=[1000, 993, 987, 981, 975, 909, 725, 0.03],
+# guidance_scale 1.0, decode_timestep 0.05, decode_noise_scale 0.025)
+DISTILLED_TIMESTEPS = [1000.0, 993.0, 987.0, 981.0, 975.0, 909.0, 725.0, 0.03]
+
+
+def pipeline_of(src, asked):
+    """LTXPipeline or LTXConditionPipeline: as asked, else the folder's model_index.json _class_name."""
+    if asked != "auto":
+        return asked
+    index = os.path.join(src, "model_index.json")
+    name = json.load(open(index)).get("_class_name") if os.path.isfile(index) else None
+    return name if name in ("LTXPipeline", "LTXConditionPipeline") else "LTXPipeline"
+
+
+def timesteps_of(src, asked, pipeline):
+    """The model's own timestep list: none, diffusers' distilled list, or a comma-separated one."""
+    if asked == "auto":
+        distilled = "distilled" in os.path.basename(os.path.normpath(src)).lower()
+        asked = "distilled" if distilled and pipeline == "LTXConditionPipeline" else "none"
+    if asked == "none":
+        return None
+    if pipeline != "LTXConditionPipeline":
+        raise SystemExit("a timestep list is LTXConditionPipeline's (LTXPipeline refuses custom timesteps); "
+                         "add --pipeline LTXConditionPipeline")
+    if asked == "distilled":
+        return list(DISTILLED_TIMESTEPS)
+    try:
+        values = [float(v) for v in asked.split(",")]
+    except ValueError:
+        raise SystemExit(f"--timesteps {asked!r}: give auto, none, distilled or numbers like 1000,909,725,0.03")
+    if any(b >= a for a, b in zip(values, values[1:])) or not all(0 <= v <= 1000 for v in values):
+        raise SystemExit(f"--timesteps {asked!r}: the list must fall from high noise to low, within 0..1000")
+    return values
 
 
 def main():
@@ -184,11 +228,19 @@ def main():
     ap.add_argument("--verify", action="store_true", help="also compare every graph with the full PyTorch model")
     ap.add_argument("--no-check", action="store_true", help="skip the rewrite checks on real weights")
     ap.add_argument("--name", help="package name (default: the folder name)")
-    ap.add_argument("--max-length", type=int, default=128, help="text length (LTXPipeline: 128)")
-    for key in ("width", "height", "frames", "fps", "steps"):
+    ap.add_argument("--pipeline", choices=["auto", "LTXPipeline", "LTXConditionPipeline"], default="auto",
+                    help="the diffusers pipeline Kino reproduces (default: model_index.json's _class_name); "
+                         "LTXConditionPipeline: its rotary time coordinates and timestep handling")
+    ap.add_argument("--timesteps", default="auto",
+                    help="the model's own timestep list (LTXConditionPipeline): distilled (diffusers' list for the "
+                         "distilled models), none, or comma-separated numbers; auto: distilled when the folder "
+                         "name says distilled")
+    ap.add_argument("--max-length", type=int, help="text length (LTXPipeline: 128, LTXConditionPipeline: 256)")
+    for key in ("width", "height", "frames", "fps"):
         ap.add_argument(f"--{key}", type=int, default=manifest.DEFAULTS[key])
-    ap.add_argument("--guidance", type=float, default=manifest.DEFAULTS["guidance"],
-                    help="default 3.0 (LTXPipeline); distilled models: 1.0")
+    ap.add_argument("--steps", type=int, help="default 50, or the length of the model's timestep list")
+    ap.add_argument("--guidance", type=float,
+                    help="default 3.0 (LTXPipeline); 1.0 with a distilled timestep list")
     ap.add_argument("--negative-prompt", default=manifest.DEFAULTS["negative_prompt"])
     ap.add_argument("--decode-timestep", type=float, default=0.05,
                     help="timestep-conditioned VAEs (0.9.1+): decode_timestep (model cards: 0.03-0.05)")
@@ -201,6 +253,20 @@ def main():
     if os.path.isfile(report_path):
         REPORT.update({k: v for k, v in json.load(open(report_path)).items() if k in ("checks",)})
     precision = "fp16" if args.fp16 else "fp32"
+    pipeline = pipeline_of(args.src, args.pipeline)
+    timesteps = timesteps_of(args.src, args.timesteps, pipeline)
+    condition = pipeline == "LTXConditionPipeline"
+    args.max_length = args.max_length or (256 if condition else 128)
+    args.steps = args.steps or (len(timesteps) if timesteps else manifest.DEFAULTS["steps"])
+    if args.guidance is None:
+        args.guidance = 1.0 if timesteps else manifest.DEFAULTS["guidance"]
+    log(f"pipeline {pipeline}" + (f", timesteps {timesteps}" if timesteps else "")
+        + f", {args.steps} steps, guidance {args.guidance}, text length {args.max_length}")
+    if condition:
+        sched_cfg = json.load(open(os.path.join(args.src, "scheduler", "scheduler_config.json")))
+        if sched_cfg.get("use_dynamic_shifting"):
+            raise SystemExit("scheduler/scheduler_config.json sets use_dynamic_shifting, which LTXConditionPipeline "
+                             "cannot sample with (it passes no mu); export with --pipeline LTXPipeline")
     started = time.time()
     comp = compression(args.src)
 
@@ -211,12 +277,14 @@ def main():
     folder = os.path.join(args.src, "transformer")
     if "denoiser" in only:
         tcfg = export_denoiser(folder, os.path.join(args.out, "denoiser.onnx"), precision, args.attention,
-                               args.verify, comp, check=not args.no_check)
+                               args.verify, comp, check=not args.no_check, causal_time=condition)
     else:
         tcfg = json.load(open(os.path.join(folder, "config.json")))
-    vae = export_vae(args.src, args.out, args.verify) if "vae" in only else None
+    vae, scales = export_vae(args.src, args.out, args.verify) if "vae" in only else (None, None)
     if "manifest" in only:
-        vae = vae or load_vae(args.src)
+        if vae is None:
+            vae = load_vae(args.src)
+            scales = lvae.noise_planes(vae) if lvae.injects_noise(vae) else []
         sched = json.load(open(os.path.join(args.src, "scheduler", "scheduler_config.json")))
         defaults = {k: getattr(args, k) for k in ("width", "height", "frames", "fps", "steps", "guidance")}
         defaults["negative_prompt"] = args.negative_prompt
@@ -226,7 +294,8 @@ def main():
             scheduler_config=sched, vae_config=dict(vae.config), latents_mean=vae.latents_mean.tolist(),
             latents_std=vae.latents_std.tolist(), text_max_length=args.max_length, weights=precision,
             in_channels=tcfg["in_channels"], defaults=defaults, decode_timestep=args.decode_timestep,
-            decode_noise_scale=args.decode_noise_scale)
+            decode_noise_scale=args.decode_noise_scale, injected_noise=scales,
+            sampling={"pipeline": pipeline, **({"timesteps": timesteps} if timesteps else {})} if condition else None)
         common.manifest.write(m, os.path.join(args.out, "kino.json"))
         log("kino.json written")
     REPORT["seconds"] = round(time.time() - started, 1)

@@ -12,6 +12,17 @@ check_umt5_official.py); the embeddings and masks are handed to the pipeline (``
 packing, dynamic shift, guidance, Euler steps, unpacking, denormalisation, decode noise drawn from the
 same generator, ``vae.decode(latents, decode_timestep)``, VideoProcessor) is the pipeline's code.
 
+Variant cases (``tiny-ltx-distilled/...``, ``tiny-ltx-091/...``; packages = tiny-ltx/ with the variant folder's
+files laid over it, see make_tiny_ltx.py):
+
+* distilled: diffusers' ``LTXConditionPipeline.__call__`` text-only (no conditions) with the distilled
+  timestep list and guidance 1, and a guided run without a list (its linear-quadratic schedule), prompt
+  embeddings of LTXConditionPipeline's 256 tokens;
+* 0.9.1 VAE: ``LTXPipeline.__call__`` after ``torch.manual_seed(42)`` with no ``generator``: one global stream
+  gives the initial noise, the decode noise and the decoder's injected noise planes. The same run with the
+  pipeline's generator seeded alike but the global generator seeded otherwise (only the injected planes
+  change) is recorded as ``frames_u8_max_diff_other_injected_noise``: the planes matter.
+
 Replay = the loop of models/export/README.md ("LTX-Video: for the engine") with ONNX Runtime on the
 package files only; it must meet the tolerances the Java test uses. From the repository root:
 
@@ -21,7 +32,6 @@ import json
 import os
 import shutil
 import sys
-import types
 
 import numpy as np
 import torch
@@ -32,6 +42,7 @@ from kinowan import onnx_weights as ow, verify  # noqa: E402
 from kinowan.tokenizer import encode_with_spiece  # noqa: E402
 from kinowan.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
 from make_wan_reference import Writer  # noqa: E402
+from kinoltx.pipelines import ltx_pipeline  # noqa: E402
 
 SRC = os.path.join(HERE, "work", "tiny-src", "ltx")
 OUT = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "core", "src", "test", "resources", "ltx"))
@@ -45,43 +56,26 @@ CASES = {"fox": ("fox", None, 3.0, 96, 64, 17, 24, 4),
          "cats": ("cats", "", 1.0, 64, 96, 9, 25, 3)}
 
 
-def ltx_pipeline_class():
-    """Imports diffusers' pipeline_ltx module without transformers: it names two transformers classes (for
-    type hints) and the single-file and LoRA loading mixins (only exported when transformers / peft are
-    installed); none is used by ``__call__``, so they are stood in for by empty classes."""
-    stub = types.ModuleType("transformers")
-    stub.T5EncoderModel = type("T5EncoderModel", (), {})
-    stub.T5TokenizerFast = type("T5TokenizerFast", (), {})
-    sys.modules.setdefault("transformers", stub)
-    import diffusers.loaders
-    for mixin in ("FromSingleFileMixin", "LTXVideoLoraLoaderMixin"):
-        try:
-            getattr(diffusers.loaders, mixin)
-        except (AttributeError, ImportError):
-            setattr(diffusers.loaders, mixin, type(mixin, (), {}))
-    from diffusers.pipelines.ltx.pipeline_ltx import LTXPipeline
-    return LTXPipeline
-
-
-def load_pipeline():
+def load_pipeline(src=SRC, cls=None):
     from diffusers import AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXVideoTransformer3DModel
     from export_wan import load_real
-    pipe = ltx_pipeline_class()(
-        scheduler=FlowMatchEulerDiscreteScheduler.from_pretrained(os.path.join(SRC, "scheduler")),
-        vae=load_real(AutoencoderKLLTXVideo, os.path.join(SRC, "vae")),
+    pipe = (cls or ltx_pipeline())(
+        scheduler=FlowMatchEulerDiscreteScheduler.from_pretrained(os.path.join(src, "scheduler")),
+        vae=load_real(AutoencoderKLLTXVideo, os.path.join(src, "vae")),
         text_encoder=None, tokenizer=None,
-        transformer=load_real(LTXVideoTransformer3DModel, os.path.join(SRC, "transformer")))
+        transformer=load_real(LTXVideoTransformer3DModel, os.path.join(src, "transformer")))
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
 
 @torch.no_grad()
-def encode(texts):
-    """LTXPipeline._get_t5_prompt_embeds: ids padded to 128, encoder(ids) with no mask; mask returned."""
+def encode(texts, max_len=MAX_LEN):
+    """LTXPipeline._get_t5_prompt_embeds: ids padded to 128 (LTXConditionPipeline: 256), encoder(ids) with no
+    mask; mask returned."""
     enc = UMT5Encoder(UMT5Config.from_folder(os.path.join(SRC, "text_encoder"))).eval()
     src = ow.SafetensorsSource(os.path.join(SRC, "text_encoder"))
     enc.load_state_dict({k: src.get(k) for k in enc.state_dict()})
-    ids, masks = encode_with_spiece(os.path.join(SRC, "tokenizer", "spiece.model"), texts, MAX_LEN, clean=False)
+    ids, masks = encode_with_spiece(os.path.join(SRC, "tokenizer", "spiece.model"), texts, max_len, clean=False)
     ids = torch.tensor(ids)
     return ids, torch.tensor(masks), enc(ids)
 
@@ -167,6 +161,70 @@ def replay(case, text, ref_latents, ref_frames):
 
 
 MANIFEST = json.load(open(os.path.join(PKG, "kino.json")))
+# variant cases: package folder, prompt, negative, guidance, width, height, frames, fps, steps, use the list
+VARIANTS = {"tiny-ltx-distilled/fox": ("ltx-distilled", "fox", "empty", 1.0, 96, 64, 17, 24, 8, True),
+            "tiny-ltx-distilled/cats-lq": ("ltx-distilled", "cats", "default_negative", 3.0, 64, 96, 9, 25, 4, False),
+            "tiny-ltx-091/fox": ("ltx-091", "fox", "default_negative", 3.0, 96, 64, 17, 24, 4, False)}
+
+
+@torch.no_grad()
+def variant_reference(name, case, texts, w):
+    folder, prompt, negative, guidance, width, height, frames, fps, steps, use_list = case
+    manifest = json.load(open(os.path.join(OUT, name.split("/")[0], "kino.json")))
+    src = os.path.join(os.path.dirname(SRC), folder)
+    condition = manifest.get("sampling", {}).get("pipeline") == "LTXConditionPipeline"
+    if condition:
+        from kinoltx.pipelines import ltx_condition_module
+        pipe = load_pipeline(src, ltx_condition_module().LTXConditionPipeline)
+    else:
+        pipe = load_pipeline(src)
+    ids, masks, embeds = encode([texts[prompt], texts[negative]], manifest["text_encoder"]["max_length"])
+    f, h, wd = (frames - 1) // 8 + 1, height // 32, width // 32
+    per_step = []
+
+    def on_step(_pipe, i, t, kw):
+        per_step.append(pipe._unpack_latents(kw["latents"], f, h, wd, 1, 1).clone())
+        return {}
+
+    kwargs = dict(prompt_embeds=embeds[:1], prompt_attention_mask=masks[:1], guidance_scale=guidance, width=width,
+                  height=height, num_frames=frames, frame_rate=fps, decode_timestep=manifest["vae"]["decode_timestep"],
+                  decode_noise_scale=manifest["vae"]["decode_noise_scale"], output_type="np",
+                  callback_on_step_end=on_step, callback_on_step_end_tensor_inputs=["latents"])
+    if guidance > 1:
+        kwargs.update(negative_prompt_embeds=embeds[1:], negative_prompt_attention_mask=masks[1:])
+    if use_list:
+        kwargs["timesteps"] = manifest["sampling"]["timesteps"]
+    else:
+        kwargs["num_inference_steps"] = steps
+    extra = {}
+    if condition:
+        video = pipe(generator=torch.Generator("cpu").manual_seed(SEED), **kwargs).frames
+    else:
+        # 0.9.1: one global stream, as `torch.manual_seed(42); pipe(...)` without a generator
+        torch.manual_seed(SEED)
+        video = pipe(generator=None, **kwargs).frames
+        latents_ref = [x.clone() for x in per_step]
+        per_step.clear()
+        torch.manual_seed(SEED + 1)
+        other = pipe(generator=torch.Generator("cpu").manual_seed(SEED), **kwargs).frames
+        assert all(torch.equal(a, b) for a, b in zip(latents_ref, per_step)), "latents must not change"
+        per_step[:] = latents_ref
+        extra["frames_u8_max_diff_other_injected_noise"] = int(np.abs(
+            (other * 255).round().astype(int) - (video * 255).round().astype(int)).max())
+    for i, lat in enumerate(per_step):
+        w(f"{name}/latents_{i}", lat.numpy())
+    frames_u8 = (video * 255).round().astype(np.uint8)
+    w(f"{name}/frames_u8", frames_u8)
+    info = {"pipeline": type(pipe).__name__, "prompt": prompt, "negative_prompt": negative, "guidance": guidance,
+            "width": width, "height": height, "frames": frames, "fps": fps, "steps": len(per_step), "seed": SEED,
+            "global_seed": None if condition else SEED, "timestep_list": use_list,
+            "decode_timestep": manifest["vae"]["decode_timestep"],
+            "decode_noise_scale": manifest["vae"]["decode_noise_scale"],
+            "timesteps": [float(t) for t in pipe.scheduler.timesteps],
+            "sigmas": [float(s) for s in pipe.scheduler.sigmas],
+            "saturated_fraction": float(np.mean((frames_u8 == 0) | (frames_u8 == 255))), **extra}
+    print(f"{name}: {info['pipeline']} timesteps {info['timesteps']} saturated {info['saturated_fraction']:.2f} {extra}")
+    return info
 
 
 def main():
@@ -204,6 +262,8 @@ def main():
               f"embeddings {emb_err:.2e}, latents {lat_err:.2e}, frames {frame_err} (without decode noise: "
               f"{no_noise_err})")
         assert emb_err <= TOL_EMBEDS and lat_err <= TOL_LATENTS and frame_err <= 1 < no_noise_err, name
+    for name, case in VARIANTS.items():
+        doc["cases"][name] = variant_reference(name, case, texts, w)
     doc["tensors"] = w.index
     with open(os.path.join(ref_dir, "reference.json"), "w") as f:
         json.dump(doc, f, indent=1)

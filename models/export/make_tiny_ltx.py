@@ -13,7 +13,22 @@ here (T5's special ids), and the 0.9.1+ scheduler config (dynamic shift, shift_t
 
 The folder is exported with ``export_ltx.py --verify`` (every graph compared with its PyTorch module at
 two shapes; the run fails above 1e-4).
+
+Two variants share its weights and differ in one part each; their fixture folders hold only the files that
+differ (the test lays them over ``tiny-ltx/``):
+
+* ``tiny-ltx-distilled/``: the folder as a distilled model's (``LTXConditionPipeline`` in model_index.json, the
+  0.9.5+/0.9.7 scheduler config without dynamic shifting): ``kino.json`` with ``sampling`` (pipeline and
+  diffusers' distilled timestep list, 8 steps, guidance 1) and the denoiser with LTXConditionPipeline's rotary
+  coordinates.
+* ``tiny-ltx-091/``: the 0.9.1 VAE layout (``decoder_inject_noise`` True for the up blocks, random per-channel
+  noise scales so the injected noise matters): ``kino.json`` with ``vae.injected_noise`` and the decoder graph
+  taking the noise planes as inputs.
+
+    python make_tiny_ltx.py [--only base,distilled,vae091]
 """
+import argparse
+import shutil
 import json
 import os
 import sys
@@ -42,6 +57,11 @@ VAE = dict(latent_channels=128, block_out_channels=(8, 16, 32, 32), layers_per_b
 # LTX-Video 0.9.1+ scheduler/scheduler_config.json (convert_ltx_to_diffusers.py)
 SCHEDULER = dict(use_dynamic_shifting=True, base_shift=0.95, max_shift=2.05, base_image_seq_len=1024,
                  max_image_seq_len=4096, shift_terminal=0.1)
+# LTX-Video 0.9.5 / 0.9.7 (distilled included) scheduler/scheduler_config.json: diffusers'
+# convert_ltx_to_diffusers.py saves FlowMatchEulerDiscreteScheduler(use_dynamic_shifting=False)
+SCHEDULER_095 = dict(use_dynamic_shifting=False)
+# the 0.9.1 decoder layout: convert_ltx_to_diffusers.py's 0.9.1 config injects noise in the up blocks
+VAE_091 = dict(VAE, decoder_inject_noise=(True, True, True, False))
 # package defaults: 17 frames (3 latent frames), 96x64 (3x2 latent cells, non-square); a decode noise
 # scale larger than the model cards' 0.025 so that the decode noise visibly matters in the test
 DEFAULTS = ["--width", "96", "--height", "64", "--frames", "17", "--fps", "24", "--steps", "4",
@@ -76,10 +96,61 @@ def build_folder(root):
     json.dump(index, open(os.path.join(root, "model_index.json"), "w"), indent=2)
 
 
+def variant_folder(root, name, index_class="LTXPipeline", scheduler=None, vae=None):
+    """A folder sharing the base model's parts by symlink, with its own scheduler or VAE."""
+    from diffusers import AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler
+    folder = os.path.join(os.path.dirname(root), name)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    for part in ("tokenizer", "text_encoder", "transformer", "scheduler", "vae"):
+        if (part == "scheduler" and scheduler) or (part == "vae" and vae):
+            continue
+        os.symlink(os.path.join(root, part), os.path.join(folder, part))
+    if scheduler:
+        FlowMatchEulerDiscreteScheduler(**scheduler).save_pretrained(os.path.join(folder, "scheduler"))
+    if vae:
+        torch.manual_seed(91)
+        v = AutoencoderKLLTXVideo(**vae)
+        with torch.no_grad():
+            base = AutoencoderKLLTXVideo.from_pretrained(os.path.join(root, "vae"))
+            v.latents_mean.copy_(base.latents_mean)
+            v.latents_std.copy_(base.latents_std)
+            for n, p in v.named_parameters():
+                if "per_channel_scale" in n:        # zeros at init: the injected noise would not show
+                    p.copy_(torch.randn_like(p) * 0.5)
+        v.save_pretrained(os.path.join(folder, "vae"))
+    index = json.load(open(os.path.join(root, "model_index.json")))
+    index["_class_name"] = index_class
+    json.dump(index, open(os.path.join(folder, "model_index.json"), "w"), indent=2)
+    return folder
+
+
+def export_variant(folder, fixture, keep, args):
+    """Exports the whole package into work/, then keeps only the files that differ from tiny-ltx/."""
+    full = os.path.join(HERE, "work", "tiny-pkg", fixture)
+    export_into(os.path.join(HERE, "export_ltx.py"), folder, full, ["--verify", *args, "--name", fixture])
+    out = os.path.join(FIXTURES, fixture)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    for f in keep + ["kino.json", "export_report.json"]:
+        shutil.copy(os.path.join(full, f), os.path.join(out, f))
+
+
 def main():
-    build_folder(SRC)
-    export_into(os.path.join(HERE, "export_ltx.py"), SRC, os.path.join(FIXTURES, "tiny-ltx"),
-                ["--verify", *DEFAULTS, "--name", "tiny-ltx"])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", default="base,distilled,vae091")
+    only = set(ap.parse_args().only.split(","))
+    if "base" in only:
+        build_folder(SRC)
+        export_into(os.path.join(HERE, "export_ltx.py"), SRC, os.path.join(FIXTURES, "tiny-ltx"),
+                    ["--verify", *DEFAULTS, "--name", "tiny-ltx"])
+    if "distilled" in only:
+        folder = variant_folder(SRC, "ltx-distilled", "LTXConditionPipeline", scheduler=SCHEDULER_095)
+        export_variant(folder, "tiny-ltx-distilled", ["denoiser.onnx", "denoiser.onnx_data"],
+                       [a for a in DEFAULTS if a not in ("--steps", "4")] + ["--timesteps", "distilled"])
+    if "vae091" in only:
+        folder = variant_folder(SRC, "ltx-091", vae=VAE_091)
+        export_variant(folder, "tiny-ltx-091", ["vae_decoder.onnx", "vae_decoder.onnx_data"], DEFAULTS)
 
 
 if __name__ == "__main__":

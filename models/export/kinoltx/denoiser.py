@@ -9,7 +9,8 @@ rewritten, and every rewrite is compared with the original by :func:`check_rewri
   ``com.microsoft.MultiHeadAttention`` (``mha``) or MatMul/Softmax/MatMul (``sdpa``), and the masked
   cross-attention (128 text tokens) always with plain ops and the additive ``-10000`` mask.
 * ``LTXVideoRotaryPosEmbed``: :class:`KinoLtxRope` computes the same float32 coordinates and angles, one
-  per rotated pair, from the dynamic frames/height/width and the ``frame_rate`` input.
+  per rotated pair, from the dynamic frames/height/width and the ``frame_rate`` input. ``causal_time``
+  gives ``LTXConditionPipeline``'s coordinates instead of ``LTXPipeline``'s (see :class:`KinoLtxRope`).
 * ``LTXPipeline._pack_latents`` / ``_unpack_latents`` (patch size 1: ``[B, C, F, H, W]`` <-> ``[B, F*H*W, C]``)
   are inside the graph, so the engine keeps latents as ``[B, C, F, H, W]``; the Euler step is element-wise,
   so the packed and unpacked loops are the same numbers in another order.
@@ -65,11 +66,17 @@ class KinoLtxRope(nn.Module):
 
     diffusers: grid (f, y, x) scaled by (temporal_compression / frame_rate, spatial, spatial) x patch /
     (20, 2048, 2048); angle = freq_k x pi/2 x (2 grid - 1) with freq_k = theta^linspace(0, 1, C/6); the
-    angles are ordered (freq, axis) and the first C % 6 channels are left unrotated (cos 1, sin 0)."""
+    angles are ordered (freq, axis) and the first C % 6 channels are left unrotated (cos 1, sin 0).
+
+    ``causal_time``: the time coordinate of ``LTXConditionPipeline`` (``_prepare_video_ids`` +
+    ``_scale_video_ids`` handed to the transformer as ``video_coords``): latent frame f sits at the video
+    frame ``max(8f + 1 - 8, 0)`` (the causal VAE's first latent frame is one video frame, the others 8),
+    times ``1 / frame_rate``, over 20; ``LTXPipeline`` puts it at ``f x 8 / frame_rate / 20``."""
 
     def __init__(self, dim, temporal_compression, spatial_compression, patch_size=1, patch_size_t=1,
-                 theta=10000.0, base=(20, 2048, 2048)):
+                 theta=10000.0, base=(20, 2048, 2048), causal_time=False):
         super().__init__()
+        self.causal_time = causal_time
         freqs = theta ** torch.linspace(math.log(1.0, theta), math.log(theta, theta), dim // 6, dtype=torch.float32)
         self.register_buffer("freqs", freqs * math.pi / 2.0, persistent=False)
         self.pad = (dim % 6) // 2
@@ -79,8 +86,13 @@ class KinoLtxRope(nn.Module):
 
     def forward(self, batch, f, h, w, frame_rate):
         # the same float32 operations, in the same order, as LTXVideoRotaryPosEmbed._prepare_video_coords
-        scale_t = self.temporal_compression / frame_rate.float().reshape(1)
-        gf = torch.arange(f, dtype=torch.float32) * scale_t * self.patch_t / self.base[0]
+        if self.causal_time:
+            tc = int(self.temporal_compression)
+            frame = (torch.arange(f, dtype=torch.int64) * tc + 1 - tc).clamp(min=0)
+            gf = frame.float() * (1.0 / frame_rate.float().reshape(1)) / self.base[0]
+        else:
+            scale_t = self.temporal_compression / frame_rate.float().reshape(1)
+            gf = torch.arange(f, dtype=torch.float32) * scale_t * self.patch_t / self.base[0]
         gh = torch.arange(h, dtype=torch.float32) * self.spatial_scale * self.patch / self.base[1]
         gw = torch.arange(w, dtype=torch.float32) * self.spatial_scale * self.patch / self.base[2]
         grid = torch.stack([gf.view(-1, 1, 1).expand(f, h, w), gh.view(1, -1, 1).expand(f, h, w),
@@ -103,14 +115,15 @@ class KinoLtxDenoiser(nn.Module):
     it scales the time axis of the rotary embedding). Output ``noise_pred`` [B, 128, F, H, W] float32.
     """
 
-    def __init__(self, transformer, temporal_compression=8, spatial_compression=32, attention_kind="mha"):
+    def __init__(self, transformer, temporal_compression=8, spatial_compression=32, attention_kind="mha",
+                 causal_time=False):
         super().__init__()
         cfg = transformer.config
         if cfg.patch_size != 1 or cfg.patch_size_t != 1:
             raise NotImplementedError("LTX transformers with patch sizes other than 1 are not exported")
         self.transformer = transformer
         inner = cfg.num_attention_heads * cfg.attention_head_dim
-        self.rope = KinoLtxRope(inner, temporal_compression, spatial_compression)
+        self.rope = KinoLtxRope(inner, temporal_compression, spatial_compression, causal_time=causal_time)
         for block in transformer.transformer_blocks:
             block.attn1.set_processor(KinoLtxAttnProcessor(attention_kind))
             block.attn2.set_processor(KinoLtxAttnProcessor(attention_kind))
@@ -155,14 +168,28 @@ def example_inputs(cfg, batch=2, frames=2, height=3, width=5, text_length=8, fps
             mask, torch.tensor([fps], dtype=torch.float32))
 
 
-def reference_forward(transformer, hs, ts, ctx, mask, fps, temporal_compression=8, spatial_compression=32):
-    """What LTXPipeline does around the transformer: pack, call, unpack (patch size 1)."""
+def condition_video_coords(b, f, h, w, fps, temporal_compression=8, spatial_compression=32):
+    """LTXConditionPipeline's ``video_coords`` for a text-only run (its own static methods)."""
+    from kinoltx.pipelines import ltx_condition_module
+    plc = ltx_condition_module()
+    ids = plc.LTXConditionPipeline._prepare_video_ids(b, f, h, w)
+    coords = plc.LTXConditionPipeline._scale_video_ids(ids, spatial_compression, temporal_compression).float()
+    coords[:, 0] = coords[:, 0] * (1.0 / fps)
+    return coords
+
+
+def reference_forward(transformer, hs, ts, ctx, mask, fps, temporal_compression=8, spatial_compression=32,
+                      causal_time=False):
+    """What LTXPipeline (or, ``causal_time``, LTXConditionPipeline) does around the transformer: pack, call,
+    unpack (patch size 1)."""
     b, c, f, h, w = hs.shape
     packed = hs.permute(0, 2, 3, 4, 1).reshape(b, f * h * w, c)
+    coords = dict(video_coords=condition_video_coords(b, f, h, w, fps, temporal_compression, spatial_compression)) \
+        if causal_time else {}
     out = transformer(hidden_states=packed, encoder_hidden_states=ctx, timestep=ts, encoder_attention_mask=mask,
                       num_frames=f, height=h, width=w,
                       rope_interpolation_scale=(temporal_compression / fps, spatial_compression, spatial_compression),
-                      return_dict=False)[0]
+                      return_dict=False, **coords)[0]
     return out.reshape(b, f, h, w, -1).permute(0, 4, 1, 2, 3)
 
 
@@ -181,7 +208,8 @@ def check_rewrites(transformer, temporal_compression=8, spatial_compression=32,
     res = {}
     originals = [(blk.attn1.processor, blk.attn2.processor) for blk in transformer.transformer_blocks]
     inner = cfg.num_attention_heads * cfg.attention_head_dim
-    rope = KinoLtxRope(inner, temporal_compression, spatial_compression)
+    ropes = {False: KinoLtxRope(inner, temporal_compression, spatial_compression),
+             True: KinoLtxRope(inner, temporal_compression, spatial_compression, causal_time=True)}
 
     def worst(key, value):
         res[key] = max(res.get(key, 0.0), value)
@@ -189,11 +217,18 @@ def check_rewrites(transformer, temporal_compression=8, spatial_compression=32,
     for shape in shapes:
         hs, ts, ctx, mask, fps = example_inputs(cfg, *shape)
         b, _, f, h, w = hs.shape
+        for causal, rope in ropes.items():
+            coords = condition_video_coords(b, f, h, w, shape[5], temporal_compression, spatial_compression) \
+                if causal else None
+            ref_cos, ref_sin = transformer.rope(hs.new_zeros(b, 1), f, h, w, (temporal_compression / shape[5],
+                                                spatial_compression, spatial_compression), coords)
+            cos, sin = rope(b, f, h, w, fps)
+            name = "_condition_pipeline" if causal else ""
+            worst("rope_cos" + name, _rel(cos, ref_cos[..., 0::2]))
+            worst("rope_sin" + name, _rel(sin, ref_sin[..., 0::2]))
+        cos, sin = ropes[False](b, f, h, w, fps)
         ref_cos, ref_sin = transformer.rope(hs.new_zeros(b, 1), f, h, w,
                                             (temporal_compression / shape[5], spatial_compression, spatial_compression))
-        cos, sin = rope(b, f, h, w, fps)
-        worst("rope_cos", _rel(cos, ref_cos[..., 0::2]))
-        worst("rope_sin", _rel(sin, ref_sin[..., 0::2]))
         x = torch.randn(b, f * h * w, inner)
         context = torch.randn(b, shape[4], inner)
         bias = ((1 - mask.float()) * -10000.0).unsqueeze(1)
@@ -202,10 +237,13 @@ def check_rewrites(transformer, temporal_compression=8, spatial_compression=32,
             worst("attn1_processor", _rel(mine(blk.attn1, x, None, None, (cos, sin)),
                                           blk.attn1(x, None, None, (ref_cos, ref_sin))))
             worst("attn2_processor_masked", _rel(mine(blk.attn2, x, context, bias), blk.attn2(x, context, bias)))
-        ref = reference_forward(transformer, hs, ts, ctx, mask, shape[5], temporal_compression, spatial_compression)
-        out = KinoLtxDenoiser(transformer, temporal_compression, spatial_compression, kind)(hs, ts, ctx, mask, fps)
-        for blk, (p1, p2) in zip(transformer.transformer_blocks, originals):
-            blk.attn1.set_processor(p1)
-            blk.attn2.set_processor(p2)
-        worst("forward", _rel(out, ref))
+        for causal in (False, True):
+            ref = reference_forward(transformer, hs, ts, ctx, mask, shape[5], temporal_compression,
+                                    spatial_compression, causal)
+            out = KinoLtxDenoiser(transformer, temporal_compression, spatial_compression, kind,
+                                  causal)(hs, ts, ctx, mask, fps)
+            for blk, (p1, p2) in zip(transformer.transformer_blocks, originals):
+                blk.attn1.set_processor(p1)
+                blk.attn2.set_processor(p2)
+            worst("forward_condition_pipeline" if causal else "forward", _rel(out, ref))
     return res

@@ -14,9 +14,10 @@ DEFAULTS = {"width": 704, "height": 480, "frames": 161, "fps": 25, "steps": 50, 
 
 
 def build(name, description, *, scheduler_config, vae_config, latents_mean, latents_std, text_max_length, weights,
-          in_channels, defaults, decode_timestep=None, decode_noise_scale=None):
+          in_channels, defaults, decode_timestep=None, decode_noise_scale=None, injected_noise=(), sampling=None):
     """Graph inputs/outputs are float32 (int64 ids and mask) whatever the weights; ``weights`` says how the
-    text encoder's and denoiser's weights are stored (the VAE's are always fp32)."""
+    text encoder's and denoiser's weights are stored (the VAE's are always fp32). ``injected_noise``: the
+    scales of a 0.9.1 decoder's noise planes, in draw order; ``sampling``: LTXConditionPipeline's section."""
     spatial = vae_config.get("spatial_compression_ratio") or \
         vae_config["patch_size"] * 2 ** sum(vae_config["spatio_temporal_scaling"])
     temporal = vae_config.get("temporal_compression_ratio") or \
@@ -38,6 +39,8 @@ def build(name, description, *, scheduler_config, vae_config, latents_mean, late
         vae.update({"timestep": "timestep", "decode_timestep": float(decode_timestep),
                     "decode_noise_scale": float(decode_noise_scale if decode_noise_scale is not None
                                                 else decode_timestep)})
+    if injected_noise:
+        vae["injected_noise"] = [{"input": f"injected_noise_{i}", "scale": int(s)} for i, s in enumerate(injected_noise)]
     text_encoder = {
         # LTXPipeline calls the T5 encoder with the ids alone: padded positions are encoded and then
         # masked in the denoiser's cross-attention (denoiser.text_mask), not zeroed
@@ -47,5 +50,8 @@ def build(name, description, *, scheduler_config, vae_config, latents_mean, late
     }
     latent = {"channels": in_channels, "spatial_compression": spatial, "temporal_compression": temporal,
               "causal": True, "size_multiple": spatial}
-    return kino_manifest.manifest(name, description, text_encoder=text_encoder, latent=latent, defaults=defaults,
-                                  denoiser=denoiser, scheduler=dict(scheduler_config), vae=vae)
+    m = kino_manifest.manifest(name, description, text_encoder=text_encoder, latent=latent, defaults=defaults,
+                               denoiser=denoiser, scheduler=dict(scheduler_config), vae=vae)
+    if sampling:
+        m["sampling"] = sampling
+    return m

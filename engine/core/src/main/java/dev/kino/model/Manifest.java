@@ -23,7 +23,8 @@ public record Manifest(
         Denoiser denoiser,
         SchedulerConfig scheduler,
         Vae vae,
-        Conditioning conditioning) {
+        Conditioning conditioning,
+        Sampling sampling) {
 
     /** Whether the model takes a picture (image-to-video, first/last frame); text-only models have no conditioning. */
     public boolean takesImages() {
@@ -169,12 +170,33 @@ public record Manifest(
      * of one step feeds input i of the next) and the video frames each step makes. {@code multiplyStd}: per-channel
      * latents are denormalised as {@code latents * std / scaling_factor + mean} (LTX-Video) instead of Wan's
      * {@code latents / (1 / std) + mean}. {@code decodeNoise} (may be null): the decoder is timestep-conditioned.
+     * {@code injectedNoise} (empty for most): noise the decoder adds inside, as graph inputs (LTX-Video 0.9.1).
      */
     public record Vae(VaeKind kind, String file, Precision precision, boolean dynamicBatch, String input,
                       String output, int chunkFrames, double scalingFactor, double shiftFactor,
                       float[] latentsMean, float[] latentsStd, String nextFile, List<String> cacheInputs,
                       List<String> cacheOutputs, int framesFirst, int framesNext, boolean multiplyStd,
-                      DecodeNoise decodeNoise) {
+                      DecodeNoise decodeNoise, List<InjectedNoise> injectedNoise) {
+    }
+
+    /**
+     * One spatial noise plane a decoder adds inside a ResNet block (diffusers' {@code decoder_inject_noise},
+     * LTX-Video 0.9.1): the graph input {@code input} takes {@code [h * scale, w * scale]} standard normals
+     * for a latent of height h and width w, shared by all channels and frames. diffusers draws them with
+     * {@code torch.randn} from the global generator, in the order listed, after the decode noise.
+     */
+    public record InjectedNoise(String input, int scale) {
+    }
+
+    /**
+     * How the model's own pipeline samples, where it differs from the scheduler config alone (may be null).
+     * {@code pipeline} {@code LTXConditionPipeline} (LTX-Video 0.9.5+, distilled models): timesteps go to
+     * {@code set_timesteps(timesteps=...)}, {@code timesteps} when the run has as many steps as the list
+     * (a distilled model's own list), else the linear-quadratic schedule; the step takes sigma from the
+     * timestep. {@code timesteps} may be null.
+     */
+    public record Sampling(String pipeline, double[] timesteps) {
+        public static final String LTX_CONDITION = "LTXConditionPipeline";
     }
 
     /**

@@ -103,7 +103,8 @@ public final class ManifestReader {
                 denoiser((root.object("denoiser")), problems),
                 scheduler(root, problems),
                 vae((root.object("vae")), problems),
-                root.raw("conditioning") == null ? null : conditioning(root.object("conditioning")));
+                root.raw("conditioning") == null ? null : conditioning(root.object("conditioning")),
+                root.raw("sampling") == null ? null : sampling(root.object("sampling")));
         root.raw("preview"); // optional live-preview factors; services read them (models/README.md)
         root.rejectUnknownKeys();
         return m;
@@ -138,6 +139,27 @@ public final class ManifestReader {
                 f.optionalPositiveInt("in_channels", 0), f.optionalString("image_embeddings", null),
                 f.optionalBool("timestep_per_frame", false), f.optionalString("text_mask", null),
                 f.optionalString("frame_rate", null));
+    }
+
+    private static Manifest.Sampling sampling(JsonFields f) {
+        String pipeline = f.oneOf("pipeline", Manifest.Sampling.LTX_CONDITION);
+        float[] list = f.optionalFloats("timesteps");
+        double[] timesteps = null;
+        if (list != null) {
+            JsonNode raw = f.raw("timesteps");
+            timesteps = new double[list.length];
+            for (int i = 0; i < list.length; i++) {
+                timesteps[i] = raw.get(i).asDouble();
+                if (i > 0 && !(timesteps[i] < timesteps[i - 1])) {
+                    f.problem("timesteps", "must fall from high noise to low (each below the one before)");
+                    break;
+                }
+            }
+            if (list.length == 0) {
+                f.problem("timesteps", "must not be empty");
+            }
+        }
+        return new Manifest.Sampling(pipeline, timesteps);
     }
 
     private static Manifest.Conditioning conditioning(JsonFields f) {
@@ -259,6 +281,15 @@ public final class ManifestReader {
             }
             noise = new Manifest.DecodeNoise(timestepInput, t, scale);
         }
+        List<Manifest.InjectedNoise> injected = new ArrayList<>();
+        JsonNode planes = f.raw("injected_noise");
+        for (int i = 0; planes != null && planes.isArray() && i < planes.size(); i++) {
+            JsonFields e = f.element("injected_noise", i);
+            injected.add(new Manifest.InjectedNoise(e.string("input"), e.positiveInt("scale")));
+        }
+        if (planes != null && !planes.isNull() && !planes.isArray()) {
+            f.problem("injected_noise", "must be a list of {input, scale}");
+        }
         boolean causal = kind == VaeKind.CAUSAL;
         List<String> cacheIn = causal ? f.strings("cache_inputs") : List.of();
         List<String> cacheOut = causal ? f.strings("cache_outputs") : List.of();
@@ -271,7 +302,7 @@ public final class ManifestReader {
                 scaling, f.optionalNumber("shift_factor", 0.0), mean, std,
                 causal ? f.string("next_file") : null, cacheIn, cacheOut,
                 causal ? f.positiveInt("frames_first") : 0, causal ? f.positiveInt("frames_next") : 0,
-                denormalize.equals("multiply_std"), noise);
+                denormalize.equals("multiply_std"), noise, List.copyOf(injected));
     }
 
     /** The graph's input/output precision; {@code weights} (how weights are stored) is informational. */

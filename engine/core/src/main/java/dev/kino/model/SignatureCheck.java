@@ -126,6 +126,9 @@ final class SignatureCheck {
         if (v.decodeNoise() != null) {
             input(g, v.decodeNoise().timestepInput(), 1, named);
         }
+        for (Manifest.InjectedNoise plane : v.injectedNoise()) {
+            input(g, plane.input(), 2, named);
+        }
         for (String cache : caches) {
             if (named(g.inputs(), cache, g, "cache input") != null) {
                 named.add(cache);

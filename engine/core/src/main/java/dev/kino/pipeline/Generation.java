@@ -122,7 +122,9 @@ final class Generation {
         if (m.vae().decodeNoise() != null) {     // LTX-Video: the generator's next draw, after the loop
             z = DecodeNoise.mix(z, m.vae().decodeNoise(), generator);
         }
-        VideoFrames frames = p.vae().decode(z);
+        // LTX-Video 0.9.1: the decoder's own noise planes, the generator's next draws
+        VideoFrames frames = p.vae().decode(z, DecodeNoise.injected(m.vae().injectedNoise(), z.dim(3), z.dim(4),
+                generator));
         checkNotFlat(frames);
         timings.record(StageTimings.VAE_DECODE, since(t3), Duration.ofNanos(p.graphs().vaeRunNanos() - onnx3),
                 p.graphs().vaeRunCount() - runs3);

@@ -5,6 +5,7 @@ import dev.kino.model.FixedShapes;
 import dev.kino.model.Manifest;
 import dev.kino.model.ModelGraphs;
 import dev.kino.noise.TorchGenerator;
+import dev.kino.schedule.LinearQuadraticSchedule;
 import dev.kino.schedule.Scheduler;
 import dev.kino.schedule.SchedulerException;
 import dev.kino.schedule.Schedulers;
@@ -122,6 +123,14 @@ final class Planner {
                     + " num_train_timesteps: it was trained on " + train + " noise levels), but " + steps
                     + " was given.");
         }
+        if (timestepList(m, scheduler, steps) != null) {
+            try {
+                planSchedule(m, scheduler, steps, sequenceLength);
+                return;
+            } catch (SchedulerException e) {
+                throw new KinoException(e.getMessage(), e);
+            }
+        }
         try {
             scheduler.setTimesteps(steps, sequenceLength);
         } catch (SchedulerException e) {
@@ -136,6 +145,30 @@ final class Planner {
                     + " model (num_train_timesteps " + train + "), but " + steps + " was given; use " + most
                     + " or fewer.", e);
         }
+    }
+
+    /**
+     * Plans {@code scheduler} the way the model's own pipeline does. LTXConditionPipeline (distilled LTX-Video)
+     * hands a timestep list to {@code set_timesteps}: the model's own list when the run has as many steps,
+     * else its linear-quadratic schedule; every other model plans by step count.
+     */
+    static void planSchedule(Manifest m, Scheduler scheduler, int steps, int sequenceLength) {
+        double[] list = timestepList(m, scheduler, steps);
+        if (list != null) {
+            scheduler.setCustomTimesteps(list, true);
+        } else {
+            scheduler.setTimesteps(steps, sequenceLength);
+        }
+    }
+
+    private static double[] timestepList(Manifest m, Scheduler scheduler, int steps) {
+        Manifest.Sampling sampling = m.sampling();
+        if (sampling == null || !Manifest.Sampling.LTX_CONDITION.equals(sampling.pipeline())
+                || !scheduler.takesTimestepList()) {
+            return null;
+        }
+        double[] own = sampling.timesteps();
+        return own != null && own.length == steps ? own.clone() : LinearQuadraticSchedule.timesteps(steps);
     }
 
     private static boolean plans(Scheduler scheduler, int steps, int sequenceLength) {

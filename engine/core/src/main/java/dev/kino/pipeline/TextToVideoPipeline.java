@@ -177,7 +177,7 @@ public final class TextToVideoPipeline implements AutoCloseable {
                     + pkg.identity().substring(0, 12) + "); load that model or plan the request again.");
         }
         Scheduler s = Schedulers.fromConfig(plan.settings().scheduler(), plan.schedulerConfig());
-        s.setTimesteps(plan.steps(), plan.sequenceLength());
+        Planner.planSchedule(pkg.manifest(), s, plan.steps(), plan.sequenceLength());
         for (int i = 0; i < plan.steps(); i++) {
             if (Double.compare(s.timestep(i), plan.timesteps()[i]) != 0) {
                 throw new KinoException("The plan's timesteps differ from what its scheduler plans in this Kino;"

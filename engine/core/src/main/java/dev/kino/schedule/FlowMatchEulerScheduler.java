@@ -26,6 +26,8 @@ final class FlowMatchEulerScheduler extends BaseScheduler {
     private final float trainSigmaMin;
     private final float trainSigmaMax;
     private float[] noise;
+    /** LTXConditionPipeline's step: sigma from the timestep, the next one the largest sigma below it. */
+    private boolean sigmaFromTimestep;
 
     FlowMatchEulerScheduler(String name, SchedulerConfig config) {
         super(name, config, PredictionType.FLOW);
@@ -54,6 +56,7 @@ final class FlowMatchEulerScheduler extends BaseScheduler {
     @Override
     public void setTimesteps(int steps, int sequenceLength) {
         checkSteps(steps);
+        sigmaFromTimestep = false;
         float[] shifted;
         if (dynamicShift != null) {
             double mu = dynamicShift.mu(sequenceLength);
@@ -77,6 +80,46 @@ final class FlowMatchEulerScheduler extends BaseScheduler {
             }
             shifted = respaced(s, steps);
         }
+        store(shifted);
+    }
+
+    /**
+     * {@code set_timesteps(timesteps=list)}: the list as float32, over {@code num_train_timesteps} in float32,
+     * the static shift and {@code shift_terminal} stretch on float32 values (numpy), then as above. With
+     * {@code use_dynamic_shifting} diffusers needs a {@code mu} that LTXConditionPipeline never passes (it
+     * raises), so Kino refuses that combination too.
+     */
+    @Override
+    public boolean takesTimestepList() {
+        return true;
+    }
+
+    @Override
+    public void setCustomTimesteps(double[] list, boolean fromTimestep) {
+        if (list == null || list.length == 0) {
+            throw new SchedulerException("The timestep list is empty; give at least one timestep.");
+        }
+        if (dynamicShift != null) {
+            throw new SchedulerException("A timestep list cannot be used with 'use_dynamic_shifting' (diffusers "
+                    + "raises '`mu` must be passed'); distilled LTX-Video models ship a scheduler without it.");
+        }
+        float[] s = new float[list.length];
+        for (int i = 0; i < s.length; i++) {
+            if (!(list[i] >= 0 && list[i] <= trainSteps)) {
+                throw new SchedulerException("Timestep " + list[i] + " is outside 0.." + trainSteps + ".");
+            }
+            s[i] = SigmaSchedules.shift(shift, (float) list[i] / trainSteps);
+        }
+        if (shiftTerminal != null && shiftTerminal != 0) {
+            requireStretchable(s.length);
+            SigmaSchedules.stretchToTerminal(s, shiftTerminal);
+        }
+        store(respaced(Numerics.widen(s), s.length));
+        sigmaFromTimestep = fromTimestep;
+    }
+
+    private void store(float[] shifted) {
+        int steps = shifted.length;
         float[] all = new float[steps + 1];
         double[] t = new double[steps];
         for (int i = 0; i < steps; i++) {
@@ -110,6 +153,23 @@ final class FlowMatchEulerScheduler extends BaseScheduler {
         float sigma = sigmas[i];
         float sigmaNext = sigmas[i + 1];
         int n = sample.length;
+        if (sigmaFromTimestep && !stochastic) {
+            // step(-v, t, x, per_token_timesteps=t): x + (sigma_t - lower) * (-v), sigma_t = t / N in float32
+            float current = (float) timesteps[i] / trainSteps;
+            float lower = 0f;
+            for (float candidate : sigmas) {
+                if (candidate < current - 1e-6f && candidate > lower) {
+                    lower = candidate;
+                }
+            }
+            float dt = current - lower;
+            Tiles.run(n, (from, to) -> {
+                for (int k = from; k < to; k++) {
+                    sample[k] = sample[k] + dt * -modelOutput[k];
+                }
+            });
+            return;
+        }
         if (!stochastic) {
             float dt = sigmaNext - sigma;
             Tiles.run(n, (from, to) -> {

@@ -37,6 +37,24 @@ public interface Scheduler {
      */
     void setTimesteps(int steps, int sequenceLength);
 
+    /**
+     * Plans a run on a given timestep list, as diffusers' {@code set_timesteps(timesteps=...)} (a distilled
+     * model's own list, or LTXConditionPipeline's linear-quadratic schedule). Only schedulers whose diffusers
+     * class takes custom timesteps implement it ({@link #takesTimestepList()}).
+     *
+     * @param timesteps         the list, from high noise to low ({@code sigma x num_train_timesteps})
+     * @param sigmaFromTimestep step with {@code sigma = timestep / num_train_timesteps} and the next lower
+     *                          sigma, as LTXConditionPipeline's {@code step(..., per_token_timesteps=...)} does
+     */
+    default boolean takesTimestepList() {
+        return false;
+    }
+
+    default void setCustomTimesteps(double[] timesteps, boolean sigmaFromTimestep) {
+        throw new SchedulerException("Scheduler " + name() + " does not take a timestep list (diffusers' "
+                + "set_timesteps(timesteps=...)); use flow-euler or leave --scheduler out.");
+    }
+
     /** Number of steps planned by the last {@link #setTimesteps}. */
     int steps();
 

@@ -36,12 +36,34 @@ public final class ClipVaeDecoder implements VaeDecoder {
 
     @Override
     public VideoFrames decode(FloatTensor latents) {
+        return decode(latents, Map.of());
+    }
+
+    @Override
+    public VideoFrames decode(FloatTensor latents, Map<String, FloatTensor> injectedNoise) {
         Manifest.DecodeNoise noise = spec.decodeNoise();
+        List<TensorSlot> planes = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> extra = new HashMap<>();
+            for (Map.Entry<String, FloatTensor> e : injectedNoise.entrySet()) {
+                TensorSlot slot = graph.slot(graph.inputs().get(e.getKey()), e.getValue().shape());
+                planes.add(slot);
+                slot.put(e.getValue().data(), 0, 0, e.getValue().data().length);
+                extra.put(e.getKey(), slot.tensor());
+            }
+            return decode(latents, noise, extra);
+        } finally {
+            planes.forEach(TensorSlot::close);
+        }
+    }
+
+    private VideoFrames decode(FloatTensor latents, Manifest.DecodeNoise noise, Map<String, OnnxTensor> extra) {
         try (TensorSlot in = graph.slot(graph.inputs().get(spec.input()), latents.shape());
              TensorSlot timestep = noise == null ? null
                      : graph.slot(graph.inputs().get(noise.timestepInput()), new long[] {latents.dim(0)})) {
             in.put(latents.data(), 0, 0, latents.data().length);
             Map<String, OnnxTensor> inputs = new HashMap<>(Map.of(spec.input(), in.tensor()));
+            inputs.putAll(extra);
             if (timestep != null) {
                 timestep.fill(noise.timestep());     // decode_timestep, as float32
                 inputs.put(noise.timestepInput(), timestep.tensor());

@@ -13,4 +13,16 @@ public interface VaeDecoder {
     int frames(int latentFrames);
 
     VideoFrames decode(FloatTensor latents);
+
+    /**
+     * Decodes with noise planes the graph adds inside ({@link DecodeNoise#injected}), by input name; only a
+     * whole-clip decoder takes them.
+     */
+    default VideoFrames decode(FloatTensor latents, java.util.Map<String, FloatTensor> injectedNoise) {
+        if (!injectedNoise.isEmpty()) {
+            throw new dev.kino.KinoException("This VAE decoder kind cannot take injected noise planes "
+                    + injectedNoise.keySet() + "; vae.injected_noise needs kind 3d in kino.json.");
+        }
+        return decode(latents);
+    }
 }

@@ -35,12 +35,41 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * models/export/make_tiny_ltx.py and make_ltx_reference.py; see resources/ltx/README.md): token ids, prompt
  * embeddings, the latents after every step (dynamic shift from the sequence length, guidance, frame-rate
  * conditioned rotary embedding, masked text attention) and the 8-bit frames (LTX denormalisation, decode
- * noise from the run's generator, decode timestep). Every case in reference.json runs.
+ * noise from the run's generator, decode timestep). Every case in reference.json runs, the variants too:
+ * {@code tiny-ltx-distilled} against LTXConditionPipeline (the distilled timestep list, its linear-quadratic
+ * schedule otherwise, its rotary coordinates and step) and {@code tiny-ltx-091} against LTXPipeline run after
+ * {@code torch.manual_seed} (the 0.9.1 decoder's injected noise planes from the same stream).
  */
 class LtxParityTest {
     private static final Path LTX = Path.of("src", "test", "resources", "ltx").toAbsolutePath();
     private static final Path PACKAGE = LTX.resolve("tiny-ltx");
     private static final ReferenceTensors REF = new ReferenceTensors(LTX.resolve("reference/reference.json"));
+    private static final Map<String, Path> VARIANTS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** tiny-ltx, or tiny-ltx with a variant folder's files laid over it (in a temporary folder). */
+    static Path packageFor(String name) {
+        if (name.equals("tiny-ltx")) {
+            return PACKAGE;
+        }
+        return VARIANTS.computeIfAbsent(name, n -> {
+            try {
+                Path dir = java.nio.file.Files.createTempDirectory("kino-" + n);
+                dir.toFile().deleteOnExit();
+                for (Path src : List.of(PACKAGE, LTX.resolve(n))) {
+                    try (var files = java.nio.file.Files.list(src)) {
+                        for (Path f : files.toList()) {
+                            Path to = dir.resolve(f.getFileName().toString());
+                            java.nio.file.Files.copy(f, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                            to.toFile().deleteOnExit();
+                        }
+                    }
+                }
+                return dir;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
 
     private static float maxAbs(float[] a) {
         float m = 0;
@@ -101,7 +130,8 @@ class LtxParityTest {
         List<float[]> perStep = new ArrayList<>();
         List<Double> timesteps = new ArrayList<>();
         GenerationResult r;
-        try (TextToVideoPipeline kino = TextToVideoPipeline.load(PACKAGE, Device.CPU)) {
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(packageFor(name.substring(0, name.indexOf('/'))),
+                Device.CPU)) {
             String negative = prompts.path(c.path("negative_prompt").asText()).path("text").asText();
             boolean manifestDefault = c.path("negative_prompt").asText().equals("default_negative");
             if (manifestDefault) {
@@ -110,7 +140,10 @@ class LtxParityTest {
             }
             GenerationRequest req = GenerationRequest.builder(prompts.path(c.path("prompt").asText()).path("text").asText())
                     .negativePrompt(manifestDefault ? null : negative)
-                    .seed(c.path("seed").asLong()).steps(c.path("steps").asInt()).frames(c.path("frames").asInt())
+                    .seed(c.path("seed").asLong())
+                    // a distilled model's own list is its default: the run leaves the step count to the package
+                    .steps(c.path("timestep_list").asBoolean(false) ? null : c.path("steps").asInt())
+                    .frames(c.path("frames").asInt())
                     .width(c.path("width").asInt()).height(c.path("height").asInt()).fps(c.path("fps").asInt())
                     .guidance(c.path("guidance").asDouble()).build();
             r = kino.generate(req, (StepEvent e) -> {
