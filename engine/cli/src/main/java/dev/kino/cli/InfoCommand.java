@@ -64,8 +64,16 @@ final class InfoCommand implements Callable<Integer> {
         }
         out.println("Pictures   " + Fits.describe(m));
         out.println("Scheduler  " + m.scheduler().className() + " " + withoutClassName(m.scheduler().asMap()));
+        if (m.sampling() != null) {
+            out.println("Sampling   as " + m.sampling().pipeline() + (m.sampling().timesteps() == null
+                    ? " (linear-quadratic timesteps)" : ": its own timesteps " + java.util.Arrays.toString(
+                    m.sampling().timesteps()) + " for " + m.sampling().timesteps().length
+                    + " steps, linear-quadratic for other counts"));
+        }
         out.println("VAE        " + m.vae().kind().key() + (m.vae().latentsMean() != null ? ", per-channel latents mean/std"
-                : ", scaling factor " + m.vae().scalingFactor() + ", shift " + m.vae().shiftFactor()));
+                : ", scaling factor " + m.vae().scalingFactor() + ", shift " + m.vae().shiftFactor())
+                + (m.vae().injectedNoise().isEmpty() ? "" : ", " + m.vae().injectedNoise().size()
+                + " noise planes injected in the decoder (drawn from the run's generator)"));
         out.println("Files");
         for (Map.Entry<String, String> f : m.files().entrySet()) {
             out.printf("  %-22s %s (%s)%n", f.getKey(), f.getValue(), size(pkg.resolve(f.getValue())));
