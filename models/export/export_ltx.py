@@ -144,12 +144,20 @@ def load_vae(src):
     return common.load_real(AutoencoderKLLTXVideo, os.path.join(src, "vae"))
 
 
+def noise_scales(vae, src):
+    """The scales of the decoder's injected noise planes in draw order ([] for decoders that inject none)."""
+    try:
+        return lvae.noise_planes(vae) if lvae.injects_noise(vae) else []
+    except NotImplementedError as e:
+        raise SystemExit(f"{os.path.join(src, 'vae')}: {e}, so this decoder cannot be exported")
+
+
 def export_vae(src, out, do_verify):
     real = load_vae(src)
     from diffusers import AutoencoderKLLTXVideo
     with torch.device("meta"):
         v = AutoencoderKLLTXVideo.from_config(real.config)
-    scales = lvae.noise_planes(real) if lvae.injects_noise(real) else []
+    scales = noise_scales(real, src)
     if scales:
         log(f"the decoder injects {len(scales)} noise planes (scales {scales}): graph inputs injected_noise_*")
     ow.to_placeholders_(v)
@@ -284,7 +292,7 @@ def main():
     if "manifest" in only:
         if vae is None:
             vae = load_vae(args.src)
-            scales = lvae.noise_planes(vae) if lvae.injects_noise(vae) else []
+            scales = noise_scales(vae, args.src)
         sched = json.load(open(os.path.join(args.src, "scheduler", "scheduler_config.json")))
         defaults = {k: getattr(args, k) for k in ("width", "height", "frames", "fps", "steps", "guidance")}
         defaults["negative_prompt"] = args.negative_prompt
