@@ -83,17 +83,17 @@ final class FlowMatchEulerScheduler extends BaseScheduler {
         store(shifted);
     }
 
+    @Override
+    public boolean takesTimestepList() {
+        return true;
+    }
+
     /**
      * {@code set_timesteps(timesteps=list)}: the list as float32, over {@code num_train_timesteps} in float32,
      * the static shift and {@code shift_terminal} stretch on float32 values (numpy), then as above. With
      * {@code use_dynamic_shifting} diffusers needs a {@code mu} that LTXConditionPipeline never passes (it
      * raises), so Kino refuses that combination too.
      */
-    @Override
-    public boolean takesTimestepList() {
-        return true;
-    }
-
     @Override
     public void setCustomTimesteps(double[] list, boolean fromTimestep) {
         if (list == null || list.length == 0) {
