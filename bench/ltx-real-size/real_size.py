@@ -270,6 +270,8 @@ def write_markdown(r, path):
                 w, h, f = SIZES[name]
                 lines.append(f"| {p} | {w}x{h}x{f} ({'x'.join(map(str, k['latent']))}) | {k['rc']} | {k['loaded_in']} | "
                              f"{k['denoise']} | {k['per_step']} | {k['peak_rss_mib']:,} MiB |")
+    if r.get("notes"):
+        lines += ["", "## Notes", ""] + [f"* {n}" for n in r["notes"]]
     lines += ["", "## Sizes of the real models (computed)", "", "| model | parameters | fp32 | fp16 export |",
               "|---|---|---|---|"]
     for name, s in r["sizes"].items():
