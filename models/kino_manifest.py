@@ -50,6 +50,16 @@ def files(m):
     return out
 
 
+def overlay_base(package_dir):
+    """A test fixture that holds only what differs from another package (the LTX variants) names that package's
+    folder, a sibling, in a file ``OVERLAY``; the tests lay the fixture over a copy of it. [] for packages."""
+    marker = os.path.join(package_dir, "OVERLAY")
+    if not os.path.isfile(marker):
+        return []
+    with open(marker) as f:
+        return [os.path.join(os.path.dirname(os.path.abspath(package_dir)), f.read().strip())]
+
+
 def check(m, package_dir=None):
     """Raises ValueError listing every problem; with ``package_dir``, also every named file that is missing."""
     problems = []
@@ -70,8 +80,9 @@ def check(m, package_dir=None):
         if experts[0]["file"] != m["denoiser"]["file"]:
             problems.append("denoiser.file must name the first (high-noise) expert")
     if package_dir is not None:
+        dirs = [package_dir] + overlay_base(package_dir)
         for role, f in files(m).items():
-            if not os.path.isfile(os.path.join(package_dir, f)):
+            if not any(os.path.isfile(os.path.join(d, f)) for d in dirs):
                 problems.append(f"the {role} file {f} is not in {package_dir}")
     if problems:
         raise ValueError("; ".join(problems))

@@ -15,7 +15,7 @@ The folder is exported with ``export_ltx.py --verify`` (every graph compared wit
 two shapes; the run fails above 1e-4).
 
 Two variants share its weights and differ in one part each; their fixture folders hold only the files that
-differ (the test lays them over ``tiny-ltx/``):
+differ and an ``OVERLAY`` file naming ``tiny-ltx`` (the test lays them over a copy of ``tiny-ltx/``):
 
 * ``tiny-ltx-distilled/``: the folder as a distilled model's (``LTXConditionPipeline`` in model_index.json, the
   0.9.5+/0.9.7 scheduler config without dynamic shifting): ``kino.json`` with ``sampling`` (pipeline and
@@ -134,6 +134,8 @@ def export_variant(folder, fixture, keep, args):
     os.makedirs(out)
     for f in keep + ["kino.json", "export_report.json"]:
         shutil.copy(os.path.join(full, f), os.path.join(out, f))
+    with open(os.path.join(out, "OVERLAY"), "w") as f:      # models/kino_manifest.py overlay_base
+        f.write("tiny-ltx\n")
 
 
 def main():

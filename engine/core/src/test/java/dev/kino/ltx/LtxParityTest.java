@@ -46,18 +46,23 @@ class LtxParityTest {
     private static final ReferenceTensors REF = new ReferenceTensors(LTX.resolve("reference/reference.json"));
     private static final Map<String, Path> VARIANTS = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** tiny-ltx, or tiny-ltx with a variant folder's files laid over it (in a temporary folder). */
+    /**
+     * tiny-ltx, or a variant folder's files laid over a copy of the package its {@code OVERLAY} file names
+     * (in a temporary folder).
+     */
     static Path packageFor(String name) {
-        if (name.equals("tiny-ltx")) {
-            return PACKAGE;
+        Path overlay = LTX.resolve(name).resolve("OVERLAY");
+        if (!java.nio.file.Files.exists(overlay)) {
+            return LTX.resolve(name);
         }
         return VARIANTS.computeIfAbsent(name, n -> {
             try {
+                Path base = LTX.resolve(java.nio.file.Files.readString(overlay).strip());
                 Path dir = java.nio.file.Files.createTempDirectory("kino-" + n);
                 dir.toFile().deleteOnExit();
-                for (Path src : List.of(PACKAGE, LTX.resolve(n))) {
+                for (Path src : List.of(base, LTX.resolve(n))) {
                     try (var files = java.nio.file.Files.list(src)) {
-                        for (Path f : files.toList()) {
+                        for (Path f : files.filter(f -> !f.getFileName().toString().equals("OVERLAY")).toList()) {
                             Path to = dir.resolve(f.getFileName().toString());
                             java.nio.file.Files.copy(f, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                             to.toFile().deleteOnExit();
