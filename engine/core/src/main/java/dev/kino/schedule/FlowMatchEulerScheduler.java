@@ -101,7 +101,8 @@ final class FlowMatchEulerScheduler extends BaseScheduler {
         }
         if (dynamicShift != null) {
             throw new SchedulerException("A timestep list cannot be used with 'use_dynamic_shifting' (diffusers "
-                    + "raises '`mu` must be passed'); distilled LTX-Video models ship a scheduler without it.");
+                    + "raises '`mu` must be passed'); re-export with export_ltx.py --pipeline LTXPipeline, or use a scheduler "
+                    + "config without dynamic shifting as distilled LTX-Video models ship.");
         }
         float[] s = new float[list.length];
         for (int i = 0; i < s.length; i++) {
