@@ -6,7 +6,10 @@
 - TextEncoder: a 2-layer transformer over word tokens; outputs are zeroed past the prompt's length (Wan's rule).
 - Denoiser: a 3D-convolution UNet on latents (two levels: 8x8x8 and 4x4x4), res-blocks with FiLM from the
   timestep and the pooled text, space-time self-attention and cross-attention to the text at 4x4x4.
-  Predicts the flow-matching velocity (noise - x0) given x_t and timestep = sigma*1000.
+  Predicts the flow-matching velocity (noise - x0) given x_t and timestep = sigma*1000. With image
+  conditioning (cond_channels = MASK_C + LATENT_C) its input is x_t followed by the conditioning channels, as
+  Wan's image-to-video transformer takes them: the mask (which video frames are given) and the latents of the
+  conditioning video [first frame, grey...]; all zeros when no picture is given.
 """
 import math
 
@@ -15,6 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 LATENT_C = 8
+MASK_C = 2  # conditioning mask channels: one per video frame folded into a latent frame
 TEXT_DIM = 64
 
 
@@ -188,12 +192,12 @@ def upsample2(x):  # nearest x2 in F, H, W with Reshape/Expand only (portable ON
 
 
 class Denoiser(nn.Module):
-    def __init__(self, c=LATENT_C, ch=(32, 64), emb=128):
+    def __init__(self, c=LATENT_C, ch=(32, 64), emb=128, cond_channels=0):
         super().__init__()
         c1, c2 = ch
         self.t_mlp = nn.Sequential(nn.Linear(64, emb), nn.SiLU(), nn.Linear(emb, emb))
         self.txt_mlp = nn.Sequential(nn.Linear(TEXT_DIM, emb), nn.SiLU(), nn.Linear(emb, emb))
-        self.conv_in = nn.Conv3d(c, c1, 3, padding=1)
+        self.conv_in = nn.Conv3d(c + cond_channels, c1, 3, padding=1)
         self.d1 = nn.ModuleList([Res3d(c1, c1, emb), Res3d(c1, c1, emb)])
         self.down = nn.Conv3d(c1, c2, 3, stride=2, padding=1)
         self.d2 = nn.ModuleList([Res3d(c2, c2, emb), Res3d(c2, c2, emb)])
@@ -206,6 +210,7 @@ class Denoiser(nn.Module):
         self.u1 = nn.ModuleList([Res3d(2 * c1, c1, emb), Res3d(2 * c1, c1, emb)])
         self.n_out, self.conv_out = gn(c1), nn.Conv3d(c1, c, 3, padding=1)
         nn.init.zeros_(self.conv_out.weight), nn.init.zeros_(self.conv_out.bias)
+        self.out_channels = c
 
     def forward(self, sample, timestep, encoder_hidden_states):
         text = encoder_hidden_states
@@ -228,6 +233,33 @@ class Denoiser(nn.Module):
         for r in self.u1:
             h = r(torch.cat([h, skips1.pop()], 1), e)
         return self.conv_out(F.silu(self.n_out(h)))
+
+    def widen_input(self, cond_channels):
+        """Add zero-initialised input channels: the widened network computes exactly what it did before
+        whatever they hold, and fine-tuning teaches it to use them."""
+        old = self.conv_in
+        new = nn.Conv3d(self.out_channels + cond_channels, old.out_channels, 3, padding=1)
+        with torch.no_grad():
+            new.weight.zero_()
+            new.weight[:, : old.in_channels] = old.weight
+            new.bias.copy_(old.bias)
+        self.conv_in = new
+
+
+def condition(vae, first, lat_mean, lat_std, latent_frames):
+    """The conditioning channels for first frames [B,3,64,64] in [-1,1] (None rows: no picture), as the engine
+    builds them (ImageCondition): the video [first, grey, ..., grey] encoded pair by pair, normalised with the
+    package's latents_mean/std, behind the mask: channel c of latent frame f is video frame 2f + c, 1 = given."""
+    b = first.shape[0]
+    pairs = torch.stack([first, torch.zeros_like(first)], dim=2)  # latent frame 0: (picture, grey)
+    grey = torch.zeros(1, 3, 2, first.shape[-2], first.shape[-1])  # every later latent frame: (grey, grey)
+    m0, _ = vae.encode_pairs(torch.cat([pairs, grey]))
+    m0 = (m0 - lat_mean.view(1, -1, 1, 1)) / lat_std.view(1, -1, 1, 1)
+    lat = m0[-1:, :, None].expand(b, -1, latent_frames, -1, -1).clone()
+    lat[:, :, 0] = m0[:b]
+    mask = torch.zeros(b, MASK_C, latent_frames, lat.shape[-2], lat.shape[-1])
+    mask[:, 0, 0] = 1
+    return torch.cat([mask, lat], dim=1)
 
 
 def n_params(m):
