@@ -44,7 +44,8 @@ def files(m):
     c = m.get("conditioning")
     if c:
         out["VAE encoder"] = c["vae_encoder"]["file"]
-        out["VAE next-frames encoder"] = c["vae_encoder"]["next_file"]
+        if c["vae_encoder"].get("next_file"):  # causal encoders only
+            out["VAE next-frames encoder"] = c["vae_encoder"]["next_file"]
         if c.get("image_encoder"):
             out["image encoder"] = c["image_encoder"]["file"]
     return out

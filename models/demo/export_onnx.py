@@ -1,10 +1,12 @@
 """Export the trained demo model to a Kino model package (ONNX opset 17, fp32).
 
-    /usr/bin/python3 export_onnx.py           # work/vae.pt + work/denoiser.pt -> package/
+    /usr/bin/python3 export_onnx.py     # work/vae_i2v.pt + work/denoiser_i2v.pt -> package/ (image-conditioned)
+    /usr/bin/python3 export_onnx.py --text-only   # work/vae.pt + work/denoiser.pt (the text-to-video stage)
 
-Writes package/text_encoder.onnx, denoiser.onnx, vae_decoder.onnx, kino.json and heldout.json (the held-out
-triples and the fixed test grid the Java accuracy test generates), and checks each graph against PyTorch with
-the reference ONNX checker (numerical checks run in sample.py under onnxruntime).
+Writes package/text_encoder.onnx, denoiser.onnx, vae_decoder.onnx, (image-conditioned: vae_encoder.onnx),
+kino.json and heldout.json (the held-out triples and the fixed test grid the Java accuracy test generates),
+and checks each graph with the reference ONNX checker (numerical checks: check_onnx.py under onnxruntime).
+An existing kino.json's "preview" factors are kept (the decoder they were fitted on does not change).
 """
 import os
 
@@ -25,6 +27,17 @@ import models
 import sample
 
 STEPS, GUIDANCE = sample.DEFAULT_STEPS, sample.DEFAULT_GUIDANCE
+
+
+class VaeEncoder(torch.nn.Module):
+    """The whole-clip encoder (vae_encoder.kind "3d"): [B,3,F,64,64] -> posterior mean [B,8,F/2,8,8]."""
+
+    def __init__(self, vae):
+        super().__init__()
+        self.vae = vae
+
+    def forward(self, sample):
+        return self.vae.encode_video(sample)
 
 
 class VaeDecoder(torch.nn.Module):
@@ -70,13 +83,28 @@ def static_output_shape(path, dims):
     onnx.save(m, path)
 
 
-def manifest(lat_mean, lat_std):
+def conditioning():
+    """First-frame conditioning, Wan 2.1 I2V's layout (models/export/image-to-video.md) on a whole-clip encoder."""
+    return {"mode": "concat", "image": "optional", "last_image": "unsupported", "resize": "lanczos",
+            "mask_channels": models.MASK_C,
+            "vae_encoder": {"kind": "3d", "file": "vae_encoder.onnx", "input": "sample", "output": "latent"}}
+
+
+def manifest(lat_mean, lat_std, image):
+    den = {
+        "file": "denoiser.onnx", "precision": "fp32", "dynamic_batch": True, "sample": "sample",
+        "timestep": "timestep", "text_embeddings": "encoder_hidden_states", "output": "out_sample",
+        "prediction_type": "flow", "timestep_dtype": "float32", "timestep_scale": 1.0, "patch_size": [1, 1, 1],
+    }
+    if image:
+        den["in_channels"] = 2 * models.LATENT_C + models.MASK_C
     return kino_manifest.manifest(
         "kino-demo",
         "Kino's built-in demo model: a circle, square or triangle of one of six colors moving "
         "left/right/up/down (slowly, quickly) over a dark background; 64x64, 16 frames at 8 fps. "
         "Word-level tokenizer, 2-layer transformer text encoder, 3D-UNet flow-matching denoiser, "
-        "frame-pair VAE. Trained from scratch on synthetic clips (models/demo).",
+        "frame-pair VAE. Trained from scratch on synthetic clips (models/demo)"
+        + ("; continues from a first frame (--image, --continue-from)." if image else "."),
         text_encoder={
             "file": "text_encoder.onnx", "precision": "fp32", "max_length": data.MAX_LEN, "padding": "max_length",
             "input_ids": "input_ids", "attention_mask": "attention_mask", "output": "last_hidden_state",
@@ -86,11 +114,7 @@ def manifest(lat_mean, lat_std):
                 "causal": False, "size_multiple": 64},
         defaults={"width": data.W, "height": data.H, "frames": data.FRAMES, "fps": data.FPS, "steps": STEPS,
                   "guidance": GUIDANCE, "negative_prompt": ""},
-        denoiser={
-            "file": "denoiser.onnx", "precision": "fp32", "dynamic_batch": True, "sample": "sample",
-            "timestep": "timestep", "text_embeddings": "encoder_hidden_states", "output": "out_sample",
-            "prediction_type": "flow", "timestep_dtype": "float32", "timestep_scale": 1.0, "patch_size": [1, 1, 1],
-        },
+        denoiser=den,
         scheduler={"_class_name": "FlowMatchEulerDiscreteScheduler", "num_train_timesteps": 1000,
                    "shift": sample.SHIFT, "use_dynamic_shifting": False},
         vae={
@@ -98,20 +122,24 @@ def manifest(lat_mean, lat_std):
             "input": "latent_sample", "output": "sample",
             "latents_mean": [round(float(v), 6) for v in lat_mean],
             "latents_std": [round(float(v), 6) for v in lat_std],
-        })
+        },
+        conditioning=conditioning() if image else None)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", default="work")
     ap.add_argument("--out", default="package")
+    ap.add_argument("--text-only", action="store_true", help="export the text-to-video stage")
     a = ap.parse_args()
     torch.set_num_threads(2)
     os.makedirs(a.out, exist_ok=True)
+    image = not a.text_only
     vae = models.VAE()
-    vae.load_state_dict(torch.load(os.path.join(a.work, "vae.pt")))
-    ck = torch.load(os.path.join(a.work, "denoiser.pt"))
-    te, dn = models.TextEncoder(len(data.VOCAB)), models.Denoiser()
+    vae.load_state_dict(torch.load(os.path.join(a.work, "vae_i2v.pt" if image else "vae.pt")))
+    ck = torch.load(os.path.join(a.work, "denoiser_i2v.pt" if image else "denoiser.pt"))
+    te = models.TextEncoder(len(data.VOCAB))
+    dn = models.Denoiser(cond_channels=models.MASK_C + models.LATENT_C if image else 0)
     te.load_state_dict(ck["te"]), dn.load_state_dict(ck["dn"])
     for m in (vae, te, dn):
         m.eval()
@@ -122,15 +150,29 @@ def main():
     with torch.no_grad():
         export(te, (ids, mask), p("text_encoder.onnx"), ["input_ids", "attention_mask"], ["last_hidden_state"],
                {"input_ids": {0: "batch"}, "attention_mask": {0: "batch"}, "last_hidden_state": {0: "batch"}})
-        x, t, txt = torch.randn(2, C, F, S, S), torch.tensor([1000.0, 500.0]), te(ids, mask)
+        cin = 2 * C + models.MASK_C if image else C
+        x, t, txt = torch.randn(2, cin, F, S, S), torch.tensor([1000.0, 500.0]), te(ids, mask)
         export(dn, (x, t, txt), p("denoiser.onnx"), ["sample", "timestep", "encoder_hidden_states"],
                ["out_sample"], {"sample": {0: "batch"}, "timestep": {0: "batch"},
                                 "encoder_hidden_states": {0: "batch"}, "out_sample": {0: "batch"}})
         export(VaeDecoder(vae), (torch.randn(1, C, F, S, S),), p("vae_decoder.onnx"), ["latent_sample"],
                ["sample"], {"latent_sample": {0: "batch"}, "sample": {0: "batch"}})
+        if image:
+            export(VaeEncoder(vae), (torch.randn(1, 3, data.FRAMES, data.H, data.W),), p("vae_encoder.onnx"),
+                   ["sample"], ["latent"], {"sample": {0: "batch"}, "latent": {0: "batch"}})
+        elif os.path.exists(p("vae_encoder.onnx")):
+            os.remove(p("vae_encoder.onnx"))
     static_output_shape(p("denoiser.onnx"), [C, F, S, S])
     static_output_shape(p("vae_decoder.onnx"), [3, data.FRAMES, data.H, data.W])
-    kino_manifest.write(manifest(ck["lat_mean"].numpy(), ck["lat_std"].numpy()), p("kino.json"))
+    if image:
+        static_output_shape(p("vae_encoder.onnx"), [C, F, S, S])
+    m = manifest(ck["lat_mean"].numpy(), ck["lat_std"].numpy(), image)
+    if os.path.exists(p("kino.json")):
+        with open(p("kino.json")) as fh:
+            old = json.load(fh)
+        if "preview" in old:
+            m["preview"] = old["preview"]
+    kino_manifest.write(m, p("kino.json"))
     heldout = {
         "description": "Color/shape/direction triples never seen in training (with any speed word), and the "
                        "fixed test grid (prompt, seed) for the end-to-end accuracy test; see models/demo/README.md "
@@ -144,7 +186,8 @@ def main():
     with open(p("heldout.json"), "w") as fh:
         json.dump(heldout, fh, indent=1)
         fh.write("\n")
-    total = sum(os.path.getsize(p(f)) for f in ("text_encoder.onnx", "denoiser.onnx", "vae_decoder.onnx"))
+    graphs = ("text_encoder.onnx", "denoiser.onnx", "vae_decoder.onnx") + (("vae_encoder.onnx",) if image else ())
+    total = sum(os.path.getsize(p(f)) for f in graphs)
     print(f"ONNX total {total / 1e6:.2f} MB; wrote {p('kino.json')} and {p('heldout.json')}")
 
 

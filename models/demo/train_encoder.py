@@ -1,6 +1,9 @@
 """Train the VAE encoder again, against the frozen shipped decoder, for image conditioning.
 
-    /usr/bin/python3 train_encoder.py      # work/recovered.pt -> work/vae_i2v.pt (resumes from work/enc_ckpt.pt)
+    /usr/bin/python3 train_encoder.py      # -> work/vae_i2v.pt (resumes from work/enc_ckpt.pt)
+
+The text-to-video model it starts from (load_base): work/vae.pt + work/denoiser.pt when train_vae.py and
+train_denoiser.py ran here, else work/recovered.pt (recover_weights.py, from the shipped package).
 
 Image conditioning encodes a conditioning video the way Wan's pipeline builds it: the given first frame, then
 zeros (mid grey in [-1, 1]). With 2 video frames per latent frame, the first latent frame then holds the pair
@@ -26,6 +29,16 @@ import torch.nn.functional as F
 import data
 import models
 import train_vae
+
+
+def load_base(work):
+    """The text-to-video stage: dict te, dn, vae (state dicts), lat_mean, lat_std."""
+    vae_pt, den_pt = os.path.join(work, "vae.pt"), os.path.join(work, "denoiser.pt")
+    if os.path.exists(vae_pt) and os.path.exists(den_pt):
+        den = torch.load(den_pt)
+        return dict(te=den["te"], dn=den["dn"], vae=torch.load(vae_pt), lat_mean=den["lat_mean"],
+                    lat_std=den["lat_std"])
+    return torch.load(os.path.join(work, "recovered.pt"))
 
 
 def anywhere(rng, n, frames=2):
@@ -61,7 +74,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(a.seed)
-    rec = torch.load(os.path.join(a.work, "recovered.pt"))
+    rec = load_base(a.work)
     vae = models.VAE()  # a fresh encoder; the decoder and refine head from the package
     vae.load_state_dict({k: v for k, v in rec["vae"].items() if not k.startswith("enc.")}, strict=False)
     mean_t, std_t = rec["lat_mean"].view(1, -1, 1, 1), rec["lat_std"].view(1, -1, 1, 1)

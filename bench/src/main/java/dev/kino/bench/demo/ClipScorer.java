@@ -52,12 +52,13 @@ public final class ClipScorer {
         return java.util.Collections.unmodifiableMap(p);
     }
 
-    /** The measurement, or null when no moving object can be found. */
-    public static Measurement measure(VideoFrames video) {
+    /** Per-pixel distance from the clip's background, and the object contrast k (steps 1-2 of the spec). */
+    private record Differences(float[][] d, double k) {
+    }
+
+    private static Differences differences(VideoFrames video) {
         int nf = video.count();
-        int w = video.width();
-        int h = video.height();
-        int pixels = w * h;
+        int pixels = video.width() * video.height();
         double[] bg = new double[3];
         for (int c = 0; c < 3; c++) {
             bg[c] = medianOfChannel(video, c);
@@ -77,10 +78,47 @@ public final class ClipScorer {
                 }
             }
         }
-        if (coarse.isEmpty()) {
+        return coarse.isEmpty() ? null : new Differences(d, percentile(coarse, 0.90));
+    }
+
+    /**
+     * The object's centroid {x, y} in each frame, in pixels of the 64-pixel frame (the mask of step 2, the
+     * centroid of step 4); null for a frame the spec does not count (object smaller than 0.3% of the frame).
+     */
+    public static double[][] centroids(VideoFrames video) {
+        Differences diff = differences(video);
+        double[][] out = new double[video.count()][];
+        int w = video.width();
+        int pixels = w * video.height();
+        double unit = 64.0 / w;
+        for (int f = 0; diff != null && f < out.length; f++) {
+            int area = 0;
+            double sx = 0;
+            double sy = 0;
+            for (int p = 0; p < pixels; p++) {
+                if (diff.d()[f][p] > diff.k() / 2) {
+                    area++;
+                    sx += p % w + 0.5;
+                    sy += p / w + 0.5;
+                }
+            }
+            out[f] = area < MIN_AREA * pixels ? null : new double[] {sx / area * unit, sy / area * unit};
+        }
+        return out;
+    }
+
+    /** The measurement, or null when no moving object can be found. */
+    public static Measurement measure(VideoFrames video) {
+        int nf = video.count();
+        int w = video.width();
+        int h = video.height();
+        int pixels = w * h;
+        Differences diff = differences(video);
+        if (diff == null) {
             return null;
         }
-        double k = percentile(coarse, 0.90);
+        float[][] d = diff.d();
+        double k = diff.k();
         List<Double> ts = new ArrayList<>();
         List<Double> cxs = new ArrayList<>();
         List<Double> cys = new ArrayList<>();

@@ -37,6 +37,11 @@ final class Fits {
         sb.append(c.mode() == Manifest.Conditioning.Mode.CONCAT
                 ? "; picture latents + " + c.maskChannels() + " mask channels beside the noise"
                 : "; the picture's latent is the first latent frame (timestep 0)");
+        if (c.mode() == Manifest.Conditioning.Mode.CONCAT && c.image() == Need.OPTIONAL) {
+            sb.append(" (all zeros without a picture)");
+        }
+        sb.append(c.vaeEncoder().kind() == Manifest.VaeKind.CAUSAL
+                ? "; causal VAE encoder in steps" : "; VAE encoder on the whole clip");
         if (c.imageEncoder() != null) {
             sb.append("; CLIP image encoder, ").append(c.imageEncoder().images()).append(" x ")
                     .append(c.imageEncoder().tokens()).append(" tokens");

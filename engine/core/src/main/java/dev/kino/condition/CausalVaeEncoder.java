@@ -20,7 +20,7 @@ import java.util.Set;
  * caches, one latent frame per step. The graphs return the posterior's mode (diffusers'
  * {@code sample_mode="argmax"}), not yet normalised.
  */
-public final class CausalVaeEncoder {
+public final class CausalVaeEncoder implements VaeEncoder {
     private final OnnxModel first;
     private final OnnxModel next;
     private final Manifest.VaeEncoder spec;
@@ -31,10 +31,8 @@ public final class CausalVaeEncoder {
         this.spec = spec;
     }
 
-    /**
-     * @param video {@code [3, frames, height, width]} pixels in [-1, 1], frames = 1 + 4k
-     * @return latents {@code [1, z, 1 + k, height / s, width / s]}
-     */
+    /** {@inheritDoc} Frames = 1 + 4k; latents {@code [1, z, 1 + k, height / s, width / s]}. */
+    @Override
     public FloatTensor encode(float[] video, int frames, int height, int width) {
         int plane = height * width;
         Set<String> outputs = new LinkedHashSet<>();

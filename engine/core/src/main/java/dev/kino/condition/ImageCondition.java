@@ -17,8 +17,11 @@ import dev.kino.tensor.FloatTensor;
  *   <li>{@link Mode#EXPAND_TIMESTEPS}: the first picture alone encoded and normalised, {@code [1, z, 1, h, w]};
  *       it replaces latent frame 0 at every step and at the end.</li>
  * </ul>
- * Mask: channel c of latent frame f stands for video frame {@code 4f + c - 3} (frame 0 counted four times):
- * latent frame 0 is all ones; a last picture sets only the last channel of the last latent frame.
+ * Mask, one channel per video frame a latent frame holds (t = the temporal compression): for a causal VAE
+ * (Wan) channel c of latent frame f stands for video frame {@code t·f + c - (t - 1)} (frame 0 counted t times),
+ * so latent frame 0 is all ones; for a non-causal one (the demo model) it stands for video frame
+ * {@code t·f + c}, so only channel 0 of latent frame 0 is one. A last picture sets only the last channel of
+ * the last latent frame.
  */
 public final class ImageCondition {
     private ImageCondition() {
@@ -29,7 +32,7 @@ public final class ImageCondition {
         return ImagePreprocessing.vaeInput(image, width, height, fit, Filter.named(spec.resize()));
     }
 
-    public static FloatTensor build(Manifest m, CausalVaeEncoder encoder, float[] first, float[] last, int frames,
+    public static FloatTensor build(Manifest m, VaeEncoder encoder, float[] first, float[] last, int frames,
                                     int width, int height) {
         Manifest.Conditioning spec = m.conditioning();
         int plane = width * height;
@@ -50,7 +53,7 @@ public final class ImageCondition {
         int lplane = latents.dim(3) * latents.dim(4);
         int mask = spec.maskChannels();
         float[] out = new float[(mask + z) * lf * lplane];
-        for (int c = 0; c < mask; c++) {
+        for (int c = 0; c < (m.latent().causal() ? mask : 1); c++) {
             java.util.Arrays.fill(out, (c * lf) * lplane, (c * lf + 1) * lplane, 1f);
         }
         if (last != null) {
@@ -59,6 +62,17 @@ public final class ImageCondition {
         }
         System.arraycopy(latents.data(), 0, out, mask * lf * lplane, z * lf * lplane);
         return new FloatTensor(new long[] {1, mask + z, lf, latents.dim(3), latents.dim(4)}, out);
+    }
+
+    /**
+     * The condition of a {@code concat} model given no picture (its image optional): all-zero channels, mask
+     * and latents, {@code [1, mask + z, F, h, w]} for latents of {@code shape}; what such a model is trained on.
+     */
+    public static FloatTensor none(Manifest m, long[] shape) {
+        long[] s = shape.clone();
+        s[0] = 1;
+        s[1] += m.conditioning().maskChannels();
+        return new FloatTensor(s, new float[Math.toIntExact(FloatTensor.numel(s))]);
     }
 
     /** {@code (latent - mean[c]) * (1 / std[c])} in float32, the pipeline's own arithmetic. */

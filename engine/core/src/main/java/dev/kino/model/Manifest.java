@@ -52,7 +52,9 @@ public record Manifest(
         }
         if (conditioning != null) {
             files.put("VAE encoder", conditioning.vaeEncoder().file());
-            files.put("VAE next-frames encoder", conditioning.vaeEncoder().nextFile());
+            if (conditioning.vaeEncoder().nextFile() != null) {
+                files.put("VAE next-frames encoder", conditioning.vaeEncoder().nextFile());
+            }
             if (conditioning.imageEncoder() != null) {
                 files.put("image encoder", conditioning.imageEncoder().file());
             }
@@ -209,8 +211,9 @@ public record Manifest(
 
     /**
      * What an image model takes and how (models/export/image-to-video.md). {@code mode}: the picture's latents
-     * concatenated to the noise with mask channels (Wan 2.1 I2V/FLF2V, 2.2 I2V-A14B), or the clean first latent
-     * frame with timestep 0 (Wan 2.2 TI2V-5B, {@code expand_timesteps}). {@code resize}: the filter of the
+     * concatenated to the noise with mask channels (Wan 2.1 I2V/FLF2V, 2.2 I2V-A14B, the demo model), or the clean
+     * first latent frame with timestep 0 (Wan 2.2 TI2V-5B, {@code expand_timesteps}). A {@code concat} model whose
+     * {@code image} is optional gets all-zero condition channels when no picture is given (the demo model). {@code resize}: the filter of the
      * picture's resize to the video size. {@code imageEncoder} is null for models without a CLIP encoder.
      */
     public record Conditioning(Mode mode, Need image, Need lastImage, String resize, int maskChannels,
@@ -221,9 +224,14 @@ public record Manifest(
         public enum Need { REQUIRED, OPTIONAL, UNSUPPORTED }
     }
 
-    /** The causal VAE encoder's two step graphs (first frame, then 4 frames at a time) and their caches. */
-    public record VaeEncoder(String file, String nextFile, String input, String output, List<String> cacheInputs,
-                             List<String> cacheOutputs, int framesFirst, int framesNext) {
+    /**
+     * The VAE encoder. {@link VaeKind#CAUSAL} (Wan): two step graphs (first frame, then {@code framesNext} frames
+     * at a time) with their caches. {@link VaeKind#THREE_D} (the demo model): one graph {@code file} that takes
+     * the whole clip {@code [B, 3, F, H, W]} at once; {@code nextFile} is null, the cache lists empty and the
+     * frame counts 0.
+     */
+    public record VaeEncoder(VaeKind kind, String file, String nextFile, String input, String output,
+                             List<String> cacheInputs, List<String> cacheOutputs, int framesFirst, int framesNext) {
     }
 
     /**

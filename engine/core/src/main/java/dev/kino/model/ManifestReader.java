@@ -166,9 +166,13 @@ public final class ManifestReader {
         Manifest.Conditioning.Mode mode = "expand_timesteps".equals(f.oneOf("mode", "concat", "expand_timesteps"))
                 ? Manifest.Conditioning.Mode.EXPAND_TIMESTEPS : Manifest.Conditioning.Mode.CONCAT;
         JsonFields e = f.object("vae_encoder");
-        Manifest.VaeEncoder encoder = new Manifest.VaeEncoder(e.string("file"), e.string("next_file"),
-                e.string("input"), e.string("output"), e.strings("cache_inputs"), e.strings("cache_outputs"),
-                e.positiveInt("frames_first"), e.positiveInt("frames_next"));
+        boolean causal = "causal".equals(e.raw("kind") == null ? "causal" : e.oneOf("kind", "causal", "3d"));
+        Manifest.VaeEncoder encoder = causal
+                ? new Manifest.VaeEncoder(Manifest.VaeKind.CAUSAL, e.string("file"), e.string("next_file"),
+                        e.string("input"), e.string("output"), e.strings("cache_inputs"), e.strings("cache_outputs"),
+                        e.positiveInt("frames_first"), e.positiveInt("frames_next"))
+                : new Manifest.VaeEncoder(Manifest.VaeKind.THREE_D, e.string("file"), null, e.string("input"),
+                        e.string("output"), List.of(), List.of(), 0, 0);
         if (encoder.cacheInputs().size() != encoder.cacheOutputs().size()) {
             e.problem("cache_inputs", "and cache_outputs must name the same number of caches");
         }

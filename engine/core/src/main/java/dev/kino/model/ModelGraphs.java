@@ -16,15 +16,19 @@ public final class ModelGraphs implements AutoCloseable {
     private final List<OnnxModel> denoisers;
     private final OnnxModel vae;
     private final OnnxModel vaeNext;
-    private final List<OnnxModel> conditioning;   // image models: VAE encoder first, next[, image encoder]
+    private final List<OnnxModel> conditioning;   // image models: VAE encoder (first[, next])[, image encoder]
+    private final OnnxModel vaeEncoderNext;       // causal VAE encoders only
+    private final OnnxModel imageEncoder;
 
     private ModelGraphs(OnnxModel textEncoder, List<OnnxModel> denoisers, OnnxModel vae, OnnxModel vaeNext,
-                        List<OnnxModel> conditioning) {
+                        List<OnnxModel> conditioning, OnnxModel vaeEncoderNext, OnnxModel imageEncoder) {
         this.textEncoder = textEncoder;
         this.denoisers = List.copyOf(denoisers);
         this.vae = vae;
         this.vaeNext = vaeNext;
         this.conditioning = List.copyOf(conditioning);
+        this.vaeEncoderNext = vaeEncoderNext;
+        this.imageEncoder = imageEncoder;
     }
 
     /** Opens every graph and validates the manifest against them; on any failure nothing stays open. */
@@ -49,16 +53,22 @@ public final class ModelGraphs implements AutoCloseable {
                         + String.join("; ", mismatches) + ". Fix kino.json or re-export the model.");
             }
             List<OnnxModel> conditioning = new ArrayList<>();
+            OnnxModel encoderNext = null;
+            OnnxModel image = null;
             Manifest.Conditioning c = m.conditioning();
             if (c != null) {
                 conditioning.add(track(opened, runtime.open(pkg.resolve(c.vaeEncoder().file()), "VAE encoder")));
-                conditioning.add(track(opened, runtime.open(pkg.resolve(c.vaeEncoder().nextFile()),
-                        "VAE next-frames encoder")));
+                if (c.vaeEncoder().nextFile() != null) {
+                    encoderNext = track(opened, runtime.open(pkg.resolve(c.vaeEncoder().nextFile()),
+                            "VAE next-frames encoder"));
+                    conditioning.add(encoderNext);
+                }
                 if (c.imageEncoder() != null) {
-                    conditioning.add(track(opened, runtime.open(pkg.resolve(c.imageEncoder().file()), "image encoder")));
+                    image = track(opened, runtime.open(pkg.resolve(c.imageEncoder().file()), "image encoder"));
+                    conditioning.add(image);
                 }
             }
-            return new ModelGraphs(text, denoisers, vae, vaeNext, conditioning);
+            return new ModelGraphs(text, denoisers, vae, vaeNext, conditioning, encoderNext, image);
         } catch (RuntimeException e) {
             opened.forEach(OnnxModel::close);
             throw e;
@@ -115,14 +125,14 @@ public final class ModelGraphs implements AutoCloseable {
         return vae.runCount() + (vaeNext == null ? 0 : vaeNext.runCount());
     }
 
-    /** Image models: the VAE encoder's first-frame graph, or null. */
+    /** Image models: the VAE encoder's (first-frame) graph, or null. */
     public OnnxModel vaeEncoder() {
         return conditioning.isEmpty() ? null : conditioning.get(0);
     }
 
-    /** Image models: the VAE encoder's next-frames graph, or null. */
+    /** Image models with a causal VAE encoder: its next-frames graph, or null. */
     public OnnxModel vaeEncoderNext() {
-        return conditioning.isEmpty() ? null : conditioning.get(1);
+        return vaeEncoderNext;
     }
 
     /** Image models: every conditioning graph (VAE encoder steps, image encoder); empty for text models. */
@@ -132,7 +142,7 @@ public final class ModelGraphs implements AutoCloseable {
 
     /** The CLIP image encoder (Wan 2.1 I2V/FLF2V), or null. */
     public OnnxModel imageEncoder() {
-        return conditioning.size() > 2 ? conditioning.get(2) : null;
+        return imageEncoder;
     }
 
     /** Every open graph, text encoder first. */

@@ -1,8 +1,8 @@
 package dev.kino.pipeline;
 
-import dev.kino.condition.CausalVaeEncoder;
 import dev.kino.condition.ImageCondition;
 import dev.kino.condition.ImageEmbedder;
+import dev.kino.condition.VaeEncoder;
 import dev.kino.denoise.DenoiserCondition;
 import dev.kino.image.Fit;
 import dev.kino.image.RgbImage;
@@ -36,13 +36,25 @@ final class Conditioner {
         float[] first = ImageCondition.pixels(pictures.first(), s.width(), s.height(), fit, spec);
         float[] last = pictures.last() == null ? null
                 : ImageCondition.pixels(pictures.last(), s.width(), s.height(), fit, spec);
-        CausalVaeEncoder encoder = new CausalVaeEncoder(graphs.vaeEncoder(), graphs.vaeEncoderNext(), spec.vaeEncoder());
+        VaeEncoder encoder = VaeEncoder.of(spec.vaeEncoder(), graphs);
         FloatTensor latents = ImageCondition.build(m, encoder, first, last, s.frames(), s.width(), s.height());
         FloatTensor embeddings = graphs.imageEncoder() == null ? null
                 : new ImageEmbedder(graphs.imageEncoder(), spec.imageEncoder()).embed(images);
         return spec.mode() == Manifest.Conditioning.Mode.CONCAT
                 ? new DenoiserCondition(latents, null, embeddings)
                 : new DenoiserCondition(null, latents, embeddings);
+    }
+
+    /**
+     * A request without pictures: nothing for text-only models and {@code expand_timesteps} ones (they run as
+     * text-to-video); zero condition channels for a {@code concat} model whose picture is optional.
+     */
+    static DenoiserCondition withoutPictures(Manifest m, long[] latentShape) {
+        Manifest.Conditioning spec = m.conditioning();
+        if (spec == null || spec.mode() != Manifest.Conditioning.Mode.CONCAT) {
+            return DenoiserCondition.NONE;
+        }
+        return new DenoiserCondition(ImageCondition.none(m, latentShape), null, null);
     }
 
     /** expand_timesteps models: the clean image latent is latent frame 0 of the result, as the pipeline does. */

@@ -69,7 +69,7 @@ final class Generation {
         timings.record(StageTimings.TEXT_ENCODE, since(t1), Duration.ofNanos(textGraph.runNanos() - onnx1),
                 textGraph.runCount() - runs1);
 
-        DenoiserCondition condition = DenoiserCondition.NONE;
+        DenoiserCondition condition = Conditioner.withoutPictures(m, plan.latentShape());
         if (plan.pictures() != null) {
             List<OnnxModel> graphs = p.graphs().conditioningGraphs();
             long tc = System.nanoTime();
