@@ -163,6 +163,9 @@ class OnnxModel:
         return (out * mask[:, :, None]).astype(np.float32)  # zero_padding
 
     def predict(self, x, t, text):
+        extra = self.m["denoiser"].get("in_channels", x.shape[1]) - x.shape[1]
+        if extra:  # an image-conditioned package run from text alone: all-zero condition channels, as Kino does
+            x = np.concatenate([x, np.zeros((x.shape[0], extra) + x.shape[2:], np.float32)], axis=1)
         return self.dn.run(None, {"sample": x, "timestep": t, "encoder_hidden_states": text})[0]
 
     def decode(self, z):

@@ -65,7 +65,7 @@ def batch(seed, it, n):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--iters", type=int, default=500)
+    ap.add_argument("--iters", type=int, default=200)
     ap.add_argument("--batch", type=int, default=48)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--stats", type=float, default=0.1, help="weight of the latent mean/std penalty")
