@@ -114,8 +114,10 @@ class GenerateCommandTest {
         Cli.Run run = Cli.kino("info");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("kino-demo"), run.out());
-        assertTrue(run.out().contains("Fixed size denoiser.onnx takes sample: float32[batch, 8, 8, 8, 8] only: the model"
+        assertTrue(run.out().contains("Fixed size denoiser.onnx takes sample: float32[batch, 18, 8, 8, 8] only: the model"
                 + " makes 64x64, 16 frames"), run.out());
+        assertTrue(run.out().contains("Pictures   first frame optional (--image or --continue-from)")
+                && run.out().contains("VAE encoder on the whole clip"), run.out());
     }
 
     @Test
