@@ -44,11 +44,17 @@ def main():
     rng = np.random.default_rng(0)
     latents = rng.standard_normal((a.batch, *a.latent), dtype=np.float32)
     text = rng.standard_normal((a.batch, *a.text), dtype=np.float32)
+    # an image model's denoiser (more input than output channels): zero condition channels, as Kino feeds one
+    # whose picture is optional when none is given (the demo model)
+    cin = next(i.shape[1] for i in session.get_inputs() if len(i.shape) == 5)
+    zeros = None if not isinstance(cin, int) or cin <= a.latent[0] else \
+        np.zeros((a.batch, cin - a.latent[0], *a.latent[1:]), np.float32)
     times = []
     for i in range(a.warmup + a.steps):
         t = np.full((a.batch,), 1000.0 * (1 - i / (a.warmup + a.steps)), dtype=np.float32)
         start = time.perf_counter()
-        pred = session.run([output], {by_rank[5]: latents, by_rank[1]: t, by_rank[3]: text})[0]
+        sample = latents if zeros is None else np.concatenate([latents, zeros], axis=1)
+        pred = session.run([output], {by_rank[5]: sample, by_rank[1]: t, by_rank[3]: text})[0]
         elapsed = time.perf_counter() - start
         if i >= a.warmup:
             times.append(elapsed)

@@ -2,6 +2,7 @@ package dev.kino.bench.parity;
 
 import dev.kino.KinoException;
 import dev.kino.denoise.Denoiser;
+import dev.kino.denoise.DenoiserCondition;
 import dev.kino.denoise.OnnxDenoiser;
 import dev.kino.model.Manifest;
 import dev.kino.runtime.OnnxModel;
@@ -50,7 +51,17 @@ public final class KinoLoop {
             float[] prediction = new float[latents.length];
             List<Double> wall = new ArrayList<>();
             List<Double> inRun = new ArrayList<>();
-            try (Denoiser.Run denoiser = new OnnxDenoiser(graph, spec).begin(shape, embeddings, new float[] {5f})) {
+            // An image model's denoiser takes condition channels behind the latents: all zeros, as Kino feeds a
+            // model whose picture is optional when none is given (the demo model).
+            long channels = graph.inputs().get(spec.sample()).shape()[1];
+            DenoiserCondition condition = DenoiserCondition.NONE;
+            if (channels > latent[0]) {
+                long[] extra = {1, channels - latent[0], latent[1], latent[2], latent[3]};
+                condition = new DenoiserCondition(new FloatTensor(extra, new float[Math.toIntExact(
+                        FloatTensor.numel(extra))]), null, null);
+            }
+            try (Denoiser.Run denoiser = new OnnxDenoiser(graph, spec).begin(shape, embeddings, new float[] {5f},
+                    condition)) {
                 for (int i = 0; i < warmup + steps; i++) {
                     double t = 1000.0 * (1 - (double) i / (warmup + steps));
                     long runBefore = graph.runNanos();
