@@ -1,47 +1,52 @@
 #!/usr/bin/env python3
-"""Prints run.sh's table from its JSON files (NAME.SIDE.ROUND.json); standard library only."""
+"""Prints run.sh's table from its JSON files (NAME.SIDE.ROUND.json); standard library only.
+
+Per case: each side's median step per round, then the ratios that compare like with like, per round and
+as median and range over the rounds. kino/node and kino-py/python put Kino beside a bare loop on the same
+ONNX Runtime release; kino/python is the cross-version figure the first measurements used.
+"""
 import glob
 import json
 import os
 import statistics
 import sys
 
+SIDES = ["python", "kino", "node", "kino-py", "torch"]
+RATIOS = [("kino", "node", "Kino / bare Node loop, same runtime"),
+          ("kino-py", "python", "Kino / bare Python loop, same runtime"),
+          ("kino", "python", "Kino / bare Python loop (Python's newer runtime)"),
+          ("torch", "kino", "PyTorch eager / Kino")]
+
 
 def main(folder):
     runs = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
-        name, side, rnd = os.path.basename(path)[:-5].split(".")
+        name, side, rnd = os.path.basename(path)[:-5].rsplit(".", 2)
         try:
             with open(path) as f:
                 runs.setdefault(name, {}).setdefault(int(rnd), {})[side] = json.load(f)
         except ValueError:
             print(f"(skipping {os.path.basename(path)}: not finished)")
     for name, rounds in runs.items():
-        first = rounds[min(rounds)]
-        if "python" not in first or "kino" not in first:
-            continue
-        print(f"\n{name}: {first['python']['runtime']} vs {first['kino']['runtime']}, "
-              f"{len(first['kino']['step_seconds'])} measured steps per round (medians)")
-        print(f"  {'round':>5} {'python ms':>10} {'kino ms':>10} {'in run':>10} {'kino/python':>12}")
-        ratios = []
+        sides = [s for s in SIDES if any(s in r for r in rounds.values())]
+        print(f"\n{name}: median ms per step, per round")
+        for s in sides:
+            first = next(r[s] for r in rounds.values() if s in r)
+            print(f"  {s:>8}: {first['runtime']}, {len(first['step_seconds'])} measured steps")
+        print("  " + f"{'round':>5}" + "".join(f"{s:>11}" for s in sides) + f"{'kino in run':>13}")
+        med = {}
         for rnd in sorted(rounds):
             r = rounds[rnd]
-            if "python" not in r or "kino" not in r:
-                continue
-            py = statistics.median(r["python"]["step_seconds"]) * 1e3
-            kino = statistics.median(r["kino"]["step_seconds"]) * 1e3
-            in_run = statistics.median(r["kino"]["run_seconds"]) * 1e3
-            ratios.append(kino / py)
-            print(f"  {rnd:>5} {py:>10.1f} {kino:>10.1f} {in_run:>10.1f} {kino / py:>12.3f}")
-        if ratios:
-            print(f"  Kino per step / Python loop: median {statistics.median(ratios):.3f} "
-                  f"(range {min(ratios):.3f}-{max(ratios):.3f} over {len(ratios)} rounds)")
-        torch = rounds.get(1, {}).get("torch")
-        if torch:
-            t = statistics.median(torch["step_seconds"]) * 1e3
-            kino = statistics.median([statistics.median(r["kino"]["step_seconds"]) for r in rounds.values()
-                                      if "kino" in r]) * 1e3
-            print(f"  {torch['runtime']}: {t:.1f} ms per step; PyTorch eager / Kino: {t / kino:.2f}")
+            med[rnd] = {s: statistics.median(r[s]["step_seconds"]) * 1e3 for s in sides if s in r}
+            in_run = statistics.median(r["kino"]["run_seconds"]) * 1e3 if "kino" in r else float("nan")
+            print("  " + f"{rnd:>5}" + "".join(f"{med[rnd].get(s, float('nan')):>11.1f}" for s in sides)
+                  + f"{in_run:>13.1f}")
+        for a, b, what in RATIOS:
+            values = [m[a] / m[b] for m in med.values() if a in m and b in m]
+            if values:
+                print(f"  {a}/{b} ({what}): median {statistics.median(values):.3f}, range "
+                      f"{min(values):.3f}-{max(values):.3f} over {len(values)} rounds: "
+                      + " ".join(f"{v:.3f}" for v in values))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Kino against a plain Python onnxruntime loop on the same denoiser graphs, in alternating rounds (the order
-# flips every round, so drift on a busy machine hits both sides alike); prints each side's time per step and
-# the ratio, round by round, then the median and range of the ratios.
+# Kino against a plain ONNX Runtime loop on the same denoiser graphs, in alternating rounds (the order
+# reverses every round, so drift on a busy machine hits every side alike); prints each side's time per step
+# and the ratios, round by round, then their medians and ranges.
 #
 #   bench/ort-parity/run.sh [demo|wan|all] [ROUNDS]          (default: all 3)
 #
+# Sides (SIDES, default all four when node/npm are on the PATH, else "python kino"):
+#   python    a plain Python onnxruntime loop (ort_loop.py; the wheel's version, 1.30.0 here)
+#   kino      Kino (`kino bench parity`) on ONNX Runtime Java's own native library (1.29.0)
+#   node      a plain onnxruntime-node loop (ort_loop.mjs) at Kino's Java version: same runtime as `kino`
+#   kino-py   Kino on onnxruntime-node's native library of the Python wheel's version: same runtime as `python`
+# so kino/node and kino-py/python compare Kino with a bare loop on one and the same ONNX Runtime release.
+#
 # PYTHON   a Python with bench/ort-parity/requirements.txt (default: python3)
-# TORCH_PYTHON  also time PyTorch eager on the Wan-width model (a Python with diffusers: the environment of
-#          models/setup-debian.sh); unset: skipped
-# THREADS  intra-op threads for both runtimes (default 0: each runtime's default, one per physical core)
+# TORCH_PYTHON  adds a side on the Wan-width model: PyTorch eager (torch_eager.py; a Python with diffusers:
+#          the environment of models/setup-debian.sh); unset: skipped
+# THREADS  intra-op threads for every runtime (default 0: each runtime's default, one per physical core)
 # The Wan-width graph is made once by make_wan_width.py (bench/ort-parity/work/wan-width).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -17,27 +24,50 @@ PY=${PYTHON:-python3}
 WHICH=${1:-all}
 ROUNDS=${2:-3}
 THREADS=${THREADS:-0}
-OUT=${OUT:-$HERE/work/results-$(date +%Y%m%d-%H%M%S)}   # every side's JSON stays here
+WORK="$HERE/work"
+OUT=${OUT:-$WORK/results-$(date +%Y%m%d-%H%M%S)}   # every side's JSON stays here
 mkdir -p "$OUT"
+if [ -z "${SIDES:-}" ]; then
+  SIDES="python kino"; command -v node >/dev/null && command -v npm >/dev/null && SIDES="python kino node kino-py"
+fi
+read -r -a SIDE_LIST <<< "$SIDES"
 
 "$ROOT/kino" bench --version >/dev/null   # builds Kino first, outside any timing
+source "$HERE/runtimes.sh"
+PY_VERSION=$("$PY" -c 'import onnxruntime; print(onnxruntime.__version__)')
+for s in "${SIDE_LIST[@]}"; do   # downloads and copies, outside any timing
+  case $s in
+    node) NODE_ORT=$(node_runtime "$(java_version)") ;;
+    kino-py) KINO_PY_NATIVE=$(java_native "$PY_VERSION") ;;
+  esac
+done
 
 # case NAME GRAPH LATENT TEXT STEPS WARMUP
 run_case() {
   local name=$1 graph=$2 latent=$3 text=$4 steps=$5 warmup=$6
   [ -f "$graph" ] || { echo "$graph is missing (make it with bench/ort-parity/make_wan_width.py)" >&2; exit 1; }
   for r in $(seq 1 "$ROUNDS"); do
-    local sides=(python kino)
-    [ $((r % 2)) -eq 0 ] && sides=(kino python)
-    for side in "${sides[@]}"; do
-      echo "[$(date +%H:%M:%S)] $name round $r: $side" >&2
-      if [ "$side" = python ]; then
-        "$PY" "$HERE/ort_loop.py" "$graph" --latent "$latent" --text "$text" --steps "$steps" --warmup "$warmup" \
-          --threads "$THREADS" > "$OUT/$name.python.$r.json"
-      else
-        "$ROOT/kino" bench parity --graph "$graph" --latent "$latent" --text "$text" --steps "$steps" \
-          --warmup "$warmup" --threads "$THREADS" > "$OUT/$name.kino.$r.json"
-      fi
+    local sides=("${SIDE_LIST[@]}")
+    [ "$name" = wan ] && [ -n "${TORCH_PYTHON:-}" ] && sides+=(torch)
+    local order=("${sides[@]}")
+    [ $((r % 2)) -eq 0 ] && order=($(printf '%s\n' "${sides[@]}" | tac))
+    for side in "${order[@]}"; do
+      echo "[$(date +%H:%M:%S)] $name round $r: $side (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+      local json="$OUT/$name.$side.$r.json"
+      case $side in
+        python) "$PY" "$HERE/ort_loop.py" "$graph" --latent "$latent" --text "$text" --steps "$steps" \
+                  --warmup "$warmup" --threads "$THREADS" > "$json" ;;
+        node) ORT_NODE="$NODE_ORT" node "$HERE/ort_loop.mjs" "$graph" --latent "$latent" --text "$text" \
+                --steps "$steps" --warmup "$warmup" --threads "$THREADS" > "$json" ;;
+        kino|kino-py)
+          local opts=${KINO_JAVA_OPTS:-}
+          [ "$side" = kino-py ] && opts="$opts -Donnxruntime.native.path=$KINO_PY_NATIVE"
+          KINO_JAVA_OPTS="$opts" "$ROOT/kino" bench parity --graph "$graph" --latent "$latent" --text "$text" \
+            --steps "$steps" --warmup "$warmup" --threads "$THREADS" > "$json" ;;
+        torch) "$TORCH_PYTHON" "$HERE/torch_eager.py" --model "$(dirname "$graph")" --latent "$latent" \
+                 --text "$text" --steps "$steps" --warmup "$warmup" --threads "$THREADS" > "$json" ;;
+        *) echo "unknown side $side (python, kino, node, kino-py)" >&2; exit 1 ;;
+      esac
     done
   done
 }
@@ -49,10 +79,5 @@ fi
 if [ "$WHICH" = wan ] || [ "$WHICH" = all ]; then
   # Wan-width transformer, 17 frames 256x256 -> latents 16x5x32x32, UMT5 text 512x4096
   run_case wan "$HERE/work/wan-width/denoiser.onnx" 16,5,32,32 512,4096 3 1
-  if [ -n "${TORCH_PYTHON:-}" ]; then
-    echo "[$(date +%H:%M:%S)] wan: pytorch eager" >&2
-    "$TORCH_PYTHON" "$HERE/torch_eager.py" --model "$HERE/work/wan-width" --latent 16,5,32,32 --text 512,4096 \
-      --steps 3 --warmup 1 --threads "$THREADS" > "$OUT/wan.torch.1.json" || { echo "PyTorch eager failed" >&2; rm -f "$OUT/wan.torch.1.json"; }
-  fi
 fi
 "$PY" "$HERE/compare.py" "$OUT" | tee "$OUT/table.txt"
