@@ -26,10 +26,11 @@ const options = { graphOptimizationLevel: "all", executionProviders: ["cpu"] };
 if (threads > 0) options.intraOpNumThreads = threads;
 if (cpu) options.extra = { session: { intra_op: { allow_spinning: "0" } } };
 const session = await ort.InferenceSession.create(graph, options);
-const rank = {};
+const rank = {}, shape = {};
 for (const name of session.inputNames) {
   const meta = session.inputMetadata ? session.inputMetadata.find?.(m => m.name === name) : null;
   rank[name] = meta?.shape?.length;
+  shape[name] = meta?.shape;
 }
 // Inputs by role as ort_loop.py finds them: latents 5-D, timestep 1-D, text 3-D (names differ per graph).
 const names = session.inputNames;
@@ -42,14 +43,24 @@ const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed
 const fill = n => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = rnd(); return a; };
 const prod = d => d.reduce((a, b) => a * b, 1);
 let lat = fill(batch * prod(latent));
+// An image model's denoiser (more input than output channels): zero condition channels, as Kino feeds one whose
+// picture is optional when none is given (the demo model), and as ort_loop.py does.
+const cin = typeof shape[latentName]?.[1] === "number" ? shape[latentName][1] : latent[0];
+const sampleDims = [batch, Math.max(cin, latent[0]), ...latent.slice(1)];
 const txt = new ort.Tensor("float32", fill(batch * prod(text)), [batch, ...text]);
 
 const times = [], cpus = [];
 for (let i = 0; i < warmup + steps; i++) {
   const t = new Float32Array(batch).fill(1000 * (1 - i / (warmup + steps)));
-  const feeds = { [latentName]: new ort.Tensor("float32", lat, [batch, ...latent]),
-                  [timeName]: new ort.Tensor("float32", t, [batch]), [textName]: txt };
   const c0 = process.cpuUsage(), w0 = performance.now();
+  let sample = lat;
+  if (cin > latent[0]) {   // per sample: its latents, then zeros
+    sample = new Float32Array(prod(sampleDims));
+    const per = prod(latent), perIn = prod(sampleDims) / batch;
+    for (let b = 0; b < batch; b++) sample.set(lat.subarray(b * per, (b + 1) * per), b * perIn);
+  }
+  const feeds = { [latentName]: new ort.Tensor("float32", sample, sampleDims),
+                  [timeName]: new ort.Tensor("float32", t, [batch]), [textName]: txt };
   const out = await session.run(feeds);
   const w1 = performance.now(), c1 = process.cpuUsage(c0);
   const pred = out[session.outputNames[0]].data;
