@@ -17,6 +17,8 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ExpertDenoiserTest {
 
@@ -32,8 +34,17 @@ class ExpertDenoiserTest {
 
                 @Override
                 public void close() {
+                    log.add(id + " closed");
                 }
             };
+        }
+    }
+
+    /** A denoiser whose begin fails (an expert graph that cannot bind its tensors). */
+    private record Failing() implements Denoiser {
+        @Override
+        public Run begin(long[] shape, TextEmbeddings embeddings, float[] guidance) {
+            throw new IllegalStateException("no memory for expert 2");
         }
     }
 
@@ -47,7 +58,44 @@ class ExpertDenoiserTest {
                 run.predict(new float[1], t, new float[1]);
             }
         }
-        assertEquals(List.of("0@1000g4.0", "0@875g4.0", "1@874g3.0", "1@0g3.0"), log);
+        assertEquals(List.of("0@1000g4.0", "0@875g4.0", "1@874g3.0", "1@0g3.0", "0 closed", "1 closed"), log);
+    }
+
+    @Test
+    void threeExpertsEachServeTheirOwnBandBoundariesIncluded() {
+        List<String> log = new ArrayList<>();
+        ExpertDenoiser d = new ExpertDenoiser(List.of(new Recording(0, log), new Recording(1, log),
+                new Recording(2, log)), new double[] {900, 500, 0});
+        try (Denoiser.Run run = d.begin(new long[] {1, 1, 1, 1, 1}, null, new float[] {5f, 4f, 3f})) {
+            for (double t : new double[] {999, 900, 899, 500, 499, 0}) {
+                run.predict(new float[1], t, new float[1]);
+            }
+        }
+        assertEquals(List.of("0@999g5.0", "0@900g5.0", "1@899g4.0", "1@500g4.0", "2@499g3.0", "2@0g3.0",
+                "0 closed", "1 closed", "2 closed"), log);
+    }
+
+    @Test
+    void anExpertThatCannotBeginClosesTheRunsAlreadyBegun() {
+        List<String> log = new ArrayList<>();
+        ExpertDenoiser d = new ExpertDenoiser(List.of(new Recording(0, log), new Recording(1, log), new Failing()),
+                new double[] {900, 500, 0});
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> d.begin(new long[] {1, 1, 1, 1, 1}, null, new float[] {5f, 4f, 3f}));
+        assertEquals("no memory for expert 2", e.getMessage());
+        assertEquals(List.of("0 closed", "1 closed"), log, "nothing leaks");
+    }
+
+    @Test
+    void aDenoiserWithoutImageInputsRefusesAnImageCondition() {
+        DenoiserCondition image = new DenoiserCondition(null, null,
+                new dev.kino.tensor.FloatTensor(new long[] {1, 2, 3}, new float[6]));
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> new Failing().begin(new long[] {1, 1, 1, 1, 1}, null, new float[] {1f}, image));
+        assertTrue(e.getMessage().contains("takes no image conditioning"), e.getMessage());
+        // the frame rate alone is no image conditioning
+        assertThrows(IllegalStateException.class, () -> new Failing().begin(new long[] {1, 1, 1, 1, 1}, null,
+                new float[] {1f}, DenoiserCondition.NONE.withFrameRate(24)));
     }
 
     private static float[] latents(Path model) {
