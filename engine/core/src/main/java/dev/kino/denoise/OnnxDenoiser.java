@@ -85,6 +85,7 @@ public final class OnnxDenoiser implements Denoiser {
         private final int frames;
         private final float[] predictions;
         private final List<TensorSlot> all = new ArrayList<>();
+        private boolean closed;
 
         BoundRun(long[] latentShape, List<FloatTensor> texts, int batch, int passes, float guidance,
                  DenoiserCondition condition) {
@@ -150,6 +151,9 @@ public final class OnnxDenoiser implements Denoiser {
 
         @Override
         public void predict(float[] modelInput, double t, float[] out) {
+            if (closed) {   // ONNX Runtime would read the freed native tensors and crash the JVM
+                throw new IllegalStateException("This denoiser run is closed; begin a new one.");
+            }
             FloatTensor first = condition.firstFrame();
             int plane = first == null ? 0 : first.dim(3) * first.dim(4);
             for (int b = 0; b < batch; b++) {
@@ -192,7 +196,10 @@ public final class OnnxDenoiser implements Denoiser {
 
         @Override
         public void close() {
-            all.forEach(TensorSlot::close);
+            if (!closed) {
+                closed = true;
+                all.forEach(TensorSlot::close);
+            }
         }
     }
 }

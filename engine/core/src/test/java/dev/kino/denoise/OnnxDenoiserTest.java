@@ -63,6 +63,23 @@ class OnnxDenoiserTest {
     }
 
     @Test
+    void aClosedRunRefusesToPredictInsteadOfCrashing() {
+        ModelPackage plain = ModelPackage.open(Fixtures.dir(Fixtures.UNET));
+        TextEmbeddings text = new TextEmbeddings(new FloatTensor(new long[] {1, 8, 16}, random(128, 1)), null);
+        try (ModelGraphs graphs = ModelGraphs.open(plain, OnnxRuntime.create(Device.CPU))) {
+            Denoiser.Run run = new OnnxDenoiser(graphs.denoiser(), plain.manifest().denoiser())
+                    .begin(SHAPE, text, new float[] {1f});
+            run.predict(random(128, 3), 500, new float[128]);
+            run.close();
+            run.close();   // twice is harmless
+            // its native tensors are freed: feeding them to ONNX Runtime again crashed the JVM (SIGSEGV)
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> run.predict(random(128, 3), 500, new float[128]));
+            assertEquals("This denoiser run is closed; begin a new one.", e.getMessage());
+        }
+    }
+
+    @Test
     void aGraphWithTextMaskAndFrameRateRefusesABeginWithoutThem() {
         ModelPackage ltx = ModelPackage.open(Fixtures.testResources().resolve("ltx").resolve("tiny-ltx"));
         FloatTensor emb = new FloatTensor(new long[] {1, 1, 1}, new float[1]);
