@@ -89,7 +89,7 @@ def set_timesteps_call(cls, config, n, plan):
 def run_case(cls, case):
     runs = []
     config_after = None
-    for n in STEPS:
+    for n in case.get("steps", STEPS):
         scheduler = cls(**case["config_passed"])
         config = dict(scheduler.config)
         call = set_timesteps_call(cls, config, n, case.get("plan"))

@@ -2,9 +2,10 @@
 
 Each entry of FILES: file key -> (diffusers class, notes, cases). A case gives the constructor arguments
 (config_passed) and optionally: noise_seed (stochastic steps draw from torch.Generator('cpu').manual_seed),
-set_begin_index (as the Wan pipeline calls it), step_kwargs, and plan = {"sequence_length": L} for dynamic
-shifting, where the call is what diffusers' LTX-Video pipeline passes: set_timesteps(sigmas=linspace(1, 1/N, N),
-mu=calculate_shift(L, ...)) (or, with "sigmas": False, set_timesteps(N, mu=...) as DPM-Solver accepts).
+set_begin_index (as the Wan pipeline calls it), step_kwargs, steps (the step counts, instead of 1, 4, 10, 25),
+and plan = {"sequence_length": L} for dynamic shifting, where the call is what diffusers' LTX-Video pipeline
+passes: set_timesteps(sigmas=linspace(1, 1/N, N), mu=calculate_shift(L, ...)) (or, with "sigmas": False,
+set_timesteps(N, mu=...) as DPM-Solver accepts).
 """
 import numpy as np
 from diffusers import (DDIMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler,
@@ -80,6 +81,9 @@ FILES = {
         c("dpmpp2m_leading_offset", {**SD, "timestep_spacing": "leading", "steps_offset": 1}),
         c("dpmpp2m_trailing", {**SD, "timestep_spacing": "trailing"}),
         c("dpmpp2m_linear_lambda_clipped", {"beta_schedule": "linear", "lambda_min_clipped": -4.5}),
+        # 15 steps: diffusers' lower_order_final applies below 15 steps only (the default runs have 10 and 25)
+        c("dpmpp2m_lower_order_final_15", dict(SD), steps=(14, 15)),
+        c("dpmpp3m_lower_order_final_15", {**SD, "solver_order": 3}, steps=(14, 15)),
         c("dpmpp2m_flow_wan", {"beta_schedule": "linear", "use_flow_sigmas": True, "flow_shift": 3.0,
                                "prediction_type": "flow_prediction"}, set_begin_index=0),
         c("dpmpp2m_flow_dynamic", {"use_flow_sigmas": True, "prediction_type": "flow_prediction",
@@ -93,6 +97,13 @@ FILES = {
         # Both end at the smallest training sigma: at sigma 0 diffusers' bh1 and noise-form updates give NaN.
         c("unipc_bh1_order3", {**SD, "solver_type": "bh1", "solver_order": 3, "final_sigmas_type": "sigma_min"}),
         c("unipc_noise_form", {**SD, "predict_x0": False, "final_sigmas_type": "sigma_min"}),
+        c("unipc_noise_form_v", {**SD, "predict_x0": False, "prediction_type": "v_prediction",
+                                 "final_sigmas_type": "sigma_min"}),
+        c("unipc_noise_form_sample", {**SD, "predict_x0": False, "prediction_type": "sample",
+                                      "final_sigmas_type": "sigma_min"}),
+        c("unipc_flow_karras", {"use_flow_sigmas": True, "use_karras_sigmas": True, "flow_shift": 3.0,
+                                "prediction_type": "flow_prediction"}),
+        c("unipc_lower_order_final_15", dict(SD), steps=(14, 15)),
         c("unipc_disable_corrector_trailing", {**SD, "disable_corrector": [0, 2], "timestep_spacing": "trailing",
                                                "final_sigmas_type": "sigma_min"}),
         c("unipc_no_lower_order_final_sigma_min", {**SD, "lower_order_final": False, "final_sigmas_type": "sigma_min"}),
