@@ -84,6 +84,7 @@ FILES = {
         # 15 steps: diffusers' lower_order_final applies below 15 steps only (the default runs have 10 and 25)
         c("dpmpp2m_lower_order_final_15", dict(SD), steps=(14, 15)),
         c("dpmpp3m_lower_order_final_15", {**SD, "solver_order": 3}, steps=(14, 15)),
+        c("dpmpp2m_sample", {**SD, "prediction_type": "sample"}),
         c("dpmpp2m_flow_wan", {"beta_schedule": "linear", "use_flow_sigmas": True, "flow_shift": 3.0,
                                "prediction_type": "flow_prediction"}, set_begin_index=0),
         c("dpmpp2m_flow_dynamic", {"use_flow_sigmas": True, "prediction_type": "flow_prediction",

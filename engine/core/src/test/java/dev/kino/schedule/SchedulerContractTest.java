@@ -67,10 +67,28 @@ class SchedulerContractTest {
         assertThrows(SchedulerException.class, () -> s.restoreState(longer));
     }
 
+    @ParameterizedTest
+    @MethodSource("names")
+    void aStateSavedBeforeTheFirstStepResumesToTheSameLatents(String name) {
+        float[] start = new float[64];
+        TorchGenerator.seeded(3).randn(start);
+        Scheduler planned = scheduler(name);
+        planned.setTimesteps(4, 1560);
+        Scheduler resumed = scheduler(name);
+        resumed.setTimesteps(4, 1560);
+        resumed.restoreState(planned.saveState());
+        assertArrayEquals(run(planned, start), run(resumed, start), name);
+    }
+
     /** One run of the fake model from {@code start}, {@code steps} steps. */
     private static float[] run(String name, float[] start, int steps) {
         Scheduler s = scheduler(name);
         s.setTimesteps(steps, 1560);
+        return run(s, start);
+    }
+
+    /** The planned steps of {@code s} from {@code start}. */
+    private static float[] run(Scheduler s, float[] start) {
         float[] latents = start.clone();
         float[] input = new float[latents.length];
         float[] output = new float[latents.length];
@@ -154,6 +172,31 @@ class SchedulerContractTest {
                 () -> Schedulers.fromConfig(sd("UniPCMultistepScheduler", "shift", 3.0)));
         assertEquals("Scheduler setting 'shift' (3.0) has no effect on UniPCMultistepScheduler; it is called"
                 + " 'flow_shift' there.", unipc.getMessage());
+    }
+
+    @Test
+    void neutralValuesOfSettingsKinoDoesNotUseAreAcceptedAndOthersRefused() {
+        assertEquals("euler", Schedulers.fromConfig(sd("EulerDiscreteScheduler", "flow_shift", 1.0)).name(),
+                "flow_shift 1 shifts nothing");
+        for (Object neutral : new Object[] {"", java.util.List.of(), Map.of(), false}) {
+            Schedulers.fromConfig(sd("EulerDiscreteScheduler", "my_setting", neutral));
+        }
+        SchedulerException unknown = assertThrows(SchedulerException.class,
+                () -> Schedulers.fromConfig(sd("EulerDiscreteScheduler", "my_setting", "x")));
+        assertTrue(unknown.getMessage().startsWith("Kino does not know the scheduler setting 'my_setting' (x)"),
+                unknown.getMessage());
+        Schedulers.fromConfig(Map.of("_class_name", "FlowMatchEulerDiscreteScheduler",
+                "prediction_type", "flow_prediction"));
+        SchedulerException epsilon = assertThrows(SchedulerException.class, () -> Schedulers.fromConfig(
+                Map.of("_class_name", "FlowMatchEulerDiscreteScheduler", "prediction_type", "epsilon")));
+        assertTrue(epsilon.getMessage().contains("samples flow-matching models only"), epsilon.getMessage());
+        SchedulerException two = assertThrows(SchedulerException.class, () -> Schedulers.fromConfig(
+                sd("EulerDiscreteScheduler", "use_karras_sigmas", true, "use_exponential_sigmas", true)));
+        assertTrue(two.getMessage().startsWith("Only one of the scheduler settings"), two.getMessage());
+        SchedulerException type = assertThrows(SchedulerException.class, () -> Schedulers.fromConfig(
+                sd("EulerDiscreteScheduler", "num_train_timesteps", "many")));
+        assertTrue(type.getMessage().startsWith("Scheduler setting 'num_train_timesteps' is many but must be"),
+                type.getMessage());
     }
 
     @Test
