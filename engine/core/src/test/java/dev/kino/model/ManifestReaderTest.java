@@ -93,6 +93,33 @@ class ManifestReaderTest {
     }
 
     @Test
+    void eachWronglyTypedFieldIsNamedWithWhatItMustBe() throws IOException {
+        String s = problems("wan/tiny-wan21", m -> {
+            ((ObjectNode) m.get("latent")).put("channels", "four");
+            ((ObjectNode) m.get("denoiser")).remove("sample");
+            ((ObjectNode) m.get("text_encoder")).put("dynamic_batch", "yes").put("padding", "left");
+            ((ObjectNode) m.get("defaults")).put("guidance", "high");
+            ((ObjectNode) m.get("denoiser")).putArray("patch_size").add(1).add(0).add(2);
+            ((ObjectNode) m.get("vae")).put("cache_inputs", "cache").putArray("latents_std").add("a");
+            m.put("description", 5);
+            m.put("tokenizer", "");
+        });
+        for (String problem : new String[] {"latent.channels must be a positive integer", "denoiser.sample is missing",
+                "text_encoder.dynamic_batch must be true or false",
+                "text_encoder.padding is \"left\" but must be one of max_length, longest",
+                "defaults.guidance must be a number", "denoiser.patch_size must be a list of 3 positive integers",
+                "vae.cache_inputs must be a list of names", "vae.latents_std must be a list of numbers",
+                "description must be a string or null", "tokenizer must be a non-empty string"}) {
+            assertTrue(s.contains(problem), problem + " in: " + s);
+        }
+        assertTrue(problems(Fixtures.UNET, m -> m.put("text_encoder", "clip"))
+                .contains("text_encoder must be an object"));
+        ObjectNode noGuidance = fixture("dit-flow-experts");
+        ((ObjectNode) noGuidance.get("denoiser").get("experts").get(1)).putNull("guidance");
+        assertNull(parse(noGuidance).denoiser().experts().get(1).guidance(), "an expert may leave guidance unset");
+    }
+
+    @Test
     void expertBoundariesRunFromHighNoiseToZeroWithinZeroAndOne() throws IOException {
         ObjectNode edge = fixture("dit-flow-experts");
         boundaries(edge, 1.0, 1.0, 0.0);   // the limits themselves are allowed
