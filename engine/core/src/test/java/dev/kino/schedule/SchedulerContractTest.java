@@ -212,5 +212,19 @@ class SchedulerContractTest {
         terminal.setTimesteps(2, 0);
         assertEquals(2, terminal.steps(), "two steps can be stretched to the terminal");
         assertThrows(SchedulerException.class, () -> terminal.setTimesteps(1, 0));
+
+        // diffusers' DDIM takes as many steps as training timesteps, not one more, and none outside them
+        Scheduler ddim = Schedulers.fromConfig(sd("DDIMScheduler", "clip_sample", false, "steps_offset", 0));
+        ddim.setTimesteps(1000, 0);
+        assertEquals(999.0, ddim.timestep(0));
+        assertTrue(assertThrows(SchedulerException.class, () -> ddim.setTimesteps(1001, 0)).getMessage()
+                .startsWith("DDIM can take at most 1000 steps"));
+        Scheduler offset = Schedulers.fromConfig(sd("DDIMScheduler", "clip_sample", false, "steps_offset", 1));
+        assertEquals("DDIM timestep 1000 falls outside the training range 0..999; lower 'steps_offset' or use"
+                + " another 'timestep_spacing'.", assertThrows(SchedulerException.class,
+                () -> offset.setTimesteps(1000, 0)).getMessage());
+        SchedulerException solverP = assertThrows(SchedulerException.class,
+                () -> Schedulers.fromConfig(sd("UniPCMultistepScheduler", "solver_p", "DPMSolverMultistepScheduler")));
+        assertTrue(solverP.getMessage().contains("solver_p"), solverP.getMessage());
     }
 }
