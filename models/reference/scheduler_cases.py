@@ -82,8 +82,8 @@ FILES = {
         c("dpmpp2m_trailing", {**SD, "timestep_spacing": "trailing"}),
         c("dpmpp2m_linear_lambda_clipped", {"beta_schedule": "linear", "lambda_min_clipped": -4.5}),
         # 15 steps: diffusers' lower_order_final applies below 15 steps only (the default runs have 10 and 25)
-        c("dpmpp2m_lower_order_final_15", dict(SD), steps=(14, 15)),
         c("dpmpp3m_lower_order_final_15", {**SD, "solver_order": 3}, steps=(14, 15)),
+        c("dpmpp2m_sigma_min_lower_order_final_15", {**SD, "final_sigmas_type": "sigma_min"}, steps=(14, 15)),
         c("dpmpp2m_sample", {**SD, "prediction_type": "sample"}),
         c("dpmpp2m_flow_wan", {"beta_schedule": "linear", "use_flow_sigmas": True, "flow_shift": 3.0,
                                "prediction_type": "flow_prediction"}, set_begin_index=0),
@@ -104,7 +104,6 @@ FILES = {
                                       "final_sigmas_type": "sigma_min"}),
         c("unipc_flow_karras", {"use_flow_sigmas": True, "use_karras_sigmas": True, "flow_shift": 3.0,
                                 "prediction_type": "flow_prediction"}),
-        c("unipc_lower_order_final_15", dict(SD), steps=(14, 15)),
         c("unipc_disable_corrector_trailing", {**SD, "disable_corrector": [0, 2], "timestep_spacing": "trailing",
                                                "final_sigmas_type": "sigma_min"}),
         c("unipc_no_lower_order_final_sigma_min", {**SD, "lower_order_final": False, "final_sigmas_type": "sigma_min"}),
