@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,6 +85,22 @@ class DenoisingLoopTest {
     }
 
     @Test
+    void theEventsViewReadsTheLiveLatents() {
+        Scheduler s = ddim();
+        float[] latents = new float[64];
+        java.util.Arrays.fill(latents, 0.5f);
+        DenoisingLoop.run(s, failingAt(5, 0.1f, s), latents, new long[] {1, 4, 1, 4, 4}, TorchGenerator.seeded(0), 5,
+                e -> {
+                    float[] copy = e.latents().copy();
+                    assertArrayEquals(latents, copy, "after the step");
+                    for (int k = 0; k < copy.length; k++) {
+                        assertEquals(latents[k], e.latents().get(k));
+                    }
+                    return true;
+                });
+    }
+
+    @Test
     void stepTimesAreEachStepsOwnAndElapsedTimeAddsThemUp() {
         Scheduler s = ddim();
         List<StepEvent> events = new ArrayList<>();
@@ -97,6 +114,7 @@ class DenoisingLoopTest {
             StepEvent e = events.get(i);
             assertEquals(2 + i, e.step());
             assertEquals(times[i], e.stepTime(), "the event reports the step's own time");
+            assertArrayEquals(new long[] {1, 4, 1, 4, 4}, e.latents().shape());
             assertTrue(!e.stepTime().isNegative() && e.stepTime().compareTo(total) <= 0, e.stepTime() + " vs " + total);
             sum = sum.plus(e.stepTime());
             assertTrue(e.elapsed().compareTo(sum) >= 0 && e.elapsed().compareTo(total) <= 0,
