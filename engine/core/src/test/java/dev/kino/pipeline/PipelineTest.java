@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -159,6 +160,10 @@ class PipelineTest {
                 .frames(4).build(), e -> true);
         assertEquals(1, r.warnings().size(), r.warnings().toString());
         assertTrue(r.warnings().get(0).contains("zeppelin"), r.warnings().get(0));
+        GenerationResult negative = unet.generate(GenerationRequest.builder("a red circle").negativePrompt("a zeppelin")
+                .steps(1).frames(4).guidance(5.0).build(), e -> true);
+        assertEquals(List.of("The model does not know these words of the negative prompt, so they were ignored:"
+                + " zeppelin."), negative.warnings());
     }
 
     @Test
@@ -168,6 +173,13 @@ class PipelineTest {
                 StageTimings.VAE_DECODE), new ArrayList<>(r.timings().wall().keySet()));
         assertEquals(3, r.timings().steps().size());
         assertTrue(r.timings().onnx().get(StageTimings.DENOISE).toNanos() > 0);
-        assertTrue(r.timings().onnx().get(StageTimings.DENOISE).compareTo(r.timings().wall().get(StageTimings.DENOISE)) <= 0);
+        for (String stage : List.of(StageTimings.TEXT_ENCODE, StageTimings.DENOISE, StageTimings.VAE_DECODE)) {
+            Duration onnx = r.timings().onnx().get(stage);
+            assertTrue(onnx.toNanos() > 0 && onnx.compareTo(r.timings().wall().get(stage)) <= 0, stage + ": " + onnx);
+        }
+        // cond and uncond in one batch of the text encoder and of each denoiser step; two 2-frame VAE chunks
+        assertEquals(1L, r.timings().onnxRuns().get(StageTimings.TEXT_ENCODE));
+        assertEquals(3L, r.timings().onnxRuns().get(StageTimings.DENOISE));
+        assertEquals(2L, r.timings().onnxRuns().get(StageTimings.VAE_DECODE));
     }
 }

@@ -47,6 +47,9 @@ class PlannerTest {
         assertNull(plan.sigmas());
         assertArrayEquals(new long[] {1, 4, 4, 4, 4}, plan.latentShape());
         assertArrayEquals(new double[] {5.0}, plan.guidance());
+        assertEquals("fixture-unet3d-ddim", plan.modelName());
+        assertEquals(4 * 4 * 4, plan.sequenceLength(), "latent frames x height x width, patch 1x1x1");
+        assertTrue(!plan.equals(unet.plan(request().steps(3).build())), "another plan is not equal");
         assertEquals(plan.fingerprint(), unet.plan(request().steps(4).build()).fingerprint(), "stable");
         assertTrue(!plan.fingerprint().equals(unet.plan(request().steps(4).seed(1L).build()).fingerprint()));
     }

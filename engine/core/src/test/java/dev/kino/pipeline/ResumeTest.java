@@ -105,6 +105,14 @@ class ResumeTest {
         GenerationPlan plan = unet.plan(GenerationRequest.builder("a blue square").steps(3).frames(4).build());
         List<Checkpoint> checkpoints = new ArrayList<>();
         unet.generate(plan, GenerationOptions.of(e -> true).checkpointing(1, checkpoints::add));
+        assertEquals(List.of(1, 2), checkpoints.stream().map(Checkpoint::completedSteps).toList(),
+                "nothing is left to resume after the last step");
+        Checkpoint last = checkpoints.get(1);
+        Checkpoint finished = new Checkpoint(last.planFingerprint(), 3, last.latents(), last.schedulerState(),
+                last.generatorState());
+        KinoException done = assertThrows(KinoException.class,
+                () -> unet.generate(plan, GenerationOptions.of(x -> true).resumingFrom(finished)));
+        assertTrue(done.getMessage().contains("does not fit its plan (3 of 3 steps done)"), done.getMessage());
         GenerationPlan other = unet.plan(GenerationRequest.builder("a blue square").steps(3).frames(4).seed(2L).build());
         KinoException e = assertThrows(KinoException.class,
                 () -> unet.generate(other, GenerationOptions.of(x -> true).resumingFrom(checkpoints.get(0))));
