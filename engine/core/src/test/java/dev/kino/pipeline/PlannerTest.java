@@ -7,6 +7,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -92,5 +94,48 @@ class PlannerTest {
     void aBadSchedulerNameIsAKinoErrorListingTheChoices() {
         assertTrue(refused(request().scheduler("nope")).contains("choose one of: ddim"));
         assertTrue(refused(request().scheduler("flow-euler")).contains("flow-matching"));
+    }
+
+    @Test
+    void theLimitsThemselvesAreAllowed() {
+        for (GenerationRequest.Builder ok : List.of(request().guidance(0.0), request().guidance(100.0),
+                request().fps(1), request().fps(240))) {
+            unet.plan(ok.build());
+        }
+        assertTrue(refused(request().fps(0)).contains("between 1 and 240 fps, but 0"));
+        assertTrue(refused(request().fps(241)).contains("but 241 was given"));
+    }
+
+    @Test
+    void aSizeOffTheGridNamesTheNearestOnIt() {
+        assertTrue(refused(request().width(36)).endsWith("Width must be a positive multiple of 8 pixels for this model,"
+                + " but 36 was given; try 32 or 40."));
+        assertTrue(refused(request().height(4)).endsWith("Height must be a positive multiple of 8 pixels for this"
+                + " model, but 4 was given; try 8."));
+        try (TextToVideoPipeline dit = TextToVideoPipeline.load(Fixtures.dir(Fixtures.DIT_FLOW), Device.CPU)) {
+            // 8x spatial compression and 2x2 patches: whole patches need multiples of 16
+            KinoException e = assertThrows(KinoException.class, () -> dit.plan(request().width(40).build()));
+            assertTrue(e.getMessage().contains("multiple of 16 pixels"), e.getMessage());
+            KinoException frames = assertThrows(KinoException.class, () -> dit.plan(request().frames(7).build()));
+            assertTrue(frames.getMessage().contains("This model makes videos of 4k+1 (5, 9, 13, ...) frames, so 7"
+                    + " frames cannot be made; try 9."), frames.getMessage());
+            KinoException six = assertThrows(KinoException.class, () -> dit.plan(request().frames(6).build()));
+            assertTrue(six.getMessage().endsWith("try 5."), six.getMessage());
+        }
+    }
+
+    @Test
+    void aVideoLargerThanTheHeapNamesWhatItNeedsAndWhatFits() {
+        long heap = Runtime.getRuntime().maxMemory();
+        org.junit.jupiter.api.Assumptions.assumeTrue(heap < 10L << 30, "needs a heap under 10 GiB");
+        // 4000x4000, 40 frames: every array under Java's limit, about 10.6 GiB in all
+        String m = refused(request().width(4000).height(4000).frames(40));
+        assertTrue(m.matches("A video of 4000x4000 with 40 frames needs about \\d+\\.\\d GiB of memory for its latents"
+                + " and frames, more than the \\d+(\\.\\d)? [GM]iB this Java process may use; the largest size that fits"
+                + " with 40 frames is \\d+x\\d+ \\(or make fewer frames, or raise -Xmx\\)\\."), m);
+        String size = m.replaceAll(".*fits with 40 frames is (\\d+)x(\\d+).*", "$1 $2");
+        String[] wh = size.split(" ");
+        assertEquals(wh[0], wh[1], "square stays square");
+        unet.plan(request().width(Integer.parseInt(wh[0])).height(Integer.parseInt(wh[1])).frames(40).build());
     }
 }
