@@ -138,4 +138,17 @@ class PlannerTest {
         assertEquals(wh[0], wh[1], "square stays square");
         unet.plan(request().width(Integer.parseInt(wh[0])).height(Integer.parseInt(wh[1])).frames(40).build());
     }
+
+    @Test
+    void aSchedulerPredictingOtherThanTheDenoiserIsRefusedAtLoad(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws java.io.IOException {
+        java.nio.file.Path pkg = Fixtures.copy(Fixtures.UNET, tmp);
+        java.nio.file.Path manifest = pkg.resolve("kino.json");
+        String json = java.nio.file.Files.readString(manifest);
+        java.nio.file.Files.writeString(manifest, json.replace("\"prediction_type\": \"epsilon\",\n    \"timestep_dtype\"",
+                "\"prediction_type\": \"v_prediction\",\n    \"timestep_dtype\""));
+        assertTrue(java.nio.file.Files.readString(manifest).contains("\"v_prediction\""), "fixture layout changed");
+        KinoException e = assertThrows(KinoException.class, () -> TextToVideoPipeline.load(pkg, Device.CPU).close());
+        assertTrue(e.getMessage().contains("v_prediction") && e.getMessage().contains("epsilon"), e.getMessage());
+    }
 }
