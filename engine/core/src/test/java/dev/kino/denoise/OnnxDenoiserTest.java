@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What one ONNX denoiser graph is fed: the manifest's timestep scale, and the inputs some graphs require. */
 class OnnxDenoiserTest {
@@ -59,6 +60,28 @@ class OnnxDenoiserTest {
             float[] at800 = predict(unscaled, text, input, 800);
             assertFalse(Arrays.equals(at800, predict(unscaled, text, input, 400)), "the timestep must matter");
             assertArrayEquals(at800, predict(doubled, text, input, 400), "timestep 400 at scale 2 is 800");
+        }
+    }
+
+    @Test
+    void withoutGuidanceThePredictionIsTheConditionalOneAsGuidanceOneGivesIt() {
+        ModelPackage plain = ModelPackage.open(Fixtures.dir(Fixtures.UNET));
+        FloatTensor cond = new FloatTensor(new long[] {1, 8, 16}, random(128, 1));
+        FloatTensor uncond = new FloatTensor(new long[] {1, 8, 16}, random(128, 2));
+        float[] input = random(128, 3);
+        try (ModelGraphs graphs = ModelGraphs.open(plain, OnnxRuntime.create(Device.CPU))) {
+            OnnxDenoiser d = new OnnxDenoiser(graphs.denoiser(), plain.manifest().denoiser());
+            float[] alone = predict(d, new TextEmbeddings(cond, null), input, 500);
+            float[] guidedAtOne = new float[128];
+            try (Denoiser.Run run = d.begin(SHAPE, new TextEmbeddings(cond, uncond), new float[] {1f})) {
+                run.predict(input, 500, guidedAtOne);
+            }
+            // diffusers: uncond + 1 * (cond - uncond) is cond, up to float32 rounding
+            float max = 0;
+            for (int i = 0; i < alone.length; i++) {
+                max = Math.max(max, Math.abs(alone[i] - guidedAtOne[i]));
+            }
+            assertTrue(max <= 1e-5f && !Arrays.equals(alone, new float[128]), "max diff " + max);
         }
     }
 
