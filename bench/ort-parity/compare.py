@@ -2,7 +2,7 @@
 """Prints run.sh's table from its JSON files (NAME.SIDE.ROUND.json); standard library only.
 
 Per case: each side's median step per round, then the ratios that compare like with like, per round and
-as median and range over the rounds. kino/node and kino-py/python put Kino beside a bare loop on the same
+as median and range over the rounds. kino/node and kino-wheel/python put Kino beside a bare loop on the same
 ONNX Runtime release; kino/python is the cross-version figure the first measurements used.
 """
 import glob
@@ -11,9 +11,9 @@ import os
 import statistics
 import sys
 
-SIDES = ["python", "kino", "node", "kino-py", "torch"]
+SIDES = ["python", "kino", "node", "kino-wheel", "torch"]
 RATIOS = [("kino", "node", "Kino / bare Node loop, same runtime"),
-          ("kino-py", "python", "Kino / bare Python loop, same runtime"),
+          ("kino-wheel", "python", "Kino / bare Python loop, same runtime"),
           ("kino", "python", "Kino / bare Python loop (Python's newer runtime)"),
           ("torch", "kino", "PyTorch eager / Kino")]
 

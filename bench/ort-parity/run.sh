@@ -9,8 +9,8 @@
 #   python    a plain Python onnxruntime loop (ort_loop.py; the wheel's version, 1.30.0 here)
 #   kino      Kino (`kino bench parity`) on ONNX Runtime Java's own native library (1.29.0)
 #   node      a plain onnxruntime-node loop (ort_loop.mjs) at Kino's Java version: same runtime as `kino`
-#   kino-py   Kino on onnxruntime-node's native library of the Python wheel's version: same runtime as `python`
-# so kino/node and kino-py/python compare Kino with a bare loop on one and the same ONNX Runtime release.
+#   kino-wheel   Kino on onnxruntime-node's native library of the Python wheel's version: same runtime as `python`
+# so kino/node and kino-wheel/python compare Kino with a bare loop on one and the same ONNX Runtime release.
 #
 # PYTHON   a Python with bench/ort-parity/requirements.txt (default: python3)
 # TORCH_PYTHON  adds a side on the Wan-width model: PyTorch eager (torch_eager.py; a Python with diffusers:
@@ -28,7 +28,7 @@ WORK="$HERE/work"
 OUT=${OUT:-$WORK/results-$(date +%Y%m%d-%H%M%S)}   # every side's JSON stays here
 mkdir -p "$OUT"
 if [ -z "${SIDES:-}" ]; then
-  SIDES="python kino"; command -v node >/dev/null && command -v npm >/dev/null && SIDES="python kino node kino-py"
+  SIDES="python kino"; command -v node >/dev/null && command -v npm >/dev/null && SIDES="python kino node kino-wheel"
 fi
 read -r -a SIDE_LIST <<< "$SIDES"
 
@@ -38,7 +38,7 @@ PY_VERSION=$("$PY" -c 'import onnxruntime; print(onnxruntime.__version__)')
 for s in "${SIDE_LIST[@]}"; do   # downloads and copies, outside any timing
   case $s in
     node) NODE_ORT=$(node_runtime "$(java_version)") ;;
-    kino-py) KINO_PY_NATIVE=$(java_native "$PY_VERSION") ;;
+    kino-wheel) KINO_WHEEL_NATIVE=$(java_native "$PY_VERSION") ;;
   esac
 done
 
@@ -59,14 +59,14 @@ run_case() {
                   --warmup "$warmup" --threads "$THREADS" > "$json" ;;
         node) ORT_NODE="$NODE_ORT" node "$HERE/ort_loop.mjs" "$graph" --latent "$latent" --text "$text" \
                 --steps "$steps" --warmup "$warmup" --threads "$THREADS" > "$json" ;;
-        kino|kino-py)
+        kino|kino-wheel)
           local opts=${KINO_JAVA_OPTS:-}
-          [ "$side" = kino-py ] && opts="$opts -Donnxruntime.native.path=$KINO_PY_NATIVE"
+          [ "$side" = kino-wheel ] && opts="$opts -Donnxruntime.native.path=$KINO_WHEEL_NATIVE"
           KINO_JAVA_OPTS="$opts" "$ROOT/kino" bench parity --graph "$graph" --latent "$latent" --text "$text" \
             --steps "$steps" --warmup "$warmup" --threads "$THREADS" > "$json" ;;
         torch) "$TORCH_PYTHON" "$HERE/torch_eager.py" --model "$(dirname "$graph")" --latent "$latent" \
                  --text "$text" --steps "$steps" --warmup "$warmup" --threads "$THREADS" > "$json" ;;
-        *) echo "unknown side $side (python, kino, node, kino-py)" >&2; exit 1 ;;
+        *) echo "unknown side $side (python, kino, node, kino-wheel)" >&2; exit 1 ;;
       esac
     done
   done

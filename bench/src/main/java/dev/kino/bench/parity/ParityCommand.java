@@ -64,7 +64,7 @@ public final class ParityCommand implements Callable<Integer> {
         String nativePath = System.getProperty("onnxruntime.native.path");   // read before Kino sets its own
         KinoLoop.Result r = KinoLoop.run(OnnxRuntime.create(Device.CPU, threads), graph, latent, text, steps, warmup);
         Map<String, Object> json = new LinkedHashMap<>();
-        // run.sh's kino-py side points onnxruntime.native.path at another release's native library; say so
+        // run.sh's kino-wheel side points onnxruntime.native.path at another release's native library; say so
         // (the binding reports its own compile-time version either way).
         json.put("runtime", "kino, onnxruntime java " + ai.onnxruntime.OrtEnvironment.class.getPackage()
                 .getImplementationVersion() + (nativePath != null ? " with the native library in " + nativePath : ""));
