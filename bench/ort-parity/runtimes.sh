@@ -14,26 +14,35 @@ node_runtime() {
   echo "$dir/node_modules/onnxruntime-node"
 }
 
-# java_version: the ONNX Runtime Java version Kino's bench is built with (its jar in bench/target/lib)
+# ort_jar: ONNX Runtime Java's jar on the bench's class path (bench/target/lib)
+ort_jar() {
+  ls "$ROOT"/bench/target/lib/onnxruntime-[0-9]*.jar | head -1
+}
+
+# java_version: the ONNX Runtime Java version Kino's bench is built with
 java_version() {
-  local jar; jar=$(ls "$ROOT"/bench/target/lib/onnxruntime-[0-9]*.jar | head -1)
-  jar=$(basename "$jar" .jar); echo "${jar#onnxruntime-}"
+  local jar; jar=$(basename "$(ort_jar)" .jar); echo "${jar#onnxruntime-}"
+}
+
+# java_own: prints the folder holding ONNX Runtime Java's own native pair, unpacked from its jar
+java_own() {
+  mkdir -p "$WORK/java/own" && (cd "$WORK/java/own" && unzip -oqj "$(ort_jar)" 'ai/onnxruntime/native/linux-x64/*') &&
+    echo "$WORK/java/own"
 }
 
 # java_native VERSION: prints a folder for -Donnxruntime.native.path holding ONNX Runtime Java's JNI glue
 # and onnxruntime-node VERSION's native library (the glue re-pointed by retarget_jni.py when the versions differ)
 java_native() {
-  local v=$1 jv dir node jar
+  local v=$1 jv dir node own
   jv=$(java_version); dir="$WORK/java/node-$v"
   node=$(node_runtime "$v") || return 1
-  jar=$(ls "$ROOT"/bench/target/lib/onnxruntime-[0-9]*.jar | head -1)
-  mkdir -p "$WORK/java/own" "$dir"
-  (cd "$WORK/java/own" && unzip -oqj "$jar" 'ai/onnxruntime/native/linux-x64/*')
+  own=$(java_own) || return 1
+  mkdir -p "$dir"
   cp "$node/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$dir/libonnxruntime.so"
   if [ "$v" = "$jv" ]; then
-    cp "$WORK/java/own/libonnxruntime4j_jni.so" "$dir/"
+    cp "$own/libonnxruntime4j_jni.so" "$dir/"
   else
-    "$PY" "$ROOT/bench/ort-parity/diagnose/retarget_jni.py" "$WORK/java/own/libonnxruntime4j_jni.so" \
+    "$PY" "$ROOT/bench/ort-parity/diagnose/retarget_jni.py" "$own/libonnxruntime4j_jni.so" \
       "$dir/libonnxruntime4j_jni.so" "$jv" "$v" || return 1
   fi
   echo "$dir"

@@ -37,6 +37,9 @@ public class OrtJavaVariants {
             names[r == 5 ? 0 : r == 1 ? 1 : 2] = n.getName();
         }
         String out = any.getOutputNames().iterator().next();
+        // an image model's denoiser takes condition channels in and gives the latent channels out (the demo model)
+        long outChannels = ((TensorInfo) any.getOutputInfo().get(out).getInfo()).getShape()[1];
+        long[] outShape = {lat[0], outChannels > 0 ? outChannels : lat[1], lat[2], lat[3], lat[4]};
         Random rnd = new Random(0);
         int n = (int) (lat[0]*lat[1]*lat[2]*lat[3]*lat[4]);
         int nt = (int) (txt[0]*txt[1]*txt[2]);
@@ -45,9 +48,9 @@ public class OrtJavaVariants {
         FloatBuffer xd = ByteBuffer.allocateDirect(n*4).order(ByteOrder.nativeOrder()).asFloatBuffer();
         FloatBuffer ed = ByteBuffer.allocateDirect(nt*4).order(ByteOrder.nativeOrder()).asFloatBuffer(); ed.put(e).rewind();
         FloatBuffer td = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        FloatBuffer od = ByteBuffer.allocateDirect(n*4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer od = ByteBuffer.allocateDirect((int) (outShape[0]*outShape[1]*outShape[2]*outShape[3]*outShape[4])*4).order(ByteOrder.nativeOrder()).asFloatBuffer();
         OnnxTensor xt = OnnxTensor.createTensor(env, xd, lat), et = OnnxTensor.createTensor(env, ed, txt),
-                tt = OnnxTensor.createTensor(env, td, new long[]{2}), ot = OnnxTensor.createTensor(env, od, lat);
+                tt = OnnxTensor.createTensor(env, td, new long[]{2}), ot = OnnxTensor.createTensor(env, od, outShape);
         Map<String, List<Double>> times = new LinkedHashMap<>();
         Map<String, List<Double>> cpus = new LinkedHashMap<>();
         for (String v : variants) times.put(v, new ArrayList<>());

@@ -20,9 +20,9 @@ WORK="$ROOT/bench/ort-parity/work"
 "$ROOT/kino" bench --version >/dev/null
 CP="$ROOT/bench/target/lib/*"
 source "$ROOT/bench/ort-parity/runtimes.sh"
-NODE_129=$(node_runtime 1.29.0); NODE_130=$(node_runtime 1.30.0)
-mkdir -p "$WORK/java/own" && (cd "$WORK/java/own" && unzip -oqj "$(ls "$ROOT"/bench/target/lib/onnxruntime-[0-9]*.jar)" 'ai/onnxruntime/native/linux-x64/*')
-java_native 1.29.0 >/dev/null; java_native 1.30.0 >/dev/null
+# Kino's Java version and the Python wheel's, each as a plain Node loop and as Java's native library
+JV=$(java_version); PV=$("$PY" -c 'import onnxruntime; print(onnxruntime.__version__)')
+java_own >/dev/null; java_native "$JV" >/dev/null; java_native "$PV" >/dev/null
 IFS=, read -r C F H W <<< "$LAT"; IFS=, read -r L D <<< "$TXT"
 side() {
   case $1 in
@@ -36,7 +36,7 @@ print("%s spin=0: CPU %.2f ms per step (mean), wall median %.2f ms" % (d["runtim
               "$GRAPH" "$STEPS" "$C" "$F" "$H" "$W" "$L" "$D" pinned-nospin | sed "s/^pinned-nospin/java on ${1#java-} native/" ;;
   esac
 }
-SIDES=(python node-1.29.0 node-1.30.0 java-own java-node-1.29.0 java-node-1.30.0)
+SIDES=(python "node-$JV" "node-$PV" java-own "java-node-$JV" "java-node-$PV")
 for r in $(seq 1 "$ROUNDS"); do
   order=("${SIDES[@]}"); [ $((r % 2)) -eq 0 ] && order=($(printf '%s\n' "${SIDES[@]}" | tac))
   for s in "${order[@]}"; do echo "[$(date +%H:%M:%S) round $r, load $(cut -d' ' -f1 /proc/loadavg)] $(side "$s" 2>&1 | tail -1)"; done
