@@ -65,6 +65,27 @@ public final class ReferenceTensors {
         return out;
     }
 
+    /** The largest magnitude in {@code a}: the scale relative errors against a reference are taken on. */
+    public static float maxAbs(float[] a) {
+        float m = 0;
+        for (float v : a) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    /** The largest element-wise difference of two arrays of the same size (a size mismatch throws). */
+    public static float maxDiff(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new AssertionError("sizes differ: " + a.length + " vs " + b.length);
+        }
+        float m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
     private JsonNode entry(String name) {
         JsonNode e = root.path("tensors").get(name);
         if (e == null) {

@@ -25,6 +25,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
+import static dev.kino.ReferenceTensors.maxAbs;
+import static dev.kino.ReferenceTensors.maxDiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -76,22 +78,6 @@ class LtxParityTest {
         });
     }
 
-    private static float maxAbs(float[] a) {
-        float m = 0;
-        for (float v : a) {
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
-    }
-
-    private static float maxDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length, "sizes");
-        float m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
-    }
 
     @TestFactory
     List<DynamicTest> promptsTokenizeToTheReferenceIdsAndEmbeddings() {

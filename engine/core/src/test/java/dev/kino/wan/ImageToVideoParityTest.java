@@ -84,7 +84,7 @@ class ImageToVideoParityTest {
         float worst = 0;
         for (int i = 0; i < perStep.size(); i++) {
             float[] want = REF.floats(base + "latents_" + i);
-            float rel = WanParityTest.maxDiff(perStep.get(i), want) / WanParityTest.maxAbs(want);
+            float rel = ReferenceTensors.maxDiff(perStep.get(i), want) / ReferenceTensors.maxAbs(want);
             worst = Math.max(worst, rel);
             assertTrue(rel <= 1e-4f, name + " latents after step " + i + " differ by " + rel + " relative");
         }

@@ -29,6 +29,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
+import static dev.kino.ReferenceTensors.maxAbs;
+import static dev.kino.ReferenceTensors.maxDiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,22 +47,6 @@ class WanParityTest {
     @TempDir
     static Path tmp;
 
-    static float maxAbs(float[] a) {
-        float m = 0;
-        for (float v : a) {
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
-    }
-
-    static float maxDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length, "sizes");
-        float m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
-    }
 
     @TestFactory
     List<DynamicTest> promptsTokenizeToTheReferenceIdsAndEmbeddings() {
