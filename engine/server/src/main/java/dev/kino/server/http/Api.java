@@ -53,6 +53,7 @@ public final class Api {
         });
         jobs.register(app);
         projects.register(app);
+        new CutExportRoutes(s).register(app);
         app.get("/api/models", ctx -> ctx.json(s.models().describe()));
         app.get("/api/health", ctx -> ctx.json(health(s)));
         app.post("/api/session", ctx -> {

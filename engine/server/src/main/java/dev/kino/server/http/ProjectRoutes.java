@@ -11,6 +11,8 @@ import dev.kino.server.queue.NewJob;
 import dev.kino.server.queue.Project;
 import dev.kino.server.queue.ProjectStore;
 import dev.kino.server.work.Cut;
+import dev.kino.server.work.CutExports;
+import dev.kino.video.DeliveryFormat;
 import dev.kino.server.work.ModelCatalog;
 import dev.kino.shots.ShotList;
 import dev.kino.shots.ShotListReader;
@@ -138,15 +140,28 @@ final class ProjectRoutes {
             pieces.add(new Cut.Piece(shot, s.videos().resolve(j.video())));
         }
         String file = "cut-" + id + ".mp4";
+        DeliveryFormat format;
+        try {
+            format = CutExports.format(ctx.queryParam("format"));
+        } catch (KinoException e) {
+            throw ApiError.bad(e.getMessage());
+        }
         int frames;
         try {
             Files.createDirectories(s.videos());
             frames = Cut.build(pieces, s.videos().resolve(file));
+            CutExports.write((String) project.get("name"), pieces, s.videos().resolve(file), format);
         } catch (KinoException e) {
             throw new ApiError(409, e.getMessage());
         }
         s.projects().cut(id, file, frames);
-        ctx.json(Map.of("video", "/api/projects/" + id + "/cut/video", "frames", frames));
+        String base = "/api/projects/" + id + "/cut/";
+        Map<String, Object> reply = new java.util.LinkedHashMap<>(Map.of("video", base + "video", "frames", frames,
+                "otio", base + "otio", "edl", base + "edl"));
+        if (format == DeliveryFormat.PRORES) {
+            reply.put("prores", base + "prores");
+        }
+        ctx.json(reply);
     }
 
     private void cutVideo(Context ctx) throws IOException {
