@@ -2,9 +2,12 @@ package dev.kino.spark;
 
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -22,8 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * RenderJob on Spark's {@code local-cluster[2,1,1024]}: a Master and two Workers in this JVM, and every executor
  * a JVM of its own with its own working folder, as on a standalone cluster. The Workers launch executors from
- * SPARK_HOME (a stand-in in target/, set by the pom) with this test's class path.
+ * SPARK_HOME (a stand-in in target/, set by the pom) with this test's class path. The tests on the default
+ * configuration share one cluster (executors take seconds to launch); the others start their own after it.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterRenderJobTest {
     static final String LIST = """
             {"project": "cluster", "seed": 5, "defaults": {"steps": 2, "takes": 2},
@@ -31,19 +36,27 @@ class ClusterRenderJobTest {
             """;
 
     @TempDir
+    static Path shared;
+    @TempDir
     Path tmp;
 
-    SparkSession cluster;
+    static SparkSession cluster;
 
-    @BeforeEach
-    void oneSparkPerJvm() {
+    @BeforeAll
+    static void oneSparkPerJvm() {
         LocalSpark.stop();
     }
 
-    @AfterEach
-    void stopCluster() {
+    @AfterAll
+    static void stopCluster() {
+        stopRunning();
+    }
+
+    /** Stops the running cluster and waits until this JVM can start another Spark. */
+    static void stopRunning() {
         if (cluster != null) {
             cluster.stop();
+            cluster = null;
         }
         SparkSession.clearActiveSession();
         SparkSession.clearDefaultSession();
@@ -62,7 +75,13 @@ class ClusterRenderJobTest {
         return home;
     }
 
-    SparkSession start(Map<String, String> conf) throws IOException {
+    /** The cluster with {@code conf} on top of the tests' settings; the running one when that is the same. */
+    static SparkSession start(Map<String, String> conf) throws IOException {
+        if (cluster != null && conf.isEmpty() && !cluster.sparkContext().isStopped()
+                && !cluster.sparkContext().getConf().contains("kino.test.special")) {
+            return cluster;
+        }
+        stopRunning();
         sparkHome();
         var b = SparkSession.builder().master("local-cluster[2,1,1024]").appName("kino-spark cluster test")
                 .config("spark.ui.enabled", "false")
@@ -74,14 +93,18 @@ class ClusterRenderJobTest {
                 .config("spark.executorEnv.DJL_OFFLINE", "true")
                 .config("spark.task.maxFailures", "2")
                 .config("spark.hadoop.fs." + TestFileSystems.PerJvm.SCHEME + ".impl", TestFileSystems.PerJvm.class.getName())
-                .config("spark.hadoop." + TestFileSystems.PerJvm.ROOT, tmp.resolve("perjvm").toString());
+                .config("spark.hadoop." + TestFileSystems.PerJvm.ROOT, shared.resolve("perjvm").toString());
         conf.forEach(b::config);
+        if (!conf.isEmpty()) {
+            b.config("kino.test.special", "true");
+        }
         cluster = b.getOrCreate();
         cluster.sparkContext().setLogLevel("ERROR");
         return cluster;
     }
 
     @Test
+    @Order(1)
     void aRelativeOutLandsInTheDriversFolderAndResumes() throws IOException {
         SparkSession spark = start(Map.of());
         Path list = Files.writeString(tmp.resolve("shots.json"), LIST);
@@ -116,6 +139,7 @@ class ClusterRenderJobTest {
     }
 
     @Test
+    @Order(2)
     void anOutTheExecutorsDoNotShareFailsInOneSentence() throws IOException {
         start(Map.of());
         Path list = Files.writeString(tmp.resolve("shots.json"), LIST);
@@ -125,13 +149,14 @@ class ClusterRenderJobTest {
         assertEquals(1, run.err().lines().count(), run.err());
         assertTrue(run.err().contains("does not see the driver's --out folder perjvm:/renders/cluster")
                 && run.err().contains("give --out as a folder the driver and every executor share"), run.err());
-        try (Stream<Path> all = Files.walk(tmp.resolve("perjvm"))) {
+        try (Stream<Path> all = Files.walk(shared.resolve("perjvm"))) {
             assertEquals(List.of(), all.filter(p -> p.toString().endsWith(".mp4") || p.toString().contains("results"))
                     .toList(), "no take rendered where the driver cannot see it, no results table");
         }
     }
 
     @Test
+    @Order(3)
     void gpusNoWorkerHasFailAfterTheStartTimeout() throws IOException {
         start(Map.of("spark.executor.resource.gpu.amount", "1", "spark.task.resource.gpu.amount", "1",
                 "spark.executor.resource.gpu.discoveryScript", "/bin/true"));
@@ -148,6 +173,7 @@ class ClusterRenderJobTest {
     }
 
     @Test
+    @Order(4)
     void executorsThatCannotStartAreOneSentence() throws IOException {
         start(Map.of("spark.executor.extraJavaOptions", "-agentlib:kino-no-such-agent",
                 "spark.deploy.maxExecutorRetries", "2"));
