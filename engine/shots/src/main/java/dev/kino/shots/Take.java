@@ -1,6 +1,7 @@
 package dev.kino.shots;
 
 import dev.kino.pipeline.GenerationRequest;
+import dev.kino.request.RequestSchema;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,19 +32,14 @@ public record Take(String project, Shot shot, int take, long seed, GenerationReq
 
     static Take of(String project, Shot shot, int take, Take source) {
         long seed = shot.seeds().get(take - 1);
-        GenerationRequest request = GenerationRequest.builder(shot.prompt()).negativePrompt(shot.negative())
-                .steps(shot.steps()).guidance(shot.guidance()).seed(seed).frames(shot.frames())
-                .width(shot.width()).height(shot.height()).fps(shot.fps()).scheduler(shot.scheduler())
-                .image(shot.image()).lastImage(shot.lastImage()).fit(shot.fit()).build();
+        GenerationRequest request = shot.request().with(RequestSchema.SEED, seed);
         return new Take(project, shot, take, seed, request, source,
                 hash(shot.model(), request, source == null ? null : source.requestHash()));
     }
 
     /** The request with {@code mp4} (the source take's video) to continue from. */
     public GenerationRequest continuing(Path mp4) {
-        GenerationRequest r = request;
-        return new GenerationRequest(r.prompt(), r.negativePrompt(), r.steps(), r.guidance(), r.seed(), r.frames(),
-                r.width(), r.height(), r.fps(), r.scheduler(), r.noiseKernel(), r.image(), r.lastImage(), mp4, r.fit());
+        return request.with(RequestSchema.CONTINUE_FROM, mp4);
     }
 
     /** The model reference of the shot (null: the built-in demo model). */

@@ -83,7 +83,7 @@ final class ProjectRoutes {
                 continue;
             }
             takes.add(new NewJob(t.shot().name(), t.shot().index(), t.take(), model,
-                    Views.JSON.writeValueAsString(t.request()), t.requestHash(), priority, from));
+                    Views.JSON.writeValueAsString(t.request().toJson()), t.requestHash(), priority, from));
         }
         if (!problems.isEmpty()) {
             throw ApiError.bad("The shot list cannot be rendered as it is: " + String.join("; ", problems.subList(0,

@@ -79,7 +79,7 @@ final class Worker implements Runnable {
                 store.canceled(job.id());
                 return;
             }
-            GenerationRequest request = continuing(job, JSON.readValue(job.request(), GenerationRequest.class));
+            GenerationRequest request = continuing(job, GenerationRequest.fromJson(JSON.readValue(job.request(), java.util.Map.class)));
             if (request == null) {
                 return; // its source shot lost its pick after the claim: back to waiting
             }
@@ -131,9 +131,7 @@ final class Worker implements Runnable {
         if (source == null) {
             return r;
         }
-        return new GenerationRequest(r.prompt(), r.negativePrompt(), r.steps(), r.guidance(), r.seed(), r.frames(),
-                r.width(), r.height(), r.fps(), r.scheduler(), r.noiseKernel(), r.image(), r.lastImage(),
-                videos.resolve(source.video()), r.fit());
+        return r.with(dev.kino.request.RequestSchema.CONTINUE_FROM, videos.resolve(source.video()));
     }
 
     private StepListener listener(String jobId, PreviewFactors factors) {
