@@ -12,7 +12,8 @@ import java.util.Map;
  * @param file    the ONNX file
  * @param inputs  inputs by name, in the graph's order (initializers a graph also lists as inputs left out, as
  *                ONNX Runtime does)
- * @param outputs outputs by name
+ * @param outputs outputs by name, as the file declares them (an open session may know more of their dimensions:
+ *                ONNX Runtime infers symbolic output dimensions where it can)
  */
 public record GraphSignature(String role, Path file, Map<String, Port> inputs, Map<String, Port> outputs) {
 

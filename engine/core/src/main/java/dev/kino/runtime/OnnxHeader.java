@@ -67,7 +67,7 @@ final class OnnxHeader {
             long key = varint();
             int field = (int) (key >>> 3);
             if ((key & 7) == 2 && (field == GRAPH_INPUT || field == GRAPH_OUTPUT || field == GRAPH_INITIALIZER)) {
-                long stop = pos + varint();
+                long stop = messageEnd();
                 if (field == GRAPH_INITIALIZER) {
                     String name = initializerName(stop);
                     if (name != null) {
@@ -113,17 +113,17 @@ final class OnnxHeader {
             if (key == (1 << 3 | 2)) {
                 name = string();
             } else if (key == (2 << 3 | 2)) {
-                long typeEnd = pos + varint();
+                long typeEnd = messageEnd();
                 while (pos < typeEnd) {
                     long k = varint();
                     if (k == (1 << 3 | 2)) {
-                        long tensorEnd = pos + varint();
+                        long tensorEnd = messageEnd();
                         while (pos < tensorEnd) {
                             long t = varint();
                             if (t == (1 << 3)) {
                                 elem = (int) varint();
                             } else if (t == (2 << 3 | 2)) {
-                                shape(pos + varint(), dims, names);
+                                shape(messageEnd(), dims, names);
                             } else {
                                 skip(t);
                             }
@@ -144,7 +144,7 @@ final class OnnxHeader {
         while (pos < end) {
             long key = varint();
             if (key == (1 << 3 | 2)) {
-                long dimEnd = pos + varint();
+                long dimEnd = messageEnd();
                 long value = -1;
                 String param = "";
                 while (pos < dimEnd) {
@@ -194,6 +194,12 @@ final class OnnxHeader {
             case 5 -> seek(pos + 4);
             default -> throw new IOException("unsupported protobuf wire type " + (key & 7) + " at byte " + pos);
         }
+    }
+
+    /** Reads a length-delimited field's length; returns where the field ends. */
+    private long messageEnd() throws IOException {
+        long len = varint();
+        return pos + len;
     }
 
     private String string() throws IOException {
