@@ -28,8 +28,8 @@ public final class KinoCli implements Runnable {
         return KinoPrograms.execute(command(), "kino", args, out, err);
     }
 
-    /** The command line, with the request options made from the schema. */
-    static CommandLine command() {
+    /** The command line, with the request options made from the schema (what {@link #run} executes). */
+    public static CommandLine command() {
         CommandLine cli = new CommandLine(new KinoCli());
         GenerateCommand.withRequestOptions(cli.getSubcommands().get("generate").getCommandSpec());
         return cli;

@@ -290,6 +290,9 @@ public final class Setting<T> {
 
     /** A value as the sentence shows it: text quoted and cut at 40 characters, lists and objects by kind. */
     static String shown(Object raw) {
+        if (raw instanceof String s && decimal(s) != null) {
+            return s.trim(); // a number given as text (command line, CSV) reads as the number given as JSON
+        }
         if (raw instanceof String s) {
             String t = s.length() > 40 ? s.substring(0, 40) + "…" : s;
             return "\"" + t.replaceAll("\\p{Cntrl}", "?") + "\"";

@@ -147,7 +147,8 @@ final class ShotListChecker {
         if (request.containsKey(RequestSchema.IMAGE) && continueFrom != null) {
             problem(at, "gives both \"image\" and \"continue_from\"; a shot starts from one first frame, keep one");
         }
-        if (n.has("last_image") && !request.containsKey(RequestSchema.IMAGE) && continueFrom == null) {
+        if (request.containsKey(RequestSchema.LAST_IMAGE) && !request.containsKey(RequestSchema.IMAGE)
+                && continueFrom == null) {
             problem(at + "/last_image", "needs a first frame too: give \"image\" or \"continue_from\"");
         }
         Integer pick = intField(n, at, "pick", 1, MAX_TAKES);

@@ -3,6 +3,7 @@ package dev.kino.server.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kino.KinoException;
+import dev.kino.pipeline.GenerationPlan;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.server.queue.Job;
 import dev.kino.server.queue.JobState;
@@ -10,7 +11,6 @@ import dev.kino.server.queue.JobStore;
 import dev.kino.server.queue.NewJob;
 import dev.kino.server.work.ModelCatalog;
 import dev.kino.server.work.UploadedPictures;
-import dev.kino.shots.Take;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
@@ -59,18 +59,21 @@ final class JobRoutes {
         model = model == null ? ModelCatalog.DEMO : model;
         GenerationRequest request = Requests.generationRequest(n, s.pictures().files());
         Integer priority = Requests.smallInt(n, "priority", -1000, 1000);
-        check(model, request);
+        GenerationPlan plan = check(model, request);
+        int p = priority == null ? 0 : priority;
         NewJob job = new NewJob(null, null, null, model, Views.JSON.writeValueAsString(request.toJson()),
-                Take.hash(model, request), priority == null ? 0 : priority, null);
-        JobStore.Submitted done = s.jobs().submit(null, List.of(job), Requests.idempotencyKey(ctx), Requests.bodyHash(ctx));
+                plan.fingerprint(), p, null, plan.toJson());
+        // A retry is the same plan at the same priority, however its JSON was written (defaults spelled out or not).
+        String identity = Requests.sha256("plan " + plan.fingerprint() + " priority " + p);
+        JobStore.Submitted done = s.jobs().submit(null, List.of(job), Requests.idempotencyKey(ctx), identity);
         s.workers().wake();
         ctx.status(done.replayed() ? 200 : 201).json(Views.job(done.jobs().get(0)));
     }
 
     /** The model must exist and be able to make the request; otherwise a 400 before anything is stored. */
-    void check(String model, GenerationRequest request) {
+    GenerationPlan check(String model, GenerationRequest request) {
         try {
-            s.models().check(model, request);
+            return s.models().check(model, request);
         } catch (KinoException e) {
             throw ApiError.bad(e.getMessage());
         }

@@ -150,6 +150,15 @@ final class Requests {
         }
     }
 
+    /** SHA-256 (hex) of a text. */
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String shown(String s) {
         String t = s.length() > 40 ? s.substring(0, 40) + "…" : s;
         return "\"" + t.replaceAll("[\\p{Cntrl}]", "?") + "\"";

@@ -3,7 +3,6 @@ package dev.kino.server.work;
 import dev.kino.KinoException;
 import dev.kino.image.ImageFiles;
 import dev.kino.image.RgbImage;
-import dev.kino.pipeline.GenerationRequest;
 import dev.kino.shots.PictureFiles;
 
 import java.io.IOException;
@@ -72,29 +71,6 @@ public final class UploadedPictures {
             }
             return file;
         };
-    }
-
-    /**
-     * Checks, before a render, that the uploaded pictures a request uses still hold the bytes they were stored
-     * under (a picture replaced or damaged on disk would silently change the take, and a resumed take would mix
-     * two pictures).
-     *
-     * @throws KinoException one sentence naming the picture that changed
-     */
-    public void verify(GenerationRequest r) {
-        for (Path p : new Path[]{r.image(), r.lastImage()}) {
-            if (p != null && p.getParent() != null && p.getParent().equals(folder)) {
-                try {
-                    if (!sha256(Files.readAllBytes(p)).equals(p.getFileName().toString())) {
-                        throw new KinoException("The uploaded picture " + PREFIX + p.getFileName() + " changed on the"
-                                + " server's disk (its SHA-256 no longer matches); upload it again and resubmit.");
-                    }
-                } catch (IOException e) {
-                    throw new KinoException("The uploaded picture " + PREFIX + p.getFileName() + " cannot be read ("
-                            + e.getMessage() + "); upload it again and resubmit.", e);
-                }
-            }
-        }
     }
 
     static String sha256(byte[] bytes) {
