@@ -8,13 +8,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kino.KinoException;
 import dev.kino.noise.TorchGenerator;
+import dev.kino.request.Sha256;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -64,7 +61,7 @@ public final class GenerationPlan {
         this.latentShape = latentShape.clone();
         this.sequenceLength = sequenceLength;
         this.pictures = pictures;
-        this.fingerprint = sha256(decidingJson().toString());
+        this.fingerprint = Sha256.of(decidingJson().toString());
     }
 
     /** The settings the run uses, defaults filled in. */
@@ -277,15 +274,6 @@ public final class GenerationPlan {
             v[i] = a.get(i).asLong();
         }
         return v;
-    }
-
-    static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override

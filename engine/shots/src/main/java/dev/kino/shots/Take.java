@@ -2,15 +2,9 @@ package dev.kino.shots;
 
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.request.RequestSchema;
+import dev.kino.request.Sha256;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * One render: take {@code take} of a shot.
@@ -79,34 +73,12 @@ public record Take(String project, Shot shot, int take, long seed, GenerationReq
         line(s, "scheduler", r.scheduler());
         line(s, "noise_kernel", r.noiseKernel());
         if (r.image() != null || r.lastImage() != null || sourceHash != null) {
-            line(s, "image", r.image() == null ? null : fileSha256(r.image()));
-            line(s, "last_image", r.lastImage() == null ? null : fileSha256(r.lastImage()));
+            line(s, "image", r.image() == null ? null : Sha256.of(r.image()));
+            line(s, "last_image", r.lastImage() == null ? null : Sha256.of(r.lastImage()));
             line(s, "continue_from", sourceHash);
             line(s, "fit", (r.fit() == null ? dev.kino.image.Fit.CROP : r.fit()).name().toLowerCase(java.util.Locale.ROOT));
         }
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.toString().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java has SHA-256", e);
-        }
-    }
-
-    /** SHA-256 (hex) of a picture file's bytes. */
-    static String fileSha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                d.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(d.digest());
-        } catch (IOException e) {
-            throw new dev.kino.KinoException("Cannot read the picture " + file + " (" + e.getMessage()
-                    + "); check the file.", e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java has SHA-256", e);
-        }
+        return Sha256.of(s.toString());
     }
 
     private static void line(StringBuilder s, String name, Object value) {

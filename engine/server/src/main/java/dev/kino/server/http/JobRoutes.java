@@ -64,7 +64,7 @@ final class JobRoutes {
         NewJob job = new NewJob(null, null, null, model, Views.JSON.writeValueAsString(request.toJson()),
                 plan.fingerprint(), p, null, plan.toJson());
         // A retry is the same plan at the same priority, however its JSON was written (defaults spelled out or not).
-        String identity = Requests.sha256("plan " + plan.fingerprint() + " priority " + p);
+        String identity = dev.kino.request.Sha256.of("plan " + plan.fingerprint() + " priority " + p);
         JobStore.Submitted done = s.jobs().submit(null, List.of(job), Requests.idempotencyKey(ctx), identity);
         s.workers().wake();
         ctx.status(done.replayed() ? 200 : 201).json(Views.job(done.jobs().get(0)));

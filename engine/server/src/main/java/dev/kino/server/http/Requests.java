@@ -5,13 +5,13 @@ import dev.kino.pipeline.GenerationRequest;
 import dev.kino.request.RequestSchema;
 import dev.kino.request.Setting;
 import dev.kino.request.SettingException;
+import dev.kino.request.Sha256;
 import dev.kino.request.Surface;
 import dev.kino.shots.PictureFiles;
 import io.javalin.http.Context;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -140,23 +140,10 @@ final class Requests {
 
     /** Hash of what a request asks for, to tell a retry from a different request under the same key. */
     static String bodyHash(Context ctx) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update((ctx.method() + " " + ctx.path() + "?" + ctx.queryString() + "\n").getBytes(StandardCharsets.UTF_8));
-            sha.update(ctx.bodyAsBytes());
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** SHA-256 (hex) of a text. */
-    static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest sha = Sha256.digest();
+        sha.update((ctx.method() + " " + ctx.path() + "?" + ctx.queryString() + "\n").getBytes(StandardCharsets.UTF_8));
+        sha.update(ctx.bodyAsBytes());
+        return HexFormat.of().formatHex(sha.digest());
     }
 
     static String shown(String s) {
