@@ -215,7 +215,7 @@ class RequestSchemaSurfacesTest {
         body.put("prompt", "a prompt");
         body.set(s.name(), JSON.valueToTree(value));
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
-                + "/api/jobs")).POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                + "/api/jobs")).header("Authorization", "Bearer " + server.token()).POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 201) {
             return null;
