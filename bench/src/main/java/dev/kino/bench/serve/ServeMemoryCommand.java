@@ -25,8 +25,9 @@ import java.util.stream.Stream;
 /**
  * {@code kino bench serve-memory}: what checking submits costs a server. A real {@code kino serve} (its own JVM,
  * no workers) offers a large model package; the bench reads the server's resident memory (/proc VmRSS) after
- * start, after the first submit and after N more submits of that model, and whether ONNX Runtime's library was
- * ever mapped into the process (a model loaded for checking would have to map it). For scale it then runs
+ * start, after the first submit and after N/2 and N more submits of that model, the heap in use after a full GC
+ * (jcmd) after the first and the last submit, and whether ONNX Runtime's library was ever mapped into the process
+ * (a model loaded for checking would have to map it). For scale it then runs
  * {@code kino generate} on the same package and reads that process's peak resident memory.
  */
 @Command(name = "serve-memory", mixinStandardHelpOptions = true, sortOptions = false,
@@ -82,11 +83,17 @@ public final class ServeMemoryCommand implements Callable<Integer> {
             long started = rss(server.pid());
             double first = submit(http, base, server.token(), 0);
             long afterFirst = rss(server.pid());
+            long heapFirst = heapAfterGc(server.pid());
             double[] millis = new double[submits];
+            long half = 0;
             for (int i = 0; i < submits; i++) {
                 millis[i] = submit(http, base, server.token(), i + 1);
+                if (i + 1 == submits / 2) {
+                    half = rss(server.pid());
+                }
             }
             long after = rss(server.pid());
+            long heapAfter = heapAfterGc(server.pid());
             boolean ortMapped = Files.readString(Path.of("/proc/" + server.pid() + "/maps")).contains("onnxruntime");
             Arrays.sort(millis);
             r.put("package", pkg.toAbsolutePath().normalize().toString());
@@ -94,7 +101,10 @@ public final class ServeMemoryCommand implements Callable<Integer> {
             r.put("submits", submits + 1);
             r.put("rss_after_start_mib", mib(started));
             r.put("rss_after_first_submit_mib", mib(afterFirst));
+            r.put("rss_after_half_the_submits_mib", mib(half));
             r.put("rss_after_all_submits_mib", mib(after));
+            r.put("heap_used_after_gc_first_submit_mib", mib(heapFirst));
+            r.put("heap_used_after_gc_all_submits_mib", mib(heapAfter));
             r.put("rss_growth_over_submits_mib", mib(after - afterFirst));
             r.put("onnxruntime_library_mapped", ortMapped);
             r.put("first_submit_ms", first);
@@ -139,6 +149,20 @@ public final class ServeMemoryCommand implements Callable<Integer> {
         String said = Files.readString(err);
         String kib = said.replaceAll("(?s).*maxrss_kib=(\\d+).*", "$1");
         return Long.parseLong(kib) * 1024;
+    }
+
+    /** The Java heap a process uses after a full GC (jcmd GC.run, then GC.heap_info's "used"), in bytes. */
+    private static long heapAfterGc(long pid) throws IOException, InterruptedException {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor();
+        Process p = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+        String info = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(info);
+        if (!m.find()) {
+            throw new IOException("jcmd GC.heap_info said no heap use: " + info);
+        }
+        return Long.parseLong(m.group(1)) * 1024;
     }
 
     /** VmRSS of a process, in bytes. */

@@ -156,7 +156,7 @@ class RequestSchemaSurfacesTest {
                 if (s.on(Surface.SPARK) && want == null && s.kind() != Setting.Kind.FILE) {
                     Object value = s.read(v.json, Setting.Files.PATHS);
                     GenerationRequest r = GenerationRequest.builder("p").build().with(cast(s), value);
-                    assertEquals(r, RenderRow.of(take(r), null).request(), "Spark row " + where);
+                    assertEquals(r, RenderRow.of(take(r), null, RenderJob::planner).request(), "Spark row " + where);
                     checks++;
                 }
             }

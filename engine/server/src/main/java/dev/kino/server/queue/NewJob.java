@@ -8,7 +8,7 @@ package dev.kino.server.queue;
  * @param take        take number, or null
  * @param model       a model name from the catalog
  * @param requestJson the {@code GenerationRequest} as JSON
- * @param requestHash the shot-list request hash
+ * @param requestHash the take's identity: its plan's fingerprint (the shot-list request hash for a continuation)
  * @param priority    higher runs first
  * @param continueFrom the shot (of the same project) whose picked take's last frame this take starts from, or
  *                    null; the job is not claimed until that shot has a finished pick
