@@ -55,8 +55,11 @@ class RequestSchemaSurfacesTest {
     private static KinoServer server;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    private static dev.kino.pipeline.GenerationPlanner demo;
+
     @BeforeAll
     static void start() {
+        demo = RenderJob.planner(ExecutorPipelines.DEMO);
         server = KinoServer.start(new ServerConfig("127.0.0.1", 0, List.of(), tmp.resolve("data"), null,
                 new Workers.Settings(1, 1, 1))); // no workers: submits are checked and queued, never rendered
     }
@@ -156,7 +159,7 @@ class RequestSchemaSurfacesTest {
                 if (s.on(Surface.SPARK) && want == null && s.kind() != Setting.Kind.FILE) {
                     Object value = s.read(v.json, Setting.Files.PATHS);
                     GenerationRequest r = GenerationRequest.builder("p").build().with(cast(s), value);
-                    assertEquals(r, RenderRow.of(take(r), null, RenderJob::planner).request(), "Spark row " + where);
+                    assertEquals(r, RenderRow.of(take(r), null, ref -> demo).request(), "Spark row " + where);
                     checks++;
                 }
             }
