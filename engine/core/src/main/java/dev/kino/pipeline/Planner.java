@@ -79,7 +79,7 @@ final class Planner {
             timesteps[i] = scheduler.timestep(i);
         }
         return new GenerationPlan(m.name(), modelIdentity, settings, scheduler.config().asMap(), timesteps,
-                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures);
+                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures, r);
     }
 
     /** An expert's own default guidance, else the model's. */
