@@ -31,7 +31,7 @@ EXPORT = os.path.join(ROOT, "models", "export")
 sys.path.insert(0, EXPORT)
 sys.path.insert(0, os.path.dirname(HERE))
 from realsize.shared import (kino_generate, link_denoiser, machine, ort_session, package_files,  # noqa: E402
-                             peak_mib, save_wide_text_encoder)
+                             peak_mib, save_wide_text_encoder, xxl_encoder_size)
 
 CONFIG_2B = dict(in_channels=128, out_channels=128, patch_size=1, patch_size_t=1, num_attention_heads=32,
                  attention_head_dim=64, cross_attention_dim=2048, num_layers=28, caption_channels=4096)
@@ -129,23 +129,13 @@ def stage_run(work, precision):
 def stage_sizes():
     import torch
     from diffusers import LTXVideoTransformer3DModel
-    from kinoexport.common.umt5 import UMT5Config, UMT5Encoder
-
-    def nbytes(module):
-        return sum(p.numel() * p.element_size() for p in module.parameters())
-
     out = {}
     for name, cfg in (("transformer_2B", CONFIG_2B), ("transformer_13B", CONFIG_13B)):
         with torch.device("meta"):
             t = LTXVideoTransformer3DModel(**cfg)
         n = sum(p.numel() for p in t.parameters())
         out[name] = {"parameters": n, "fp32_bytes": n * 4, "fp16_bytes": n * 2}
-    with torch.device("meta"):
-        enc = UMT5Encoder(UMT5Config(vocab_size=32128, d_model=4096, d_kv=64, d_ff=10240, num_heads=64, num_layers=24,
-                                     model_type="t5"))
-        n, fp32 = sum(p.numel() for p in enc.parameters()), nbytes(enc)
-        out["t5_v1_1_xxl_encoder"] = {"parameters": n, "fp32_bytes": fp32,
-                                      "fp16_bytes": nbytes(enc.to_export_dtype_(torch.float16))}
+    out["t5_v1_1_xxl_encoder"] = xxl_encoder_size(32128, model_type="t5")
     return out
 
 

@@ -51,6 +51,23 @@ def save_wide_text_encoder(src, vocab, **config):
     json.dump(cfg.to_hf_dict(), open(os.path.join(src, "text_encoder", "config.json"), "w"))
 
 
+def nbytes(module):
+    """Bytes of a module's parameters at their dtype (works on the meta device)."""
+    return sum(p.numel() * p.element_size() for p in module.parameters())
+
+
+def xxl_encoder_size(vocab, **config):
+    """Exact size of the real 24-layer T5/UMT5-XXL text encoder (d_model 4096), counted on the meta device:
+    parameters, fp32 bytes and the bytes of its fp16 export."""
+    import torch
+    from kinoexport.common.umt5 import UMT5Config, UMT5Encoder
+    with torch.device("meta"):
+        enc = UMT5Encoder(UMT5Config(vocab_size=vocab, d_model=4096, d_kv=64, d_ff=10240, num_heads=64,
+                                     num_layers=24, **config))
+        return {"parameters": sum(p.numel() for p in enc.parameters()), "fp32_bytes": nbytes(enc),
+                "fp16_bytes": nbytes(enc.to_export_dtype_(torch.float16))}
+
+
 def link_denoiser(work, precision, out):
     """Hard-links WORK/pkg-PRECISION's exported denoiser into the package ``out`` (no copy of gigabytes)."""
     os.makedirs(out, exist_ok=True)

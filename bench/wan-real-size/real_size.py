@@ -32,7 +32,7 @@ EXPORT = os.path.join(ROOT, "models", "export")
 sys.path.insert(0, EXPORT)
 sys.path.insert(0, os.path.dirname(HERE))
 from realsize.shared import (kino_generate, link_denoiser, machine, ort_session, package_files,  # noqa: E402
-                             peak_mib, save_wide_text_encoder)
+                             nbytes, peak_mib, save_wide_text_encoder, xxl_encoder_size)
 
 CONFIG_13B = dict(patch_size=(1, 2, 2), num_attention_heads=12, attention_head_dim=128, in_channels=16,
                   out_channels=16, text_dim=4096, freq_dim=256, ffn_dim=8960, num_layers=30, cross_attn_norm=True,
@@ -157,11 +157,6 @@ def stage_sizes():
     import torch
     from diffusers import AutoencoderKLWan, WanTransformer3DModel
     from kinoexport.wan.denoiser import to_export_dtype_
-    from kinoexport.common.umt5 import UMT5Config, UMT5Encoder
-
-    def nbytes(module):
-        return sum(p.numel() * p.element_size() for p in module.parameters())
-
     out = {}
     for name, cfg in (("transformer_1.3B", CONFIG_13B), ("transformer_14B", CONFIG_14B)):
         with torch.device("meta"):
@@ -170,12 +165,8 @@ def stage_sizes():
             fp32 = nbytes(t)
             fp16 = nbytes(to_export_dtype_(t, torch.float16))
         out[name] = {"parameters": n, "fp32_bytes": fp32, "fp16_bytes": fp16}
+    out["umt5_xxl_encoder"] = xxl_encoder_size(256384)
     with torch.device("meta"):
-        enc = UMT5Encoder(UMT5Config(vocab_size=256384, d_model=4096, d_kv=64, d_ff=10240, num_heads=64,
-                                     num_layers=24))
-        n, fp32 = sum(p.numel() for p in enc.parameters()), nbytes(enc)
-        out["umt5_xxl_encoder"] = {"parameters": n, "fp32_bytes": fp32,
-                                   "fp16_bytes": nbytes(enc.to_export_dtype_(torch.float16))}
         vae = AutoencoderKLWan()
         dec = sum(p.numel() for m in (vae.decoder, vae.post_quant_conv) for p in m.parameters())
         out["vae_decoder"] = {"parameters": dec, "fp32_bytes": dec * 4}
