@@ -106,15 +106,15 @@ final class RenderCommand implements Callable<Integer> {
                 Take t = p.take();
                 String label = t.shot().name() + " take " + t.take() + "/" + t.shot().takeCount();
                 VideoFrames frames;
-                if (done(p)) {
+                TextToVideoPipeline kino = models.get(key(t.model()));
+                // A continuation is planned now: its first frame is the source take's MP4, rendered above.
+                GenerationPlan plan = t.source() == null ? p.plan()
+                        : kino.plan(t.continuing(byKey.get(t.source().key()).mp4()));
+                if (done(p, plan)) {
                     kept++;
                     err.println(label + ": already rendered, kept");
                     frames = Mp4Reader.read(p.mp4()).frames();
                 } else {
-                    TextToVideoPipeline kino = models.get(key(t.model()));
-                    // A continuation is planned now: its first frame is the source take's MP4, rendered above.
-                    GenerationPlan plan = t.source() == null ? p.plan()
-                            : kino.plan(t.continuing(byKey.get(t.source().key()).mp4()));
                     GenerationResult r;
                     try (ProgressDisplay progress = new ProgressDisplay(err, quiet)) {
                         r = kino.generate(plan, progress);
@@ -127,7 +127,7 @@ final class RenderCommand implements Callable<Integer> {
                     if (p.master() != null) { // the editor's copy: the model's own pixels, not the enlarged preview
                         DeliveryWriter.write(frames, r.settings().fps(), format, p.master());
                     }
-                    writeRecord(p, r, models.get(key(t.model())).provider().device().toString());
+                    writeRecord(p, plan, r, models.get(key(t.model())).provider().device().toString());
                     rendered++;
                     err.println(label + ": rendered " + dir.relativize(p.mp4()));
                 }
@@ -200,25 +200,29 @@ final class RenderCommand implements Callable<Integer> {
         return model == null || model.toLowerCase(Locale.ROOT).equals("demo") ? "" : model;
     }
 
-    /** True when the take's MP4 (and deliverable) exist and its record carries the same request hash. */
-    private static boolean done(Planned p) {
+    /**
+     * True when the take's MP4 (and the --format deliverable) exist and its record carries the fingerprint of the
+     * same plan: the same model package, settings, scheduler and (for a continuation) the same first frame.
+     */
+    private static boolean done(Planned p, GenerationPlan plan) {
         if (!Files.isRegularFile(p.mp4()) || !Files.isRegularFile(p.record())
                 || p.master() != null && !Files.exists(p.master())) {
             return false;
         }
         try {
-            return p.take().requestHash().equals(new ObjectMapper().readTree(p.record().toFile())
-                    .path("request_hash").asText());
+            return plan.fingerprint().equals(new ObjectMapper().readTree(p.record().toFile())
+                    .path("plan_fingerprint").asText());
         } catch (IOException e) {
             return false; // an unreadable record: render the take again
         }
     }
 
     /** The take's record, written after its MP4 (both atomically), so a record always means a whole MP4. */
-    private static void writeRecord(Planned p, GenerationResult r, String device) throws IOException {
+    private static void writeRecord(Planned p, GenerationPlan plan, GenerationResult r, String device)
+            throws IOException {
         Take t = p.take();
         String json = TakeRecord.json(t.project(), t.shot().name(), t.take(), t.seed(), t.model(), t.requestHash(),
-                r.settings(), device);
+                plan.fingerprint(), r.settings(), device);
         Path temp = p.record().resolveSibling("." + p.record().getFileName() + ".partial");
         Files.writeString(temp, json);
         Files.move(temp, p.record(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -38,7 +38,8 @@ class RenderFormatsTest {
                 preview.frames()), mov, "ProRes 422 HQ at the model's own size, every frame");
 
         JsonNode record = new ObjectMapper().readTree(out.resolve("01-a/take-01.json").toFile());
-        assertEquals(List.of("project", "shot", "take", "seed", "model", "request_hash", "settings", "host", "device"),
+        assertEquals(List.of("project", "shot", "take", "seed", "model", "request_hash", "plan_fingerprint", "settings",
+                "host", "device"),
                 iterable(record.fieldNames()));
         assertEquals("cpu", record.path("device").asText());
         assertTrue(record.path("model").isNull(), "the built-in model");

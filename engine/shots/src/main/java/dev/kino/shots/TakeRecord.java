@@ -8,8 +8,8 @@ import java.net.InetAddress;
 
 /**
  * The record written beside each rendered take ({@code take-NN.json}), the same from {@code kino render} and the
- * Spark job: what was asked (its request hash marks the take done, so a rerun keeps it), the settings the
- * engine used, and where it ran.
+ * Spark job: what was asked (its request hash, and the fingerprint of the plan that marks the take done, so a
+ * rerun keeps it), the settings the engine used, and where it ran.
  */
 public final class TakeRecord {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -22,11 +22,12 @@ public final class TakeRecord {
      *
      * @param model    the model reference the take rendered with; null or {@code demo} for the built-in model
      *                 (written as null)
+     * @param planFingerprint the fingerprint of the plan the take rendered ({@code --resume} compares it)
      * @param settings the engine's resolved settings (any Jackson-serialisable value)
      * @param device   what it rendered on ({@code cpu}, {@code cuda:N})
      */
     public static String json(String project, String shot, int take, long seed, String model, String requestHash,
-                              Object settings, String device) {
+                              String planFingerprint, Object settings, String device) {
         ObjectNode n = JSON.createObjectNode();
         n.put("project", project);
         n.put("shot", shot);
@@ -34,6 +35,7 @@ public final class TakeRecord {
         n.put("seed", seed);
         n.put("model", model == null || model.equalsIgnoreCase("demo") ? null : model);
         n.put("request_hash", requestHash);
+        n.put("plan_fingerprint", planFingerprint);
         n.set("settings", JSON.valueToTree(settings));
         n.put("host", host());
         n.put("device", device);

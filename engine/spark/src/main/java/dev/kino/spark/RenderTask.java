@@ -5,6 +5,7 @@ import dev.kino.denoise.StepListener;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.StageTimings;
 import dev.kino.runtime.Device;
+import dev.kino.shots.Take;
 import dev.kino.shots.TakeRecord;
 import dev.kino.shots.TakeVideo;
 import dev.kino.video.Mp4Writer;
@@ -75,7 +76,7 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
         int threads = task == null ? 0 : task.cpus();
         String tag = "attempt-" + (task == null ? 0 : task.taskAttemptId());
         try (ExecutorPipelines.Lease lease = ExecutorPipelines.borrow(row.model(), device, threads)) {
-            GenerationResult generated = lease.pipeline().generate(row.request(), StepListener.NONE);
+            GenerationResult generated = lease.pipeline().generate(row.plan(), StepListener.NONE);
             Path dir = Files.createTempDirectory("kino-take-");
             try {
                 Path mp4 = dir.resolve("take.mp4");
@@ -102,9 +103,13 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
         }
     }
 
-    /** The take's record, as {@code kino render} writes it (its request hash marks the take done). */
+    /**
+     * The take's record, as {@code kino render} writes it (its plan fingerprint marks the take done), with the
+     * request hash {@code kino render} gives the same take.
+     */
     private static String record(RenderRow row, GenerationResult r, RenderOutcome.TaskInfo where) {
-        return TakeRecord.json(row.project(), row.shot(), row.take(), row.seed(), row.model(), row.requestHash(),
-                r.settings(), where.device());
+        String model = ExecutorPipelines.DEMO.equals(row.model()) ? null : row.model();
+        return TakeRecord.json(row.project(), row.shot(), row.take(), row.seed(), model,
+                Take.hash(model, row.request()), row.fingerprint(), r.settings(), where.device());
     }
 }
