@@ -21,12 +21,19 @@ final class SignatureCheck {
     private SignatureCheck() {
     }
 
-    static List<String> check(Manifest m, OnnxModel text, List<OnnxModel> denoisers, OnnxModel vae,
+    /** {@code texts}: one graph per {@link Manifest#textEncoders()}, in that order. */
+    static List<String> check(Manifest m, List<OnnxModel> texts, List<OnnxModel> denoisers, OnnxModel vae,
                               OnnxModel vaeNext) {
         SignatureCheck c = new SignatureCheck();
-        c.textEncoder(m, text);
+        List<Manifest.TextEncoder> specs = m.textEncoders();
+        for (int i = 0; i < specs.size(); i++) {
+            c.textEncoder(specs.get(i), texts.get(i));
+        }
         for (OnnxModel denoiser : denoisers) {
-            c.denoiser(m, denoiser, text);
+            c.denoiser(m, denoiser, texts.get(0));
+            for (int i = 1; i < specs.size(); i++) {
+                c.routedText(specs.get(i), denoiser, texts.get(i));
+            }
         }
         c.vae(m, vae, List.of());
         if (vaeNext != null) {
@@ -35,16 +42,15 @@ final class SignatureCheck {
         return c.problems;
     }
 
-    private void textEncoder(Manifest m, OnnxModel g) {
-        Manifest.TextEncoder t = m.textEncoder();
+    private void textEncoder(Manifest.TextEncoder t, OnnxModel g) {
         Set<String> named = new HashSet<>();
         Port ids = input(g, t.inputIds(), 2, named);
         if (ids != null) {
             integer(g, ids);
             batch(g, ids, t.dynamicBatch());
-            if (ids.shape()[1] > 0 && ids.shape()[1] != t.maxLength()) {
+            if (ids.shape()[1] > 0 && ids.shape()[1] != t.tokenizedLength()) {
                 problems.add(g.role() + " input " + ids.name() + " has a fixed length of " + ids.shape()[1]
-                        + " tokens but text_encoder.max_length is " + t.maxLength());
+                        + " tokens but max_length + crop_start is " + t.tokenizedLength());
             }
         }
         if (t.attentionMask() != null) {
@@ -105,10 +111,34 @@ final class SignatureCheck {
         if (d.frameRate() != null) {
             input(g, d.frameRate(), 1, named);
         }
+        for (Manifest.TextEncoder extra : m.extraTextEncoders()) {   // checked by routedText
+            named.add(extra.denoiserInput());
+            if (extra.denoiserMask() != null) {
+                named.add(extra.denoiserMask());
+            }
+        }
         unnamedInputs(g, named);
         Port out = output(g, d.output(), 5);
         if (out != null) {
             precision(g, out, d.precision(), "denoiser.precision");
+        }
+    }
+
+    /** An extra text encoder's embeddings (and mask) as the denoiser takes them: names, ranks, widths. */
+    private void routedText(Manifest.TextEncoder t, OnnxModel g, OnnxModel text) {
+        Set<String> named = new HashSet<>();
+        Port emb = input(g, t.denoiserInput(), 3, named);
+        Port made = text.outputs().get(t.output());
+        if (emb != null && made != null && made.rank() == 3) {
+            long want = made.shape()[2];
+            long got = emb.shape()[2];
+            if (want > 0 && got > 0 && want != got) {
+                problems.add(g.role() + " input " + emb.name() + " takes embeddings of width " + got + " but "
+                        + text.role() + " makes width " + want);
+            }
+        }
+        if (t.denoiserMask() != null) {
+            input(g, t.denoiserMask(), 2, named);
         }
     }
 
