@@ -60,12 +60,11 @@ class JointAttention:
     """``HunyuanVideo15AttnProcessor2_0`` with the text mask applied to keys only (video tokens always attend)."""
 
     def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None, image_rotary_emb=None):
-        from diffusers.models.embeddings import apply_rotary_emb
-        unflat = lambda x: x.unflatten(2, (attn.heads, -1))  # noqa: E731
+        b, head_dim = hidden_states.shape[0], attn.inner_dim // attn.heads
+        unflat = lambda x: x.reshape(b, -1, attn.heads, head_dim)  # noqa: E731
         q, k, v = unflat(attn.to_q(hidden_states)), unflat(attn.to_k(hidden_states)), unflat(attn.to_v(hidden_states))
         q, k = attn.norm_q(q), attn.norm_k(k)
-        q = apply_rotary_emb(q, image_rotary_emb, sequence_dim=1)
-        k = apply_rotary_emb(k, image_rotary_emb, sequence_dim=1)
+        q, k = rotate(q, image_rotary_emb), rotate(k, image_rotary_emb)
         eq = unflat(attn.add_q_proj(encoder_hidden_states))
         ek = unflat(attn.add_k_proj(encoder_hidden_states))
         ev = unflat(attn.add_v_proj(encoder_hidden_states))
@@ -79,6 +78,15 @@ class JointAttention:
         out = attention(q, k, v, key_bias(mask, q.dtype)).transpose(1, 2).flatten(2, 3)
         hs, ehs = out[:, :video], out[:, video:]
         return attn.to_out[1](attn.to_out[0](hs)), attn.to_add_out(ehs)
+
+
+def rotate(x, rope):
+    """diffusers' ``apply_rotary_emb(x, (cos, sin), sequence_dim=1)`` (pairs interleaved) with explicit shapes:
+    x [B, S, H, D], cos/sin [S, D]."""
+    cos, sin = rope[0][None, :, None, :], rope[1][None, :, None, :]
+    pairs = x.reshape(x.shape[0], x.shape[1], x.shape[2], -1, 2)
+    rotated = torch.stack([-pairs[..., 1], pairs[..., 0]], dim=-1).reshape(x.shape)
+    return (x.float() * cos + rotated.float() * sin).to(x.dtype)
 
 
 class KinoHunyuanT2V(nn.Module):

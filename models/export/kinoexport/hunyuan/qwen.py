@@ -125,7 +125,9 @@ class QwenTextEncoder(nn.Module):
         self.embed_tokens = nn.Embedding(cfg.vocab_size, cfg.hidden_size)
         self.layers = nn.ModuleList([Layer(cfg) for _ in range(cfg.num_layers - skip)])
         self.norm = RMSNorm(cfg.hidden_size, cfg.eps) if skip == 0 else None
-        inv = 1.0 / (cfg.theta ** (torch.arange(0, cfg.head_dim, 2, dtype=torch.int64).float() / cfg.head_dim))
+        # on the CPU even when the module is built on the meta device for export (the exporter writes it as is)
+        inv = 1.0 / (cfg.theta ** (torch.arange(0, cfg.head_dim, 2, dtype=torch.int64, device="cpu").float()
+                                   / cfg.head_dim))
         self.register_buffer("inv_freq", inv, persistent=False)
 
     def forward(self, input_ids, attention_mask):

@@ -69,7 +69,9 @@ final class InfoCommand implements Callable<Integer> {
         }
         out.println("Pictures   " + Fits.describe(m));
         out.println("Scheduler  " + m.scheduler().className() + " " + withoutClassName(m.scheduler().asMap()));
-        if (m.sampling() != null) {
+        if (m.sampling() != null && m.sampling().sigmas() != null) {
+            out.println("Sampling   sigmas linspace(1, 0, steps + 1) without the last, then the scheduler's shift");
+        } else if (m.sampling() != null) {
             out.println("Sampling   as " + m.sampling().pipeline() + (m.sampling().timesteps() == null
                     ? " (linear-quadratic timesteps)" : ": its own timesteps " + java.util.Arrays.toString(
                     m.sampling().timesteps()) + " for " + m.sampling().timesteps().length

@@ -234,10 +234,16 @@ public record Manifest(
      * {@code pipeline} {@code LTXConditionPipeline} (LTX-Video 0.9.5+, distilled models): timesteps go to
      * {@code set_timesteps(timesteps=...)}, {@code timesteps} when the run has as many steps as the list
      * (a distilled model's own list), else the linear-quadratic schedule; the step takes sigma from the
-     * timestep. {@code timesteps} may be null.
+     * timestep. {@code timesteps} may be null; {@code pipeline} and {@code sigmas} (see
+     * {@link #LINSPACE_SIGMAS}) may be null.
      */
-    public record Sampling(String pipeline, double[] timesteps) {
+    public record Sampling(String pipeline, double[] timesteps, String sigmas) {
         public static final String LTX_CONDITION = "LTXConditionPipeline";
+        /**
+         * {@code sigmas}: the pipeline hands the scheduler {@code sigmas = linspace(1, 0, N + 1)[:-1]}
+         * ({@code set_timesteps(sigmas=...)}, then shifted), as HunyuanVideo 1.5's does.
+         */
+        public static final String LINSPACE_SIGMAS = "linspace";
     }
 
     /**

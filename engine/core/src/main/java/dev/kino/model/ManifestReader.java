@@ -179,7 +179,11 @@ public final class ManifestReader {
     }
 
     private static Manifest.Sampling sampling(JsonFields f) {
-        String pipeline = f.oneOf("pipeline", Manifest.Sampling.LTX_CONDITION);
+        String pipeline = f.raw("pipeline") == null ? null : f.oneOf("pipeline", Manifest.Sampling.LTX_CONDITION);
+        String sigmas = f.raw("sigmas") == null ? null : f.oneOf("sigmas", Manifest.Sampling.LINSPACE_SIGMAS);
+        if (pipeline == null && sigmas == null) {
+            f.problem("pipeline", "or sigmas must say how the model's pipeline samples");
+        }
         float[] list = f.optionalFloats("timesteps");
         double[] timesteps = null;
         if (list != null) {
@@ -196,7 +200,7 @@ public final class ManifestReader {
                 f.problem("timesteps", "must not be empty");
             }
         }
-        return new Manifest.Sampling(pipeline, timesteps);
+        return new Manifest.Sampling(pipeline, timesteps, sigmas);
     }
 
     private static Manifest.Conditioning conditioning(JsonFields f) {
