@@ -68,8 +68,14 @@ final class ServeCommand implements Callable<Integer> {
             server.close(); // running jobs go back to the queue and resume at the next start
             stop.countDown();
         }, "kino-serve-shutdown"));
-        String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port() + "/";
-        out.println("Kino server on " + url + " with " + list.size() + " worker" + (list.size() == 1 ? "" : "s")
+        String url = KinoServer.browserUrl(host, server.port());
+        String warning = KinoServer.exposureWarning(host);
+        if (warning != null) {
+            spec.commandLine().getErr().println(warning);
+            spec.commandLine().getErr().flush();
+        }
+        out.println("Kino server on " + url + (warning == null ? "" : " (listening on " + host + ")") + " with "
+                + list.size() + " worker" + (list.size() == 1 ? "" : "s")
                 + " (" + devices + "), data in " + data.toAbsolutePath().normalize());
         if (server.recoveredJobs() > 0) {
             out.println("Resuming " + server.recoveredJobs() + " job(s) a stopped server left running.");

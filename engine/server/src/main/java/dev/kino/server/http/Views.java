@@ -43,6 +43,7 @@ final class Views {
         m.put("created_at", j.createdAt());
         m.put("started_at", j.startedAt());
         m.put("finished_at", j.finishedAt());
+        m.put("warnings", j.warnings());
         return m;
     }
 

@@ -24,7 +24,7 @@ public final class JobStore implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String COLUMNS = "id, project_id, shot, shot_index, take, model, request, request_hash, "
             + "priority, state, worker, cancel_requested, step, steps, resumed_from, attempts, error, video, frames, "
-            + "created_at, started_at, finished_at";
+            + "created_at, started_at, finished_at, warnings";
 
     final Connection db;
     private final Consumer<Job> changes;
@@ -216,9 +216,11 @@ public final class JobStore implements AutoCloseable {
         update("UPDATE jobs SET step = ? WHERE id = ? AND state = 'running'", step, id);
     }
 
-    public void succeeded(String id, String video, int frames) {
-        update("UPDATE jobs SET state = 'succeeded', step = steps, video = ?, frames = ?, finished_at = ?, error = NULL"
-                + " WHERE id = ? AND state = 'running'", video, frames, System.currentTimeMillis(), id);
+    /** The job's video is written; {@code warnings} are what the user should know (words the model ignored). */
+    public void succeeded(String id, String video, int frames, List<String> warnings) {
+        update("UPDATE jobs SET state = 'succeeded', step = steps, video = ?, frames = ?, finished_at = ?, error = NULL,"
+                + " warnings = ? WHERE id = ? AND state = 'running'", video, frames, System.currentTimeMillis(),
+                warnings.isEmpty() ? null : String.join("\n", warnings), id);
     }
 
     public void failed(String id, String error) {
@@ -278,7 +280,8 @@ public final class JobStore implements AutoCloseable {
         }
         changes.accept(new Job(j.id(), j.projectId(), j.shot(), j.shotIndex(), j.take(), j.model(), j.request(),
                 j.requestHash(), j.priority(), j.state(), j.worker(), j.cancelRequested(), j.step(), j.steps(),
-                j.resumedFrom(), j.attempts(), "deleted", null, j.frames(), j.createdAt(), j.startedAt(), j.finishedAt()));
+                j.resumedFrom(), j.attempts(), "deleted", null, j.frames(), j.createdAt(), j.startedAt(), j.finishedAt(),
+                j.warnings()));
         return j;
     }
 
@@ -313,7 +316,7 @@ public final class JobStore implements AutoCloseable {
         }
     }
 
-    private void update(String sql, Object... args) {
+    void update(String sql, Object... args) {
         String id = (String) args[args.length - 1];
         synchronized (db) {
             try {
@@ -375,6 +378,10 @@ public final class JobStore implements AutoCloseable {
             } catch (SQLException | RuntimeException e) {
                 try (Statement s = db.createStatement()) {
                     s.execute("ROLLBACK");
+                } catch (SQLException rollback) {
+                    // SQLite rolls back by itself after SQLITE_FULL or an I/O error ("no transaction is
+                    // active"): the first error is the one that says what happened.
+                    e.addSuppressed(rollback);
                 }
                 throw e;
             }
@@ -384,6 +391,9 @@ public final class JobStore implements AutoCloseable {
     }
 
     static KinoException storage(SQLException e) {
+        if (DiskFullException.isFull(e)) {
+            return new DiskFullException(e);
+        }
         return new KinoException("The server database failed: " + e.getMessage()
                 + "; check the disk under the data folder.", e);
     }
