@@ -6,9 +6,11 @@ import dev.kino.server.http.Auth;
 import dev.kino.server.http.EventHub;
 import dev.kino.server.http.Services;
 import dev.kino.server.queue.Database;
+import dev.kino.server.queue.Housekeeping;
 import dev.kino.server.queue.JobStore;
 import dev.kino.server.queue.ProjectStore;
 import dev.kino.server.work.ModelCatalog;
+import dev.kino.server.work.UploadedPictures;
 import dev.kino.server.work.Workers;
 import io.javalin.Javalin;
 
@@ -30,6 +32,7 @@ import java.nio.file.Path;
  */
 public final class KinoServer implements AutoCloseable {
     private final DataFolder folder;
+    private final Janitor janitor;
     private final EventHub events;
     private final JobStore store;
     private final ModelCatalog catalog;
@@ -38,9 +41,10 @@ public final class KinoServer implements AutoCloseable {
     private final Auth auth;
     private final int recovered;
 
-    private KinoServer(DataFolder folder, EventHub events, JobStore store, ModelCatalog catalog, Workers workers, Javalin http, Auth auth,
+    private KinoServer(DataFolder folder, Janitor janitor, EventHub events, JobStore store, ModelCatalog catalog, Workers workers, Javalin http, Auth auth,
                        int recovered) {
         this.folder = folder;
+        this.janitor = janitor;
         this.events = events;
         this.store = store;
         this.catalog = catalog;
@@ -72,16 +76,22 @@ public final class KinoServer implements AutoCloseable {
         }
         ModelCatalog catalog = new ModelCatalog(config.modelsDir());
         Workers workers = null;
+        Janitor janitor = null;
         try {
             int recovered = store.recover();
             workers = new Workers(store, catalog, config.devices(), data, events, config.work());
-            Services services = new Services(store, new ProjectStore(store), catalog, workers, events, auth, data);
+            Services services = new Services(store, new ProjectStore(store), catalog, workers, events, auth, data,
+                    config.pictureQuota());
+            janitor = new Janitor(new UploadedPictures(data), new Housekeeping(store));
             Javalin http = Api.start(services, config.host(), config.port());
             workers.start();
-            return new KinoServer(folder, events, store, catalog, workers, http, auth, recovered);
+            return new KinoServer(folder, janitor, events, store, catalog, workers, http, auth, recovered);
         } catch (RuntimeException e) {
             if (workers != null) {
                 workers.close();
+            }
+            if (janitor != null) {
+                janitor.close();
             }
             catalog.close();
             store.close();
@@ -178,6 +188,7 @@ public final class KinoServer implements AutoCloseable {
     @Override
     public void close() {
         http.stop();
+        janitor.close();
         workers.close();
         events.close();
         catalog.close();

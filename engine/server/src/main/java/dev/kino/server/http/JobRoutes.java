@@ -46,7 +46,9 @@ final class JobRoutes {
     private void upload(Context ctx) throws IOException {
         UploadedPictures.Stored stored;
         try {
-            stored = s.pictures().store(ctx.bodyAsBytes());
+            stored = s.pictures().store(ctx.req().getInputStream()); // counted by BodyLimit, chunked or not
+        } catch (UploadedPictures.QuotaExceeded e) {
+            throw new ApiError(507, e.getMessage());
         } catch (KinoException e) {
             throw ApiError.bad(e.getMessage());
         }
@@ -173,7 +175,7 @@ final class JobRoutes {
         ctx.status(204);
     }
 
-    private void video(Context ctx) throws IOException {
+    void video(Context ctx) throws IOException {
         Job j = s.jobs().get(Requests.jobId(ctx));
         if (j.video() == null) {
             throw new ApiError(409, "The job " + j.id() + " has no video yet (it is " + j.state().key()

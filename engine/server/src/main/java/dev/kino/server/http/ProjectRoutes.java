@@ -149,7 +149,7 @@ final class ProjectRoutes {
         ctx.json(Map.of("video", "/api/projects/" + id + "/cut/video", "frames", frames));
     }
 
-    private void cutVideo(Context ctx) throws IOException {
+    void cutVideo(Context ctx) throws IOException {
         Project p = s.projects().get(Requests.projectId(ctx));
         if (p.cutVideo() == null) {
             throw new ApiError(409, "The project " + p.id() + " has no cut yet; build it with POST /api/projects/"

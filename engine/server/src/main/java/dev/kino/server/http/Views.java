@@ -14,7 +14,11 @@ import java.util.Map;
 
 /** The JSON the API shows for jobs and projects (snake_case, video links instead of file names). */
 final class Views {
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Deepest JSON nesting a request may have (a job or a pick is one flat object; shot lists need a few levels). */
+    static final int MAX_DEPTH = 32;
+    static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_DEPTH).build()).build());
 
     private Views() {
     }

@@ -134,15 +134,32 @@ public final class JobStore implements AutoCloseable {
                 }
                 if (rs.getString(2).equals("project")) {
                     String pid = rs.getString(3);
-                    return new Submitted(projectOrNull(pid), list(null, pid, Integer.MAX_VALUE), true);
+                    Project p = projectOrNull(pid);
+                    if (p == null) {
+                        throw gone(key, "project " + pid);
+                    }
+                    return new Submitted(p, List.of(), true);
                 }
                 List<Job> jobs = new ArrayList<>();
                 for (String id : rs.getString(3).split(",")) {
-                    jobs.add(get(id));
+                    List<Job> found = query("SELECT " + COLUMNS + " FROM jobs WHERE id = ?", id);
+                    if (found.isEmpty()) {
+                        throw gone(key, "job " + id);
+                    }
+                    jobs.add(found.get(0));
                 }
                 return new Submitted(null, jobs, true);
             }
         }
+    }
+
+    /**
+     * A key is remembered after what it made is deleted: a replay must not make it again (the first request
+     * succeeded, and a retry must not run twice), nor claim there never was one.
+     */
+    private static QueueException gone(String key, String what) {
+        return new QueueException(QueueException.Reason.GONE, "The Idempotency-Key " + key + " made the " + what
+                + ", which has since been deleted; send the request with a new key to submit it again.");
     }
 
     /** The job {@code id}, or a NOT_FOUND {@link QueueException}. */
