@@ -68,7 +68,7 @@ public final class KinoServer implements AutoCloseable {
         EventHub events = new EventHub();
         try {
             auth = Auth.load(data);
-            store = new JobStore(Database.open(folder.database()), events);
+            store = new JobStore(Database.open(folder.database()), Database.openReader(folder.database()), events);
         } catch (RuntimeException e) {
             events.close();
             folder.close();

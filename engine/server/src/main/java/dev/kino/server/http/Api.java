@@ -113,8 +113,8 @@ public final class Api {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ok", true);
         m.put("workers", s.workers().names());
-        m.put("queued", s.jobs().list(JobState.QUEUED, null, 1_000_000).size());
-        m.put("running", s.jobs().list(JobState.RUNNING, null, 1_000).size());
+        m.put("queued", s.jobs().count(JobState.QUEUED));
+        m.put("running", s.jobs().count(JobState.RUNNING));
         m.put("listeners", s.events().listeners());
         return m;
     }

@@ -75,17 +75,15 @@ public final class Housekeeping {
 
     /** True when a queued or running job, or a project's shot list, names the uploaded picture {@code hex}. */
     public boolean pictureInUse(String hex) {
-        synchronized (jobs.db) {
-            try (PreparedStatement s = jobs.db.prepareStatement("SELECT EXISTS (SELECT 1 FROM jobs WHERE state IN "
+        return jobs.read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM jobs WHERE state IN "
                     + "('queued', 'running') AND instr(request, ?1) > 0) OR EXISTS (SELECT 1 FROM projects WHERE "
                     + "instr(shot_list, ?1) > 0)")) {
                 s.setString(1, hex);
                 try (ResultSet rs = s.executeQuery()) {
                     return rs.next() && rs.getInt(1) != 0;
                 }
-            } catch (SQLException e) {
-                throw JobStore.storage(e);
             }
-        }
+        });
     }
 }

@@ -70,6 +70,11 @@ function listen() {
     renderQueue();
   });
   es.addEventListener('error', () => { $('#status').textContent = 'reconnecting…'; });
+  es.addEventListener('reload', async () => { // a big project was queued at once: list the jobs again
+    const list = await api('GET', '/api/jobs?limit=500');
+    state.jobs = new Map(list.map(j => [j.id, j]));
+    renderQueue();
+  });
   es.addEventListener('job', ev => {
     const j = JSON.parse(ev.data);
     if (j.error === 'deleted') state.jobs.delete(j.id); else state.jobs.set(j.id, j);
