@@ -222,6 +222,53 @@ class ServerLimitsTest {
         assertEquals(List.of(first.substring(7)), files("pictures"), "the unused upload was collected, the used one kept");
     }
 
+    @Test
+    void picksNeedAFinishedTakeAndDeletingAPickIsExplicit() throws Exception {
+        String list = "{\"project\": \"picky\", \"defaults\": {\"steps\": 400, \"takes\": 2}, \"shots\": [{\"name\": \"a\","
+                + " \"prompt\": \"x\"}]}";
+        JsonNode p = json(send("POST", "/api/projects?priority=100", list));
+        String pid = p.path("id").asText();
+        String second = p.path("shots").get(0).path("takes").get(1).path("id").asText();
+        HttpResponse<String> early = send("PUT", "/api/projects/" + pid + "/picks/a", "{\"job\": \"" + second + "\"}");
+        assertEquals(409, early.statusCode(), early.body());
+        assertTrue(json(early).path("error").asText().contains("pick a take that has finished rendering"), early.body());
+        for (JsonNode t : p.path("shots").get(0).path("takes")) {
+            send("POST", "/api/jobs/" + t.path("id").asText() + "/cancel", null);
+        }
+        String quick = "{\"project\": \"picked\", \"defaults\": {\"steps\": 1}, \"shots\": [{\"name\": \"a\", \"prompt\": \"x\"}]}";
+        String qid = json(send("POST", "/api/projects", quick)).path("id").asText();
+        String take = awaitProject(qid).path("shots").get(0).path("takes").get(0).path("id").asText();
+        send("PUT", "/api/projects/" + qid + "/picks/a", "{\"job\": \"" + take + "\"}");
+        HttpResponse<String> refused = send("DELETE", "/api/jobs/" + take, null);
+        assertEquals(409, refused.statusCode(), "a pick is never dropped silently: " + refused.body());
+        assertEquals(take, json(send("GET", "/api/projects/" + qid, null)).path("shots").get(0).path("pick").asText());
+        assertEquals(204, send("DELETE", "/api/jobs/" + take + "?unpick=true", null).statusCode());
+        assertTrue(json(send("GET", "/api/projects/" + qid, null)).path("shots").get(0).path("pick").isNull());
+    }
+
+    @Test
+    void theJobListPagesBeyondItsFirstPage() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            send("POST", "/api/jobs", "{\"prompt\": \"page " + i + "\", \"steps\": 1}");
+        }
+        JsonNode all = json(send("GET", "/api/jobs?limit=10000", null));
+        JsonNode page2 = json(send("GET", "/api/jobs?limit=2&offset=2", null));
+        assertEquals(all.get(2).path("id"), page2.get(0).path("id"));
+        assertEquals(all.get(3).path("id"), page2.get(1).path("id"));
+        assertEquals(400, send("GET", "/api/jobs?offset=-1", null).statusCode());
+    }
+
+    @Test
+    void wordsTheModelDoesNotKnowReachTheJob() throws Exception {
+        String id = json(send("POST", "/api/jobs", "{\"prompt\": \"a purple flibbertigibbet moving right\", \"steps\": 1}"))
+                .path("id").asText();
+        awaitState(id, "succeeded");
+        JsonNode warnings = json(send("GET", "/api/jobs/" + id, null)).path("warnings");
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertEquals("The model does not know these words of the prompt, so they were ignored: flibbertigibbet.",
+                warnings.get(0).asText());
+    }
+
     private JsonNode upload(byte[] png, int status) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/pictures"))
                 .header("Authorization", "Bearer " + server.token()).header("Content-Type", "image/png")

@@ -143,7 +143,19 @@ final class JobRoutes {
                 throw ApiError.bad("The limit must be a whole number from 1 to 10000.");
             }
         }
-        ctx.json(s.jobs().list(st, null, n).stream().map(Views::job).toList());
+        String skip = ctx.queryParam("offset");
+        int offset = 0;
+        if (skip != null) {
+            try {
+                offset = Integer.parseInt(skip);
+            } catch (NumberFormatException e) {
+                offset = -1;
+            }
+            if (offset < 0) {
+                throw ApiError.bad("The offset must be a whole number from 0 up.");
+            }
+        }
+        ctx.json(s.jobs().list(st, null, n, offset).stream().map(Views::job).toList());
     }
 
     private void cancel(Context ctx) {
@@ -167,7 +179,14 @@ final class JobRoutes {
     }
 
     private void delete(Context ctx) throws IOException {
-        Job j = s.jobs().delete(Requests.jobId(ctx));
+        String id = Requests.jobId(ctx);
+        Job take = s.jobs().get(id);
+        if (take.projectId() != null && id.equals(s.projects().picks(take.projectId()).get(take.shot()))
+                && !"true".equals(ctx.queryParam("unpick"))) {
+            throw new ApiError(409, "The job " + id + " is the picked take of shot " + take.shot() + "; pick another"
+                    + " take first, or delete it with ?unpick=true to drop the pick too.");
+        }
+        Job j = s.jobs().delete(id);
         if (j.video() != null) {
             Files.deleteIfExists(s.videos().resolve(j.video()));
         }

@@ -131,6 +131,10 @@ final class ProjectRoutes {
             throw new ApiError(409, "The job " + jobId + " is not a take of shot " + Requests.shown(shot)
                     + " in this project; pick one of that shot's takes.");
         }
+        if (j.state() != JobState.SUCCEEDED) {
+            throw new ApiError(409, "The take " + jobId + " is " + j.state().key() + "; pick a take that has finished"
+                    + " rendering.");
+        }
         s.projects().pick(id, jobId);
         ctx.json(view(id));
     }

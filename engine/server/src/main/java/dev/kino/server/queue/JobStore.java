@@ -191,11 +191,16 @@ public final class JobStore implements AutoCloseable {
 
     /** Jobs in queue order (priority, then submission), optionally of one state and/or project. */
     public List<Job> list(JobState state, String projectId, int limit) {
+        return list(state, projectId, limit, 0);
+    }
+
+    /** As {@link #list(JobState, String, int)}, skipping the first {@code offset} (the next page). */
+    public List<Job> list(JobState state, String projectId, int limit, int offset) {
         return query("SELECT " + COLUMNS + " FROM jobs WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR "
                 + "project_id = ?2) ORDER BY CASE state WHEN 'running' THEN 0 WHEN 'queued' THEN 1 ELSE 2 END, "
                 + "CASE WHEN state IN ('running', 'queued') THEN -priority ELSE 0 END, "
-                + "CASE WHEN state IN ('running', 'queued') THEN seq ELSE -seq END LIMIT ?3",
-                state == null ? null : state.key(), projectId, limit);
+                + "CASE WHEN state IN ('running', 'queued') THEN seq ELSE -seq END LIMIT ?3 OFFSET ?4",
+                state == null ? null : state.key(), projectId, limit, offset);
     }
 
     /** How many jobs are in {@code state}. */
