@@ -112,12 +112,19 @@ class BrowserTest {
         wait.until(d -> build.isEnabled());
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(1440, 600)); // the cut lands below the fold
         js.executeScript("window.scrollTo(0, 0); document.querySelector('#view-projects').scrollTop = 0;");
-        build.click();
+        js.executeScript("arguments[0].click()", build); // a script click: Selenium's own would scroll to the button
         WebElement download = wait.until(d -> d.findElement(By.id("cut-download")));
         assertEquals("32 frames", browser.findElement(By.id("cut-frames")).getText());
         WebElement cutVideo = browser.findElement(By.id("cut-video"));
-        wait.until(d -> (Boolean) js.executeScript("const r = arguments[0].getBoundingClientRect();"
-                + " return r.top >= 0 && r.bottom <= window.innerHeight;", cutVideo)); // scrolled into view
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> (Boolean) js.executeScript(
+                    "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight;",
+                    cutVideo)); // scrolled into view
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("the finished cut is not scrolled into view: " + js.executeScript("const r = arguments[0].getBoundingClientRect(); return"
+                    + " JSON.stringify({top: r.top, bottom: r.bottom, h: window.innerHeight, sy: window.scrollY,"
+                    + " vp: document.querySelector('#view-projects').scrollTop, same: document.getElementById('cut-video') === arguments[0]})", cutVideo), e);
+        }
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(1440, 1400));
         assertTrue(!browser.findElement(By.id("project")).getText().contains("null"), "no stray nulls on the page");
         String shot = System.getProperty("kino.screenshot");

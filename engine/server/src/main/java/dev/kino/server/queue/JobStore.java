@@ -66,7 +66,7 @@ public final class JobStore implements AutoCloseable {
         synchronized (db) {
             Submitted replay = inTransaction(() -> {
                 if (idempotencyKey != null) {
-                    Submitted earlier = replay(idempotencyKey, bodyHash);
+                    Submitted earlier = Idempotency.replay(this, idempotencyKey, bodyHash);
                     if (earlier != null) {
                         return earlier;
                     }
@@ -137,47 +137,6 @@ public final class JobStore implements AutoCloseable {
             made.forEach(changes);
         } // a bigger submit is announced once by its caller (EventHub.reload), not as 100,000 events
         return new Submitted(project == null ? null : projectOrNull(project.id()), made, false);
-    }
-
-    private Submitted replay(String key, String bodyHash) throws SQLException {
-        try (PreparedStatement s = db.prepareStatement("SELECT body_hash, kind, target FROM idempotency WHERE key = ?")) {
-            s.setString(1, key);
-            try (ResultSet rs = s.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
-                }
-                if (!rs.getString(1).equals(bodyHash)) {
-                    throw new QueueException(QueueException.Reason.CONFLICT, "The Idempotency-Key " + key
-                            + " was used for a different request; use a new key for a new request.");
-                }
-                if (rs.getString(2).equals("project")) {
-                    String pid = rs.getString(3);
-                    Project p = projectOrNull(pid);
-                    if (p == null) {
-                        throw gone(key, "project " + pid);
-                    }
-                    return new Submitted(p, list(null, pid, Integer.MAX_VALUE), true);
-                }
-                List<Job> jobs = new ArrayList<>();
-                for (String id : rs.getString(3).split(",")) {
-                    List<Job> found = query("SELECT " + COLUMNS + " FROM jobs WHERE id = ?", id);
-                    if (found.isEmpty()) {
-                        throw gone(key, "job " + id);
-                    }
-                    jobs.add(found.get(0));
-                }
-                return new Submitted(null, jobs, true);
-            }
-        }
-    }
-
-    /**
-     * A key is remembered after what it made is deleted: a replay must not make it again (the first request
-     * succeeded, and a retry must not run twice), nor claim there never was one.
-     */
-    private static QueueException gone(String key, String what) {
-        return new QueueException(QueueException.Reason.GONE, "The Idempotency-Key " + key + " made the " + what
-                + ", which has since been deleted; send the request with a new key to submit it again.");
     }
 
     /** The job {@code id}, or a NOT_FOUND {@link QueueException}. */

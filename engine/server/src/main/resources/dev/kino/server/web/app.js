@@ -307,7 +307,10 @@ async function buildCut() {
   } catch (e) { message(e.message); }
   await showProject(state.project.id);
   const cut = $('#cut-video');
-  if (cut) cut.scrollIntoView({ block: 'center' }); // the cut sits below every shot: bring it to the user
+  if (cut) { // the cut sits below every shot: bring it to the user, again once the video knows its size
+    cut.scrollIntoView({ block: 'center' });
+    cut.addEventListener('loadedmetadata', () => cut.scrollIntoView({ block: 'center' }), { once: true });
+  }
 }
 
 // ---- forms, views, keys --------------------------------------------------------------------------------
