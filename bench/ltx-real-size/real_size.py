@@ -64,7 +64,7 @@ def stage_make(work):
     import numpy as np
     import torch
     from diffusers import LTXVideoTransformer3DModel
-    from kinoltx.denoiser import reference_forward
+    from kinoexport.ltx.denoiser import reference_forward
     torch.set_num_threads(os.cpu_count())
     t0 = time.time()
     torch.manual_seed(0)
@@ -138,7 +138,7 @@ def stage_run(work, precision):
 def stage_sizes():
     import torch
     from diffusers import LTXVideoTransformer3DModel
-    from kinowan.umt5 import UMT5Config, UMT5Encoder
+    from kinoexport.common.umt5 import UMT5Config, UMT5Encoder
 
     def nbytes(module):
         return sum(p.numel() * p.element_size() for p in module.parameters())
@@ -163,7 +163,7 @@ def stage_kinopkg(work, precision):
     from diffusers import AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler
     from safetensors.torch import save_file
     import make_tiny_ltx as tiny
-    from kinowan.umt5 import UMT5Config, UMT5Encoder
+    from kinoexport.common.umt5 import UMT5Config, UMT5Encoder
     src = os.path.join(work, "src-kino")
     if not os.path.isfile(os.path.join(src, "model_index.json")):
         os.makedirs(src, exist_ok=True)

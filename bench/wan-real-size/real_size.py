@@ -126,8 +126,8 @@ def stage_kinopkg(work, precision):
     from diffusers import AutoencoderKLWan, UniPCMultistepScheduler
     from safetensors.torch import save_file
     import make_tiny_wan as tiny
-    from kinowan import manifest
-    from kinowan.umt5 import UMT5Config, UMT5Encoder
+    from kinoexport.wan import manifest
+    from kinoexport.common.umt5 import UMT5Config, UMT5Encoder
     src = os.path.join(work, "src-kino")
     if not os.path.isfile(os.path.join(src, "model_index.json")):
         os.makedirs(src, exist_ok=True)
@@ -189,8 +189,8 @@ def stage_sizes():
     """Exact parameter counts (meta device) and the bytes an export writes for them."""
     import torch
     from diffusers import AutoencoderKLWan, WanTransformer3DModel
-    from kinowan.denoiser import to_export_dtype_
-    from kinowan.umt5 import UMT5Config, UMT5Encoder
+    from kinoexport.wan.denoiser import to_export_dtype_
+    from kinoexport.common.umt5 import UMT5Config, UMT5Encoder
 
     def nbytes(module):
         return sum(p.numel() * p.element_size() for p in module.parameters())

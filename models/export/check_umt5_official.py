@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks Kino's T5-family encoder (kinowan/umt5.py) against the official Wan 2.1 T5 encoder, in both
+"""Checks Kino's T5-family encoder (kinoexport/common/umt5.py) against the official Wan 2.1 T5 encoder, in both
 variants: UMT5 (Wan; official ``shared_pos=False``) and T5 v1.1 (LTX-Video; official ``shared_pos=True``:
 one relative-position bias shared by all layers, HF's ``block.0...relative_attention_bias``).
 
@@ -20,7 +20,7 @@ import types
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kinowan.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
+from kinoexport.common.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
 
 
 def load_official_t5(wan_root):

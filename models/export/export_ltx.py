@@ -14,7 +14,7 @@ distilled): ``model_index.json``, ``tokenizer/``, ``text_encoder/`` (T5 v1.1 XXL
     vae_decoder.onnx   + .onnx_data    AutoencoderKLLTXVideo decoder, whole clip, decode timestep input
     export_report.json                 every numeric check, file sizes, time, peak RSS
 
-Weights are streamed from the safetensors into the .onnx_data files (see kinowan/onnx_weights.py), so RAM
+Weights are streamed from the safetensors into the .onnx_data files (see kinoexport/common/onnx_weights.py), so RAM
 stays near the largest tensor. Before exporting, the rewritten transformer pieces are compared with
 diffusers on the checkpoint's real weights (a 1-block model); ``--verify`` also runs each exported graph
 against the full PyTorch model (needs RAM for it in fp32).
@@ -29,13 +29,10 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import export_wan as common  # noqa: E402  (log, checks, tokenizer copy, diffusers loading)
-from kinoltx import denoiser as dn, manifest, vae as lvae  # noqa: E402
-from kinowan import onnx_weights as ow, umt5, verify  # noqa: E402
-
-DTYPES = {"fp32": torch.float32, "fp16": torch.float16}
-log, fail_if_bad, REPORT = common.log, common.fail_if_bad, common.REPORT
-
+from kinoexport.common.package import DTYPES, export_tokenizer, load_real  # noqa: E402
+from kinoexport.common.report import REPORT, fail_if_bad, log  # noqa: E402
+from kinoexport.ltx import denoiser as dn, manifest, vae as lvae  # noqa: E402
+from kinoexport.common import checks as verify, onnx_weights as ow, umt5  # noqa: E402
 
 def export_text_encoder(src, out, precision, do_verify):
     folder = os.path.join(src, "text_encoder")
@@ -106,7 +103,7 @@ def export_denoiser(folder, path, precision, attention, do_verify, comp, check=T
     from diffusers import LTXVideoTransformer3DModel
     config = LTXVideoTransformer3DModel.load_config(folder)
     if check:
-        small = common.load_real(LTXVideoTransformer3DModel, folder, num_layers=1)
+        small = load_real(LTXVideoTransformer3DModel, folder, num_layers=1)
         fail_if_bad("denoiser rewrites (block 0, real weights)", dn.check_rewrites(small, *comp), 1e-4)
         del small
     with torch.device("meta"):
@@ -132,7 +129,7 @@ def export_denoiser(folder, path, precision, attention, do_verify, comp, check=T
     ow.save_graph(graph, path)
     log(f"{os.path.basename(path)} ({precision}, {weights.bytes / 2**30:.2f} GiB of weights)")
     if do_verify:
-        real = common.load_real(LTXVideoTransformer3DModel, folder)
+        real = load_real(LTXVideoTransformer3DModel, folder)
         fail_if_bad("denoiser onnx vs diffusers",
                     verify_denoiser(path, real, comp, [(2, 2, 3, 5, 16, 25.0), (1, 3, 2, 4, 7, 24.0)], causal_time),
                     1e-4 if precision == "fp32" else 3e-2)
@@ -141,7 +138,7 @@ def export_denoiser(folder, path, precision, attention, do_verify, comp, check=T
 
 def load_vae(src):
     from diffusers import AutoencoderKLLTXVideo
-    return common.load_real(AutoencoderKLLTXVideo, os.path.join(src, "vae"))
+    return load_real(AutoencoderKLLTXVideo, os.path.join(src, "vae"))
 
 
 def noise_scales(vae, src):
@@ -279,7 +276,7 @@ def main():
     comp = compression(args.src)
 
     if "tokenizer" in only:
-        common.export_tokenizer(args.src, args.out)
+        export_tokenizer(args.src, args.out)
     if "text_encoder" in only:
         export_text_encoder(args.src, args.out, precision, args.verify)
     folder = os.path.join(args.src, "transformer")
@@ -304,7 +301,7 @@ def main():
             in_channels=tcfg["in_channels"], defaults=defaults, decode_timestep=args.decode_timestep,
             decode_noise_scale=args.decode_noise_scale, injected_noise=scales,
             sampling={"pipeline": pipeline, **({"timesteps": timesteps} if timesteps else {})} if condition else None)
-        common.manifest.write(m, os.path.join(args.out, "kino.json"))
+        manifest.write(m, os.path.join(args.out, "kino.json"))
         log("kino.json written")
     REPORT["seconds"] = round(time.time() - started, 1)
     REPORT["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

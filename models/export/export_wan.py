@@ -19,7 +19,7 @@ Wan 2.2 A14B folder with ``transformer_2/``): ``model_index.json``, ``tokenizer/
 
 Weights never pass through the ONNX exporter: graphs are traced with placeholder parameters and the
 weights are streamed from the safetensors into the .onnx_data files, so RAM stays near the size of the
-largest tensor (see kinowan/onnx_weights.py). Before exporting, every rewritten module is compared with
+largest tensor (see kinoexport/common/onnx_weights.py). Before exporting, every rewritten module is compared with
 the diffusers original on the checkpoint's real weights (the denoiser's first block, the whole VAE);
 ``--verify`` also runs each exported graph against the full PyTorch model (needs RAM for it in fp32).
 """
@@ -27,48 +27,16 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import sys
 import time
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kinowan import clip, denoiser as dn, manifest, onnx_weights as ow, umt5, vae as cvae, verify  # noqa: E402
-from kinowan import vae_encoder as venc  # noqa: E402
-from kinowan.tokenizer import spiece_to_tokenizer_json, write_tokenizer_json  # noqa: E402
-
-DTYPES = {"fp32": torch.float32, "fp16": torch.float16}
-REPORT = {"checks": {}, "files": {}}   # written to OUT/export_report.json
-
-
-def log(msg):
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"[{time.strftime('%H:%M:%S')} peak RSS {rss:,.0f} MiB] {msg}", flush=True)
-
-
-def fail_if_bad(name, errors, tol):
-    worst = max(errors.values())
-    REPORT["checks"][name] = errors
-    log(f"{name}: " + ", ".join(f"{k} {v:.2e}" for k, v in errors.items()))
-    if worst > tol:
-        raise SystemExit(f"{name}: error {worst:.2e} above {tol:.0e}")
-
-
-def export_tokenizer(src, out):
-    folder = os.path.join(src, "tokenizer")
-    if os.path.isfile(os.path.join(folder, "tokenizer.json")):
-        shutil.copyfile(os.path.join(folder, "tokenizer.json"), os.path.join(out, "tokenizer.json"))
-        log("tokenizer.json copied")
-    elif os.path.isfile(os.path.join(folder, "spiece.model")):
-        cfg_path = os.path.join(folder, "tokenizer_config.json")
-        extra = json.load(open(cfg_path)).get("extra_ids", 0) if os.path.isfile(cfg_path) else 0
-        write_tokenizer_json(spiece_to_tokenizer_json(os.path.join(folder, "spiece.model"), extra),
-                             os.path.join(out, "tokenizer.json"))
-        log("tokenizer.json converted from spiece.model (see README: prefer transformers' own tokenizer.json)")
-    else:
-        raise SystemExit(f"{folder} has neither tokenizer.json nor spiece.model")
-
+from kinoexport.common import onnx_weights as ow, umt5  # noqa: E402
+from kinoexport.common.package import DTYPES, export_tokenizer, load_real  # noqa: E402
+from kinoexport.common.report import REPORT, fail_if_bad, log  # noqa: E402
+from kinoexport.wan import clip, denoiser as dn, manifest, vae as cvae, vae_encoder as venc, verify  # noqa: E402
 
 def export_text_encoder(src, out, precision, do_verify):
     folder = os.path.join(src, "text_encoder")
@@ -95,16 +63,6 @@ def export_text_encoder(src, out, precision, do_verify):
         fail_if_bad("text_encoder onnx vs torch", verify.text_encoder(path, real, [(2, 24), (1, 9)],
                                                                        cfg.vocab_size),
                     1e-4 if precision == "fp32" else 3e-2)
-
-
-def load_real(cls, folder, **overrides):
-    """A diffusers model in float32 with its checkpoint weights (no accelerate needed)."""
-    config = dict(cls.load_config(folder))
-    config.update(overrides)
-    model = cls.from_config(config).eval()
-    source = ow.SafetensorsSource(folder)
-    model.load_state_dict({k: source.get(k).float() for k in model.state_dict()})
-    return model
 
 
 def export_denoiser(folder, path, precision, attention, do_verify, check=True, per_frame=False, clip_tokens=None):

@@ -38,11 +38,11 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from kinowan import onnx_weights as ow, verify  # noqa: E402
-from kinowan.tokenizer import encode_with_spiece  # noqa: E402
-from kinowan.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
-from make_wan_reference import Writer  # noqa: E402
-from kinoltx.pipelines import ltx_pipeline  # noqa: E402
+from kinoexport.common import checks as verify, onnx_weights as ow  # noqa: E402
+from kinoexport.common.tokenizer import encode_with_spiece  # noqa: E402
+from kinoexport.common.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
+from kinoexport.common.reference import Writer  # noqa: E402
+from kinoexport.ltx.pipelines import ltx_pipeline  # noqa: E402
 
 SRC = os.path.join(HERE, "work", "tiny-src", "ltx")
 OUT = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "core", "src", "test", "resources", "ltx"))
@@ -58,7 +58,7 @@ CASES = {"fox": ("fox", None, 3.0, 96, 64, 17, 24, 4),
 
 def load_pipeline(src=SRC, cls=None):
     from diffusers import AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXVideoTransformer3DModel
-    from export_wan import load_real
+    from kinoexport.common.package import load_real
     pipe = (cls or ltx_pipeline())(
         scheduler=FlowMatchEulerDiscreteScheduler.from_pretrained(os.path.join(src, "scheduler")),
         vae=load_real(AutoencoderKLLTXVideo, os.path.join(src, "vae")),
@@ -174,7 +174,7 @@ def variant_reference(name, case, texts, w):
     src = os.path.join(os.path.dirname(SRC), folder)
     condition = manifest.get("sampling", {}).get("pipeline") == "LTXConditionPipeline"
     if condition:
-        from kinoltx.pipelines import ltx_condition_module
+        from kinoexport.ltx.pipelines import ltx_condition_module
         pipe = load_pipeline(src, ltx_condition_module().LTXConditionPipeline)
     else:
         pipe = load_pipeline(src)

@@ -39,7 +39,7 @@ from safetensors.torch import save_file
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from make_tiny_wan import export_into, train_tokenizer  # noqa: E402
-from kinowan.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
+from kinoexport.common.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
 
 SRC = os.path.join(HERE, "work", "tiny-src", "ltx")
 FIXTURES = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "core", "src", "test", "resources", "ltx"))

@@ -25,9 +25,9 @@ from safetensors.torch import save_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from kinowan import manifest  # noqa: E402
-from kinowan.tokenizer import spiece_to_tokenizer_json, write_tokenizer_json  # noqa: E402
-from kinowan.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
+from kinoexport.wan import manifest  # noqa: E402
+from kinoexport.common.tokenizer import spiece_to_tokenizer_json, write_tokenizer_json  # noqa: E402
+from kinoexport.common.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
 
 SRC = os.path.join(HERE, "work", "tiny-src")
 FIXTURES = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "core", "src", "test", "resources", "wan"))

@@ -3,7 +3,7 @@
 
 The models are the real classes at small sizes (the T2V sizes of make_tiny_wan.py): diffusers'
 ``WanTransformer3DModel`` and ``AutoencoderKLWan``, transformers' ``CLIPVisionModel`` layout written by
-Kino's own tower (kinowan/clip.py, HuggingFace names and config), Kino's UMT5 encoder and the tiny
+Kino's own tower (kinoexport/wan/clip.py, HuggingFace names and config), Kino's UMT5 encoder and the tiny
 SentencePiece tokenizer. Folders (diffusers layout, scratch, under work/tiny-src/):
 
 * ``wan21-i2v``   WanImageToVideoPipeline, Wan 2.1 I2V design: CLIP image encoder (224 px input as the real
@@ -32,9 +32,9 @@ from safetensors.torch import save_file
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import make_tiny_wan as t2v  # noqa: E402
-from kinowan import manifest  # noqa: E402
-from kinowan.clip import IMAGE_MEAN, IMAGE_STD, CLIPVisionConfig, CLIPVisionTower  # noqa: E402
-from kinowan.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
+from kinoexport.wan import manifest  # noqa: E402
+from kinoexport.wan.clip import IMAGE_MEAN, IMAGE_STD, CLIPVisionConfig, CLIPVisionTower  # noqa: E402
+from kinoexport.common.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
 
 SRC = os.path.join(HERE, "work", "tiny-src")
 FIXTURES = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "core", "src", "test", "resources", "wan-i2v"))

@@ -30,8 +30,8 @@ from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from kinowan import verify  # noqa: E402
-from make_wan_reference import Writer  # noqa: E402
+from kinoexport.wan import verify  # noqa: E402
+from kinoexport.common.reference import Writer  # noqa: E402
 
 SRC = os.path.join(HERE, "work", "tiny-src")
 OUT = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "core", "src", "test", "resources", "wan-i2v"))
@@ -150,7 +150,7 @@ def load_pipeline(folder, with_image):
     from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanImageToVideoPipeline, WanPipeline, \
         WanTransformer3DModel
     from transformers import AutoTokenizer, CLIPImageProcessor, CLIPVisionModel, UMT5EncoderModel
-    from export_wan import load_real     # diffusers' from_pretrained wants accelerate for fp32-kept modules
+    from kinoexport.common.package import load_real     # diffusers' from_pretrained wants accelerate for fp32-kept modules
     import types
     from diffusers.pipelines.wan import pipeline_wan, pipeline_wan_i2v
     for module in (pipeline_wan, pipeline_wan_i2v):

@@ -25,9 +25,11 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from kinowan import onnx_weights as ow, verify  # noqa: E402
-from kinowan.tokenizer import encode_with_spiece, prompt_clean  # noqa: E402
-from kinowan.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
+from kinoexport.common import onnx_weights as ow  # noqa: E402
+from kinoexport.common.reference import Writer  # noqa: E402
+from kinoexport.common.tokenizer import encode_with_spiece, prompt_clean  # noqa: E402
+from kinoexport.common.umt5 import UMT5Config, UMT5Encoder  # noqa: E402
+from kinoexport.wan import verify  # noqa: E402
 
 SRC = os.path.join(HERE, "work", "tiny-src")
 OUT = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "core", "src", "test", "resources", "wan"))
@@ -44,21 +46,6 @@ CASES = [("tiny-wan21", "unipc", "fox", [5.0], True), ("tiny-wan21", "unipc", "c
          ("tiny-wan22", "unipc", "fox", [4.0, 3.0], False)]
 
 
-class Writer:
-    """Raw little-endian tensors + an index entry {file, dtype, shape} per tensor."""
-
-    def __init__(self, root):
-        self.root, self.index = root, {}
-
-    def __call__(self, name, array):
-        array = np.ascontiguousarray(array)
-        dtype = {np.dtype("float32"): "float32", np.dtype("int64"): "int64", np.dtype("uint8"): "uint8"}[array.dtype]
-        path = name + ".bin"
-        os.makedirs(os.path.dirname(os.path.join(self.root, path)), exist_ok=True)
-        array.astype(array.dtype.newbyteorder("<")).tofile(os.path.join(self.root, path))
-        self.index[name] = {"file": path, "dtype": dtype, "shape": list(array.shape)}
-
-
 def scheduler_for(kind, folder):
     from diffusers import FlowMatchEulerDiscreteScheduler, UniPCMultistepScheduler
     if kind == "unipc":   # what the folder ships (= Wan 2.1 diffusers' scheduler_config.json)
@@ -68,7 +55,7 @@ def scheduler_for(kind, folder):
 
 def load_models(folder):
     from diffusers import AutoencoderKLWan, WanTransformer3DModel
-    from export_wan import load_real
+    from kinoexport.common.package import load_real
     src = ow.SafetensorsSource(os.path.join(folder, "text_encoder"))
     enc = UMT5Encoder(UMT5Config.from_folder(os.path.join(folder, "text_encoder"))).eval()
     enc.load_state_dict({k: src.get(k) for k in enc.state_dict()})

@@ -4,22 +4,11 @@ Error measure everywhere: ``max|onnx - torch| / max|torch|`` over the whole outp
 output's largest magnitude; an element-wise relative error is meaningless near zero).
 """
 import numpy as np
-import onnxruntime as ort
 import torch
 
+from ..common.checks import rel, session  # noqa: F401  (callers use verify.rel/session)
 from .denoiser import IMAGE_INPUT, example_inputs, reference_forward
 from .vae import io_names
-
-
-def session(path, threads=2):
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    return ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
-
-
-def rel(a, b):
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30))
 
 
 @torch.no_grad()
@@ -40,7 +29,7 @@ def denoiser(path, transformer, shapes, per_frame_timestep=False, image_tokens=N
 
 @torch.no_grad()
 def image_encoder(path, tower, batches):
-    """``tower``: kinowan.clip.CLIPVisionTower with the real weights."""
+    """``tower``: kinoexport.wan.clip.CLIPVisionTower with the real weights."""
     sess = session(path)
     g = torch.Generator().manual_seed(6)
     out = {}
@@ -53,7 +42,7 @@ def image_encoder(path, tower, batches):
 
 @torch.no_grad()
 def text_encoder(path, encoder, shapes, vocab):
-    """``encoder``: kinowan.umt5.UMT5Encoder with the real weights; ``shapes``: (batch, length)."""
+    """``encoder``: kinoexport.common.umt5.UMT5Encoder with the real weights; ``shapes``: (batch, length)."""
     sess = session(path)
     g = torch.Generator().manual_seed(3)
     out = {}

@@ -25,17 +25,11 @@ rewritten, and every rewrite is compared with the original module by :func:`chec
 """
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+from ..common.layers import attention, rms_norm
 
 # diffusers' WanTransformer3DModel._keep_in_fp32_modules ("rope" is replaced by KinoRope, float32)
 KEEP_FP32 = ("time_embedder", "scale_shift_table", "norm1", "norm2", "norm3")
-
-
-def rms_norm(x, weight, eps):
-    """torch.nn.RMSNorm's math: computed in float32, returned in x's dtype."""
-    xf = x.float()
-    y = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)
-    return (y * weight.float()).to(x.dtype)
 
 
 def rotate(x, cos, sin, heads):
@@ -44,29 +38,6 @@ def rotate(x, cos, sin, heads):
     x1, x2 = xf[..., 0], xf[..., 1]
     out = torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
     return out.flatten(2).to(x.dtype)
-
-
-class _MultiHeadAttention(torch.autograd.Function):
-    """Exports as com.microsoft.MultiHeadAttention (scale 1/sqrt(head_dim), no mask)."""
-
-    @staticmethod
-    def forward(ctx, q, k, v, heads):
-        return _sdpa(q, k, v, heads)
-
-    @staticmethod
-    def symbolic(g, q, k, v, heads):
-        out = g.op("com.microsoft::MultiHeadAttention", q, k, v, num_heads_i=heads)
-        out.setType(q.type())
-        return out
-
-
-def _sdpa(q, k, v, heads):
-    qh, kh, vh = (t.unflatten(2, (heads, -1)).transpose(1, 2) for t in (q, k, v))
-    return F.scaled_dot_product_attention(qh, kh, vh).transpose(1, 2).flatten(2)
-
-
-def attention(q, k, v, heads, kind):
-    return _MultiHeadAttention.apply(q, k, v, heads) if kind == "mha" else _sdpa(q, k, v, heads)
 
 
 class KinoAttnProcessor:

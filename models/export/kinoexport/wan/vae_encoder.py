@@ -18,7 +18,6 @@ are 1 frame: ``[B, C, 1, h, w]``. Wan 2.2's residual down blocks add a parameter
 shortcut (called as the original module) and the input is patchified (2x2 pixels -> 12 channels) first.
 """
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from .vae import CausalStep, _rel, rms_norm

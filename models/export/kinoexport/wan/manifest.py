@@ -3,7 +3,7 @@ built and written by models/kino_manifest.py, the writer every package maker sha
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 import kino_manifest  # noqa: E402
 
 # The scheduler a Wan 2.1 T2V diffusers folder ships (scheduler/scheduler_config.json): diffusers'

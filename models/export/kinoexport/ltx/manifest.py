@@ -3,7 +3,7 @@ built and written by models/kino_manifest.py, the writer every package maker sha
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 import kino_manifest  # noqa: E402
 
 # LTXPipeline's defaults (pipeline_ltx.py __call__) and the negative prompt of LTX-Video's own inference
@@ -55,3 +55,8 @@ def build(name, description, *, scheduler_config, vae_config, latents_mean, late
     if sampling:
         m["sampling"] = sampling
     return m
+
+
+def write(manifest, path):
+    """Checks and writes MANIFEST to PATH through the one manifest writer every package maker shares."""
+    kino_manifest.write(manifest, path)

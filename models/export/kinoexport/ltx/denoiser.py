@@ -20,7 +20,7 @@ import math
 import torch
 import torch.nn as nn
 
-from kinowan.denoiser import attention, rms_norm
+from ..common.layers import attention, rms_norm
 
 
 def rotate_pairs(x, cos, sin):
@@ -170,7 +170,7 @@ def example_inputs(cfg, batch=2, frames=2, height=3, width=5, text_length=8, fps
 
 def condition_video_coords(b, f, h, w, fps, temporal_compression=8, spatial_compression=32):
     """LTXConditionPipeline's ``video_coords`` for a text-only run (its own static methods)."""
-    from kinoltx.pipelines import ltx_condition_module
+    from .pipelines import ltx_condition_module
     plc = ltx_condition_module()
     ids = plc.LTXConditionPipeline._prepare_video_ids(b, f, h, w)
     coords = plc.LTXConditionPipeline._scale_video_ids(ids, spatial_compression, temporal_compression).float()
