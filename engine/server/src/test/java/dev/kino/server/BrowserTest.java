@@ -64,6 +64,7 @@ class BrowserTest {
                 "download.prompt_for_download", false));
         browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(new File(DRIVER)).build(), options);
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(180), Duration.ofMillis(200));
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class); // the queue re-renders on every event
 
         browser.get(server.base + "/#token=" + server.server.token());
         wait.until(d -> d.findElement(By.id("status")).getText().contains("queued"));

@@ -292,8 +292,8 @@ function takeCard(shot, t) {
 
 async function pick(shot, job) {
   try {
-    state.project = await api('PUT', `/api/projects/${state.project.id}/picks/${encodeURIComponent(shot)}`, { job });
-    renderProject();
+    await api('PUT', `/api/projects/${state.project.id}/picks/${encodeURIComponent(shot)}`, { job });
+    await showProject(state.project.id); // keeps the shots "Show more shots" loaded (the answer is the first page)
   } catch (e) { message(e.message); }
 }
 
