@@ -193,15 +193,15 @@ class BrowserTest {
     }
 
     @Test
-    void moreThanFiveHundredJobsCanBeReached() throws Exception {
+    void moreThanFiveHundredJobsAndTwentyShotsCanBeReached() throws Exception {
         assertTrue(Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(DRIVER)),
                 "this test needs Debian's chromium and chromium-driver: apt-get install chromium chromium-driver (.ci/run does)");
         server = new TestServer(tmp.resolve("data"), 1);
-        // Six shots of 100 takes that continue from a shot nobody picks: 600 jobs that wait, without rendering.
+        // 24 shots of 25 takes that continue from a shot nobody picks: 600 jobs that wait, without rendering.
         StringBuilder list = new StringBuilder("{\"project\": \"many\", \"defaults\": {\"steps\": 1}, \"shots\": ["
                 + "{\"name\": \"a\", \"prompt\": \"a red circle\"}");
-        for (int i = 0; i < 6; i++) {
-            list.append(", {\"name\": \"w").append(i).append("\", \"prompt\": \"a blue square\", \"takes\": 100,"
+        for (int i = 0; i < 24; i++) {
+            list.append(", {\"name\": \"w").append(i).append("\", \"prompt\": \"a blue square\", \"takes\": 25,"
                     + " \"continue_from\": \"a\"}");
         }
         list.append("]}");
@@ -211,6 +211,7 @@ class BrowserTest {
                 new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless=new", "--no-sandbox",
                         "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1200,900"));
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(120), Duration.ofMillis(200));
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
         browser.get(server.base + "/#token=" + server.server.token());
         wait.until(d -> d.findElements(By.cssSelector("#queue-body tr")).size() == 500);
         WebElement more = browser.findElement(By.id("queue-more"));
@@ -218,6 +219,16 @@ class BrowserTest {
         more.click();
         wait.until(d -> d.findElements(By.cssSelector("#queue-body tr")).size() == 601);
         wait.until(d -> !d.findElement(By.id("queue-more")).isDisplayed());
+
+        // The project's 25 shots come 20 at a time.
+        browser.findElement(By.tagName("body")).sendKeys("p");
+        wait.until(d -> d.findElements(By.cssSelector("section.shot")).size() == 20);
+        WebElement moreShots = browser.findElement(By.id("shots-more"));
+        assertTrue(moreShots.isDisplayed());
+        moreShots.click();
+        wait.until(d -> d.findElements(By.cssSelector("section.shot")).size() == 25);
+        wait.until(d -> !d.findElement(By.id("shots-more")).isDisplayed());
+        assertTrue(browser.findElement(By.cssSelector(".summary")).getText().startsWith("25 shots"));
     }
 
     private static boolean noPartials(Path dir) {
