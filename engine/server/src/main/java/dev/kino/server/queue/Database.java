@@ -70,6 +70,8 @@ public final class Database {
             """, """
             ALTER TABLE jobs ADD COLUMN continue_from TEXT;
             """, """
+            ALTER TABLE jobs ADD COLUMN plan TEXT;
+            """, """
             ALTER TABLE jobs ADD COLUMN warnings TEXT;
             CREATE INDEX jobs_project_shot ON jobs(project_id, shot_index);
             """);

@@ -90,8 +90,8 @@ public final class JobStore implements AutoCloseable {
                 List<String> ids = new ArrayList<>();
                 // One statement, batched: a 100,000-take project is inserted in about a second, not minutes.
                 try (PreparedStatement s = db.prepareStatement("INSERT INTO jobs (id, project_id, shot, shot_index, "
-                        + "take, model, request, request_hash, priority, state, created_at, continue_from) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)")) {
+                        + "take, model, request, request_hash, priority, state, created_at, continue_from, plan) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)")) {
                     for (NewJob j : jobs) {
                         String id = newId('j');
                         s.setString(1, id);
@@ -105,6 +105,7 @@ public final class JobStore implements AutoCloseable {
                         s.setInt(9, j.priority());
                         s.setLong(10, now);
                         s.setString(11, j.continueFrom());
+                        s.setString(12, j.planJson());
                         s.addBatch();
                         if (ids.size() % 1000 == 999) {
                             s.executeBatch();
@@ -137,6 +138,18 @@ public final class JobStore implements AutoCloseable {
             made.forEach(changes);
         } // a bigger submit is announced once by its caller (EventHub.reload), not as 100,000 events
         return new Submitted(project == null ? null : projectOrNull(project.id()), made, false);
+    }
+
+    /** The plan stored with job {@code id} when it was submitted, as JSON, or null (a take continuing a shot). */
+    public String plan(String id) {
+        return read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT plan FROM jobs WHERE id = ?")) {
+                s.setString(1, id);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                }
+            }
+        });
     }
 
     /** The job {@code id}, or a NOT_FOUND {@link QueueException}. */
