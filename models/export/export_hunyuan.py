@@ -22,7 +22,6 @@ its PyTorch module. fp32 only for now (the precision modes of the other families
 import argparse
 import json
 import os
-import resource
 import sys
 import time
 
@@ -31,7 +30,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kinoexport.common import checks as verify, onnx_weights as ow, umt5  # noqa: E402
 from kinoexport.common.package import load_real  # noqa: E402
-from kinoexport.common.report import REPORT, fail_if_bad, log  # noqa: E402
+from kinoexport.common.report import fail_if_bad, finish, log  # noqa: E402
 from kinoexport.hunyuan import denoiser as dn, manifest, qwen, text, vae as hvae  # noqa: E402
 
 
@@ -213,14 +212,7 @@ def main():
             | {"negative_prompt": manifest.DEFAULTS["negative_prompt"]}, weights="fp32")
         manifest.write(m, os.path.join(args.out, "kino.json"))
         log("kino.json written")
-    REPORT["seconds"] = round(time.time() - started, 1)
-    REPORT["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    for f in sorted(os.listdir(args.out)):
-        if f != "export_report.json":
-            REPORT["files"][f] = os.path.getsize(os.path.join(args.out, f))
-    with open(os.path.join(args.out, "export_report.json"), "w") as f:
-        json.dump(REPORT, f, indent=2)
-    log(f"done in {time.time() - started:.1f} s")
+    finish(os.path.join(args.out, "export_report.json"), args.out, started)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ passes: ``encode_prompt``'s results (both encoders' embeddings and masks, prompt
 
     cd models/export && kino-py make_hunyuan_reference.py     # needs transformers (requirements-reference.txt)
 """
-import json
 import os
 import shutil
 import sys
@@ -89,11 +88,7 @@ def main():
     for name, case in CASES.items():
         doc["cases"][name] = reference(pipe, name, case, w)
         print(name, doc["cases"][name])
-    doc["tensors"] = w.index
-    with open(os.path.join(ref_dir, "reference.json"), "w") as f:
-        json.dump(doc, f, indent=1)
-    total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(ref_dir) for f in fs)
-    print(f"reference: {len(w.index)} tensors, {total / 1024:.0f} KiB")
+    w.write_index(doc)
 
 
 if __name__ == "__main__":

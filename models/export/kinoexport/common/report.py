@@ -29,11 +29,12 @@ def resume(out):
     return path
 
 
-def finish(path, out, started, precision, attention):
-    """Writes export_report.json: the checks, the export's time and peak RSS, and every file's size."""
+def finish(path, out, started, precision=None, attention=None):
+    """Writes export_report.json: the checks, the export's time and peak RSS, its precision and attention (for
+    exporters that offer a choice) and every file's size."""
     REPORT["seconds"] = round(time.time() - started, 1)
     REPORT["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    REPORT["precision"], REPORT["attention"] = precision, attention
+    REPORT.update({k: v for k, v in (("precision", precision), ("attention", attention)) if v is not None})
     for f in sorted(os.listdir(out)):
         if f != "export_report.json":
             REPORT["files"][f] = os.path.getsize(os.path.join(out, f))
