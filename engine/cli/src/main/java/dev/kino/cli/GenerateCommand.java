@@ -64,6 +64,15 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Image-to-video models: start on the last frame of this MP4 (the previous shot), so shots chain.")
     Path continueFrom;
 
+    @Option(names = "--source-video", paramLabel = "VIDEO",
+            description = "Video-to-video: restyle this video (any file FFmpeg reads; its frame count is the output's) "
+                    + "instead of starting from noise; needs a model with a VAE encoder.")
+    Path sourceVideo;
+
+    @Option(names = "--strength", paramLabel = "S",
+            description = "Video-to-video: how much of the source is redrawn, above 0 to 1 (default: 0.8); lower keeps more of it.")
+    Double strength;
+
     @Option(names = "--fit", paramLabel = "crop|pad|stretch",
             description = "A picture whose aspect ratio differs from the video's: crop (default: fill the frame, cut "
                     + "the overflow), pad (fit inside, fill the bands from the picture's edges), stretch (distort).")
@@ -120,7 +129,8 @@ final class GenerateCommand implements Callable<Integer> {
         GenerationRequest request = size.applyTo(GenerationRequest.builder(prompt)).negativePrompt(negative).steps(steps)
                 .guidance(guidance).seed(seed).fps(fps)
                 .scheduler(scheduler).noiseKernel(NoiseKernels.parse(noiseKernel))
-                .image(image).lastImage(lastImage).continueFrom(continueFrom).fit(Fits.parse(fit)).build();
+                .image(image).lastImage(lastImage).continueFrom(continueFrom).fit(Fits.parse(fit))
+                .sourceVideo(sourceVideo).strength(strength).build();
 
         long loadStart = System.nanoTime();
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(modelDir, dev)) {
@@ -132,7 +142,9 @@ final class GenerateCommand implements Callable<Integer> {
                     + " (" + kino.provider().reason() + "), loaded in " + Report.format(load));
             err.println(settings.width() + "x" + settings.height() + ", " + settings.frames() + " frames, "
                     + settings.steps() + " steps of " + settings.scheduler() + ", guidance " + settings.guidance()
-                    + ", seed " + settings.seed());
+                    + ", seed " + settings.seed() + (plan.firstStep() > 0 || sourceVideo != null
+                    ? " (from " + sourceVideo.getFileName() + ": the last " + (settings.steps() - plan.firstStep())
+                    + " steps)" : ""));
             GenerationResult result;
             try (ProgressDisplay progress = new ProgressDisplay(err, quiet)) {
                 result = kino.generate(plan, progress);

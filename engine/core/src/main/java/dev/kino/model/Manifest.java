@@ -24,11 +24,20 @@ public record Manifest(
         SchedulerConfig scheduler,
         Vae vae,
         Conditioning conditioning,
+        VaeEncoder vaeEncoder,
         Sampling sampling) {
 
     /** Whether the model takes a picture (image-to-video, first/last frame); text-only models have no conditioning. */
     public boolean takesImages() {
         return conditioning != null;
+    }
+
+    /**
+     * The VAE encoder a source video goes through (video-to-video): a text model's own {@code vae_encoder}, or
+     * an image model's conditioning encoder; null when the package has none.
+     */
+    public VaeEncoder videoEncoder() {
+        return vaeEncoder != null ? vaeEncoder : conditioning != null ? conditioning.vaeEncoder() : null;
     }
 
     /**
@@ -50,11 +59,14 @@ public record Manifest(
         if (vae.nextFile() != null) {
             files.put("VAE next-frame decoder", vae.nextFile());
         }
-        if (conditioning != null) {
-            files.put("VAE encoder", conditioning.vaeEncoder().file());
-            if (conditioning.vaeEncoder().nextFile() != null) {
-                files.put("VAE next-frames encoder", conditioning.vaeEncoder().nextFile());
+        VaeEncoder encoder = videoEncoder();
+        if (encoder != null) {
+            files.put("VAE encoder", encoder.file());
+            if (encoder.nextFile() != null) {
+                files.put("VAE next-frames encoder", encoder.nextFile());
             }
+        }
+        if (conditioning != null) {
             if (conditioning.imageEncoder() != null) {
                 files.put("image encoder", conditioning.imageEncoder().file());
             }

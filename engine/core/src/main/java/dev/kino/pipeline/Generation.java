@@ -1,6 +1,8 @@
 package dev.kino.pipeline;
 
 import dev.kino.KinoException;
+import dev.kino.condition.SourceLatents;
+import dev.kino.condition.VaeEncoder;
 import dev.kino.denoise.Denoiser;
 import dev.kino.denoise.DenoiserCondition;
 import dev.kino.denoise.DenoisingLoop;
@@ -82,13 +84,30 @@ final class Generation {
         }
 
         long[] shape = plan.latentShape();
+        float[] source = null;
+        if (resume == null && plan.sourceVideo() != null) {
+            List<OnnxModel> graphs = p.graphs().conditioningGraphs();
+            long tv = System.nanoTime();
+            long onnxV = graphs.stream().mapToLong(OnnxModel::runNanos).sum();
+            long runsV = graphs.stream().mapToLong(OnnxModel::runCount).sum();
+            source = sourceLatents(shape);
+            timings.record(StageTimings.VIDEO_ENCODE, since(tv),
+                    Duration.ofNanos(graphs.stream().mapToLong(OnnxModel::runNanos).sum() - onnxV),
+                    graphs.stream().mapToLong(OnnxModel::runCount).sum() - runsV);
+        }
         long t2 = System.nanoTime();
         long onnx2 = p.graphs().denoiserRunNanos();
         long runs2 = p.graphs().denoiserRunCount();
         TorchGenerator generator;
         float[] latents;
         int first;
-        if (resume == null) {
+        if (source != null) {
+            generator = TorchGenerator.seeded(s.seed(), s.noiseKernel());
+            float[] noise = DenoisingLoop.initialLatents(shape, generator, 1.0f);
+            scheduler.addNoise(source, noise, plan.firstStep());
+            latents = source;
+            first = plan.firstStep();
+        } else if (resume == null) {
             generator = TorchGenerator.seeded(s.seed(), s.noiseKernel());
             latents = DenoisingLoop.initialLatents(shape, generator, scheduler.initNoiseSigma());
             first = 0;
@@ -129,6 +148,23 @@ final class Generation {
         timings.record(StageTimings.VAE_DECODE, since(t3), Duration.ofNanos(p.graphs().vaeRunNanos() - onnx3),
                 p.graphs().vaeRunCount() - runs3);
         return new GenerationResult(frames, finalLatents, s, timings.done(), List.copyOf(warnings));
+    }
+
+    /**
+     * Video-to-video, as {@code WanVideoToVideoPipeline.prepare_latents}: the source video's normalised latents
+     * (the loop then noises them with the generator's first draw at the first step's noise level).
+     */
+    private float[] sourceLatents(long[] shape) {
+        SourceVideo src = plan.sourceVideo();
+        ResolvedSettings s = plan.settings();
+        VaeEncoder encoder = VaeEncoder.of(p.manifest().videoEncoder(), p.graphs());
+        float[] clean = SourceLatents.encode(p.manifest(), encoder, src.frames(), s.width(), s.height(), src.fit())
+                .data();
+        if (clean.length != FloatTensor.numel(shape)) {
+            throw new KinoException("The VAE encoder made latents of another size than the denoiser takes; re-export"
+                    + " the model.");
+        }
+        return clean;
     }
 
     /**

@@ -49,11 +49,13 @@ public final class GenerationPlan {
     private final long[] latentShape;
     private final int sequenceLength;
     private final Pictures pictures;       // image models: the loaded pictures (toJson: their files' paths + hashes)
+    private final SourceVideo source;      // video-to-video: the source video (toJson: its file's path + hash)
+    private final int firstStep;           // video-to-video: the step the run starts at (0 from noise)
     private final String fingerprint;
 
     GenerationPlan(String modelName, String modelIdentity, ResolvedSettings settings,
                    Map<String, Object> schedulerConfig, double[] timesteps, float[] sigmas, double[] guidance,
-                   long[] latentShape, int sequenceLength, Pictures pictures) {
+                   long[] latentShape, int sequenceLength, Pictures pictures, SourceVideo source, int firstStep) {
         this.modelName = modelName;
         this.modelIdentity = modelIdentity;
         this.settings = settings;
@@ -64,6 +66,8 @@ public final class GenerationPlan {
         this.latentShape = latentShape.clone();
         this.sequenceLength = sequenceLength;
         this.pictures = pictures;
+        this.source = source;
+        this.firstStep = firstStep;
         this.fingerprint = sha256(decidingJson().toString());
     }
 
@@ -112,6 +116,19 @@ public final class GenerationPlan {
         return pictures;
     }
 
+    /** Video-to-video: the source video, or null. */
+    SourceVideo sourceVideo() {
+        return source;
+    }
+
+    /**
+     * The step the run starts at: 0 from noise; video-to-video starts at {@code steps - int(steps x strength)}
+     * with the source's latents noised to that step's level, as diffusers' {@code get_timesteps} cuts the schedule.
+     */
+    public int firstStep() {
+        return firstStep;
+    }
+
     /** The model's name from its manifest. */
     public String modelName() {
         return modelName;
@@ -145,6 +162,10 @@ public final class GenerationPlan {
                         .put("sha256", src.sha256());
             }
         }
+        if (source != null) {
+            root.putObject("source_video_file").put("path", source.file().toString()).put("sha256", source.sha256())
+                    .put("strength", source.strength()).put("fit", source.fit().name());
+        }
         root.put("fingerprint", fingerprint);
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
@@ -167,6 +188,10 @@ public final class GenerationPlan {
                         + "; make the plan again with this Kino.");
             }
             Pictures pictures = r.has("pictures") ? pictures(r) : null;
+            JsonNode v = r.get("source_video_file");
+            SourceVideo source = v == null ? null : SourceVideo.reread(java.nio.file.Path.of(v.get("path").asText()),
+                    v.get("sha256").asText(), v.get("strength").asDouble(),
+                    dev.kino.image.Fit.valueOf(v.get("fit").asText()));
             JsonNode s = r.get("settings");
             ResolvedSettings settings = new ResolvedSettings(s.get("prompt").asText(),
                     s.get("negative_prompt").asText(), s.get("steps").asInt(), s.get("guidance").asDouble(),
@@ -179,7 +204,8 @@ public final class GenerationPlan {
             float[] sigmas = sig == null || sig.isNull() ? null : floats(sig);
             GenerationPlan plan = new GenerationPlan(r.get("model_name").asText(), r.get("model_identity").asText(),
                     settings, config, doubles(r.get("timesteps")), sigmas, doubles(r.get("guidance")),
-                    longs(r.get("latent_shape")), r.get("sequence_length").asInt(), pictures);
+                    longs(r.get("latent_shape")), r.get("sequence_length").asInt(), pictures, source,
+                    r.path("first_step").asInt(0));
             if (!plan.fingerprint.equals(r.path("fingerprint").asText())) {
                 throw new KinoException("The generation plan was changed after it was made (its fingerprint does not"
                         + " match); make the plan again from its request.");
@@ -251,6 +277,10 @@ public final class GenerationPlan {
         root.put("sequence_length", sequenceLength);
         if (pictures != null) {
             root.put("pictures", pictures.sha256());
+        }
+        if (source != null) {
+            root.put("source_video", source.contentSha256());
+            root.put("first_step", firstStep);
         }
         return root;
     }

@@ -26,11 +26,22 @@ import java.util.Objects;
  * @param lastImage      first/last-frame models: the picture it ends on (null: none)
  * @param continueFrom   an MP4 whose last decoded frame becomes the first frame (shots chain); instead of image
  * @param fit            how a picture of another aspect ratio is brought to the video size (null: crop)
+ * @param sourceVideo    video-to-video: the video the generation starts from, noised to {@code strength}
+ *                       (null: from noise); its frame count is the video's unless {@code frames} is given
+ * @param strength       video-to-video: how much of the schedule runs, in (0, 1] (null: 0.8, diffusers' default)
  */
 public record GenerationRequest(String prompt, String negativePrompt, Integer steps, Double guidance, Long seed,
                                 Integer frames, Integer width, Integer height, Integer fps, String scheduler,
                                 TorchGenerator.Kernel noiseKernel, Path image, Path lastImage, Path continueFrom,
-                                Fit fit) {
+                                Fit fit, Path sourceVideo, Double strength) {
+
+    /** A request without a source video (the fields before video-to-video existed). */
+    public GenerationRequest(String prompt, String negativePrompt, Integer steps, Double guidance, Long seed,
+                             Integer frames, Integer width, Integer height, Integer fps, String scheduler,
+                             TorchGenerator.Kernel noiseKernel, Path image, Path lastImage, Path continueFrom, Fit fit) {
+        this(prompt, negativePrompt, steps, guidance, seed, frames, width, height, fps, scheduler, noiseKernel, image,
+                lastImage, continueFrom, fit, null, null);
+    }
 
     /** A builder for a request with this prompt and every other field unset. */
     public static Builder builder(String prompt) {
@@ -54,6 +65,8 @@ public record GenerationRequest(String prompt, String negativePrompt, Integer st
         private Path lastImage;
         private Path continueFrom;
         private Fit fit;
+        private Path sourceVideo;
+        private Double strength;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -143,10 +156,22 @@ public record GenerationRequest(String prompt, String negativePrompt, Integer st
             return this;
         }
 
+        /** Video-to-video: start from this video (see {@link GenerationRequest#sourceVideo()}). */
+        public Builder sourceVideo(Path v) {
+            sourceVideo = v;
+            return this;
+        }
+
+        /** Video-to-video: how much of the schedule runs (see {@link GenerationRequest#strength()}). */
+        public Builder strength(Double v) {
+            strength = v;
+            return this;
+        }
+
         /** The request with the fields set so far. */
         public GenerationRequest build() {
             return new GenerationRequest(prompt, negativePrompt, steps, guidance, seed, frames, width, height, fps,
-                    scheduler, noiseKernel, image, lastImage, continueFrom, fit);
+                    scheduler, noiseKernel, image, lastImage, continueFrom, fit, sourceVideo, strength);
         }
     }
 }

@@ -45,7 +45,11 @@ final class Planner {
         }
         double guidance = r.guidance() != null ? r.guidance() : ownGuidance(0);
         checkGuidance(guidance);
-        int frames = r.frames() != null ? r.frames() : d.frames();
+        SourceVideo source = SourceVideo.load(r, m);   // video-to-video: its frame count is the video's
+        int frames = r.frames() != null ? r.frames() : source != null ? source.frames().size() : d.frames();
+        if (source != null) {
+            checkSourceFrames(source, frames, r.frames() != null, latent);
+        }
         if (!latent.acceptsFrames(frames)) {
             throw new KinoException("This model makes videos of " + latent.frameRule() + " frames, so " + frames
                     + " frames cannot be made; try " + nearestFrames(latent, frames) + ".");
@@ -83,12 +87,26 @@ final class Planner {
         TorchGenerator.Kernel kernel = r.noiseKernel() != null ? r.noiseKernel() : TorchGenerator.Kernel.AVX2;
         ResolvedSettings settings = new ResolvedSettings(prompt, negative, steps, guidance, seed, frames, width,
                 height, fps, scheduler.name(), provider, kernel);
+        int firstStep = source == null ? 0 : source.firstStep(steps);
         double[] timesteps = new double[steps];
         for (int i = 0; i < steps; i++) {
             timesteps[i] = scheduler.timestep(i);
         }
         return new GenerationPlan(m.name(), modelIdentity, settings, scheduler.config().asMap(), timesteps,
-                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures);
+                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures, source, firstStep);
+    }
+
+    /** The source video must have exactly the frames to make, and they must fit the model's frame rule. */
+    private static void checkSourceFrames(SourceVideo source, int frames, boolean asked, Manifest.Latent latent) {
+        int has = source.frames().size();
+        if (has != frames) {
+            throw new KinoException("The source video has " + has + " frames but " + frames + " were asked for; give"
+                    + " --frames " + has + " or a source video of " + frames + " frames.");
+        }
+        if (!asked && !latent.acceptsFrames(has)) {
+            throw new KinoException("The source video has " + has + " frames, but this model makes videos of "
+                    + latent.frameRule() + " frames; cut it to " + nearestFrames(latent, has) + " frames.");
+        }
     }
 
     /** An expert's own default guidance, else the model's. */
