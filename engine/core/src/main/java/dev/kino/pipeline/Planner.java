@@ -88,6 +88,10 @@ final class Planner {
         ResolvedSettings settings = new ResolvedSettings(prompt, negative, steps, guidance, seed, frames, width,
                 height, fps, scheduler.name(), provider, kernel);
         int firstStep = source == null ? 0 : source.firstStep(steps);
+        if (source != null && !scheduler.noisesSamples()) {
+            throw new KinoException("Scheduler " + scheduler.name() + " cannot start from a noised video (video-to-video"
+                    + " needs a flow-matching scheduler); leave out --scheduler or the source video.");
+        }
         double[] timesteps = new double[steps];
         for (int i = 0; i < steps; i++) {
             timesteps[i] = scheduler.timestep(i);

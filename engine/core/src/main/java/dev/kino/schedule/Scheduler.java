@@ -74,6 +74,11 @@ public interface Scheduler {
     /** Standard deviation of the initial noise: latents start as {@code noise * initNoiseSigma()}. */
     float initNoiseSigma();
 
+    /** Whether {@link #addNoise} works for this scheduler (flow-prediction schedulers with sigmas). */
+    default boolean noisesSamples() {
+        return false;
+    }
+
     /**
      * Noises a clean sample in place to the noise level of step {@code i}, where a run that starts there
      * (video-to-video) begins: diffusers' {@code add_noise} (UniPC, DPM-Solver) and {@code scale_noise}

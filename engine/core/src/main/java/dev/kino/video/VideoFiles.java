@@ -50,8 +50,8 @@ public final class VideoFiles {
             }
             grabber.stop();
         } catch (org.bytedeco.javacv.FrameGrabber.Exception | RuntimeException e) {
-            throw new KinoException("The " + role + " " + file + " cannot be read as a video (" + e.getMessage()
-                    + "); give a video file FFmpeg can decode, e.g. an MP4.");
+            throw new KinoException("The " + role + " " + file + " cannot be read as a video (FFmpeg does not decode"
+                    + " it); give a video file such as an MP4.", e);
         }
         if (frames.isEmpty()) {
             throw new KinoException("The " + role + " " + file + " has no video frames; give a video file with"
