@@ -37,7 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kinoexport.common import onnx_weights as ow, umt5  # noqa: E402
 from kinoexport.common.package import DTYPES, export_tokenizer, load_real  # noqa: E402
 from kinoexport.common.report import REPORT, fail_if_bad, log  # noqa: E402
-from kinoexport.wan import clip, denoiser as dn, manifest, vae as cvae, vae_encoder as venc, verify  # noqa: E402
+from kinoexport.wan import clip, denoiser as dn, manifest, vace, vae as cvae, vae_encoder as venc, verify  # noqa: E402
 
 def export_text_encoder(src, out, precision, do_verify):
     folder = os.path.join(src, "text_encoder")
@@ -279,9 +279,13 @@ def main():
         icfg = export_image_encoder(args.src, args.out, args.verify) if "image_encoder" in only \
             else clip.CLIPVisionConfig.from_folder(os.path.join(args.src, "image_encoder"))
     tcfg = None
+    is_vace = index.get("_class_name") == "WanVACEPipeline"    # Wan 2.1 VACE: control branch, extra inputs
     for sub, fname in denoisers:
         folder = os.path.join(args.src, sub)
-        if "denoiser" in only:
+        if "denoiser" in only and is_vace:
+            tcfg = vace.export(folder, os.path.join(args.out, fname), precision, args.attention, args.verify,
+                               not args.no_check, DTYPES, load_real)
+        elif "denoiser" in only:
             tcfg = export_denoiser(folder, os.path.join(args.out, fname), precision, args.attention,
                                    args.verify, check=not args.no_check, per_frame=expand,
                                    clip_tokens=icfg.tokens if icfg else None)
@@ -302,6 +306,7 @@ def main():
                         "guidance": guidance},
                        {"file": "denoiser_low_noise.onnx", "boundary_ratio": 0.0, "guidance": args.guidance_2}]
         tcfg = dict(tcfg)
+        control = vace.manifest_control(tcfg) if is_vace else None
         cond = None
         if image_model:
             if expand:
@@ -316,13 +321,13 @@ def main():
                 mode="expand_timesteps" if expand else "concat", last_image=last, vae_config=dict(vcfg),
                 encoder_caches=encoder_caches,
                 image_encoder=(icfg, proc, 2 if last == "required" else 1) if has_clip else None)
-        kind = "image-to-video" if image_model and not expand else "text/image-to-video" if expand else "text-to-video"
+        kind = "VACE" if is_vace else "image-to-video" if image_model and not expand else "text/image-to-video" if expand else "text-to-video"
         m = manifest.build(
             args.name or os.path.basename(os.path.normpath(args.src)),
             f"Wan {kind} exported by models/export/export_wan.py ({precision}, attention {args.attention})",
             scheduler_config=sched, vae_config=dict(vcfg), text_max_length=args.max_length,
             weights=precision, patch_size=tcfg["patch_size"], in_channels=tcfg["in_channels"], cache_inputs=caches_in,
-            cache_outputs=caches_out, experts=experts, conditioning=cond,
+            cache_outputs=caches_out, experts=experts, conditioning=cond, control=control,
             vae_encoder=manifest.vae_encoder(dict(vcfg), encoder_caches)
             if not image_model and os.path.isfile(os.path.join(args.out, "vae_encoder_first.onnx")) else None,
             defaults={"width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps,

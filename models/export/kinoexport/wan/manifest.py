@@ -15,7 +15,7 @@ WAN21_SCHEDULER_ARGS = dict(prediction_type="flow_prediction", use_flow_sigmas=T
 
 def build(name, description, *, scheduler_config, vae_config, text_max_length, weights, patch_size, in_channels,
           cache_inputs, cache_outputs, defaults, experts=None, denoiser_file="denoiser.onnx", conditioning=None,
-          vae_encoder=None):
+          vae_encoder=None, control=None):
     """``experts``: None (Wan 2.1: one denoiser) or [{"file", "boundary_ratio", "guidance"}, ...] ordered
     from high noise to low noise (Wan 2.2 A14B).
 
@@ -31,6 +31,8 @@ def build(name, description, *, scheduler_config, vae_config, text_max_length, w
     }
     if experts:
         denoiser["experts"] = experts
+    if control:     # Wan VACE: the control latents and per-layer scales (models/README.md)
+        denoiser["control"] = control
     for key in ("latents_mean", "latents_std"):
         if len(vae_config[key]) != vae_config["z_dim"]:
             raise ValueError(f"vae config: {len(vae_config[key])} {key} values for {vae_config['z_dim']} channels")
