@@ -145,6 +145,14 @@ public record Manifest(
         }
     }
 
+    /**
+     * Wan VACE's control branch (docs/vace.md): the graph input {@code input} takes the control latents
+     * {@code [B, channels, F, h, w]} (inactive and reactive latents, the mask folded to 64 channels; reference
+     * images as leading latent frames), {@code scaleInput} one float32 scale per VACE layer ({@code layers}).
+     */
+    public record Control(String input, String scaleInput, int channels, int layers) {
+    }
+
     /** What a request gets for the fields it leaves unset. */
     public record Defaults(int width, int height, int frames, int fps, int steps, double guidance,
                            String negativePrompt) {
@@ -156,13 +164,13 @@ public record Manifest(
      * {@code boundary_ratio × num_train_timesteps}, each with its own default guidance. {@code textMask}
      * (may be null) names an int64 {@code [B, L]} input fed the prompt's attention mask, and {@code frameRate}
      * (may be null) a float32 {@code [1]} input fed the video's fps (LTX-Video: both shape what the
-     * network computes).
+     * network computes). {@code control} (may be null): Wan VACE's control inputs.
      */
     public record Denoiser(String file, Precision precision, boolean dynamicBatch, String sample, String timestep,
                            String textEmbeddings, String output, PredictionType predictionType,
                            String timestepDtype, double timestepScale, List<Integer> patchSize,
                            List<Expert> experts, int inChannels, String imageEmbeddings, boolean timestepPerFrame,
-                           String textMask, String frameRate) {
+                           String textMask, String frameRate, Control control) {
 
         /** Tokens per sample the denoiser attends over, for latents of the given frames/height/width. */
         public int sequenceLength(int latentFrames, int latentHeight, int latentWidth) {

@@ -143,7 +143,12 @@ public final class ManifestReader {
                 f.optionalInts("patch_size", 3, List.of(1, 1, 1)), experts(f, file, problems),
                 f.optionalPositiveInt("in_channels", 0), f.optionalString("image_embeddings", null),
                 f.optionalBool("timestep_per_frame", false), f.optionalString("text_mask", null),
-                f.optionalString("frame_rate", null));
+                f.optionalString("frame_rate", null), f.raw("control") == null ? null : control(f.object("control")));
+    }
+
+    private static Manifest.Control control(JsonFields f) {
+        return new Manifest.Control(f.string("input"), f.string("scale_input"), f.positiveInt("channels"),
+                f.positiveInt("layers"));
     }
 
     private static Manifest.Sampling sampling(JsonFields f) {

@@ -72,6 +72,16 @@ final class Generation {
                 textGraph.runCount() - runs1);
 
         DenoiserCondition condition = Conditioner.withoutPictures(m, plan.latentShape());
+        if (plan.vace() != null) {
+            List<OnnxModel> graphs = p.graphs().conditioningGraphs();
+            long tc = System.nanoTime();
+            long onnxC = graphs.stream().mapToLong(OnnxModel::runNanos).sum();
+            long runsC = graphs.stream().mapToLong(OnnxModel::runCount).sum();
+            condition = Conditioner.vace(m, p.graphs(), plan.vace(), s);
+            timings.record(StageTimings.CONTROL_ENCODE, since(tc),
+                    Duration.ofNanos(graphs.stream().mapToLong(OnnxModel::runNanos).sum() - onnxC),
+                    graphs.stream().mapToLong(OnnxModel::runCount).sum() - runsC);
+        }
         if (plan.pictures() != null) {
             List<OnnxModel> graphs = p.graphs().conditioningGraphs();
             long tc = System.nanoTime();
@@ -136,7 +146,7 @@ final class Generation {
         long t3 = System.nanoTime();
         long onnx3 = p.graphs().vaeRunNanos();
         long runs3 = p.graphs().vaeRunCount();
-        FloatTensor finalLatents = new FloatTensor(shape, latents);
+        FloatTensor finalLatents = dropLeadingFrames(new FloatTensor(shape, latents), plan.referenceFrames());
         FloatTensor z = LatentDenormalizer.apply(finalLatents, m.vae());
         if (m.vae().decodeNoise() != null) {     // LTX-Video: the generator's next draw, after the loop
             z = DecodeNoise.mix(z, m.vae().decodeNoise(), generator);
@@ -165,6 +175,22 @@ final class Generation {
                     + " the model.");
         }
         return clean;
+    }
+
+    /** VACE: the reference pictures' latent frames come first and are not part of the video. */
+    private static FloatTensor dropLeadingFrames(FloatTensor latents, int drop) {
+        if (drop == 0) {
+            return latents;
+        }
+        long[] s = latents.shape();
+        int frames = (int) s[2];
+        int plane = (int) (s[3] * s[4]);
+        int keep = frames - drop;
+        float[] out = new float[(int) (s[0] * s[1]) * keep * plane];
+        for (int c = 0; c < s[0] * s[1]; c++) {
+            System.arraycopy(latents.data(), (c * frames + drop) * plane, out, c * keep * plane, keep * plane);
+        }
+        return new FloatTensor(new long[] {s[0], s[1], keep, s[3], s[4]}, out);
     }
 
     /**

@@ -51,11 +51,13 @@ public final class GenerationPlan {
     private final Pictures pictures;       // image models: the loaded pictures (toJson: their files' paths + hashes)
     private final SourceVideo source;      // video-to-video: the source video (toJson: its file's path + hash)
     private final int firstStep;           // video-to-video: the step the run starts at (0 from noise)
+    private final VaceInputs vace;         // Wan VACE: reference pictures, control and mask videos (or null)
     private final String fingerprint;
 
     GenerationPlan(String modelName, String modelIdentity, ResolvedSettings settings,
                    Map<String, Object> schedulerConfig, double[] timesteps, float[] sigmas, double[] guidance,
-                   long[] latentShape, int sequenceLength, Pictures pictures, SourceVideo source, int firstStep) {
+                   long[] latentShape, int sequenceLength, Pictures pictures, SourceVideo source, int firstStep,
+                   VaceInputs vace) {
         this.modelName = modelName;
         this.modelIdentity = modelIdentity;
         this.settings = settings;
@@ -68,6 +70,7 @@ public final class GenerationPlan {
         this.pictures = pictures;
         this.source = source;
         this.firstStep = firstStep;
+        this.vace = vace;
         this.fingerprint = sha256(decidingJson().toString());
     }
 
@@ -114,6 +117,16 @@ public final class GenerationPlan {
     /** Image models: the first (and last) frame the video is conditioned on, or null. */
     Pictures pictures() {
         return pictures;
+    }
+
+    /** Wan VACE: its inputs, or null for other models. */
+    VaceInputs vace() {
+        return vace;
+    }
+
+    /** Wan VACE: the leading latent frames that hold reference pictures (dropped before decoding). */
+    public int referenceFrames() {
+        return vace == null ? 0 : vace.references().size();
     }
 
     /** Video-to-video: the source video, or null. */
@@ -166,6 +179,15 @@ public final class GenerationPlan {
             root.putObject("source_video_file").put("path", source.file().toString()).put("sha256", source.sha256())
                     .put("strength", source.strength()).put("fit", source.fit().name());
         }
+        if (vace != null) {
+            ObjectNode v = root.putObject("vace_files");
+            v.put("scale", vace.scale()).put("fit", vace.fit().name());
+            ArrayNode files = v.putArray("files");
+            for (Pictures.Source src : vace.sources()) {
+                files.addObject().put("role", src.role().name()).put("path", src.file().toString())
+                        .put("sha256", src.sha256());
+            }
+        }
         root.put("fingerprint", fingerprint);
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
@@ -192,6 +214,9 @@ public final class GenerationPlan {
             SourceVideo source = v == null ? null : SourceVideo.reread(java.nio.file.Path.of(v.get("path").asText()),
                     v.get("sha256").asText(), v.get("strength").asDouble(),
                     dev.kino.image.Fit.valueOf(v.get("fit").asText()));
+            JsonNode vf = r.get("vace_files");
+            VaceInputs vace = vf == null ? null : VaceInputs.reread(sources(vf.path("files")),
+                    vf.get("scale").asDouble(), dev.kino.image.Fit.valueOf(vf.get("fit").asText()));
             JsonNode s = r.get("settings");
             ResolvedSettings settings = new ResolvedSettings(s.get("prompt").asText(),
                     s.get("negative_prompt").asText(), s.get("steps").asInt(), s.get("guidance").asDouble(),
@@ -205,7 +230,7 @@ public final class GenerationPlan {
             GenerationPlan plan = new GenerationPlan(r.get("model_name").asText(), r.get("model_identity").asText(),
                     settings, config, doubles(r.get("timesteps")), sigmas, doubles(r.get("guidance")),
                     longs(r.get("latent_shape")), r.get("sequence_length").asInt(), pictures, source,
-                    r.path("first_step").asInt(0));
+                    r.path("first_step").asInt(0), vace);
             if (!plan.fingerprint.equals(r.path("fingerprint").asText())) {
                 throw new KinoException("The generation plan was changed after it was made (its fingerprint does not"
                         + " match); make the plan again from its request.");
@@ -241,6 +266,15 @@ public final class GenerationPlan {
                     + " an older Kino); make the plan again from its request.");
         }
         return Pictures.read(sources, dev.kino.image.Fit.valueOf(r.get("fit").asText()));
+    }
+
+    private static java.util.List<Pictures.Source> sources(JsonNode files) {
+        java.util.List<Pictures.Source> out = new java.util.ArrayList<>();
+        for (JsonNode f : files) {
+            out.add(new Pictures.Source(Pictures.Role.valueOf(f.get("role").asText()),
+                    java.nio.file.Path.of(f.get("path").asText()), f.get("sha256").asText()));
+        }
+        return out;
     }
 
     /** Everything the fingerprint covers, as canonical JSON. */
@@ -281,6 +315,9 @@ public final class GenerationPlan {
         if (source != null) {
             root.put("source_video", source.contentSha256());
             root.put("first_step", firstStep);
+        }
+        if (vace != null) {
+            root.put("vace", vace.contentSha256());
         }
         return root;
     }

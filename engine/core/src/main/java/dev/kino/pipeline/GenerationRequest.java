@@ -29,18 +29,28 @@ import java.util.Objects;
  * @param sourceVideo    video-to-video: the video the generation starts from, noised to {@code strength}
  *                       (null: from noise); its frame count is the video's unless {@code frames} is given
  * @param strength       video-to-video: how much of the schedule runs, in (0, 1] (null: 0.8, diffusers' default)
+ * @param referenceImages Wan VACE: pictures to keep (a character, an object, a background), in order; empty: none
+ * @param controlVideo   Wan VACE: the control video (pose, depth, edges, a layout animation) or the source video a
+ *                       mask repaints; its frame count is the video's unless {@code frames} is given
+ * @param maskVideo      Wan VACE: white where the video is generated, black where the control video is kept
+ * @param conditioningScale Wan VACE: how strongly the control steers (null: 1.0)
  */
 public record GenerationRequest(String prompt, String negativePrompt, Integer steps, Double guidance, Long seed,
                                 Integer frames, Integer width, Integer height, Integer fps, String scheduler,
                                 TorchGenerator.Kernel noiseKernel, Path image, Path lastImage, Path continueFrom,
-                                Fit fit, Path sourceVideo, Double strength) {
+                                Fit fit, Path sourceVideo, Double strength, java.util.List<Path> referenceImages,
+                                Path controlVideo, Path maskVideo, Double conditioningScale) {
+
+    public GenerationRequest {
+        referenceImages = referenceImages == null ? java.util.List.of() : java.util.List.copyOf(referenceImages);
+    }
 
     /** A request without a source video (the fields before video-to-video existed). */
     public GenerationRequest(String prompt, String negativePrompt, Integer steps, Double guidance, Long seed,
                              Integer frames, Integer width, Integer height, Integer fps, String scheduler,
                              TorchGenerator.Kernel noiseKernel, Path image, Path lastImage, Path continueFrom, Fit fit) {
         this(prompt, negativePrompt, steps, guidance, seed, frames, width, height, fps, scheduler, noiseKernel, image,
-                lastImage, continueFrom, fit, null, null);
+                lastImage, continueFrom, fit, null, null, null, null, null, null);
     }
 
     /** A builder for a request with this prompt and every other field unset. */
@@ -67,6 +77,10 @@ public record GenerationRequest(String prompt, String negativePrompt, Integer st
         private Fit fit;
         private Path sourceVideo;
         private Double strength;
+        private final java.util.List<Path> referenceImages = new java.util.ArrayList<>();
+        private Path controlVideo;
+        private Path maskVideo;
+        private Double conditioningScale;
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -168,10 +182,35 @@ public record GenerationRequest(String prompt, String negativePrompt, Integer st
             return this;
         }
 
+        /** Wan VACE: adds a reference picture (repeatable). */
+        public Builder referenceImage(Path v) {
+            referenceImages.add(v);
+            return this;
+        }
+
+        /** Wan VACE: the control (or source) video. */
+        public Builder controlVideo(Path v) {
+            controlVideo = v;
+            return this;
+        }
+
+        /** Wan VACE: the mask video. */
+        public Builder maskVideo(Path v) {
+            maskVideo = v;
+            return this;
+        }
+
+        /** Wan VACE: the conditioning scale. */
+        public Builder conditioningScale(Double v) {
+            conditioningScale = v;
+            return this;
+        }
+
         /** The request with the fields set so far. */
         public GenerationRequest build() {
             return new GenerationRequest(prompt, negativePrompt, steps, guidance, seed, frames, width, height, fps,
-                    scheduler, noiseKernel, image, lastImage, continueFrom, fit, sourceVideo, strength);
+                    scheduler, noiseKernel, image, lastImage, continueFrom, fit, sourceVideo, strength, referenceImages, controlVideo, maskVideo,
+                    conditioningScale);
         }
     }
 }

@@ -46,9 +46,14 @@ final class Planner {
         double guidance = r.guidance() != null ? r.guidance() : ownGuidance(0);
         checkGuidance(guidance);
         SourceVideo source = SourceVideo.load(r, m);   // video-to-video: its frame count is the video's
-        int frames = r.frames() != null ? r.frames() : source != null ? source.frames().size() : d.frames();
+        VaceInputs vace = VaceInputs.load(r, m);        // VACE: so is the control video's
+        Integer videoFrames = source != null ? Integer.valueOf(source.frames().size()) : vace != null ? vace.frames() : null;
+        int frames = r.frames() != null ? r.frames() : videoFrames != null ? videoFrames : d.frames();
         if (source != null) {
             checkSourceFrames(source, frames, r.frames() != null, latent);
+        }
+        if (vace != null) {
+            vace.check(frames, r.width() != null ? r.width() : d.width(), r.height() != null ? r.height() : d.height());
         }
         if (!latent.acceptsFrames(frames)) {
             throw new KinoException("This model makes videos of " + latent.frameRule() + " frames, so " + frames
@@ -74,8 +79,9 @@ final class Planner {
 
         Scheduler scheduler = scheduler(r.scheduler());
         int cell = latent.spatialCompression();
-        long[] shape = {1, latent.channels(), latentFrames, height / cell, width / cell};
-        int sequenceLength = m.denoiser().sequenceLength(latentFrames, height / cell, width / cell);
+        int refs = vace == null ? 0 : vace.references().size();     // VACE: a leading latent frame per picture
+        long[] shape = {1, latent.channels(), latentFrames + refs, height / cell, width / cell};
+        int sequenceLength = m.denoiser().sequenceLength(latentFrames + refs, height / cell, width / cell);
         planTimesteps(scheduler, steps, sequenceLength);
 
         double[] perExpert = new double[m.denoiser().experts().size()];
@@ -97,7 +103,7 @@ final class Planner {
             timesteps[i] = scheduler.timestep(i);
         }
         return new GenerationPlan(m.name(), modelIdentity, settings, scheduler.config().asMap(), timesteps,
-                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures, source, firstStep);
+                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures, source, firstStep, vace);
     }
 
     /** The source video must have exactly the frames to make, and they must fit the model's frame rule. */

@@ -21,6 +21,8 @@ public final class StageTimings {
     public static final String IMAGE_ENCODE = "image encode";
     /** Video-to-video: the source video through the VAE encoder. */
     public static final String VIDEO_ENCODE = "video encode";
+    /** Wan VACE: reference pictures, control and mask videos through the VAE encoder. */
+    public static final String CONTROL_ENCODE = "control encode";
     /** The denoising loop. */
     public static final String DENOISE = "denoise";
     /** Latents to RGB frames. */
