@@ -20,6 +20,8 @@ import picocli.CommandLine.Parameters;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code kino generate "PROMPT"}: one video from one prompt. */
@@ -72,6 +74,22 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--strength", paramLabel = "S",
             description = "Video-to-video: how much of the source is redrawn, above 0 to 1 (default: 0.8); lower keeps more of it.")
     Double strength;
+
+    @Option(names = "--reference-image", paramLabel = "PICTURE",
+            description = "Wan VACE models: a picture to keep in the video (a character, an object, a background); repeatable.")
+    List<Path> referenceImages = new ArrayList<>();
+
+    @Option(names = "--control-video", paramLabel = "VIDEO",
+            description = "Wan VACE models: the control video (pose, depth, edges, a layout animation), or the source video --mask-video repaints; its frame count is the output's.")
+    Path controlVideo;
+
+    @Option(names = "--mask-video", paramLabel = "VIDEO",
+            description = "Wan VACE models: white where the video is generated, black where the control video is kept (the control video's size).")
+    Path maskVideo;
+
+    @Option(names = "--conditioning-scale", paramLabel = "S",
+            description = "Wan VACE models: how strongly the control steers, 0 to 10 (default: 1).")
+    Double conditioningScale;
 
     @Option(names = "--fit", paramLabel = "crop|pad|stretch",
             description = "A picture whose aspect ratio differs from the video's: crop (default: fill the frame, cut "
@@ -126,11 +144,14 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Path modelDir = ModelLocator.resolve(model);
         Mp4Writer.preloadInBackground();
-        GenerationRequest request = size.applyTo(GenerationRequest.builder(prompt)).negativePrompt(negative).steps(steps)
+        GenerationRequest.Builder builder = size.applyTo(GenerationRequest.builder(prompt)).negativePrompt(negative).steps(steps)
                 .guidance(guidance).seed(seed).fps(fps)
                 .scheduler(scheduler).noiseKernel(NoiseKernels.parse(noiseKernel))
                 .image(image).lastImage(lastImage).continueFrom(continueFrom).fit(Fits.parse(fit))
-                .sourceVideo(sourceVideo).strength(strength).build();
+                .sourceVideo(sourceVideo).strength(strength).controlVideo(controlVideo).maskVideo(maskVideo)
+                .conditioningScale(conditioningScale);
+        referenceImages.forEach(builder::referenceImage);
+        GenerationRequest request = builder.build();
 
         long loadStart = System.nanoTime();
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(modelDir, dev)) {
@@ -142,7 +163,7 @@ final class GenerateCommand implements Callable<Integer> {
                     + " (" + kino.provider().reason() + "), loaded in " + Report.format(load));
             err.println(settings.width() + "x" + settings.height() + ", " + settings.frames() + " frames, "
                     + settings.steps() + " steps of " + settings.scheduler() + ", guidance " + settings.guidance()
-                    + ", seed " + settings.seed() + (plan.firstStep() > 0 || sourceVideo != null
+                    + ", seed " + settings.seed() + (sourceVideo != null
                     ? " (from " + sourceVideo.getFileName() + ": the last " + (settings.steps() - plan.firstStep())
                     + " steps)" : ""));
             GenerationResult result;
