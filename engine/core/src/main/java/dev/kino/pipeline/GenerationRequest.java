@@ -209,8 +209,8 @@ public record GenerationRequest(String prompt, String negativePrompt, Integer st
         /** The request with the fields set so far. */
         public GenerationRequest build() {
             return new GenerationRequest(prompt, negativePrompt, steps, guidance, seed, frames, width, height, fps,
-                    scheduler, noiseKernel, image, lastImage, continueFrom, fit, sourceVideo, strength, referenceImages, controlVideo, maskVideo,
-                    conditioningScale);
+                    scheduler, noiseKernel, image, lastImage, continueFrom, fit, sourceVideo, strength, referenceImages,
+                    controlVideo, maskVideo, conditioningScale);
         }
     }
 }
