@@ -37,6 +37,10 @@ record VaceInputs(List<RgbImage> references, List<RgbImage> control, List<RgbIma
     /** The request's VACE inputs, or null when it has none. */
     static VaceInputs load(GenerationRequest r, Manifest m) {
         boolean any = !r.referenceImages().isEmpty() || r.controlVideo() != null || r.maskVideo() != null;
+        if (m.denoiser().control() != null && r.sourceVideo() != null) {
+            throw new KinoException("A VACE model takes the video to follow or repaint as --control-video (with"
+                    + " --mask-video for the part to repaint), not --source-video.");
+        }
         if (!any) {
             if (r.conditioningScale() != null && m.denoiser().control() == null) {
                 throw new KinoException("A conditioning scale only applies to Wan VACE models; leave out"
