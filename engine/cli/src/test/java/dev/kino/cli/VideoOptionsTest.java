@@ -54,7 +54,7 @@ class VideoOptionsTest {
         assertOneSentence(Cli.kino("generate", "a blue circle", "--source-video", red.toString(), "--strength", "0",
                 "-o", bad.toString()), bad, "strength must be above 0");
         assertOneSentence(Cli.kino("generate", "a blue circle", "--source-video", red.toString(), "--strength", "1.5",
-                "-o", bad.toString()), bad, "strength must be above 0");
+                "-o", bad.toString()), bad, "--strength must be a number from 0 to 1");
         assertOneSentence(Cli.kino("generate", "a blue circle", "--source-video", red.toString(), "--frames", "8",
                 "-o", bad.toString()), bad, "has 16 frames but 8 were asked for");
     }

@@ -151,7 +151,7 @@ class VaceParityTest {
         messages.add(failure(PACKAGE, request(c).maskVideo(small).build()));
         assertTrue(messages.get(2).contains("give a mask of the same size"), messages.get(2));
         messages.add(failure(PACKAGE, request(c).conditioningScale(-1.0).build()));
-        assertTrue(messages.get(3).contains("conditioning scale must be"), messages.get(3));
+        assertTrue(messages.get(3).contains("conditioning_scale must be a number from 0 to 10"), messages.get(3));
         messages.add(failure(PACKAGE, GenerationRequest.builder("a fox").sourceVideo(control).build()));
         assertTrue(messages.get(4).contains("not --source-video"), messages.get(4));
         for (String m : messages) {

@@ -169,8 +169,8 @@ class VideoToVideoParityTest {
         List<String> messages = new ArrayList<>();
         messages.add(failure(PACKAGE, request(c).strength(0.0).build()));
         assertTrue(messages.get(0).contains("above 0 and at most 1"), messages.get(0));
-        messages.add(failure(PACKAGE, request(c).strength(1.5).build()));
-        assertTrue(messages.get(1).contains("above 0 and at most 1"), messages.get(1));
+        messages.add(failure(PACKAGE, request(c).strength(1.5).build()));             // the schema's limits
+        assertTrue(messages.get(1).contains("strength must be a number from 0 to 1"), messages.get(1));
         messages.add(failure(PACKAGE, request(c).strength(0.1).build()));          // int(4 x 0.1) = 0 steps
         assertTrue(messages.get(2).contains("leaves no step"), messages.get(2));
         messages.add(failure(PACKAGE, request(c).frames(5).build()));
