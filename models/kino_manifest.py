@@ -19,10 +19,13 @@ SECTIONS = ("text_encoder", "latent", "defaults", "denoiser", "scheduler", "vae"
 
 
 def manifest(name, description, *, text_encoder, latent, defaults, denoiser, scheduler, vae,
-             tokenizer="tokenizer.json", conditioning=None, extra_text_encoders=None, sampling=None):
+             tokenizer="tokenizer.json", conditioning=None, extra_text_encoders=None, sampling=None,
+             vae_encoder=None):
     """A manifest dict in the key order the engine documents; the sections are taken as given.
     ``conditioning``: image models only (models/export/image-to-video.md); ``extra_text_encoders``: models with
-    more than one text encoder, each entry naming its tokenizer and denoiser inputs (models/README.md)."""
+    more than one text encoder, each entry naming its tokenizer and denoiser inputs (models/README.md).
+    ``vae_encoder``: a text model's own VAE encoder, which video-to-video needs (an image model's sits under
+    ``conditioning``)."""
     m = {
         "kino": VERSION, "name": name, "description": description, "tokenizer": tokenizer,
         "text_encoder": text_encoder, "latent": latent, "defaults": defaults, "denoiser": denoiser,
@@ -34,6 +37,8 @@ def manifest(name, description, *, text_encoder, latent, defaults, denoiser, sch
         m["sampling"] = sampling
     if extra_text_encoders:
         m["extra_text_encoders"] = list(extra_text_encoders)
+    if vae_encoder is not None:
+        m["vae_encoder"] = vae_encoder
     return m
 
 
@@ -50,10 +55,12 @@ def files(m):
     if m["vae"].get("next_file"):
         out["VAE next-frame decoder"] = m["vae"]["next_file"]
     c = m.get("conditioning")
+    encoder = m.get("vae_encoder") or (c or {}).get("vae_encoder")
+    if encoder:
+        out["VAE encoder"] = encoder["file"]
+        if encoder.get("next_file"):  # causal encoders only
+            out["VAE next-frames encoder"] = encoder["next_file"]
     if c:
-        out["VAE encoder"] = c["vae_encoder"]["file"]
-        if c["vae_encoder"].get("next_file"):  # causal encoders only
-            out["VAE next-frames encoder"] = c["vae_encoder"]["next_file"]
         if c.get("image_encoder"):
             out["image encoder"] = c["image_encoder"]["file"]
     return out

@@ -13,8 +13,9 @@ Wan 2.2 A14B folder with ``transformer_2/``): ``model_index.json``, ``tokenizer/
     denoiser.onnx          + .onnx_data         WanTransformer3DModel (2.2 A14B: the high-noise expert)
     denoiser_low_noise.onnx + .onnx_data        2.2 A14B only: transformer_2, the low-noise expert
     vae_decoder_first.onnx, vae_decoder_next.onnx + vae_decoder.onnx_data (shared weights)
+    vae_encoder_first.onnx, vae_encoder_next.onnx + vae_encoder.onnx_data   VAE encoder step graphs (image
+                                                models' conditioning; a text model's video-to-video source)
     image models (WanImageToVideoPipeline folders; Wan 2.2 TI2V-5B, ``expand_timesteps``):
-    vae_encoder_first.onnx, vae_encoder_next.onnx + vae_encoder.onnx_data   VAE encoder step graphs
     image_encoder.onnx     + .onnx_data         Wan 2.1 I2V/FLF2V only: the CLIP vision tower
 
 Weights never pass through the ONNX exporter: graphs are traced with placeholder parameters and the
@@ -35,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kinoexport.common import onnx_weights as ow, umt5  # noqa: E402
 from kinoexport.common.package import DTYPES, export_tokenizer, load_real  # noqa: E402
 from kinoexport.common.report import fail_if_bad, finish, log, resume  # noqa: E402
-from kinoexport.wan import clip, denoiser as dn, manifest, vae as cvae, vae_encoder as venc, verify  # noqa: E402
+from kinoexport.wan import clip, denoiser as dn, manifest, vace, vae as cvae, vae_encoder as venc, verify  # noqa: E402
 
 def export_text_encoder(src, out, precision, do_verify):
     folder = os.path.join(src, "text_encoder")
@@ -140,7 +141,8 @@ def export_vae(src, out, do_verify):
 
 
 def export_vae_encoder(src, out, do_verify):
-    """The VAE encoder as first/next step graphs sharing vae_encoder.onnx_data (image conditioning)."""
+    """The VAE encoder as first/next step graphs sharing vae_encoder.onnx_data (image conditioning, and a text
+    model's video-to-video source)."""
     from diffusers import AutoencoderKLWan
     folder = os.path.join(src, "vae")
     real = load_real(AutoencoderKLWan, folder)
@@ -235,7 +237,8 @@ def main():
                          "sdpa: plain ONNX ops (any runtime, S x S memory)")
     ap.add_argument("--only", default="tokenizer,text_encoder,image_encoder,denoiser,vae,vae_encoder,manifest",
                     help="comma-separated subset of tokenizer,text_encoder,image_encoder,denoiser,vae,vae_encoder,"
-                         "manifest (image_encoder and vae_encoder: image models only)")
+                         "manifest (image_encoder: image models only; vae_encoder: image models, and text models"
+                         " for video-to-video)")
     ap.add_argument("--verify", action="store_true", help="also compare every graph with the full PyTorch model")
     ap.add_argument("--no-check", action="store_true", help="skip the rewrite checks on real weights")
     ap.add_argument("--name", help="package name (default: the folder name)")
@@ -273,9 +276,13 @@ def main():
         icfg = export_image_encoder(args.src, args.out, args.verify) if "image_encoder" in only \
             else clip.CLIPVisionConfig.from_folder(os.path.join(args.src, "image_encoder"))
     tcfg = None
+    is_vace = index.get("_class_name") == "WanVACEPipeline"    # Wan 2.1 VACE: control branch, extra inputs
     for sub, fname in denoisers:
         folder = os.path.join(args.src, sub)
-        if "denoiser" in only:
+        if "denoiser" in only and is_vace:
+            tcfg = vace.export(folder, os.path.join(args.out, fname), precision, args.attention, args.verify,
+                               not args.no_check, DTYPES, load_real)
+        elif "denoiser" in only:
             tcfg = export_denoiser(folder, os.path.join(args.out, fname), precision, args.attention,
                                    args.verify, check=not args.no_check, per_frame=expand,
                                    clip_tokens=icfg.tokens if icfg else None)
@@ -283,10 +290,10 @@ def main():
             tcfg = json.load(open(os.path.join(folder, "config.json")))
     if "vae" in only:
         vcfg, caches_in, caches_out = export_vae(args.src, args.out, args.verify)
-    if image_model and "vae_encoder" in only:
+    if "vae_encoder" in only:   # image conditioning, or a text model's video-to-video source
         encoder_caches = export_vae_encoder(args.src, args.out, args.verify)
     if "manifest" in only:
-        if "vae" not in only or (image_model and "vae_encoder" not in only):
+        if "vae" not in only or "vae_encoder" not in only:
             vcfg, caches_in, caches_out, *encoder_caches = vae_config_and_caches(args.src)
         sched = json.load(open(os.path.join(args.src, "scheduler", "scheduler_config.json")))
         guidance = args.guidance if args.guidance is not None else (4.0 if two_experts else 5.0)
@@ -296,6 +303,7 @@ def main():
                         "guidance": guidance},
                        {"file": "denoiser_low_noise.onnx", "boundary_ratio": 0.0, "guidance": args.guidance_2}]
         tcfg = dict(tcfg)
+        control = vace.manifest_control(tcfg) if is_vace else None
         cond = None
         if image_model:
             if expand:
@@ -310,13 +318,15 @@ def main():
                 mode="expand_timesteps" if expand else "concat", last_image=last, vae_config=dict(vcfg),
                 encoder_caches=encoder_caches,
                 image_encoder=(icfg, proc, 2 if last == "required" else 1) if has_clip else None)
-        kind = "image-to-video" if image_model and not expand else "text/image-to-video" if expand else "text-to-video"
+        kind = "VACE" if is_vace else "image-to-video" if image_model and not expand else "text/image-to-video" if expand else "text-to-video"
         m = manifest.build(
             args.name or os.path.basename(os.path.normpath(args.src)),
             f"Wan {kind} exported by models/export/export_wan.py ({precision}, attention {args.attention})",
             scheduler_config=sched, vae_config=dict(vcfg), text_max_length=args.max_length,
             weights=precision, patch_size=tcfg["patch_size"], in_channels=tcfg["in_channels"], cache_inputs=caches_in,
-            cache_outputs=caches_out, experts=experts, conditioning=cond,
+            cache_outputs=caches_out, experts=experts, conditioning=cond, control=control,
+            vae_encoder=manifest.vae_encoder(dict(vcfg), encoder_caches)
+            if not image_model and os.path.isfile(os.path.join(args.out, "vae_encoder_first.onnx")) else None,
             defaults={"width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps,
                       "steps": args.steps, "guidance": guidance, "negative_prompt": ""})
         manifest.write(m, os.path.join(args.out, "kino.json"))

@@ -14,7 +14,8 @@ WAN21_SCHEDULER_ARGS = dict(prediction_type="flow_prediction", use_flow_sigmas=T
 
 
 def build(name, description, *, scheduler_config, vae_config, text_max_length, weights, patch_size, in_channels,
-          cache_inputs, cache_outputs, defaults, experts=None, denoiser_file="denoiser.onnx", conditioning=None):
+          cache_inputs, cache_outputs, defaults, experts=None, denoiser_file="denoiser.onnx", conditioning=None,
+          vae_encoder=None, control=None):
     """``experts``: None (Wan 2.1: one denoiser) or [{"file", "boundary_ratio", "guidance"}, ...] ordered
     from high noise to low noise (Wan 2.2 A14B).
 
@@ -30,6 +31,8 @@ def build(name, description, *, scheduler_config, vae_config, text_max_length, w
     }
     if experts:
         denoiser["experts"] = experts
+    if control:     # Wan VACE: the control latents and per-layer scales (models/README.md)
+        denoiser["control"] = control
     for key in ("latents_mean", "latents_std"):
         if len(vae_config[key]) != vae_config["z_dim"]:
             raise ValueError(f"vae config: {len(vae_config[key])} {key} values for {vae_config['z_dim']} channels")
@@ -63,7 +66,16 @@ def build(name, description, *, scheduler_config, vae_config, text_max_length, w
             "latents_mean": [float(v) for v in vae_config["latents_mean"]],
             "latents_std": [float(v) for v in vae_config["latents_std"]],
         },
-        conditioning=conditioning)
+        conditioning=conditioning, vae_encoder=vae_encoder)
+
+
+def vae_encoder(vae_config, encoder_caches):
+    """The causal VAE encoder's two step graphs: under ``conditioning`` for image models, at the top of a
+    text model's manifest (video-to-video: the source video is encoded)."""
+    caches_in, caches_out = encoder_caches
+    return {"file": "vae_encoder_first.onnx", "next_file": "vae_encoder_next.onnx", "input": "video",
+            "output": "latent", "cache_inputs": caches_in, "cache_outputs": caches_out, "frames_first": 1,
+            "frames_next": vae_config.get("scale_factor_temporal", 4)}
 
 
 def conditioning(*, mode, last_image, vae_config, encoder_caches, image_encoder=None):
@@ -73,18 +85,13 @@ def conditioning(*, mode, last_image, vae_config, encoder_caches, image_encoder=
     to the noise) or ``expand_timesteps`` (Wan 2.2 TI2V-5B: the first latent frame is the clean image
     latent, timestep 0). ``last_image``: ``required`` (FLF2V), ``optional`` or ``unsupported``.
     ``image_encoder``: (CLIPVisionConfig, preprocessor config dict, images per prompt) or None."""
-    caches_in, caches_out = encoder_caches
     c = {
         "mode": mode,
         "image": "optional" if mode == "expand_timesteps" else "required",
         "last_image": last_image,
         # diffusers' VideoProcessor.preprocess: PIL resize to (width, height), then 2 * x / 255 - 1
         "resize": "lanczos",
-        "vae_encoder": {
-            "file": "vae_encoder_first.onnx", "next_file": "vae_encoder_next.onnx", "input": "video",
-            "output": "latent", "cache_inputs": caches_in, "cache_outputs": caches_out, "frames_first": 1,
-            "frames_next": vae_config.get("scale_factor_temporal", 4),
-        },
+        "vae_encoder": vae_encoder(vae_config, encoder_caches),
     }
     if mode == "concat":
         c["mask_channels"] = vae_config.get("scale_factor_temporal", 4)

@@ -27,6 +27,16 @@ public final class ChainPicture {
     }
 
     public static void write(Path target, List<Shot> shots) {
+        List<String> labels = new java.util.ArrayList<>();
+        for (int s = 0; s < shots.size(); s++) {
+            labels.add("shot " + (s + 1) + ": \"" + shots.get(s).prompt() + "\"" + (s == 0 ? " (from text)"
+                    : " --continue-from shot " + s));
+        }
+        write(target, shots, labels);
+    }
+
+    /** One row per shot under its label (followed by the frame numbers shown). */
+    public static void write(Path target, List<Shot> shots, List<String> labels) {
         int count = shots.get(0).clip().count();
         int[] shown = new int[(count + 1) / 2];
         for (int k = 0; k < shown.length; k++) {
@@ -45,8 +55,7 @@ public final class ChainPicture {
             Shot shot = shots.get(s);
             int y = GAP + s * (LABEL + CELL + GAP);
             g.setColor(Color.WHITE);
-            g.drawString("shot " + (s + 1) + ": \"" + shot.prompt() + "\"" + (s == 0 ? " (from text)"
-                    : " --continue-from shot " + s) + "   frames " + joined(shown), GAP + 2, y + LABEL - 7);
+            g.drawString(labels.get(s) + "   frames " + joined(shown), GAP + 2, y + LABEL - 7);
             for (int k = 0; k < shown.length; k++) {
                 g.drawImage(PngFrameWriter.toImage(shot.clip(), shown[k]), GAP + k * (CELL + GAP), y + LABEL, CELL,
                         CELL, null);

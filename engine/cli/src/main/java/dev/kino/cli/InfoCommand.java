@@ -68,6 +68,10 @@ final class InfoCommand implements Callable<Integer> {
             out.println(sb.substring(0, sb.length() - 2) + " (the first that applies runs)");
         }
         out.println("Pictures   " + Fits.describe(m));
+        out.println("Videos     " + (m.videoEncoder() == null ? "none (no VAE encoder: re-export with it for --source-video)"
+                : "--source-video (video-to-video)" + (m.denoiser().control() == null ? ""
+                : "; Wan VACE: --reference-image, --control-video, --mask-video, --conditioning-scale ("
+                + m.denoiser().control().layers() + " VACE layers)")));
         out.println("Scheduler  " + m.scheduler().className() + " " + withoutClassName(m.scheduler().asMap()));
         if (m.sampling() != null && m.sampling().sigmas() != null) {
             out.println("Sampling   sigmas linspace(1, 0, steps + 1) without the last, then the scheduler's shift");

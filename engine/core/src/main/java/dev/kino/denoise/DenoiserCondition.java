@@ -13,10 +13,23 @@ import dev.kino.tensor.FloatTensor;
  * @param imageEmbeddings the image encoder's tokens ({@code [1, tokens, dim]}), the same for both guidance rows
  * @param frameRate       the video's fps, for denoisers whose graph takes it (LTX-Video scales its rotary time
  *                        axis by it); 0 when not given
+ * @param control         Wan VACE: the control latents ({@code [1, 96, F, h, w]}), the same for both guidance rows
+ * @param controlScale    Wan VACE: one scale per VACE layer ({@code conditioning_scale})
  */
 public record DenoiserCondition(FloatTensor channels, FloatTensor firstFrame, FloatTensor imageEmbeddings,
-                                double frameRate) {
+                                double frameRate, FloatTensor control, float[] controlScale) {
     public static final DenoiserCondition NONE = new DenoiserCondition(null, null, null);
+
+    /** Conditioning without VACE control. */
+    public DenoiserCondition(FloatTensor channels, FloatTensor firstFrame, FloatTensor imageEmbeddings,
+                             double frameRate) {
+        this(channels, firstFrame, imageEmbeddings, frameRate, null, null);
+    }
+
+    /** Wan VACE's control latents and per-layer scales. */
+    public static DenoiserCondition control(FloatTensor control, float[] scale) {
+        return new DenoiserCondition(null, null, null, 0, control, scale);
+    }
 
     /** Image conditioning without a frame rate. */
     public DenoiserCondition(FloatTensor channels, FloatTensor firstFrame, FloatTensor imageEmbeddings) {
@@ -25,11 +38,11 @@ public record DenoiserCondition(FloatTensor channels, FloatTensor firstFrame, Fl
 
     /** The same conditioning for a video of {@code fps} frames per second. */
     public DenoiserCondition withFrameRate(double fps) {
-        return new DenoiserCondition(channels, firstFrame, imageEmbeddings, fps);
+        return new DenoiserCondition(channels, firstFrame, imageEmbeddings, fps, control, controlScale);
     }
 
     /** Whether there is no image conditioning (the frame rate does not count). */
     public boolean isNone() {
-        return channels == null && firstFrame == null && imageEmbeddings == null;
+        return channels == null && firstFrame == null && imageEmbeddings == null && control == null;
     }
 }

@@ -100,6 +100,8 @@ public final class OnnxDenoiser implements Denoiser {
         private TensorSlot frameRate;
         private final TensorSlot output;
         private final TensorSlot image;
+        private final TensorSlot control;
+        private final TensorSlot controlScale;
         private final DenoiserCondition condition;
         private final int sampleSize;
         private final int frames;
@@ -132,6 +134,17 @@ public final class OnnxDenoiser implements Denoiser {
                     new long[] {batch, pictures.dim(1), pictures.dim(2)}));
             for (int b = 0; image != null && b < batch; b++) {
                 image.put(pictures.data(), 0, b * pictures.data().length, pictures.data().length);
+            }
+            FloatTensor ctl = condition.control();
+            control = ctl == null ? null : track(graph.slot(graph.inputs().get(spec.control().input()),
+                    new long[] {batch, ctl.dim(1), ctl.dim(2), ctl.dim(3), ctl.dim(4)}));
+            for (int b = 0; control != null && b < batch; b++) {
+                control.put(ctl.data(), 0, b * ctl.data().length, ctl.data().length);
+            }
+            controlScale = ctl == null ? null : track(graph.slot(graph.inputs().get(spec.control().scaleInput()),
+                    new long[] {condition.controlScale().length}));
+            if (controlScale != null) {
+                controlScale.put(condition.controlScale(), 0, 0, condition.controlScale().length);
             }
             for (int p = 0; p < passes; p++) {
                 textPerPass.add(new HashMap<>());
@@ -203,6 +216,10 @@ public final class OnnxDenoiser implements Denoiser {
             }
             if (frameRate != null) {
                 inputs.put(spec.frameRate(), frameRate.tensor());
+            }
+            if (control != null) {
+                inputs.put(spec.control().input(), control.tensor());
+                inputs.put(spec.control().scaleInput(), controlScale.tensor());
             }
             for (int p = 0; p < textPerPass.size(); p++) {
                 textPerPass.get(p).forEach((name, slot) -> inputs.put(name, slot.tensor()));

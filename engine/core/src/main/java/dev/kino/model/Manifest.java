@@ -24,6 +24,7 @@ public record Manifest(
         SchedulerConfig scheduler,
         Vae vae,
         Conditioning conditioning,
+        VaeEncoder vaeEncoder,
         Sampling sampling,
         List<TextEncoder> extraTextEncoders) {
 
@@ -41,6 +42,14 @@ public record Manifest(
     /** Whether the model takes a picture (image-to-video, first/last frame); text-only models have no conditioning. */
     public boolean takesImages() {
         return conditioning != null;
+    }
+
+    /**
+     * The VAE encoder a source video goes through (video-to-video): a text model's own {@code vae_encoder}, or
+     * an image model's conditioning encoder; null when the package has none.
+     */
+    public VaeEncoder videoEncoder() {
+        return vaeEncoder != null ? vaeEncoder : conditioning != null ? conditioning.vaeEncoder() : null;
     }
 
     /**
@@ -66,11 +75,14 @@ public record Manifest(
         if (vae.nextFile() != null) {
             files.put("VAE next-frame decoder", vae.nextFile());
         }
-        if (conditioning != null) {
-            files.put("VAE encoder", conditioning.vaeEncoder().file());
-            if (conditioning.vaeEncoder().nextFile() != null) {
-                files.put("VAE next-frames encoder", conditioning.vaeEncoder().nextFile());
+        VaeEncoder encoder = videoEncoder();
+        if (encoder != null) {
+            files.put("VAE encoder", encoder.file());
+            if (encoder.nextFile() != null) {
+                files.put("VAE next-frames encoder", encoder.nextFile());
             }
+        }
+        if (conditioning != null) {
             if (conditioning.imageEncoder() != null) {
                 files.put("image encoder", conditioning.imageEncoder().file());
             }
@@ -172,6 +184,14 @@ public record Manifest(
         }
     }
 
+    /**
+     * Wan VACE's control branch (docs/vace.md): the graph input {@code input} takes the control latents
+     * {@code [B, channels, F, h, w]} (inactive and reactive latents, the mask folded to 64 channels; reference
+     * images as leading latent frames), {@code scaleInput} one float32 scale per VACE layer ({@code layers}).
+     */
+    public record Control(String input, String scaleInput, int channels, int layers) {
+    }
+
     /** What a request gets for the fields it leaves unset. */
     public record Defaults(int width, int height, int frames, int fps, int steps, double guidance,
                            String negativePrompt) {
@@ -183,13 +203,13 @@ public record Manifest(
      * {@code boundary_ratio × num_train_timesteps}, each with its own default guidance. {@code textMask}
      * (may be null) names an int64 {@code [B, L]} input fed the prompt's attention mask, and {@code frameRate}
      * (may be null) a float32 {@code [1]} input fed the video's fps (LTX-Video: both shape what the
-     * network computes).
+     * network computes). {@code control} (may be null): Wan VACE's control inputs.
      */
     public record Denoiser(String file, Precision precision, boolean dynamicBatch, String sample, String timestep,
                            String textEmbeddings, String output, PredictionType predictionType,
                            String timestepDtype, double timestepScale, List<Integer> patchSize,
                            List<Expert> experts, int inChannels, String imageEmbeddings, boolean timestepPerFrame,
-                           String textMask, String frameRate) {
+                           String textMask, String frameRate, Control control) {
 
         /** Tokens per sample the denoiser attends over, for latents of the given frames/height/width. */
         public int sequenceLength(int latentFrames, int latentHeight, int latentWidth) {

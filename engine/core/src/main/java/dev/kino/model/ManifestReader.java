@@ -104,8 +104,13 @@ public final class ManifestReader {
                 scheduler(root, problems),
                 vae((root.object("vae")), problems),
                 root.raw("conditioning") == null ? null : conditioning(root.object("conditioning")),
+                root.raw("vae_encoder") == null ? null : vaeEncoder(root.object("vae_encoder")),
                 root.raw("sampling") == null ? null : sampling(root.object("sampling")),
                 extraTextEncoders(root));
+        if (m.conditioning() != null && m.vaeEncoder() != null) {
+            problems.add("vae_encoder is given twice (at the top and under conditioning); keep the one under"
+                    + " conditioning");
+        }
         root.raw("preview"); // optional live-preview factors; services read them (models/README.md)
         root.rejectUnknownKeys();
         return m;
@@ -175,7 +180,12 @@ public final class ManifestReader {
                 f.optionalInts("patch_size", 3, List.of(1, 1, 1)), experts(f, file, problems),
                 f.optionalPositiveInt("in_channels", 0), f.optionalString("image_embeddings", null),
                 f.optionalBool("timestep_per_frame", false), f.optionalString("text_mask", null),
-                f.optionalString("frame_rate", null));
+                f.optionalString("frame_rate", null), f.raw("control") == null ? null : control(f.object("control")));
+    }
+
+    private static Manifest.Control control(JsonFields f) {
+        return new Manifest.Control(f.string("input"), f.string("scale_input"), f.positiveInt("channels"),
+                f.positiveInt("layers"));
     }
 
     private static Manifest.Sampling sampling(JsonFields f) {
@@ -206,17 +216,7 @@ public final class ManifestReader {
     private static Manifest.Conditioning conditioning(JsonFields f) {
         Manifest.Conditioning.Mode mode = "expand_timesteps".equals(f.oneOf("mode", "concat", "expand_timesteps"))
                 ? Manifest.Conditioning.Mode.EXPAND_TIMESTEPS : Manifest.Conditioning.Mode.CONCAT;
-        JsonFields e = f.object("vae_encoder");
-        boolean causal = "causal".equals(e.raw("kind") == null ? "causal" : e.oneOf("kind", "causal", "3d"));
-        Manifest.VaeEncoder encoder = causal
-                ? new Manifest.VaeEncoder(Manifest.VaeKind.CAUSAL, e.string("file"), e.string("next_file"),
-                        e.string("input"), e.string("output"), e.strings("cache_inputs"), e.strings("cache_outputs"),
-                        e.positiveInt("frames_first"), e.positiveInt("frames_next"))
-                : new Manifest.VaeEncoder(Manifest.VaeKind.THREE_D, e.string("file"), null, e.string("input"),
-                        e.string("output"), List.of(), List.of(), 0, 0);
-        if (encoder.cacheInputs().size() != encoder.cacheOutputs().size()) {
-            e.problem("cache_inputs", "and cache_outputs must name the same number of caches");
-        }
+        Manifest.VaeEncoder encoder = vaeEncoder(f.object("vae_encoder"));
         Manifest.ImageEncoder image = null;
         if (f.raw("image_encoder") != null) {
             JsonFields i = f.object("image_encoder");
@@ -232,6 +232,21 @@ public final class ManifestReader {
         return new Manifest.Conditioning(mode, need(f, "image"), need(f, "last_image"),
                 f.oneOf("resize", "lanczos", "bicubic", "bilinear"),
                 mode == Manifest.Conditioning.Mode.CONCAT ? f.positiveInt("mask_channels") : 0, encoder, image);
+    }
+
+    /** A VAE encoder: an image model's (under {@code conditioning}) or a text model's own (video-to-video). */
+    private static Manifest.VaeEncoder vaeEncoder(JsonFields e) {
+        boolean causal = "causal".equals(e.raw("kind") == null ? "causal" : e.oneOf("kind", "causal", "3d"));
+        Manifest.VaeEncoder encoder = causal
+                ? new Manifest.VaeEncoder(Manifest.VaeKind.CAUSAL, e.string("file"), e.string("next_file"),
+                        e.string("input"), e.string("output"), e.strings("cache_inputs"), e.strings("cache_outputs"),
+                        e.positiveInt("frames_first"), e.positiveInt("frames_next"))
+                : new Manifest.VaeEncoder(Manifest.VaeKind.THREE_D, e.string("file"), null, e.string("input"),
+                        e.string("output"), List.of(), List.of(), 0, 0);
+        if (encoder.cacheInputs().size() != encoder.cacheOutputs().size()) {
+            e.problem("cache_inputs", "and cache_outputs must name the same number of caches");
+        }
+        return encoder;
     }
 
     private static Manifest.Conditioning.Need need(JsonFields f, String key) {

@@ -56,13 +56,16 @@ public final class ModelGraphs implements AutoCloseable {
             OnnxModel encoderNext = null;
             OnnxModel image = null;
             Manifest.Conditioning c = m.conditioning();
-            if (c != null) {
-                conditioning.add(track(opened, runtime.open(pkg.resolve(c.vaeEncoder().file()), "VAE encoder")));
-                if (c.vaeEncoder().nextFile() != null) {
-                    encoderNext = track(opened, runtime.open(pkg.resolve(c.vaeEncoder().nextFile()),
+            Manifest.VaeEncoder encoder = m.videoEncoder();
+            if (encoder != null) {
+                conditioning.add(track(opened, runtime.open(pkg.resolve(encoder.file()), "VAE encoder")));
+                if (encoder.nextFile() != null) {
+                    encoderNext = track(opened, runtime.open(pkg.resolve(encoder.nextFile()),
                             "VAE next-frames encoder"));
                     conditioning.add(encoderNext);
                 }
+            }
+            if (c != null) {
                 if (c.imageEncoder() != null) {
                     image = track(opened, runtime.open(pkg.resolve(c.imageEncoder().file()), "image encoder"));
                     conditioning.add(image);

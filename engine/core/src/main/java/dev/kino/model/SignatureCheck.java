@@ -107,6 +107,10 @@ final class SignatureCheck {
         if (d.textMask() != null) {
             input(g, d.textMask(), 2, named);
         }
+        if (d.control() != null) {   // Wan VACE: control latents [B, C, F, h, w] and one scale per VACE layer
+            input(g, d.control().input(), 5, named);
+            input(g, d.control().scaleInput(), 1, named);
+        }
         if (d.frameRate() != null) {
             input(g, d.frameRate(), 1, named);
         }

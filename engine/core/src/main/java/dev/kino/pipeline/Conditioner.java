@@ -45,6 +45,16 @@ final class Conditioner {
                 : new DenoiserCondition(null, latents, embeddings);
     }
 
+    /** Wan VACE: the control latents and the conditioning scale for every VACE layer. */
+    static DenoiserCondition vace(Manifest m, ModelGraphs graphs, VaceInputs in, ResolvedSettings s) {
+        VaeEncoder encoder = VaeEncoder.of(m.videoEncoder(), graphs);
+        FloatTensor control = dev.kino.condition.VaceCondition.build(m, encoder, in.references(), in.control(),
+                in.mask(), s.frames(), s.width(), s.height(), in.fit());
+        float[] scale = new float[m.denoiser().control().layers()];
+        java.util.Arrays.fill(scale, (float) in.scale());
+        return DenoiserCondition.control(control, scale);
+    }
+
     /**
      * A request without pictures: nothing for text-only models and {@code expand_timesteps} ones (they run as
      * text-to-video); zero condition channels for a {@code concat} model whose picture is optional.

@@ -1,6 +1,8 @@
 package dev.kino.pipeline;
 
 import dev.kino.KinoException;
+import dev.kino.condition.SourceLatents;
+import dev.kino.condition.VaeEncoder;
 import dev.kino.denoise.Denoiser;
 import dev.kino.denoise.DenoiserCondition;
 import dev.kino.denoise.DenoisingLoop;
@@ -68,6 +70,16 @@ final class Generation {
                 textGraphs.stream().mapToLong(OnnxModel::runCount).sum() - runs1);
 
         DenoiserCondition condition = Conditioner.withoutPictures(m, plan.latentShape());
+        if (plan.vace() != null) {
+            List<OnnxModel> graphs = p.graphs().conditioningGraphs();
+            long tc = System.nanoTime();
+            long onnxC = graphs.stream().mapToLong(OnnxModel::runNanos).sum();
+            long runsC = graphs.stream().mapToLong(OnnxModel::runCount).sum();
+            condition = Conditioner.vace(m, p.graphs(), plan.vace(), s);
+            timings.record(StageTimings.CONTROL_ENCODE, since(tc),
+                    Duration.ofNanos(graphs.stream().mapToLong(OnnxModel::runNanos).sum() - onnxC),
+                    graphs.stream().mapToLong(OnnxModel::runCount).sum() - runsC);
+        }
         if (plan.pictures() != null) {
             List<OnnxModel> graphs = p.graphs().conditioningGraphs();
             long tc = System.nanoTime();
@@ -80,13 +92,30 @@ final class Generation {
         }
 
         long[] shape = plan.latentShape();
+        float[] source = null;
+        if (resume == null && plan.sourceVideo() != null) {
+            List<OnnxModel> graphs = p.graphs().conditioningGraphs();
+            long tv = System.nanoTime();
+            long onnxV = graphs.stream().mapToLong(OnnxModel::runNanos).sum();
+            long runsV = graphs.stream().mapToLong(OnnxModel::runCount).sum();
+            source = sourceLatents(shape);
+            timings.record(StageTimings.VIDEO_ENCODE, since(tv),
+                    Duration.ofNanos(graphs.stream().mapToLong(OnnxModel::runNanos).sum() - onnxV),
+                    graphs.stream().mapToLong(OnnxModel::runCount).sum() - runsV);
+        }
         long t2 = System.nanoTime();
         long onnx2 = p.graphs().denoiserRunNanos();
         long runs2 = p.graphs().denoiserRunCount();
         TorchGenerator generator;
         float[] latents;
         int first;
-        if (resume == null) {
+        if (source != null) {
+            generator = TorchGenerator.seeded(s.seed(), s.noiseKernel());
+            float[] noise = DenoisingLoop.initialLatents(shape, generator, 1.0f);
+            scheduler.addNoise(source, noise, plan.firstStep());
+            latents = source;
+            first = plan.firstStep();
+        } else if (resume == null) {
             generator = TorchGenerator.seeded(s.seed(), s.noiseKernel());
             latents = DenoisingLoop.initialLatents(shape, generator, scheduler.initNoiseSigma());
             first = 0;
@@ -115,7 +144,7 @@ final class Generation {
         long t3 = System.nanoTime();
         long onnx3 = p.graphs().vaeRunNanos();
         long runs3 = p.graphs().vaeRunCount();
-        FloatTensor finalLatents = new FloatTensor(shape, latents);
+        FloatTensor finalLatents = dropLeadingFrames(new FloatTensor(shape, latents), plan.referenceFrames());
         FloatTensor z = LatentDenormalizer.apply(finalLatents, m.vae());
         if (m.vae().decodeNoise() != null) {     // LTX-Video: the generator's next draw, after the loop
             z = DecodeNoise.mix(z, m.vae().decodeNoise(), generator);
@@ -127,6 +156,39 @@ final class Generation {
         timings.record(StageTimings.VAE_DECODE, since(t3), Duration.ofNanos(p.graphs().vaeRunNanos() - onnx3),
                 p.graphs().vaeRunCount() - runs3);
         return new GenerationResult(frames, finalLatents, s, timings.done(), List.copyOf(warnings));
+    }
+
+    /**
+     * Video-to-video, as {@code WanVideoToVideoPipeline.prepare_latents}: the source video's normalised latents
+     * (the loop then noises them with the generator's first draw at the first step's noise level).
+     */
+    private float[] sourceLatents(long[] shape) {
+        SourceVideo src = plan.sourceVideo();
+        ResolvedSettings s = plan.settings();
+        VaeEncoder encoder = VaeEncoder.of(p.manifest().videoEncoder(), p.graphs());
+        float[] clean = SourceLatents.encode(p.manifest(), encoder, src.frames(), s.width(), s.height(), src.fit())
+                .data();
+        if (clean.length != FloatTensor.numel(shape)) {
+            throw new KinoException("The VAE encoder made latents of another size than the denoiser takes; re-export"
+                    + " the model.");
+        }
+        return clean;
+    }
+
+    /** VACE: the reference pictures' latent frames come first and are not part of the video. */
+    private static FloatTensor dropLeadingFrames(FloatTensor latents, int drop) {
+        if (drop == 0) {
+            return latents;
+        }
+        long[] s = latents.shape();
+        int frames = (int) s[2];
+        int plane = (int) (s[3] * s[4]);
+        int keep = frames - drop;
+        float[] out = new float[(int) (s[0] * s[1]) * keep * plane];
+        for (int c = 0; c < s[0] * s[1]; c++) {
+            System.arraycopy(latents.data(), (c * frames + drop) * plane, out, c * keep * plane, keep * plane);
+        }
+        return new FloatTensor(new long[] {s[0], s[1], keep, s[3], s[4]}, out);
     }
 
     /**

@@ -50,11 +50,15 @@ public final class GenerationPlan {
     private final Pictures pictures;       // image models: the loaded pictures (toJson: their files' paths + hashes)
     private final GenerationRequest request;        // as given (toJson: every setting by name)
     private final Map<String, Object> otherSettings; // settings no field above resolves, as the fingerprint has them
+    private final SourceVideo source;      // video-to-video: the source video (toJson: its file's path + hash)
+    private final int firstStep;           // video-to-video: the step the run starts at (0 from noise)
+    private final VaceInputs vace;         // Wan VACE: reference pictures, control and mask videos (or null)
     private final String fingerprint;
 
     GenerationPlan(String modelName, String modelIdentity, ResolvedSettings settings,
                    Map<String, Object> schedulerConfig, double[] timesteps, float[] sigmas, double[] guidance,
-                   long[] latentShape, int sequenceLength, Pictures pictures, GenerationRequest request) {
+                   long[] latentShape, int sequenceLength, Pictures pictures, GenerationRequest request,
+                   SourceVideo source, int firstStep, VaceInputs vace) {
         this.modelName = modelName;
         this.modelIdentity = modelIdentity;
         this.settings = settings;
@@ -67,6 +71,9 @@ public final class GenerationPlan {
         this.pictures = pictures;
         this.request = request;
         this.otherSettings = request == null ? Map.of() : otherSettings(request);
+        this.source = source;
+        this.firstStep = firstStep;
+        this.vace = vace;
         this.fingerprint = Sha256.of(decidingJson().toString());
     }
 
@@ -125,6 +132,29 @@ public final class GenerationPlan {
         return request;
     }
 
+    /** Wan VACE: its inputs, or null for other models. */
+    VaceInputs vace() {
+        return vace;
+    }
+
+    /** Wan VACE: the leading latent frames that hold reference pictures (dropped before decoding). */
+    public int referenceFrames() {
+        return vace == null ? 0 : vace.references().size();
+    }
+
+    /** Video-to-video: the source video, or null. */
+    SourceVideo sourceVideo() {
+        return source;
+    }
+
+    /**
+     * The step the run starts at: 0 from noise; video-to-video starts at {@code steps - int(steps x strength)}
+     * with the source's latents noised to that step's level, as diffusers' {@code get_timesteps} cuts the schedule.
+     */
+    public int firstStep() {
+        return firstStep;
+    }
+
     /** The model's name from its manifest. */
     public String modelName() {
         return modelName;
@@ -161,6 +191,19 @@ public final class GenerationPlan {
         if (request != null) {
             root.set("request", JSON.valueToTree(request.toJson()));
         }
+        if (source != null) {
+            root.putObject("source_video_file").put("path", source.file().toString()).put("sha256", source.sha256())
+                    .put("strength", source.strength()).put("fit", source.fit().name());
+        }
+        if (vace != null) {
+            ObjectNode v = root.putObject("vace_files");
+            v.put("scale", vace.scale()).put("fit", vace.fit().name());
+            ArrayNode files = v.putArray("files");
+            for (Pictures.Source src : vace.sources()) {
+                files.addObject().put("role", src.role().name()).put("path", src.file().toString())
+                        .put("sha256", src.sha256());
+            }
+        }
         root.put("fingerprint", fingerprint);
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
@@ -183,6 +226,13 @@ public final class GenerationPlan {
                         + "; make the plan again with this Kino.");
             }
             Pictures pictures = r.has("pictures") ? pictures(r) : null;
+            JsonNode v = r.get("source_video_file");
+            SourceVideo source = v == null ? null : SourceVideo.reread(java.nio.file.Path.of(v.get("path").asText()),
+                    v.get("sha256").asText(), v.get("strength").asDouble(),
+                    dev.kino.image.Fit.valueOf(v.get("fit").asText()));
+            JsonNode vf = r.get("vace_files");
+            VaceInputs vace = vf == null ? null : VaceInputs.reread(sources(vf.path("files")),
+                    vf.get("scale").asDouble(), dev.kino.image.Fit.valueOf(vf.get("fit").asText()));
             JsonNode s = r.get("settings");
             ResolvedSettings settings = new ResolvedSettings(s.get("prompt").asText(),
                     s.get("negative_prompt").asText(), s.get("steps").asInt(), s.get("guidance").asDouble(),
@@ -196,7 +246,8 @@ public final class GenerationPlan {
             GenerationPlan plan = new GenerationPlan(r.get("model_name").asText(), r.get("model_identity").asText(),
                     settings, config, doubles(r.get("timesteps")), sigmas, doubles(r.get("guidance")),
                     longs(r.get("latent_shape")), r.get("sequence_length").asInt(), pictures,
-                    r.has("request") ? GenerationRequest.fromJson(JSON.convertValue(r.get("request"), Map.class)) : null);
+                    r.has("request") ? GenerationRequest.fromJson(JSON.convertValue(r.get("request"), Map.class)) : null,
+                    source, r.path("first_step").asInt(0), vace);
             if (!plan.fingerprint.equals(r.path("fingerprint").asText())) {
                 throw new KinoException("The generation plan was changed after it was made (its fingerprint does not"
                         + " match); make the plan again from its request.");
@@ -232,6 +283,15 @@ public final class GenerationPlan {
                     + " an older Kino); make the plan again from its request.");
         }
         return Pictures.read(sources, dev.kino.image.Fit.valueOf(r.get("fit").asText()));
+    }
+
+    private static java.util.List<Pictures.Source> sources(JsonNode files) {
+        java.util.List<Pictures.Source> out = new java.util.ArrayList<>();
+        for (JsonNode f : files) {
+            out.add(new Pictures.Source(Pictures.Role.valueOf(f.get("role").asText()),
+                    java.nio.file.Path.of(f.get("path").asText()), f.get("sha256").asText()));
+        }
+        return out;
     }
 
     /** Everything the fingerprint covers, as canonical JSON. */
@@ -271,6 +331,13 @@ public final class GenerationPlan {
         }
         if (!otherSettings.isEmpty()) {
             root.set("other_settings", JSON.valueToTree(otherSettings));
+        }
+        if (source != null) {
+            root.put("source_video", source.contentSha256());
+            root.put("first_step", firstStep);
+        }
+        if (vace != null) {
+            root.put("vace", vace.contentSha256());
         }
         return root;
     }

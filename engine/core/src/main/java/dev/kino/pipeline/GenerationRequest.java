@@ -146,6 +146,37 @@ public final class GenerationRequest {
         return get(RequestSchema.FIT);
     }
 
+    /** Video-to-video: the video the generation starts from (null: from noise). */
+    public Path sourceVideo() {
+        return get(RequestSchema.SOURCE_VIDEO);
+    }
+
+    /** Video-to-video: how much of the schedule runs, in (0, 1] (null: 0.8, diffusers' default). */
+    public Double strength() {
+        return get(RequestSchema.STRENGTH);
+    }
+
+    /** Wan VACE: pictures to keep, in order (empty: none). */
+    public java.util.List<Path> referenceImages() {
+        java.util.List<Path> v = get(RequestSchema.REFERENCE_IMAGE);
+        return v == null ? java.util.List.of() : v;
+    }
+
+    /** Wan VACE: the control video, or the source video a mask repaints. */
+    public Path controlVideo() {
+        return get(RequestSchema.CONTROL_VIDEO);
+    }
+
+    /** Wan VACE: white where the video is generated, black where the control video is kept. */
+    public Path maskVideo() {
+        return get(RequestSchema.MASK_VIDEO);
+    }
+
+    /** Wan VACE: how strongly the control steers (null: 1). */
+    public Double conditioningScale() {
+        return get(RequestSchema.CONDITIONING_SCALE);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GenerationRequest r && r.values.equals(values);
@@ -163,6 +194,7 @@ public final class GenerationRequest {
 
     /** Fluent construction: {@code GenerationRequest.builder("a red circle").steps(20).seed(7L).build()}. */
     public static final class Builder {
+        private java.util.List<Path> referenceImages = java.util.List.of();
         private final Map<Setting<?>, Object> values = new LinkedHashMap<>();
 
         private Builder(String prompt) {
@@ -232,6 +264,39 @@ public final class GenerationRequest {
         }
 
         /** The request with the settings given so far. */
+        /** Video-to-video: start from this video. */
+        public Builder sourceVideo(Path v) {
+            return set(RequestSchema.SOURCE_VIDEO, v);
+        }
+
+        /** Video-to-video: how much of the schedule runs. */
+        public Builder strength(Double v) {
+            return set(RequestSchema.STRENGTH, v);
+        }
+
+        /** Wan VACE: adds a reference picture (repeatable). */
+        public Builder referenceImage(Path v) {
+            java.util.List<Path> all = new java.util.ArrayList<>(referenceImages);
+            all.add(v);
+            referenceImages = all;
+            return set(RequestSchema.REFERENCE_IMAGE, java.util.List.copyOf(all));
+        }
+
+        /** Wan VACE: the control (or source) video. */
+        public Builder controlVideo(Path v) {
+            return set(RequestSchema.CONTROL_VIDEO, v);
+        }
+
+        /** Wan VACE: the mask video. */
+        public Builder maskVideo(Path v) {
+            return set(RequestSchema.MASK_VIDEO, v);
+        }
+
+        /** Wan VACE: the conditioning scale. */
+        public Builder conditioningScale(Double v) {
+            return set(RequestSchema.CONDITIONING_SCALE, v);
+        }
+
         public GenerationRequest build() {
             return new GenerationRequest(values);
         }

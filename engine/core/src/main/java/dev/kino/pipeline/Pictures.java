@@ -26,7 +26,7 @@ import java.util.List;
 record Pictures(RgbImage first, RgbImage last, Fit fit, java.util.List<Source> sources) {
 
     /** Where the pictures come from, in the plan JSON's {@code picture_files}. */
-    enum Role { IMAGE, LAST_IMAGE, CONTINUE_FROM }
+    enum Role { IMAGE, LAST_IMAGE, CONTINUE_FROM, REFERENCE_IMAGE, CONTROL_VIDEO, MASK_VIDEO }
 
     /** One file a picture was read from. */
     record Source(Role role, Path file, String sha256) {
@@ -101,6 +101,8 @@ record Pictures(RgbImage first, RgbImage last, Fit fit, java.util.List<Source> s
                 case IMAGE -> first = ImageFiles.read(s.file());
                 case CONTINUE_FROM -> first = LastFrame.read(s.file());
                 case LAST_IMAGE -> last = ImageFiles.read(s.file());
+                default -> throw new KinoException("The plan names a " + s.role() + " among its pictures; make the"
+                        + " plan again from its request.");
             }
         }
         return new Pictures(first, last, fit, sources);

@@ -39,7 +39,17 @@ final class Planner {
         String prompt = r.prompt();
         int steps = r.steps() != null ? r.steps() : d.steps();
         double guidance = check(RequestSchema.GUIDANCE, r.guidance() != null ? r.guidance() : ownGuidance(0));
-        int frames = r.frames() != null ? r.frames() : d.frames();
+        SourceVideo source = SourceVideo.load(r, m);   // video-to-video: its frame count is the video's
+        VaceInputs vace = VaceInputs.load(r, m);        // VACE: so is the control video's
+        Integer videoFrames = source != null ? Integer.valueOf(source.frames().size())
+                : vace != null ? vace.frames() : null;
+        int frames = r.frames() != null ? r.frames() : videoFrames != null ? videoFrames : d.frames();
+        if (source != null) {
+            checkSourceFrames(source, frames, r.frames() != null, latent);
+        }
+        if (vace != null) {
+            vace.check(frames, r.width() != null ? r.width() : d.width(), r.height() != null ? r.height() : d.height());
+        }
         if (!latent.acceptsFrames(frames)) {
             throw new KinoException("This model makes videos of " + latent.frameRule() + " frames, so " + frames
                     + " frames cannot be made; try " + nearestFrames(latent, frames) + ".");
@@ -61,8 +71,9 @@ final class Planner {
 
         Scheduler scheduler = scheduler(r.scheduler());
         int cell = latent.spatialCompression();
-        long[] shape = {1, latent.channels(), latentFrames, height / cell, width / cell};
-        int sequenceLength = m.denoiser().sequenceLength(latentFrames, height / cell, width / cell);
+        int refs = vace == null ? 0 : vace.references().size();     // VACE: a leading latent frame per picture
+        long[] shape = {1, latent.channels(), latentFrames + refs, height / cell, width / cell};
+        int sequenceLength = m.denoiser().sequenceLength(latentFrames + refs, height / cell, width / cell);
         planTimesteps(scheduler, steps, sequenceLength);
 
         double[] perExpert = new double[m.denoiser().experts().size()];
@@ -74,12 +85,30 @@ final class Planner {
         TorchGenerator.Kernel kernel = r.noiseKernel() != null ? r.noiseKernel() : TorchGenerator.Kernel.AVX2;
         ResolvedSettings settings = new ResolvedSettings(prompt, negative, steps, guidance, seed, frames, width,
                 height, fps, scheduler.name(), provider, kernel);
+        int firstStep = source == null ? 0 : source.firstStep(steps);
+        if (source != null && !scheduler.noisesSamples()) {
+            throw new KinoException("Scheduler " + scheduler.name() + " cannot start from a noised video (video-to-video"
+                    + " needs a flow-matching scheduler); leave out --scheduler or the source video.");
+        }
         double[] timesteps = new double[steps];
         for (int i = 0; i < steps; i++) {
             timesteps[i] = scheduler.timestep(i);
         }
         return new GenerationPlan(m.name(), modelIdentity, settings, scheduler.config().asMap(), timesteps,
-                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures, r);
+                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures, r, source, firstStep, vace);
+    }
+
+    /** The source video must have exactly the frames to make, and they must fit the model's frame rule. */
+    private static void checkSourceFrames(SourceVideo source, int frames, boolean asked, Manifest.Latent latent) {
+        int has = source.frames().size();
+        if (has != frames) {
+            throw new KinoException("The source video has " + has + " frames but " + frames + " were asked for; give"
+                    + " --frames " + has + " or a source video of " + frames + " frames.");
+        }
+        if (!asked && !latent.acceptsFrames(has)) {
+            throw new KinoException("The source video has " + has + " frames, but this model makes videos of "
+                    + latent.frameRule() + " frames; cut it to " + nearestFrames(latent, has) + " frames.");
+        }
     }
 
     /** An expert's own default guidance, else the model's. */

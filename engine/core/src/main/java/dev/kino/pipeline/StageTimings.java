@@ -19,6 +19,10 @@ public final class StageTimings {
     public static final String TEXT_ENCODE = "text encode";
     /** Image models only: the pictures through the VAE encoder (and the CLIP image encoder). */
     public static final String IMAGE_ENCODE = "image encode";
+    /** Video-to-video: the source video through the VAE encoder. */
+    public static final String VIDEO_ENCODE = "video encode";
+    /** Wan VACE: reference pictures, control and mask videos through the VAE encoder. */
+    public static final String CONTROL_ENCODE = "control encode";
     /** The denoising loop. */
     public static final String DENOISE = "denoise";
     /** Latents to RGB frames. */

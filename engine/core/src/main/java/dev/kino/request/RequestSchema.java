@@ -66,9 +66,36 @@ public final class RequestSchema {
                     + " cut the overflow), pad (fit inside, fill the bands from the picture's edges), stretch.",
             PICTURES);
 
+    // Video-to-video and Wan VACE (docs/video-to-video.md, docs/vace.md): the command line only for now; shot
+    // lists, the server (video uploads) and Spark do not offer them yet.
+    private static final Set<Surface> VIDEOS = EnumSet.of(Surface.CLI);
+    public static final Setting<Path> SOURCE_VIDEO = Setting.of("source_video", Kind.FILE, Path.class, 0, 0,
+            List.of(), "none", "VIDEO", "Video-to-video: restyle this video (any file FFmpeg reads; its frame count is"
+                    + " the output's) instead of starting from noise; needs a model with a VAE encoder.", VIDEOS);
+    public static final Setting<Double> STRENGTH = Setting.of("strength", Kind.NUMBER, Double.class, 0, 1,
+            List.of(), "0.8", "S", "Video-to-video: how much of the source is redrawn, above 0 to 1; lower keeps"
+                    + " more of it.", VIDEOS);
+    public static final Setting<List<Path>> REFERENCE_IMAGE = Setting.of("reference_image", Kind.FILES,
+            castList(), 0, 16, List.of(), "none", "PICTURE", "Wan VACE models: a picture to keep in the video (a"
+                    + " character, an object, a background); repeatable.", VIDEOS);
+    public static final Setting<Path> CONTROL_VIDEO = Setting.of("control_video", Kind.FILE, Path.class, 0, 0,
+            List.of(), "none", "VIDEO", "Wan VACE models: the control video (pose, depth, edges, a layout animation),"
+                    + " or the source video --mask-video repaints; its frame count is the output's.", VIDEOS);
+    public static final Setting<Path> MASK_VIDEO = Setting.of("mask_video", Kind.FILE, Path.class, 0, 0,
+            List.of(), "none", "VIDEO", "Wan VACE models: white where the video is generated, black where the"
+                    + " control video is kept (the control video's size).", VIDEOS);
+    public static final Setting<Double> CONDITIONING_SCALE = Setting.of("conditioning_scale", Kind.NUMBER,
+            Double.class, 0, 10, List.of(), "1", "S", "Wan VACE models: how strongly the control steers.", VIDEOS);
+
     /** Every setting, in the order help and documentation list them. */
     public static final List<Setting<?>> ALL = List.of(PROMPT, NEGATIVE, STEPS, SCHEDULER, GUIDANCE, SEED,
-            NOISE_KERNEL, FRAMES, WIDTH, HEIGHT, FPS, IMAGE, LAST_IMAGE, CONTINUE_FROM, FIT);
+            NOISE_KERNEL, FRAMES, WIDTH, HEIGHT, FPS, IMAGE, LAST_IMAGE, CONTINUE_FROM, FIT, SOURCE_VIDEO, STRENGTH,
+            REFERENCE_IMAGE, CONTROL_VIDEO, MASK_VIDEO, CONDITIONING_SCALE);
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Class<List<Path>> castList() {
+        return (Class) List.class;
+    }
 
     private RequestSchema() {
     }

@@ -67,6 +67,26 @@ abstract class BaseScheduler implements Scheduler {
         }
     }
 
+    @Override
+    public boolean noisesSamples() {
+        return predictionType() == PredictionType.FLOW && sigmas() != null;
+    }
+
+    /** Flow sigmas: {@code (1 - sigma_i) * sample + sigma_i * noise}, each product rounded to float32 as torch does. */
+    @Override
+    public void addNoise(float[] sample, float[] noise, int i) {
+        checkStep(i);
+        if (!noisesSamples()) {
+            Scheduler.super.addNoise(sample, noise, i);
+        }
+        checkSameLength(noise, sample);
+        float sigma = sigmas()[i];
+        float alpha = 1.0f - sigma;
+        for (int j = 0; j < sample.length; j++) {
+            sample[j] = alpha * sample[j] + sigma * noise[j];
+        }
+    }
+
     /**
      * Saves the run state: a header naming the scheduler and its plan, then what {@link #writeRunState}
      * adds. Schedulers whose steps depend only on the plan add nothing.

@@ -83,6 +83,24 @@ public interface Scheduler {
     /** Standard deviation of the initial noise: latents start as {@code noise * initNoiseSigma()}. */
     float initNoiseSigma();
 
+    /** Whether {@link #addNoise} works for this scheduler (flow-prediction schedulers with sigmas). */
+    default boolean noisesSamples() {
+        return false;
+    }
+
+    /**
+     * Noises a clean sample in place to the noise level of step {@code i}, where a run that starts there
+     * (video-to-video) begins: diffusers' {@code add_noise} (UniPC, DPM-Solver) and {@code scale_noise}
+     * (flow-matching Euler), which for flow sigmas are both {@code (1 - sigma_i) * sample + sigma_i * noise} in
+     * float32. Only flow-prediction schedulers implement it.
+     *
+     * @throws SchedulerException for schedulers that do not noise this way
+     */
+    default void addNoise(float[] sample, float[] noise, int i) {
+        throw new SchedulerException("Scheduler " + name() + " cannot start from a noised video (only flow-matching"
+                + " models can); leave out the source video or use a flow model's scheduler.");
+    }
+
     /**
      * Writes the denoiser's input for step {@code i} into {@code out}, which may be {@code sample} itself (a
      * copy when the scheduler has no scaling).
