@@ -5,6 +5,7 @@ import dev.kino.denoise.Denoiser;
 import dev.kino.denoise.DenoiserCondition;
 import dev.kino.denoise.OnnxDenoiser;
 import dev.kino.model.Manifest;
+import dev.kino.model.Weights;
 import dev.kino.runtime.OnnxModel;
 import dev.kino.runtime.OnnxRuntime;
 import dev.kino.runtime.Port;
@@ -42,7 +43,8 @@ public final class KinoLoop {
         try (OnnxModel graph = runtime.open(graphFile, "denoiser")) {
             Manifest.Denoiser spec = new Manifest.Denoiser(graphFile.getFileName().toString(), Manifest.Precision.FP32,
                     true, input(graph, 5), input(graph, 1), input(graph, 3), graph.outputs().keySet().iterator().next(),
-                    PredictionType.FLOW, "float32", 1.0, List.of(1, 1, 1), List.of(), 0, null, false, null, null);
+                    PredictionType.FLOW, "float32", 1.0, List.of(1, 1, 1), List.of(), 0, null, false, null, null,
+                    Weights.exported("fp32"));   // what the graph holds does not change how Kino feeds it
             long[] shape = {1, latent[0], latent[1], latent[2], latent[3]};
             Random random = new Random(0);
             TextEmbeddings embeddings = new TextEmbeddings(gaussian(new long[] {1, text[0], text[1]}, random),

@@ -97,11 +97,11 @@ public record Manifest(
     /**
      * The text encoder. {@code cleanPrompt}: prompts are cleaned before tokenizing as Wan's pipeline does
      * (HTML entities unescaped, whitespace runs collapsed, ends stripped); {@code zeroPadding}: embeddings
-     * past the prompt's real length are zeros (Wan).
+     * past the prompt's real length are zeros (Wan). {@code weights}: how its weights are stored ({@link Weights}).
      */
     public record TextEncoder(String file, Precision precision, int maxLength, String padding, String inputIds,
                               String attentionMask, String output, boolean dynamicBatch, boolean zeroPadding,
-                              boolean cleanPrompt) {
+                              boolean cleanPrompt, Weights weights) {
     }
 
     /** The latent space: channels, how much the VAE compresses space and time, and the size rule. */
@@ -144,13 +144,13 @@ public record Manifest(
      * {@code boundary_ratio × num_train_timesteps}, each with its own default guidance. {@code textMask}
      * (may be null) names an int64 {@code [B, L]} input fed the prompt's attention mask, and {@code frameRate}
      * (may be null) a float32 {@code [1]} input fed the video's fps (LTX-Video: both shape what the
-     * network computes).
+     * network computes). {@code weights}: how every expert's weights are stored ({@link Weights}).
      */
     public record Denoiser(String file, Precision precision, boolean dynamicBatch, String sample, String timestep,
                            String textEmbeddings, String output, PredictionType predictionType,
                            String timestepDtype, double timestepScale, List<Integer> patchSize,
                            List<Expert> experts, int inChannels, String imageEmbeddings, boolean timestepPerFrame,
-                           String textMask, String frameRate) {
+                           String textMask, String frameRate, Weights weights) {
 
         /** Tokens per sample the denoiser attends over, for latents of the given frames/height/width. */
         public int sequenceLength(int latentFrames, int latentHeight, int latentWidth) {
@@ -173,12 +173,13 @@ public record Manifest(
      * latents are denormalised as {@code latents * std / scaling_factor + mean} (LTX-Video) instead of Wan's
      * {@code latents / (1 / std) + mean}. {@code decodeNoise} (may be null): the decoder is timestep-conditioned.
      * {@code injectedNoise} (empty for most): noise the decoder adds inside, as graph inputs (LTX-Video 0.9.1).
+     * {@code weights}: how its weights are stored ({@link Weights}).
      */
     public record Vae(VaeKind kind, String file, Precision precision, boolean dynamicBatch, String input,
                       String output, int chunkFrames, double scalingFactor, double shiftFactor,
                       float[] latentsMean, float[] latentsStd, String nextFile, List<String> cacheInputs,
                       List<String> cacheOutputs, int framesFirst, int framesNext, boolean multiplyStd,
-                      DecodeNoise decodeNoise, List<InjectedNoise> injectedNoise) {
+                      DecodeNoise decodeNoise, List<InjectedNoise> injectedNoise, Weights weights) {
     }
 
     /**
