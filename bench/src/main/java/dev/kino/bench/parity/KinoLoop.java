@@ -28,8 +28,11 @@ import java.util.Random;
  */
 public final class KinoLoop {
 
-    /** Per measured step: wall seconds and the part inside ONNX Runtime's {@code run}. */
-    public record Result(List<Double> stepSeconds, List<Double> runSeconds) {
+    /**
+     * Per measured step: wall seconds and the part inside ONNX Runtime's {@code run}; {@code lastPrediction}:
+     * the last step's guided prediction, for comparing precision modes run on the same inputs.
+     */
+    public record Result(List<Double> stepSeconds, List<Double> runSeconds, float[] lastPrediction) {
     }
 
     private KinoLoop() {
@@ -79,7 +82,7 @@ public final class KinoLoop {
                     }
                 }
             }
-            return new Result(wall, inRun);
+            return new Result(wall, inRun, prediction.clone());
         }
     }
 
