@@ -22,6 +22,8 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 MODES = ("int8", "w8", "w4", "fp16", "bf16")
+# The default fast mode (``--mode fast``), chosen from the measurements in docs/precision.md.
+FAST = "int8"
 # What each mode stores, as the manifest's "weights" key spells it (models/README.md).
 WEIGHTS = {"int8": "int8", "w8": "int8-weight-only", "w4": "int4-weight-only", "fp16": "fp16", "bf16": "bf16"}
 

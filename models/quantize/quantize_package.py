@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a Kino package in another precision mode from an fp32 package.
 
-    python models/quantize/quantize_package.py SRC DST --mode int8|w8|w4|fp16|bf16 \
+    python models/quantize/quantize_package.py SRC DST --mode fast|int8|w8|w4|fp16|bf16 \
         [--graphs denoiser[,text_encoder]] [--block-size 32] [--keep-all-quantizable]
 
 DST is a new folder: the tokenizer and the graphs not named by ``--graphs`` are copied unchanged, each named
@@ -78,12 +78,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("src")
     ap.add_argument("dst")
-    ap.add_argument("--mode", required=True, choices=pm.MODES)
+    ap.add_argument("--mode", required=True, choices=pm.MODES + ("fast",),
+                    help=f"fast: the default fast mode, {pm.FAST} (docs/precision.md)")
     ap.add_argument("--graphs", default="denoiser", help="comma-separated: denoiser, text_encoder, vae")
     ap.add_argument("--block-size", type=int, default=32, help="w8/w4: weights per scale along K (README: measured)")
     ap.add_argument("--keep-all-quantizable", action="store_true",
                     help="quantize the embeddings and output head too (for measuring what that costs)")
     a = ap.parse_args()
+    a.mode = pm.FAST if a.mode == "fast" else a.mode
     with open(os.path.join(a.src, "kino.json")) as f:
         m = json.load(f)
     if any(m[s].get("weights", "fp32") != "fp32" for s in ("denoiser", "text_encoder", "vae")):
