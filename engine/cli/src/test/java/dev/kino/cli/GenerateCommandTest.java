@@ -110,6 +110,17 @@ class GenerateCommandTest {
     }
 
     @Test
+    void infoShowsWhatAQuantizedGraphHolds(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        java.nio.file.Path w4 = Fixtures.overlaid(Fixtures.testResources().resolve("wan").resolve("tiny-wan21-w4"), tmp);
+        Cli.Run run = Cli.kino("info", "--model", w4.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("denoiser (denoiser.onnx, fp32 in/out, int4-weight-only weights (mode w4, blocks of"
+                + " 32, 3 layers kept fp32): onnxruntime MatMulNBits"), run.out());
+        assertTrue(run.out().contains("    kept fp32: /condition_embedder/text_embedder/linear_1/MatMul, "), run.out());
+        assertTrue(run.out().contains("text encoder (text_encoder.onnx, fp32 in/out, fp32 weights)"), run.out());
+    }
+
+    @Test
     void infoWithoutAModelDescribesTheBuiltInModelAndItsFixedSize() {
         Cli.Run run = Cli.kino("info");
         assertEquals(0, run.exitCode(), run.err());
