@@ -40,11 +40,11 @@ class PrecisionCommandTest {
         assertEquals(2, rows.size(), rows.toString());
         JsonNode same = rows.get(0);
         assertEquals("fp32", same.get("weights").asText());
-        assertEquals(0.0, same.get("latentDistance").asDouble(), "the same package renders the same latents");
+        assertEquals(0.0, same.get("latent_distance").asDouble(), "the same package renders the same latents");
         JsonNode q = rows.get(1);
         assertEquals("int8", q.get("weights").asText());
-        double d = q.get("latentDistance").asDouble();
+        double d = q.get("latent_distance").asDouble();
         assertTrue(d > 0 && d < 0.01, "int8 latents within 1% of fp32 but not equal: " + d);
-        assertTrue(q.get("psnrDb").asDouble() > 45, q.toString());
+        assertTrue(q.get("psnr_db").asDouble() > 45, q.toString());
     }
 }
