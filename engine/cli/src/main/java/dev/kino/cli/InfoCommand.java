@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -52,6 +53,10 @@ final class InfoCommand implements Callable<Integer> {
         out.println("Defaults   " + d.width() + "x" + d.height() + ", " + d.frames() + " frames at " + d.fps() + " fps, "
                 + d.steps() + " steps, guidance " + d.guidance()
                 + (d.negativePrompt().isEmpty() ? "" : ", negative prompt \"" + d.negativePrompt() + "\""));
+        List<Manifest.TextEncoder> texts = m.textEncoders();
+        for (int i = 0; i < texts.size(); i++) {
+            out.println((i == 0 ? "Text       " : "           ") + describe(texts.get(i), i));
+        }
         out.println("Denoiser   predicts " + m.denoiser().predictionType().manifestName() + ", timesteps "
                 + m.denoiser().timestepDtype() + (m.denoiser().dynamicBatch() ? ", cond+uncond in one batch" : ", batch of 1"));
         if (m.denoiser().experts().size() > 1) {
@@ -65,7 +70,9 @@ final class InfoCommand implements Callable<Integer> {
         }
         out.println("Pictures   " + Fits.describe(m));
         out.println("Scheduler  " + m.scheduler().className() + " " + withoutClassName(m.scheduler().asMap()));
-        if (m.sampling() != null) {
+        if (m.sampling() != null && m.sampling().sigmas() != null) {
+            out.println("Sampling   sigmas linspace(1, 0, steps + 1) without the last, then the scheduler's shift");
+        } else if (m.sampling() != null) {
             out.println("Sampling   as " + m.sampling().pipeline() + (m.sampling().timesteps() == null
                     ? " (linear-quadratic timesteps)" : ": its own timesteps " + java.util.Arrays.toString(
                     m.sampling().timesteps()) + " for " + m.sampling().timesteps().length
@@ -82,22 +89,42 @@ final class InfoCommand implements Callable<Integer> {
         try (ModelGraphs graphs = ModelGraphs.open(pkg, runtime)) {
             out.println("Signatures (checked against the manifest: OK)");
             for (OnnxModel g : graphs.all()) {
-                boolean text = g == graphs.textEncoder();
+                int text = graphs.textEncoders().indexOf(g);
                 boolean denoiser = graphs.denoisers().contains(g);
-                Manifest.Precision p = text ? m.textEncoder().precision()
+                Manifest.Precision p = text >= 0 ? texts.get(text).precision()
                         : denoiser ? m.denoiser().precision() : m.vae().precision();
                 // the VAE encoder and image encoder are never converted: their weights are as exported
                 boolean decoder = g.file().getFileName().toString().equals(m.vae().file())
                         || g.file().getFileName().toString().equals(m.vae().nextFile());
-                Weights w = text ? m.textEncoder().weights() : denoiser ? m.denoiser().weights()
+                Weights w = text >= 0 ? texts.get(text).weights() : denoiser ? m.denoiser().weights()
                         : decoder ? m.vae().weights() : null;
                 describe(out, g, p, w);
             }
             // the manifest's frame and size rules cannot say this; the graphs' shapes do (the rule planning uses)
-            FixedShapes.fixedInput(m, graphs).ifPresent(fixed -> out.println("Fixed size " + fixed
+            FixedShapes.fixedInput(m, graphs.signatures()).ifPresent(fixed -> out.println("Fixed size " + fixed
                     + " only: the model makes " + d.width() + "x" + d.height() + ", " + d.frames() + " frames"));
         }
         return 0;
+    }
+
+    /** One text encoder in a line: its files, what it reads of the prompt, its length, where its output goes. */
+    private static String describe(Manifest.TextEncoder t, int index) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(index + 1).append(". ").append(t.file()).append(" with ").append(t.tokenizer()).append(": ");
+        if (t.quoted() != null) {
+            sb.append("the prompt's quoted text (as \"").append(t.quoted().each()).append("\"; none: zeros)");
+        } else if (t.template() != null) {
+            sb.append("the prompt in a template (").append(t.cropStart()).append(" head tokens cropped)");
+        } else {
+            sb.append(t.cleanPrompt() ? "the cleaned prompt" : "the prompt");
+        }
+        sb.append(", ").append(t.maxLength()).append(" tokens");
+        if (t.layer() != 0) {
+            sb.append(", hidden state ").append(t.layer());
+        }
+        sb.append(" -> ").append(t.denoiserInput() == null ? "text embeddings" : t.denoiserInput()
+                + (t.denoiserMask() == null ? "" : " + " + t.denoiserMask()));
+        return sb.toString();
     }
 
     private static Map<String, Object> withoutClassName(Map<String, Object> config) {

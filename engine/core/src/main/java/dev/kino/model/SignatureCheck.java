@@ -2,7 +2,7 @@ package dev.kino.model;
 
 import ai.onnxruntime.OnnxJavaType;
 import dev.kino.model.Manifest.Precision;
-import dev.kino.runtime.OnnxModel;
+import dev.kino.runtime.GraphSignature;
 import dev.kino.runtime.Port;
 
 import java.util.ArrayList;
@@ -21,30 +21,35 @@ final class SignatureCheck {
     private SignatureCheck() {
     }
 
-    static List<String> check(Manifest m, OnnxModel text, List<OnnxModel> denoisers, OnnxModel vae,
-                              OnnxModel vaeNext) {
+    static List<String> check(Manifest m, PackageSignatures graphs) {
+        List<GraphSignature> texts = graphs.textEncoders();
         SignatureCheck c = new SignatureCheck();
-        c.textEncoder(m, text);
-        for (OnnxModel denoiser : denoisers) {
-            c.denoiser(m, denoiser, text);
+        List<Manifest.TextEncoder> specs = m.textEncoders();
+        for (int i = 0; i < specs.size(); i++) {
+            c.textEncoder(specs.get(i), texts.get(i));
         }
-        c.vae(m, vae, List.of());
-        if (vaeNext != null) {
-            c.vae(m, vaeNext, m.vae().cacheInputs());
+        for (GraphSignature denoiser : graphs.denoisers()) {
+            c.denoiser(m, denoiser, texts.get(0));
+            for (int i = 1; i < specs.size(); i++) {
+                c.routedText(specs.get(i), denoiser, texts.get(i));
+            }
+        }
+        c.vae(m, graphs.vae(), List.of());
+        if (graphs.vaeNext() != null) {
+            c.vae(m, graphs.vaeNext(), m.vae().cacheInputs());
         }
         return c.problems;
     }
 
-    private void textEncoder(Manifest m, OnnxModel g) {
-        Manifest.TextEncoder t = m.textEncoder();
+    private void textEncoder(Manifest.TextEncoder t, GraphSignature g) {
         Set<String> named = new HashSet<>();
         Port ids = input(g, t.inputIds(), 2, named);
         if (ids != null) {
             integer(g, ids);
             batch(g, ids, t.dynamicBatch());
-            if (ids.shape()[1] > 0 && ids.shape()[1] != t.maxLength()) {
+            if (ids.shape()[1] > 0 && ids.shape()[1] != t.tokenizedLength()) {
                 problems.add(g.role() + " input " + ids.name() + " has a fixed length of " + ids.shape()[1]
-                        + " tokens but text_encoder.max_length is " + t.maxLength());
+                        + " tokens but max_length + crop_start is " + t.tokenizedLength());
             }
         }
         if (t.attentionMask() != null) {
@@ -60,7 +65,7 @@ final class SignatureCheck {
         }
     }
 
-    private void denoiser(Manifest m, OnnxModel g, OnnxModel text) {
+    private void denoiser(Manifest m, GraphSignature g, GraphSignature text) {
         Manifest.Denoiser d = m.denoiser();
         Set<String> named = new HashSet<>();
         Port sample = input(g, d.sample(), 5, named);
@@ -105,6 +110,12 @@ final class SignatureCheck {
         if (d.frameRate() != null) {
             input(g, d.frameRate(), 1, named);
         }
+        for (Manifest.TextEncoder extra : m.extraTextEncoders()) {   // checked by routedText
+            named.add(extra.denoiserInput());
+            if (extra.denoiserMask() != null) {
+                named.add(extra.denoiserMask());
+            }
+        }
         unnamedInputs(g, named);
         Port out = output(g, d.output(), 5);
         if (out != null) {
@@ -112,8 +123,26 @@ final class SignatureCheck {
         }
     }
 
+    /** An extra text encoder's embeddings (and mask) as the denoiser takes them: names, ranks, widths. */
+    private void routedText(Manifest.TextEncoder t, GraphSignature g, GraphSignature text) {
+        Set<String> named = new HashSet<>();
+        Port emb = input(g, t.denoiserInput(), 3, named);
+        Port made = text.outputs().get(t.output());
+        if (emb != null && made != null && made.rank() == 3) {
+            long want = made.shape()[2];
+            long got = emb.shape()[2];
+            if (want > 0 && got > 0 && want != got) {
+                problems.add(g.role() + " input " + emb.name() + " takes embeddings of width " + got + " but "
+                        + text.role() + " makes width " + want);
+            }
+        }
+        if (t.denoiserMask() != null) {
+            input(g, t.denoiserMask(), 2, named);
+        }
+    }
+
     /** A VAE graph; {@code caches} are the cache inputs it takes (the next-frame graph of a causal VAE). */
-    private void vae(Manifest m, OnnxModel g, List<String> caches) {
+    private void vae(Manifest m, GraphSignature g, List<String> caches) {
         Manifest.Vae v = m.vae();
         int rank = v.kind() == Manifest.VaeKind.TWO_D ? 4 : 5;
         Set<String> named = new HashSet<>();
@@ -149,7 +178,7 @@ final class SignatureCheck {
         }
     }
 
-    private Port input(OnnxModel g, String name, int rank, Set<String> named) {
+    private Port input(GraphSignature g, String name, int rank, Set<String> named) {
         Port p = named(g.inputs(), name, g, "input");
         if (p != null) {
             named.add(name);
@@ -158,7 +187,7 @@ final class SignatureCheck {
         return p;
     }
 
-    private Port output(OnnxModel g, String name, int rank) {
+    private Port output(GraphSignature g, String name, int rank) {
         Port p = named(g.outputs(), name, g, "output");
         if (p != null) {
             rank(g, p, rank);
@@ -166,7 +195,7 @@ final class SignatureCheck {
         return p;
     }
 
-    private Port named(Map<String, Port> ports, String name, OnnxModel g, String what) {
+    private Port named(Map<String, Port> ports, String name, GraphSignature g, String what) {
         Port p = ports.get(name);
         if (p == null) {
             problems.add(g.role() + " has no " + what + " named \"" + name + "\" (it has " + ports.keySet() + ")");
@@ -174,19 +203,19 @@ final class SignatureCheck {
         return p;
     }
 
-    private void rank(OnnxModel g, Port p, int rank) {
+    private void rank(GraphSignature g, Port p, int rank) {
         if (p.rank() != rank) {
             problems.add(g.role() + " " + p.describe() + " has rank " + p.rank() + " but Kino feeds rank " + rank);
         }
     }
 
-    private void integer(OnnxModel g, Port p) {
+    private void integer(GraphSignature g, Port p) {
         if (p.type() != OnnxJavaType.INT64) {
             problems.add(g.role() + " input " + p.name() + " is " + p.typeName() + " but token ids and masks are int64");
         }
     }
 
-    private void precision(OnnxModel g, Port p, Precision precision, String key) {
+    private void precision(GraphSignature g, Port p, Precision precision, String key) {
         OnnxJavaType want = precision == Precision.FP16 ? OnnxJavaType.FLOAT16 : OnnxJavaType.FLOAT;
         if (p.type() != want) {
             problems.add(g.role() + " " + p.name() + " is " + p.typeName() + " but " + key + " is "
@@ -194,7 +223,7 @@ final class SignatureCheck {
         }
     }
 
-    private void batch(OnnxModel g, Port p, boolean dynamic) {
+    private void batch(GraphSignature g, Port p, boolean dynamic) {
         if (p.rank() == 0) {
             return;
         }
@@ -208,14 +237,14 @@ final class SignatureCheck {
         }
     }
 
-    private void fixedDim(OnnxModel g, Port p, int axis, int want, String key) {
+    private void fixedDim(GraphSignature g, Port p, int axis, int want, String key) {
         if (p.rank() > axis && p.shape()[axis] >= 0 && p.shape()[axis] != want) {
             problems.add(g.role() + " " + p.describe() + " has " + p.shape()[axis] + " channels but " + key
                     + " is " + want);
         }
     }
 
-    private void unnamedInputs(OnnxModel g, Set<String> named) {
+    private void unnamedInputs(GraphSignature g, Set<String> named) {
         for (String name : g.inputs().keySet()) {
             if (!named.contains(name)) {
                 problems.add(g.role() + " input \"" + name + "\" is not named in the manifest, so Kino cannot feed it");

@@ -8,13 +8,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kino.KinoException;
 import dev.kino.noise.TorchGenerator;
+import dev.kino.request.RequestSchema;
+import dev.kino.request.Setting;
+import dev.kino.request.Sha256;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -49,11 +48,13 @@ public final class GenerationPlan {
     private final long[] latentShape;
     private final int sequenceLength;
     private final Pictures pictures;       // image models: the loaded pictures (toJson: their files' paths + hashes)
+    private final GenerationRequest request;        // as given (toJson: every setting by name)
+    private final Map<String, Object> otherSettings; // settings no field above resolves, as the fingerprint has them
     private final String fingerprint;
 
     GenerationPlan(String modelName, String modelIdentity, ResolvedSettings settings,
                    Map<String, Object> schedulerConfig, double[] timesteps, float[] sigmas, double[] guidance,
-                   long[] latentShape, int sequenceLength, Pictures pictures) {
+                   long[] latentShape, int sequenceLength, Pictures pictures, GenerationRequest request) {
         this.modelName = modelName;
         this.modelIdentity = modelIdentity;
         this.settings = settings;
@@ -64,7 +65,9 @@ public final class GenerationPlan {
         this.latentShape = latentShape.clone();
         this.sequenceLength = sequenceLength;
         this.pictures = pictures;
-        this.fingerprint = sha256(decidingJson().toString());
+        this.request = request;
+        this.otherSettings = request == null ? Map.of() : otherSettings(request);
+        this.fingerprint = Sha256.of(decidingJson().toString());
     }
 
     /** The settings the run uses, defaults filled in. */
@@ -112,6 +115,16 @@ public final class GenerationPlan {
         return pictures;
     }
 
+    /**
+     * The request the plan was made of, as given (unset settings unset). A setting that no resolved field of the
+     * plan covers (one added to {@link dev.kino.request.RequestSchema} after these fields) is read from here by the
+     * stage that uses it, and is part of the fingerprint (files by the SHA-256 of their bytes). Null for a plan
+     * written by an older Kino.
+     */
+    public GenerationRequest request() {
+        return request;
+    }
+
     /** The model's name from its manifest. */
     public String modelName() {
         return modelName;
@@ -144,6 +157,9 @@ public final class GenerationPlan {
                 files.addObject().put("role", src.role().name()).put("path", src.file().toString())
                         .put("sha256", src.sha256());
             }
+        }
+        if (request != null) {
+            root.set("request", JSON.valueToTree(request.toJson()));
         }
         root.put("fingerprint", fingerprint);
         try {
@@ -179,7 +195,8 @@ public final class GenerationPlan {
             float[] sigmas = sig == null || sig.isNull() ? null : floats(sig);
             GenerationPlan plan = new GenerationPlan(r.get("model_name").asText(), r.get("model_identity").asText(),
                     settings, config, doubles(r.get("timesteps")), sigmas, doubles(r.get("guidance")),
-                    longs(r.get("latent_shape")), r.get("sequence_length").asInt(), pictures);
+                    longs(r.get("latent_shape")), r.get("sequence_length").asInt(), pictures,
+                    r.has("request") ? GenerationRequest.fromJson(JSON.convertValue(r.get("request"), Map.class)) : null);
             if (!plan.fingerprint.equals(r.path("fingerprint").asText())) {
                 throw new KinoException("The generation plan was changed after it was made (its fingerprint does not"
                         + " match); make the plan again from its request.");
@@ -252,8 +269,43 @@ public final class GenerationPlan {
         if (pictures != null) {
             root.put("pictures", pictures.sha256());
         }
+        if (!otherSettings.isEmpty()) {
+            root.set("other_settings", JSON.valueToTree(otherSettings));
+        }
         return root;
     }
+
+    /**
+     * The request's settings that no resolved field covers (everything but the settings {@link ResolvedSettings}
+     * and {@link Pictures} hold), by name: files by the SHA-256 of their bytes, so the fingerprint covers what they
+     * hold wherever they are.
+     */
+    static Map<String, Object> otherSettings(GenerationRequest request) {
+        Map<String, Object> out = new TreeMap<>();
+        request.values().forEach((setting, value) -> {
+            if (!RESOLVED.contains(setting)) {
+                out.put(setting.name(), setting.json(hashed(value)));
+            }
+        });
+        return out;
+    }
+
+    private static Object hashed(Object value) {
+        if (value instanceof java.nio.file.Path file) {
+            return Sha256.of(file);
+        }
+        if (value instanceof java.util.List<?> list) {
+            return list.stream().map(GenerationPlan::hashed).toList();
+        }
+        return value;
+    }
+
+    /** The settings the plan's own fields resolve (the pictures' too): the rest are {@link #otherSettings}. */
+    private static final java.util.Set<Setting<?>> RESOLVED = java.util.Set.of(RequestSchema.PROMPT,
+            RequestSchema.NEGATIVE, RequestSchema.STEPS, RequestSchema.GUIDANCE, RequestSchema.SEED,
+            RequestSchema.FRAMES, RequestSchema.WIDTH, RequestSchema.HEIGHT, RequestSchema.FPS, RequestSchema.SCHEDULER,
+            RequestSchema.NOISE_KERNEL, RequestSchema.IMAGE, RequestSchema.LAST_IMAGE, RequestSchema.CONTINUE_FROM,
+            RequestSchema.FIT);
 
     private static double[] doubles(JsonNode a) {
         double[] v = new double[a.size()];
@@ -277,15 +329,6 @@ public final class GenerationPlan {
             v[i] = a.get(i).asLong();
         }
         return v;
-    }
-
-    static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override

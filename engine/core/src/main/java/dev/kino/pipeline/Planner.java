@@ -3,7 +3,10 @@ package dev.kino.pipeline;
 import dev.kino.KinoException;
 import dev.kino.model.FixedShapes;
 import dev.kino.model.Manifest;
-import dev.kino.model.ModelGraphs;
+import dev.kino.model.PackageSignatures;
+import dev.kino.request.RequestSchema;
+import dev.kino.request.Setting;
+import dev.kino.request.SettingException;
 import dev.kino.noise.TorchGenerator;
 import dev.kino.schedule.LinearQuadraticSchedule;
 import dev.kino.schedule.Scheduler;
@@ -17,15 +20,12 @@ import dev.kino.schedule.Schedulers;
  * says what to do instead. Sizes are computed in {@code long}, so no request overflows.
  */
 final class Planner {
-    /** Guidance beyond this is a typo, not a style: diffusion models are sampled with scales of about 1-20. */
-    static final double MAX_GUIDANCE = 100;
-
     private final Manifest m;
-    private final ModelGraphs graphs;
+    private final PackageSignatures graphs;
     private final String provider;
     private final String modelIdentity;
 
-    Planner(Manifest m, ModelGraphs graphs, String provider, String modelIdentity) {
+    Planner(Manifest m, PackageSignatures graphs, String provider, String modelIdentity) {
         this.m = m;
         this.graphs = graphs;
         this.provider = provider;
@@ -35,16 +35,10 @@ final class Planner {
     GenerationPlan plan(GenerationRequest r) {
         Manifest.Defaults d = m.defaults();
         Manifest.Latent latent = m.latent();
-        String prompt = r.prompt() == null ? "" : r.prompt();
-        if (prompt.isBlank()) {
-            throw new KinoException("The prompt is empty; describe the video to make, e.g. \"a red circle moving right\".");
-        }
+        r.values().forEach(Planner::check);   // the schema's limits, for requests built in code
+        String prompt = r.prompt();
         int steps = r.steps() != null ? r.steps() : d.steps();
-        if (steps < 1) {
-            throw new KinoException("Steps must be at least 1, but " + steps + " was given; try " + d.steps() + ".");
-        }
-        double guidance = r.guidance() != null ? r.guidance() : ownGuidance(0);
-        checkGuidance(guidance);
+        double guidance = check(RequestSchema.GUIDANCE, r.guidance() != null ? r.guidance() : ownGuidance(0));
         int frames = r.frames() != null ? r.frames() : d.frames();
         if (!latent.acceptsFrames(frames)) {
             throw new KinoException("This model makes videos of " + latent.frameRule() + " frames, so " + frames
@@ -55,10 +49,7 @@ final class Planner {
         int multiple = sizeMultiple(m);
         checkSize("Width", width, multiple);
         checkSize("Height", height, multiple);
-        int fps = r.fps() != null ? r.fps() : d.fps();
-        if (fps < 1 || fps > 240) {
-            throw new KinoException("The frame rate must be between 1 and 240 fps, but " + fps + " was given.");
-        }
+        int fps = check(RequestSchema.FPS, r.fps() != null ? r.fps() : d.fps());
         int latentFrames = latent.latentFrames(frames);
         if (latentFrames % m.denoiser().patchSize().get(0) != 0) {
             throw new KinoException("The denoiser groups latent frames by " + m.denoiser().patchSize().get(0)
@@ -88,7 +79,7 @@ final class Planner {
             timesteps[i] = scheduler.timestep(i);
         }
         return new GenerationPlan(m.name(), modelIdentity, settings, scheduler.config().asMap(), timesteps,
-                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures);
+                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures, r);
     }
 
     /** An expert's own default guidance, else the model's. */
@@ -97,10 +88,12 @@ final class Planner {
         return own != null ? own : m.defaults().guidance();
     }
 
-    private static void checkGuidance(double guidance) {
-        if (!Double.isFinite(guidance) || guidance < 0 || guidance > MAX_GUIDANCE) {
-            throw new KinoException("Guidance must be a number from 0 to " + (int) MAX_GUIDANCE + " (1 or less turns"
-                    + " it off; models are sampled at about 3 to 12), but " + guidance + " was given.");
+    /** A value (given, or the model's default) checked against its setting's limits in the schema. */
+    private static <T> T check(Setting<T> setting, Object value) {
+        try {
+            return setting.check(value);
+        } catch (SettingException e) {
+            throw new KinoException(e.sentence(), e);
         }
     }
 
@@ -123,7 +116,7 @@ final class Planner {
                     + " num_train_timesteps: it was trained on " + train + " noise levels), but " + steps
                     + " was given.");
         }
-        if (timestepList(m, scheduler, steps) != null) {
+        if (timestepList(m, scheduler, steps) != null || linspaceSigmas(m, scheduler)) {
             try {
                 planSchedule(m, scheduler, steps, sequenceLength);
                 return;
@@ -154,11 +147,23 @@ final class Planner {
      */
     static void planSchedule(Manifest m, Scheduler scheduler, int steps, int sequenceLength) {
         double[] list = timestepList(m, scheduler, steps);
-        if (list != null) {
+        if (linspaceSigmas(m, scheduler)) {
+            double[] sigmas = new double[steps];   // numpy's linspace(1, 0, steps + 1)[:-1]
+            for (int i = 0; i < steps; i++) {
+                sigmas[i] = i * (-1.0 / steps) + 1.0;
+            }
+            scheduler.setCustomSigmas(sigmas);
+        } else if (list != null) {
             scheduler.setCustomTimesteps(list, true);
         } else {
             scheduler.setTimesteps(steps, sequenceLength);
         }
+    }
+
+    /** The pipeline hands the scheduler {@code linspace(1, 0, steps + 1)[:-1]} as sigmas (HunyuanVideo 1.5's). */
+    private static boolean linspaceSigmas(Manifest m, Scheduler scheduler) {
+        return m.sampling() != null && Manifest.Sampling.LINSPACE_SIGMAS.equals(m.sampling().sigmas())
+                && scheduler.takesTimestepList();
     }
 
     private static double[] timestepList(Manifest m, Scheduler scheduler, int steps) {
