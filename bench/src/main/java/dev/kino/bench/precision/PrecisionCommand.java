@@ -1,11 +1,11 @@
 package dev.kino.bench.precision;
 
 import dev.kino.KinoException;
-import dev.kino.bench.io.BenchJson;
+import dev.kino.sweep.io.BenchJson;
 import dev.kino.bench.io.Console;
-import dev.kino.bench.quality.QualityFigures;
-import dev.kino.bench.quality.VideoQuality;
-import dev.kino.bench.sweep.PromptFile;
+import dev.kino.sweep.quality.QualityFigures;
+import dev.kino.sweep.quality.VideoQuality;
+import dev.kino.sweep.PromptFile;
 import dev.kino.commandline.DeviceOption;
 import dev.kino.model.Manifest;
 import dev.kino.model.ModelPackage;
