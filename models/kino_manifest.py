@@ -16,6 +16,9 @@ import sys
 
 VERSION = 1
 SECTIONS = ("text_encoder", "latent", "defaults", "denoiser", "scheduler", "vae")
+# A graph's "weights" and the models/quantize mode that writes each (the engine's Weights.FORMATS / MODES).
+WEIGHTS = {"fp32": None, "fp16": "fp16", "bf16": "bf16", "int8": "int8", "int8-weight-only": "w8",
+           "int4-weight-only": "w4"}
 
 
 def manifest(name, description, *, text_encoder, latent, defaults, denoiser, scheduler, vae,
@@ -95,6 +98,8 @@ def check(m, package_dir=None):
             problems.append("denoiser.experts must run from high noise to low noise and end at boundary_ratio 0")
         if experts[0]["file"] != m["denoiser"]["file"]:
             problems.append("denoiser.file must name the first (high-noise) expert")
+    for section in ("text_encoder", "denoiser", "vae"):
+        problems += weight_problems(section, m[section])
     if package_dir is not None:
         dirs = [package_dir] + overlay_base(package_dir)
         for role, f in files(m).items():
@@ -102,6 +107,25 @@ def check(m, package_dir=None):
                 problems.append(f"the {role} file {f} is not in {package_dir}")
     if problems:
         raise ValueError("; ".join(problems))
+
+
+def weight_problems(section, s):
+    """What the engine refuses in a graph's ``weights`` / ``quantization`` (models/README.md)."""
+    weights = s.get("weights", "fp32")
+    if weights not in WEIGHTS:
+        return [f"{section}.weights must be one of {', '.join(WEIGHTS)}"]
+    q = s.get("quantization")
+    if q is None:
+        needs = weights.startswith("int") or weights == "bf16"
+        return [f"{section}.quantization is missing for {weights} weights"] if needs else []
+    problems = []
+    if q.get("mode") != WEIGHTS[weights]:
+        problems.append(f"{section}.quantization.mode {q.get('mode')} does not write {weights} weights")
+    if weights.endswith("weight-only") and not (isinstance(q.get("block_size"), int) and q["block_size"] > 0):
+        problems.append(f"{section}.quantization.block_size must be a positive integer")
+    if not q.get("method"):
+        problems.append(f"{section}.quantization.method is missing")
+    return problems
 
 
 def dumps(m):

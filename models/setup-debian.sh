@@ -34,5 +34,6 @@ done
   -r "$ROOT/models/demo/requirements.txt" \
   -r "$ROOT/models/fixtures/requirements.txt" \
   -r "$ROOT/models/reference/requirements.txt" \
+  -r "$ROOT/models/quantize/requirements.txt" \
   -r "$ROOT/bench/ort-parity/requirements.txt"
 "$VENV/bin/python" -c "import torch, onnx, onnxruntime, diffusers; print('models/.venv ready: torch', torch.__version__, 'onnx', onnx.__version__, 'onnxruntime', onnxruntime.__version__, 'diffusers', diffusers.__version__)"

@@ -71,5 +71,21 @@ class KinoManifestTest(unittest.TestCase):
             kino_manifest.check(m)
 
 
+    def test_checks_refuse_a_quantization_record_that_disagrees_with_its_weights(self):
+        with open(os.path.join(ROOT, "engine", "core", "src", "test", "resources", "wan", "tiny-wan21-w4",
+                               "kino.json")) as f:
+            m = json.load(f)
+        kino_manifest.check(m)
+        m["denoiser"]["quantization"]["mode"] = "int8"
+        with self.assertRaisesRegex(ValueError, "quantization.mode int8 does not write int4-weight-only"):
+            kino_manifest.check(m)
+        del m["denoiser"]["quantization"]
+        with self.assertRaisesRegex(ValueError, "quantization is missing for int4-weight-only"):
+            kino_manifest.check(m)
+        m["denoiser"]["weights"] = "int3"
+        with self.assertRaisesRegex(ValueError, "denoiser.weights must be one of"):
+            kino_manifest.check(m)
+
+
 if __name__ == "__main__":
     unittest.main()

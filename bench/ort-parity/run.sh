@@ -15,6 +15,12 @@
 # PYTHON   a Python with bench/ort-parity/requirements.txt (default: python3)
 # TORCH_PYTHON  adds a side on the Wan-width model: PyTorch eager (torch_eager.py; a Python with diffusers:
 #          the environment of models/setup-debian.sh); unset: skipped
+#          and, beside it, PyTorch under bf16 autocast (torch-bf16: what a CPU user runs to go faster)
+# MODES    precision modes of Kino on the Wan-width model, one side each (kino-int8, kino-w4, ...): the graphs
+#          bench/ort-parity/make_modes.sh writes into work/modes/ (default: every one found there)
+# TORCH_SIDES  which PyTorch sides TORCH_PYTHON adds (default "torch torch-bf16")
+# FIRST_ROUND  number of the first round (default 1): more rounds into an earlier OUT, order still alternating
+# WAN_STEPS measured steps per run on the Wan-width model (default 3; one warm-up step before them)
 # THREADS  intra-op threads for every runtime (default 0: each runtime's default, one per physical core)
 # The Wan-width graph is made once by make_wan_width.py (bench/ort-parity/work/wan-width).
 set -euo pipefail
@@ -24,6 +30,7 @@ PY=${PYTHON:-python3}
 WHICH=${1:-all}
 ROUNDS=${2:-3}
 THREADS=${THREADS:-0}
+FIRST_ROUND=${FIRST_ROUND:-1}
 WORK="$HERE/work"
 OUT=${OUT:-$WORK/results-$(date +%Y%m%d-%H%M%S)}   # every side's JSON stays here
 mkdir -p "$OUT"
@@ -46,9 +53,12 @@ done
 run_case() {
   local name=$1 graph=$2 latent=$3 text=$4 steps=$5 warmup=$6
   [ -f "$graph" ] || { echo "$graph is missing (make it with bench/ort-parity/make_wan_width.py)" >&2; exit 1; }
-  for r in $(seq 1 "$ROUNDS"); do
+  for r in $(seq "$FIRST_ROUND" $((FIRST_ROUND + ROUNDS - 1))); do
     local sides=("${SIDE_LIST[@]}")
-    [ "$name" = wan ] && [ -n "${TORCH_PYTHON:-}" ] && sides+=(torch)
+    [ "$name" = wan ] && [ -n "${TORCH_PYTHON:-}" ] && sides+=(${TORCH_SIDES:-torch torch-bf16})
+    if [ "$name" = wan ]; then
+      for m in ${MODES-$(ls "$HERE/work/modes" 2>/dev/null | sed -n 's/\.onnx$//p')}; do sides+=("kino-$m"); done
+    fi
     local order=("${sides[@]}")
     [ $((r % 2)) -eq 0 ] && order=($(printf '%s\n' "${sides[@]}" | tac))
     for side in "${order[@]}"; do
@@ -59,14 +69,18 @@ run_case() {
                   --warmup "$warmup" --threads "$THREADS" > "$json" ;;
         node) ORT_NODE="$NODE_ORT" node "$HERE/ort_loop.mjs" "$graph" --latent "$latent" --text "$text" \
                 --steps "$steps" --warmup "$warmup" --threads "$THREADS" > "$json" ;;
-        kino|kino-wheel)
-          local opts=${KINO_JAVA_OPTS:-}
+        kino|kino-wheel|kino-*)
+          local opts=${KINO_JAVA_OPTS:-} g=$graph
           [ "$side" = kino-wheel ] && opts="$opts -Donnxruntime.native.path=$KINO_WHEEL_NATIVE"
-          KINO_JAVA_OPTS="$opts" "$ROOT/kino" bench parity --graph "$graph" --latent "$latent" --text "$text" \
-            --steps "$steps" --warmup "$warmup" --threads "$THREADS" > "$json" ;;
-        torch) "$TORCH_PYTHON" "$HERE/torch_eager.py" --model "$(dirname "$graph")" --latent "$latent" \
-                 --text "$text" --steps "$steps" --warmup "$warmup" --threads "$THREADS" > "$json" ;;
-        *) echo "unknown side $side (python, kino, node, kino-wheel)" >&2; exit 1 ;;
+          [ "$side" != kino ] && [ "$side" != kino-wheel ] && g="$HERE/work/modes/${side#kino-}.onnx"
+          KINO_JAVA_OPTS="$opts" "$ROOT/kino" bench parity --graph "$g" --latent "$latent" --text "$text" \
+            --steps "$steps" --warmup "$warmup" --threads "$THREADS" --save-prediction "${json%.json}.bin" > "$json" ;;
+        torch|torch-bf16)
+          local autocast=(); [ "$side" = torch-bf16 ] && autocast=(--autocast bf16)
+          "$TORCH_PYTHON" "$HERE/torch_eager.py" --model "$(dirname "$graph")" --latent "$latent" \
+                 --text "$text" --steps "$steps" --warmup "$warmup" --threads "$THREADS" "${autocast[@]}" \
+                 --save-prediction "${json%.json}.bin" > "$json" ;;
+        *) echo "unknown side $side (python, kino, node, kino-wheel, kino-MODE, torch, torch-bf16)" >&2; exit 1 ;;
       esac
     done
   done
@@ -78,6 +92,6 @@ if [ "$WHICH" = demo ] || [ "$WHICH" = all ]; then
 fi
 if [ "$WHICH" = wan ] || [ "$WHICH" = all ]; then
   # Wan-width transformer, 17 frames 256x256 -> latents 16x5x32x32, UMT5 text 512x4096
-  run_case wan "$HERE/work/wan-width/denoiser.onnx" 16,5,32,32 512,4096 3 1
+  run_case wan "$HERE/work/wan-width/denoiser.onnx" 16,5,32,32 512,4096 "${WAN_STEPS:-3}" 1
 fi
 "$PY" "$HERE/compare.py" "$OUT" | tee "$OUT/table.txt"

@@ -47,4 +47,31 @@ public final class Fixtures {
         }
         return target;
     }
+
+    /**
+     * A package folder ready to load: {@code folder} itself, or, for a fixture that holds only what differs
+     * from a sibling package (the name of which is in its {@code OVERLAY} file), that package's files with
+     * the fixture's laid over them, copied into {@code into}.
+     */
+    public static Path overlaid(Path folder, Path into) {
+        Path overlay = folder.resolve("OVERLAY");
+        if (!Files.exists(overlay)) {
+            return folder;
+        }
+        try {
+            Path base = folder.resolveSibling(Files.readString(overlay).strip());
+            Path target = Files.createDirectories(into.resolve(folder.getFileName().toString()));
+            for (Path src : new Path[] {base, folder}) {
+                try (Stream<Path> files = Files.list(src)) {
+                    for (Path f : files.filter(f -> !f.getFileName().toString().equals("OVERLAY")).toList()) {
+                        Files.copy(f, target.resolve(f.getFileName().toString()),
+                                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

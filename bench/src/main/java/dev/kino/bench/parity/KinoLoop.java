@@ -5,6 +5,7 @@ import dev.kino.denoise.Denoiser;
 import dev.kino.denoise.DenoiserCondition;
 import dev.kino.denoise.OnnxDenoiser;
 import dev.kino.model.Manifest;
+import dev.kino.model.Weights;
 import dev.kino.runtime.OnnxModel;
 import dev.kino.runtime.OnnxRuntime;
 import dev.kino.runtime.Port;
@@ -27,8 +28,11 @@ import java.util.Random;
  */
 public final class KinoLoop {
 
-    /** Per measured step: wall seconds and the part inside ONNX Runtime's {@code run}. */
-    public record Result(List<Double> stepSeconds, List<Double> runSeconds) {
+    /**
+     * Per measured step: wall seconds and the part inside ONNX Runtime's {@code run}; {@code lastPrediction}:
+     * the last step's guided prediction, for comparing precision modes run on the same inputs.
+     */
+    public record Result(List<Double> stepSeconds, List<Double> runSeconds, float[] lastPrediction) {
     }
 
     private KinoLoop() {
@@ -43,7 +47,7 @@ public final class KinoLoop {
             Manifest.Denoiser spec = new Manifest.Denoiser(graphFile.getFileName().toString(), Manifest.Precision.FP32,
                     true, input(graph, 5), input(graph, 1), input(graph, 3), graph.outputs().keySet().iterator().next(),
                     PredictionType.FLOW, "float32", 1.0, List.of(1, 1, 1), List.of(), 0, null, false, null, null,
-                    null);
+                    null, Weights.exported("fp32"));   // what the graph holds does not change how Kino feeds it
             long[] shape = {1, latent[0], latent[1], latent[2], latent[3]};
             Random random = new Random(0);
             TextEmbeddings embeddings = new TextEmbeddings(gaussian(new long[] {1, text[0], text[1]}, random),
@@ -78,7 +82,7 @@ public final class KinoLoop {
                     }
                 }
             }
-            return new Result(wall, inRun);
+            return new Result(wall, inRun, prediction.clone());
         }
     }
 

@@ -46,6 +46,11 @@ public final class ParityCommand implements Callable<Integer> {
             description = "ONNX Runtime's intra-op threads; 0 leaves its default (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--save-prediction", paramLabel = "FILE",
+            description = "Write the last step's guided prediction to FILE (raw little-endian float32): the same "
+                    + "inputs every run, so graphs in different precision modes can be compared.")
+    Path savePrediction;
+
     @ParentCommand
     Console parent;
 
@@ -63,6 +68,12 @@ public final class ParityCommand implements Callable<Integer> {
         }
         String nativePath = System.getProperty("onnxruntime.native.path");   // read before Kino sets its own
         KinoLoop.Result r = KinoLoop.run(OnnxRuntime.create(Device.CPU, threads), graph, latent, text, steps, warmup);
+        if (savePrediction != null) {
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * r.lastPrediction().length)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            bytes.asFloatBuffer().put(r.lastPrediction());
+            Files.write(savePrediction, bytes.array());
+        }
         Map<String, Object> json = new LinkedHashMap<>();
         // run.sh's kino-wheel side points onnxruntime.native.path at another release's native library; say so
         // (the binding reports its own compile-time version either way).

@@ -6,6 +6,7 @@ import dev.kino.model.FixedShapes;
 import dev.kino.model.Manifest;
 import dev.kino.model.ModelGraphs;
 import dev.kino.model.ModelPackage;
+import dev.kino.model.Weights;
 import dev.kino.runtime.OnnxModel;
 import dev.kino.runtime.OnnxRuntime;
 import dev.kino.runtime.Port;
@@ -93,9 +94,15 @@ final class InfoCommand implements Callable<Integer> {
             out.println("Signatures (checked against the manifest: OK)");
             for (OnnxModel g : graphs.all()) {
                 int text = graphs.textEncoders().indexOf(g);
+                boolean denoiser = graphs.denoisers().contains(g);
                 Manifest.Precision p = text >= 0 ? texts.get(text).precision()
-                        : graphs.denoisers().contains(g) ? m.denoiser().precision() : m.vae().precision();
-                describe(out, g, p);
+                        : denoiser ? m.denoiser().precision() : m.vae().precision();
+                // the VAE encoder and image encoder are never converted: their weights are as exported
+                boolean decoder = g.file().getFileName().toString().equals(m.vae().file())
+                        || g.file().getFileName().toString().equals(m.vae().nextFile());
+                Weights w = text >= 0 ? texts.get(text).weights() : denoiser ? m.denoiser().weights()
+                        : decoder ? m.vae().weights() : null;
+                describe(out, g, p, w);
             }
             // the manifest's frame and size rules cannot say this; the graphs' shapes do (the rule planning uses)
             FixedShapes.fixedInput(m, graphs.signatures()).ifPresent(fixed -> out.println("Fixed size " + fixed
@@ -130,8 +137,12 @@ final class InfoCommand implements Callable<Integer> {
         return copy;
     }
 
-    private static void describe(PrintWriter out, OnnxModel g, Manifest.Precision precision) {
-        out.println("  " + g.role() + " (" + g.file().getFileName() + ", " + precision.name().toLowerCase(java.util.Locale.ROOT) + ")");
+    private static void describe(PrintWriter out, OnnxModel g, Manifest.Precision precision, Weights weights) {
+        out.println("  " + g.role() + " (" + g.file().getFileName() + ", " + precision.name().toLowerCase(java.util.Locale.ROOT)
+                + " in/out" + (weights == null ? "" : ", " + weights.describe()) + ")");
+        if (weights != null && !weights.keptFp32().isEmpty()) {
+            out.println("    kept fp32: " + String.join(", ", weights.keptFp32()));
+        }
         for (Port p : g.inputs().values()) {
             out.println("    in   " + p.describe());
         }

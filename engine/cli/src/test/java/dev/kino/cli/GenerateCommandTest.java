@@ -110,6 +110,17 @@ class GenerateCommandTest {
     }
 
     @Test
+    void infoShowsWhatAQuantizedGraphHolds(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        java.nio.file.Path w4 = Fixtures.overlaid(Fixtures.testResources().resolve("wan").resolve("tiny-wan21-w4"), tmp);
+        Cli.Run run = Cli.kino("info", "--model", w4.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("denoiser (denoiser.onnx, fp32 in/out, int4-weight-only weights (mode w4, blocks of"
+                + " 32, 3 layers kept fp32): onnxruntime MatMulNBits"), run.out());
+        assertTrue(run.out().contains("    kept fp32: /condition_embedder/text_embedder/linear_1/MatMul, "), run.out());
+        assertTrue(run.out().contains("text encoder (text_encoder.onnx, fp32 in/out, fp32 weights)"), run.out());
+    }
+
+    @Test
     void infoShowsBothTextEncodersOfATwoEncoderModel() {
         Cli.Run run = Cli.kino("info", "--model", Fixtures.testResources().resolve("hunyuan").resolve("tiny-hunyuan").toString());
         assertEquals(0, run.exitCode(), run.err());
@@ -117,7 +128,7 @@ class GenerateCommandTest {
                 + " tokens cropped), 1000 tokens, hidden state -3 -> text embeddings"), run.out());
         assertTrue(run.out().contains("2. text_encoder_2.onnx with tokenizer_2.json: the prompt's quoted text (as \"Text"
                 + " \"{}\"\"; none: zeros), 256 tokens -> encoder_hidden_states_2 + encoder_attention_mask_2"), run.out());
-        assertTrue(run.out().contains("text encoder 2 (text_encoder_2.onnx, fp32)"), run.out());
+        assertTrue(run.out().contains("text encoder 2 (text_encoder_2.onnx, fp32 in/out, fp32 weights)"), run.out());
     }
 
     @Test

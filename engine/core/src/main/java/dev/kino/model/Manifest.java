@@ -134,11 +134,13 @@ public record Manifest(
      * (may be null): the encoder reads only the quoted parts of the prompt (see {@link Quoted}).
      * {@code denoiserInput}/{@code denoiserMask}: the denoiser inputs its embeddings and mask go to (null for the
      * first encoder, which feeds {@code denoiser.text_embeddings} and {@code denoiser.text_mask}).
+     * {@code weights}: how its weights are stored ({@link Weights}).
      */
     public record TextEncoder(String file, Precision precision, int maxLength, String padding, String inputIds,
                               String attentionMask, String output, boolean dynamicBatch, boolean zeroPadding,
                               boolean cleanPrompt, String tokenizer, String template, String emptyPrompt,
-                              int cropStart, int layer, Quoted quoted, String denoiserInput, String denoiserMask) {
+                              int cropStart, int layer, Quoted quoted, String denoiserInput, String denoiserMask,
+                              Weights weights) {
 
         /** Tokens the tokenizer makes before the template's head is cropped. */
         public int tokenizedLength() {
@@ -204,12 +206,13 @@ public record Manifest(
      * (may be null) names an int64 {@code [B, L]} input fed the prompt's attention mask, and {@code frameRate}
      * (may be null) a float32 {@code [1]} input fed the video's fps (LTX-Video: both shape what the
      * network computes). {@code control} (may be null): Wan VACE's control inputs.
+     * {@code weights}: how every expert's weights are stored ({@link Weights}).
      */
     public record Denoiser(String file, Precision precision, boolean dynamicBatch, String sample, String timestep,
                            String textEmbeddings, String output, PredictionType predictionType,
                            String timestepDtype, double timestepScale, List<Integer> patchSize,
                            List<Expert> experts, int inChannels, String imageEmbeddings, boolean timestepPerFrame,
-                           String textMask, String frameRate, Control control) {
+                           String textMask, String frameRate, Control control, Weights weights) {
 
         /** Tokens per sample the denoiser attends over, for latents of the given frames/height/width. */
         public int sequenceLength(int latentFrames, int latentHeight, int latentWidth) {
@@ -232,12 +235,13 @@ public record Manifest(
      * latents are denormalised as {@code latents * std / scaling_factor + mean} (LTX-Video) instead of Wan's
      * {@code latents / (1 / std) + mean}. {@code decodeNoise} (may be null): the decoder is timestep-conditioned.
      * {@code injectedNoise} (empty for most): noise the decoder adds inside, as graph inputs (LTX-Video 0.9.1).
+     * {@code weights}: how its weights are stored ({@link Weights}).
      */
     public record Vae(VaeKind kind, String file, Precision precision, boolean dynamicBatch, String input,
                       String output, int chunkFrames, double scalingFactor, double shiftFactor,
                       float[] latentsMean, float[] latentsStd, String nextFile, List<String> cacheInputs,
                       List<String> cacheOutputs, int framesFirst, int framesNext, boolean multiplyStd,
-                      DecodeNoise decodeNoise, List<InjectedNoise> injectedNoise) {
+                      DecodeNoise decodeNoise, List<InjectedNoise> injectedNoise, Weights weights) {
     }
 
     /**

@@ -120,6 +120,26 @@ class ManifestReaderTest {
     }
 
     @Test
+    void aQuantizedGraphMustRecordHowAndAgreeWithItsWeights() throws IOException {
+        Weights w = parse(fixture("wan/tiny-wan21-w4")).denoiser().weights();
+        assertEquals("int4-weight-only", w.format());
+        assertEquals(32, w.blockSize());
+        assertEquals(Weights.exported("fp32"), parse(fixture("wan/tiny-wan21")).denoiser().weights(),
+                "no weights key: fp32 as exported");
+        String lies = problems("wan/tiny-wan21-w4", m -> ((ObjectNode) denoiser(m).get("quantization")).put("mode", "int8"));
+        assertTrue(lies.contains("denoiser.quantization.mode is int8, which writes int8 weights, but weights is "
+                + "int4-weight-only"), lies);
+        String unrecorded = problems("wan/tiny-wan21-w4", m -> denoiser(m).remove("quantization"));
+        assertTrue(unrecorded.contains("denoiser.quantization is missing: int4-weight-only weights come from "
+                + "models/quantize"), unrecorded);
+        String noBlocks = problems("wan/tiny-wan21-w4", m -> ((ObjectNode) denoiser(m).get("quantization")).remove("block_size"));
+        assertTrue(noBlocks.contains("denoiser.quantization.block_size is missing"), noBlocks);
+        String unknown = problems("wan/tiny-wan21", m -> denoiser(m).put("weights", "int3"));
+        assertTrue(unknown.contains("denoiser.weights is \"int3\" but must be one of fp32, fp16, bf16, int8, "
+                + "int8-weight-only, int4-weight-only"), unknown);
+    }
+
+    @Test
     void expertBoundariesRunFromHighNoiseToZeroWithinZeroAndOne() throws IOException {
         ObjectNode edge = fixture("dit-flow-experts");
         boundaries(edge, 1.0, 1.0, 0.0);   // the limits themselves are allowed
@@ -179,7 +199,7 @@ class ManifestReaderTest {
         assertTrue(problems("wan/tiny-wan21", m -> ((ArrayNode) m.get("vae").get("cache_outputs")).remove(0))
                 .contains("vae.cache_inputs and vae.cache_outputs must name the same number of caches"));
         assertTrue(problems(Fixtures.UNET, m -> ((ObjectNode) m.get("denoiser")).put("weights", "int8"))
-                .contains("denoiser.weights must be fp32 or fp16"));
+                .contains("denoiser.quantization is missing: int8 weights come from models/quantize"));
     }
 
     @Test
