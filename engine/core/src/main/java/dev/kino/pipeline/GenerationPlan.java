@@ -7,9 +7,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kino.KinoException;
+import dev.kino.lora.Lora;
 import dev.kino.noise.TorchGenerator;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -49,11 +54,19 @@ public final class GenerationPlan {
     private final long[] latentShape;
     private final int sequenceLength;
     private final Pictures pictures;       // image models: the loaded pictures (toJson: their files' paths + hashes)
+    private final List<PlannedLora> loras; // merged into the denoiser; the fingerprint covers their bytes' hashes
     private final String fingerprint;
+
+    /** A LoRA of the plan and the SHA-256 of its file's bytes when the plan was made. */
+    record PlannedLora(Lora lora, String sha256) {
+        String key() {
+            return sha256 + ":" + lora.strength() + ":" + lora.expert();
+        }
+    }
 
     GenerationPlan(String modelName, String modelIdentity, ResolvedSettings settings,
                    Map<String, Object> schedulerConfig, double[] timesteps, float[] sigmas, double[] guidance,
-                   long[] latentShape, int sequenceLength, Pictures pictures) {
+                   long[] latentShape, int sequenceLength, Pictures pictures, List<PlannedLora> loras) {
         this.modelName = modelName;
         this.modelIdentity = modelIdentity;
         this.settings = settings;
@@ -64,6 +77,7 @@ public final class GenerationPlan {
         this.latentShape = latentShape.clone();
         this.sequenceLength = sequenceLength;
         this.pictures = pictures;
+        this.loras = List.copyOf(loras);
         this.fingerprint = sha256(decidingJson().toString());
     }
 
@@ -112,6 +126,15 @@ public final class GenerationPlan {
         return pictures;
     }
 
+    /** The LoRAs merged into the denoiser for this plan, in order (empty: none). */
+    public List<Lora> loras() {
+        return loras.stream().map(PlannedLora::lora).toList();
+    }
+
+    List<PlannedLora> plannedLoras() {
+        return loras;
+    }
+
     /** The model's name from its manifest. */
     public String modelName() {
         return modelName;
@@ -143,6 +166,16 @@ public final class GenerationPlan {
             for (Pictures.Source src : pictures.sources()) {
                 files.addObject().put("role", src.role().name()).put("path", src.file().toString())
                         .put("sha256", src.sha256());
+            }
+        }
+        if (!loras.isEmpty()) {
+            ArrayNode files = root.putArray("lora_files");
+            for (PlannedLora l : loras) {
+                ObjectNode f = files.addObject().put("path", l.lora().file().toString()).put("sha256", l.sha256())
+                        .put("strength", l.lora().strength());
+                if (l.lora().expert() != null) {
+                    f.put("expert", l.lora().expert());
+                }
             }
         }
         root.put("fingerprint", fingerprint);
@@ -179,7 +212,7 @@ public final class GenerationPlan {
             float[] sigmas = sig == null || sig.isNull() ? null : floats(sig);
             GenerationPlan plan = new GenerationPlan(r.get("model_name").asText(), r.get("model_identity").asText(),
                     settings, config, doubles(r.get("timesteps")), sigmas, doubles(r.get("guidance")),
-                    longs(r.get("latent_shape")), r.get("sequence_length").asInt(), pictures);
+                    longs(r.get("latent_shape")), r.get("sequence_length").asInt(), pictures, loras(r));
             if (!plan.fingerprint.equals(r.path("fingerprint").asText())) {
                 throw new KinoException("The generation plan was changed after it was made (its fingerprint does not"
                         + " match); make the plan again from its request.");
@@ -217,6 +250,22 @@ public final class GenerationPlan {
         return Pictures.read(sources, dev.kino.image.Fit.valueOf(r.get("fit").asText()));
     }
 
+    /** The LoRAs a plan's JSON names, each file's bytes checked against the stored hash. */
+    private static List<PlannedLora> loras(JsonNode r) {
+        List<PlannedLora> loras = new ArrayList<>();
+        for (JsonNode f : r.path("lora_files")) {
+            Path file = Path.of(f.get("path").asText());
+            String sha = f.get("sha256").asText();
+            if (!Files.isRegularFile(file) || !Pictures.fileSha256(file).equals(sha)) {
+                throw new KinoException("The LoRA " + file + " this plan applies is gone or changed after the plan was"
+                        + " made; put it back or make the plan again from its request.");
+            }
+            loras.add(new PlannedLora(new Lora(file, f.get("strength").asDouble(),
+                    f.has("expert") ? f.get("expert").asInt() : null), sha));
+        }
+        return loras;
+    }
+
     /** Everything the fingerprint covers, as canonical JSON. */
     private ObjectNode decidingJson() {
         ObjectNode root = JSON.createObjectNode();
@@ -251,6 +300,10 @@ public final class GenerationPlan {
         root.put("sequence_length", sequenceLength);
         if (pictures != null) {
             root.put("pictures", pictures.sha256());
+        }
+        if (!loras.isEmpty()) {    // absent without LoRAs: earlier plans keep their fingerprints
+            ArrayNode a = root.putArray("loras");
+            loras.forEach(l -> a.add(l.key()));
         }
         return root;
     }

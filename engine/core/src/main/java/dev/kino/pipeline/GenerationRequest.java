@@ -1,9 +1,11 @@
 package dev.kino.pipeline;
 
 import dev.kino.image.Fit;
+import dev.kino.lora.Lora;
 import dev.kino.noise.TorchGenerator;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -26,11 +28,25 @@ import java.util.Objects;
  * @param lastImage      first/last-frame models: the picture it ends on (null: none)
  * @param continueFrom   an MP4 whose last decoded frame becomes the first frame (shots chain); instead of image
  * @param fit            how a picture of another aspect ratio is brought to the video size (null: crop)
+ * @param loras          LoRAs merged into the denoiser for this request, each with its strength (empty: none)
  */
 public record GenerationRequest(String prompt, String negativePrompt, Integer steps, Double guidance, Long seed,
                                 Integer frames, Integer width, Integer height, Integer fps, String scheduler,
                                 TorchGenerator.Kernel noiseKernel, Path image, Path lastImage, Path continueFrom,
-                                Fit fit) {
+                                Fit fit, List<Lora> loras) {
+
+    public GenerationRequest {
+        loras = loras == null ? List.of() : List.copyOf(loras);
+    }
+
+    /** A request without LoRAs (the fields before {@code loras} existed). */
+    public GenerationRequest(String prompt, String negativePrompt, Integer steps, Double guidance, Long seed,
+                             Integer frames, Integer width, Integer height, Integer fps, String scheduler,
+                             TorchGenerator.Kernel noiseKernel, Path image, Path lastImage, Path continueFrom,
+                             Fit fit) {
+        this(prompt, negativePrompt, steps, guidance, seed, frames, width, height, fps, scheduler, noiseKernel,
+                image, lastImage, continueFrom, fit, List.of());
+    }
 
     /** A builder for a request with this prompt and every other field unset. */
     public static Builder builder(String prompt) {
@@ -54,6 +70,7 @@ public record GenerationRequest(String prompt, String negativePrompt, Integer st
         private Path lastImage;
         private Path continueFrom;
         private Fit fit;
+        private List<Lora> loras = List.of();
 
         private Builder(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -143,10 +160,16 @@ public record GenerationRequest(String prompt, String negativePrompt, Integer st
             return this;
         }
 
+        /** LoRAs to merge into the denoiser, in order, each with its strength. */
+        public Builder loras(List<Lora> v) {
+            loras = v;
+            return this;
+        }
+
         /** The request with the fields set so far. */
         public GenerationRequest build() {
             return new GenerationRequest(prompt, negativePrompt, steps, guidance, seed, frames, width, height, fps,
-                    scheduler, noiseKernel, image, lastImage, continueFrom, fit);
+                    scheduler, noiseKernel, image, lastImage, continueFrom, fit, loras);
         }
     }
 }

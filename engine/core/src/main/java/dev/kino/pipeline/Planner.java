@@ -4,11 +4,17 @@ import dev.kino.KinoException;
 import dev.kino.model.FixedShapes;
 import dev.kino.model.Manifest;
 import dev.kino.model.ModelGraphs;
+import dev.kino.lora.Lora;
+import dev.kino.lora.LoraSessions;
 import dev.kino.noise.TorchGenerator;
 import dev.kino.schedule.LinearQuadraticSchedule;
 import dev.kino.schedule.Scheduler;
 import dev.kino.schedule.SchedulerException;
 import dev.kino.schedule.Schedulers;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Resolves a request into a {@link GenerationPlan}, once: fills unset fields from the model's defaults,
@@ -24,8 +30,10 @@ final class Planner {
     private final ModelGraphs graphs;
     private final String provider;
     private final String modelIdentity;
+    private final LoraSessions loraSessions;
 
-    Planner(Manifest m, ModelGraphs graphs, String provider, String modelIdentity) {
+    Planner(Manifest m, ModelGraphs graphs, String provider, String modelIdentity, LoraSessions loraSessions) {
+        this.loraSessions = loraSessions;
         this.m = m;
         this.graphs = graphs;
         this.provider = provider;
@@ -88,7 +96,26 @@ final class Planner {
             timesteps[i] = scheduler.timestep(i);
         }
         return new GenerationPlan(m.name(), modelIdentity, settings, scheduler.config().asMap(), timesteps,
-                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures);
+                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures, loras(r.loras()));
+    }
+
+    /** Each LoRA read and mapped onto every expert it applies to (one sentence if it does not fit), then hashed. */
+    private List<GenerationPlan.PlannedLora> loras(List<Lora> loras) {
+        if (loras.isEmpty()) {
+            return List.of();
+        }
+        for (Lora l : loras) {
+            if (!Files.isRegularFile(l.file())) {
+                throw new KinoException("The LoRA file " + l.file() + " does not exist; check the path.");
+            }
+        }
+        loraSessions.check(loras);
+        List<GenerationPlan.PlannedLora> planned = new ArrayList<>();
+        for (Lora l : loras) {
+            Lora absolute = new Lora(l.file().toAbsolutePath().normalize(), l.strength(), l.expert());
+            planned.add(new GenerationPlan.PlannedLora(absolute, Pictures.fileSha256(l.file())));
+        }
+        return planned;
     }
 
     /** An expert's own default guidance, else the model's. */

@@ -1,0 +1,150 @@
+package dev.kino.lora;
+
+import dev.kino.KinoException;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
+
+/**
+ * Merges LoRAs into the weights of one exported denoiser graph: {@code W' = W + Σ strength · scale · up · down
+ * (+ diff)}, {@code b' = b + Σ strength · bias}, for the session to be opened with the merged tensors in place
+ * of the file's ({@code SessionOptions.addExternalInitializers}).
+ *
+ * <p>How a diffusers module name becomes a graph weight: Kino's exporter keeps PyTorch's names for weights it
+ * stores as they are ({@code transformer.blocks.0.attn1.to_q.bias}, the time embedder's Linear weights) and
+ * stores every other Linear weight transposed, named by the tracer's scope
+ * ({@code /blocks.0/attn1/to_q/Transpose_output_0}, shape [in, out]). A module found under neither name is an
+ * error naming the LoRA key, never skipped.
+ *
+ * <p>The base values of every weight a LoRA touched stay in memory after the first merge, so merging another
+ * LoRA set (a server switching between jobs) does not read them from disk again.
+ */
+public final class LoraMerge {
+    private final OnnxInitializers graph;
+    private final Map<String, float[]> base = new ConcurrentHashMap<>();
+
+    /** The weights of one merged tensor, in the graph's element type (float32 or float16) and shape. */
+    public record Merged(String name, long[] shape, boolean float16, float[] values) {
+    }
+
+    private record Target(OnnxInitializers.Initializer weight, boolean transposed,
+                          OnnxInitializers.Initializer bias) {
+    }
+
+    /** For the graph file {@code onnx} (its external-data file beside it). */
+    public LoraMerge(Path onnx) {
+        this.graph = OnnxInitializers.of(onnx);
+    }
+
+    /**
+     * The tensors that change when {@code loras} are applied to expert {@code expert} (read with
+     * {@link LoraFile#read}, in the same order); LoRAs of strength 0 or for other experts change nothing.
+     * An empty map means the graph's own weights.
+     */
+    public Map<String, Merged> merge(List<Lora> loras, List<LoraFile> files, int expert) {
+        Map<String, float[]> deltas = new LinkedHashMap<>();
+        Map<String, OnnxInitializers.Initializer> inits = new HashMap<>();
+        for (int l = 0; l < loras.size(); l++) {
+            Lora lora = loras.get(l);
+            if (lora.strength() == 0 || !lora.appliesTo(expert)) {
+                continue;
+            }
+            LoraFile file = files.get(l);
+            for (LoraFile.LayerChange c : file.layers().values()) {
+                Target t = target(file, c);
+                if (c.down() != null || c.diff() != null) {
+                    inits.put(t.weight.name(), t.weight);
+                    float[] d = deltas.computeIfAbsent(t.weight.name(), k -> new float[(int) t.weight.numel()]);
+                    addWeightDelta(d, c, t, (float) lora.strength());
+                }
+                if (c.bias() != null) {
+                    inits.put(t.bias.name(), t.bias);
+                    float[] d = deltas.computeIfAbsent(t.bias.name(), k -> new float[(int) t.bias.numel()]);
+                    for (int i = 0; i < d.length; i++) {
+                        d[i] += (float) lora.strength() * c.bias()[i];
+                    }
+                }
+            }
+        }
+        Map<String, Merged> merged = new LinkedHashMap<>();
+        for (Map.Entry<String, float[]> e : deltas.entrySet()) {
+            OnnxInitializers.Initializer init = inits.get(e.getKey());
+            float[] w = base.computeIfAbsent(init.name(), k -> OnnxInitializers.read(init)).clone();
+            float[] d = e.getValue();
+            for (int i = 0; i < w.length; i++) {
+                w[i] += d[i];
+            }
+            merged.put(init.name(), new Merged(init.name(), init.dims(), init.dataType() == OnnxInitializers.FLOAT16, w));
+        }
+        return merged;
+    }
+
+    /** {@code delta += strength · (scale · up · down + diff)}, laid out as the graph stores the weight. */
+    private static void addWeightDelta(float[] delta, LoraFile.LayerChange c, Target t, float strength) {
+        long[] dims = t.weight.dims();
+        int out = (int) (t.transposed ? dims[1] : dims[0]);
+        int in = (int) (t.transposed ? dims[0] : dims[1]);
+        float s = (float) (strength * c.scale());
+        IntStream.range(0, out).parallel().forEach(o -> {
+            float[] row = new float[in];
+            for (int k = 0; c.down() != null && k < c.rank(); k++) {
+                float u = c.up()[o * c.rank() + k] * s;
+                int at = k * in;
+                for (int i = 0; i < in; i++) {
+                    row[i] += u * c.down()[at + i];
+                }
+            }
+            if (c.diff() != null) {
+                for (int i = 0; i < in; i++) {
+                    row[i] += strength * c.diff()[o * in + i];
+                }
+            }
+            for (int i = 0; i < in; i++) {
+                delta[t.transposed ? i * out + o : o * in + i] += row[i];
+            }
+        });
+    }
+
+    private Target target(LoraFile file, LoraFile.LayerChange c) {
+        String module = c.module();
+        Map<String, OnnxInitializers.Initializer> by = graph.byName();
+        OnnxInitializers.Initializer plain = by.get("transformer." + module + ".weight");
+        OnnxInitializers.Initializer transposed = by.get(scope(module) + "/Transpose_output_0");
+        OnnxInitializers.Initializer weight = plain != null ? plain : transposed;
+        OnnxInitializers.Initializer bias = by.get("transformer." + module + ".bias");
+        String name = file.file().getFileName().toString();
+        if (weight == null || weight.dims().length != 2) {
+            throw new KinoException("The LoRA " + name + " changes " + module + ", which " + graph.graph().getFileName()
+                    + " does not have as a linear layer; it was made for another model (or a block this one lacks).");
+        }
+        boolean t = plain == null;
+        long out = t ? weight.dims()[1] : weight.dims()[0];
+        long in = t ? weight.dims()[0] : weight.dims()[1];
+        long[] wants = c.down() != null ? new long[] {c.out(), c.in()} : c.diffShape();
+        if (wants != null && (wants.length != 2 || wants[0] != out || wants[1] != in)) {
+            throw new KinoException("The LoRA " + name + " changes " + module + " as a " + LoraFile.shape(wants)
+                    + " weight but this model's is " + out + "x" + in + "; it was made for another model.");
+        }
+        if (c.bias() != null && (bias == null || bias.numel() != c.bias().length)) {
+            throw new KinoException("The LoRA " + name + " changes the bias of " + module + " with " + c.bias().length
+                    + " values but this model's has " + (bias == null ? "none" : bias.numel())
+                    + "; it was made for another model.");
+        }
+        return new Target(weight, t, bias);
+    }
+
+    /** The tracer's scope of a module: {@code blocks.0.ffn.net.0.proj} -> {@code /blocks.0/ffn/net.0/proj}. */
+    static String scope(String module) {
+        StringBuilder b = new StringBuilder();
+        for (String part : module.split("\\.")) {
+            boolean index = !part.isEmpty() && part.chars().allMatch(Character::isDigit);
+            b.append(index ? "." : "/").append(part);
+        }
+        return b.toString();
+    }
+}
