@@ -178,8 +178,11 @@ public final class LoraFile {
         return b.toString();
     }
 
-    /** diffusers' saved adapter config: {@code lora_alpha}, {@code alpha_pattern}; none means alpha = rank. */
-    private record Alphas(Double alpha, Map<String, Double> pattern) {
+    /**
+     * diffusers' saved adapter config ({@code lora_adapter_metadata}: PEFT's {@code LoraConfig}); without it,
+     * diffusers takes alpha = rank (scale 1). Per-layer {@code alpha_pattern}/{@code rank_pattern} are refused.
+     */
+    private record Alphas(double alpha) {
         static Alphas fromMetadata(Map<String, String> metadata, String file) {
             String raw = metadata.get("lora_adapter_metadata");
             if (raw == null) {
@@ -187,12 +190,13 @@ public final class LoraFile {
             }
             try {
                 JsonNode n = JSON.readTree(raw);
-                JsonNode alpha = n.has("lora_alpha") ? n.get("lora_alpha") : n.path("transformer.lora_alpha");
-                Map<String, Double> pattern = new TreeMap<>();
-                JsonNode p = n.has("alpha_pattern") ? n.get("alpha_pattern") : n.path("transformer.alpha_pattern");
-                p.fields().forEachRemaining(f -> pattern.put(f.getKey().replaceFirst("^\\^", "")
-                        .replaceFirst("^transformer\\.", ""), f.getValue().asDouble()));
-                return new Alphas(alpha.isNumber() ? alpha.asDouble() : null, pattern);
+                for (String pattern : new String[] {"alpha_pattern", "rank_pattern"}) {
+                    if (n.path(pattern).size() > 0) {
+                        throw new KinoException("The LoRA file " + file + " sets a per-layer " + pattern + " in its"
+                                + " metadata, which Kino does not read yet; save it with one alpha and rank.");
+                    }
+                }
+                return n.path("lora_alpha").isNumber() ? new Alphas(n.path("lora_alpha").asDouble()) : null;
             } catch (IOException e) {
                 throw new KinoException("The LoRA file " + file + " has a lora_adapter_metadata entry that is not"
                         + " JSON; the file is damaged, download it again.", e);
@@ -200,8 +204,7 @@ public final class LoraFile {
         }
 
         double alpha(String module, int rank) {
-            Double own = pattern.get(module);
-            return own != null ? own : alpha != null ? alpha : rank;
+            return alpha;
         }
     }
 }
