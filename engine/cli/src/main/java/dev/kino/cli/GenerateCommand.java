@@ -3,6 +3,7 @@ package dev.kino.cli;
 import dev.kino.commandline.DeviceOption;
 import dev.kino.commandline.VideoSizeOptions;
 import dev.kino.pipeline.GenerationPlan;
+import dev.kino.lora.Lora;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.ResolvedSettings;
@@ -19,6 +20,8 @@ import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -68,6 +71,12 @@ final class GenerateCommand implements Callable<Integer> {
             description = "A picture whose aspect ratio differs from the video's: crop (default: fill the frame, cut "
                     + "the overflow), pad (fit inside, fill the bands from the picture's edges), stretch (distort).")
     String fit;
+
+    @Option(names = "--lora", paramLabel = "FILE[:STRENGTH[:high|low]]",
+            description = "Merge a LoRA (.safetensors, diffusers or ComfyUI layout) into the denoiser at STRENGTH "
+                    + "(default 1; negative subtracts it); repeat to stack several. high/low: only that expert of a "
+                    + "two-expert model (Wan 2.2 A14B).")
+    List<String> loras = new ArrayList<>();
 
     @Mixin
     VideoSizeOptions size;
@@ -120,7 +129,8 @@ final class GenerateCommand implements Callable<Integer> {
         GenerationRequest request = size.applyTo(GenerationRequest.builder(prompt)).negativePrompt(negative).steps(steps)
                 .guidance(guidance).seed(seed).fps(fps)
                 .scheduler(scheduler).noiseKernel(NoiseKernels.parse(noiseKernel))
-                .image(image).lastImage(lastImage).continueFrom(continueFrom).fit(Fits.parse(fit)).build();
+                .image(image).lastImage(lastImage).continueFrom(continueFrom).fit(Fits.parse(fit))
+                .loras(loras.stream().map(Lora::parse).toList()).build();
 
         long loadStart = System.nanoTime();
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(modelDir, dev)) {
@@ -130,6 +140,8 @@ final class GenerateCommand implements Callable<Integer> {
             Duration load = Duration.ofNanos(System.nanoTime() - loadStart);
             err.println("Model " + kino.modelPackage().manifest().name() + " on " + kino.provider().label()
                     + " (" + kino.provider().reason() + "), loaded in " + Report.format(load));
+            plan.loras().forEach(l -> err.println("LoRA " + l.file().getFileName() + " at strength " + l.strength()
+                    + (l.expert() == null ? "" : l.expert() == 0 ? " (high-noise expert)" : " (low-noise expert)")));
             err.println(settings.width() + "x" + settings.height() + ", " + settings.frames() + " frames, "
                     + settings.steps() + " steps of " + settings.scheduler() + ", guidance " + settings.guidance()
                     + ", seed " + settings.seed());

@@ -3,11 +3,13 @@ package dev.kino.lora;
 import dev.kino.KinoException;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
@@ -47,7 +49,20 @@ public final class LoraMerge {
      * An empty map means the graph's own weights.
      */
     public Map<String, Merged> merge(List<Lora> loras, List<LoraFile> files, int expert) {
-        Map<String, float[]> deltas = new LinkedHashMap<>();
+        Map<String, Merged> merged = new LinkedHashMap<>();
+        merge(loras, files, expert, m -> merged.put(m.name(), m));
+        return merged;
+    }
+
+    /**
+     * As {@link #merge(List, List, int)}, handing each merged tensor to {@code sink} as soon as it is made, so
+     * only one merged weight is on the Java heap at a time. Every LoRA key is mapped and checked before the
+     * first tensor is made: a LoRA that does not fit fails before {@code sink} sees anything.
+     */
+    public void merge(List<Lora> loras, List<LoraFile> files, int expert, Consumer<Merged> sink) {
+        record Change(LoraFile.LayerChange layer, Target target, float strength, boolean bias) {
+        }
+        Map<String, List<Change>> byWeight = new LinkedHashMap<>();
         Map<String, OnnxInitializers.Initializer> inits = new HashMap<>();
         for (int l = 0; l < loras.size(); l++) {
             Lora lora = loras.get(l);
@@ -59,32 +74,33 @@ public final class LoraMerge {
                 Target t = target(file, c);
                 if (c.down() != null || c.diff() != null) {
                     inits.put(t.weight.name(), t.weight);
-                    float[] d = deltas.computeIfAbsent(t.weight.name(), k -> new float[(int) t.weight.numel()]);
-                    addWeightDelta(d, c, t, (float) lora.strength());
+                    byWeight.computeIfAbsent(t.weight.name(), k -> new ArrayList<>())
+                            .add(new Change(c, t, (float) lora.strength(), false));
                 }
                 if (c.bias() != null) {
                     inits.put(t.bias.name(), t.bias);
-                    float[] d = deltas.computeIfAbsent(t.bias.name(), k -> new float[(int) t.bias.numel()]);
-                    for (int i = 0; i < d.length; i++) {
-                        d[i] += (float) lora.strength() * c.bias()[i];
-                    }
+                    byWeight.computeIfAbsent(t.bias.name(), k -> new ArrayList<>())
+                            .add(new Change(c, t, (float) lora.strength(), true));
                 }
             }
         }
-        Map<String, Merged> merged = new LinkedHashMap<>();
-        for (Map.Entry<String, float[]> e : deltas.entrySet()) {
+        for (Map.Entry<String, List<Change>> e : byWeight.entrySet()) {
             OnnxInitializers.Initializer init = inits.get(e.getKey());
             float[] w = base.computeIfAbsent(init.name(), k -> OnnxInitializers.read(init)).clone();
-            float[] d = e.getValue();
-            for (int i = 0; i < w.length; i++) {
-                w[i] += d[i];
+            for (Change c : e.getValue()) {
+                if (c.bias()) {
+                    for (int i = 0; i < w.length; i++) {
+                        w[i] += c.strength() * c.layer().bias()[i];
+                    }
+                } else {
+                    addWeightDelta(w, c.layer(), c.target(), c.strength());
+                }
             }
-            merged.put(init.name(), new Merged(init.name(), init.dims(), init.dataType() == OnnxInitializers.FLOAT16, w));
+            sink.accept(new Merged(init.name(), init.dims(), init.dataType() == OnnxInitializers.FLOAT16, w));
         }
-        return merged;
     }
 
-    /** {@code delta += strength · (scale · up · down + diff)}, laid out as the graph stores the weight. */
+    /** {@code w += strength · (scale · up · down + diff)}, laid out as the graph stores the weight. */
     private static void addWeightDelta(float[] delta, LoraFile.LayerChange c, Target t, float strength) {
         long[] dims = t.weight.dims();
         int out = (int) (t.transposed ? dims[1] : dims[0]);

@@ -11,7 +11,6 @@ import dev.kino.runtime.OnnxRuntime;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,8 +73,14 @@ public final class LoraSessions {
         List<OnnxModel> opened = new ArrayList<>();
         try {
             for (int e = 0; e < graphs.size(); e++) {
-                Map<String, LoraMerge.Merged> merged = merge(e).merge(loras, files, e);
-                opened.add(runtime.open(graphs.get(e), roles.get(e), tensors(runtime.env(), merged)));
+                Map<String, OnnxTensor> weights = new LinkedHashMap<>();
+                try {   // each merged weight goes off-heap as soon as it is made
+                    merge(e).merge(loras, files, e, m -> weights.put(m.name(), tensor(runtime.env(), m)));
+                } catch (RuntimeException ex) {
+                    weights.values().forEach(OnnxTensor::close);
+                    throw ex;
+                }
+                opened.add(runtime.open(graphs.get(e), roles.get(e), weights));
             }
             return opened;
         } catch (RuntimeException ex) {
@@ -84,29 +89,23 @@ public final class LoraSessions {
         }
     }
 
-    /** Direct (off-heap) tensors ONNX Runtime can use in place, in the graph's element type. */
-    static Map<String, OnnxTensor> tensors(OrtEnvironment env, Map<String, LoraMerge.Merged> merged) {
-        Map<String, OnnxTensor> out = new LinkedHashMap<>();
+    /** A direct (off-heap) tensor ONNX Runtime can use in place, in the graph's element type. */
+    static OnnxTensor tensor(OrtEnvironment env, LoraMerge.Merged m) {
+        float[] v = m.values();
+        ByteBuffer bytes = ByteBuffer.allocateDirect(v.length * (m.float16() ? 2 : 4)).order(ByteOrder.nativeOrder());
         try {
-            for (LoraMerge.Merged m : merged.values()) {
-                float[] v = m.values();
-                ByteBuffer bytes = ByteBuffer.allocateDirect(v.length * (m.float16() ? 2 : 4)).order(ByteOrder.nativeOrder());
-                if (m.float16()) {
-                    ShortBuffer s = bytes.asShortBuffer();
-                    for (float x : v) {
-                        s.put(Fp16Conversions.floatToFp16(x));
-                    }
-                    out.put(m.name(), OnnxTensor.createTensor(env, bytes.asShortBuffer(), m.shape(), OnnxJavaType.FLOAT16));
-                } else {
-                    FloatBuffer f = bytes.asFloatBuffer();
-                    f.put(v);
-                    out.put(m.name(), OnnxTensor.createTensor(env, bytes.asFloatBuffer(), m.shape()));
+            if (m.float16()) {
+                ShortBuffer s = bytes.asShortBuffer();
+                for (float x : v) {
+                    s.put(Fp16Conversions.floatToFp16(x));
                 }
+                return OnnxTensor.createTensor(env, bytes.asShortBuffer(), m.shape(), OnnxJavaType.FLOAT16);
             }
-            return out;
+            bytes.asFloatBuffer().put(v);
+            return OnnxTensor.createTensor(env, bytes.asFloatBuffer(), m.shape());
         } catch (OrtException e) {
-            out.values().forEach(OnnxTensor::close);
-            throw new KinoException("ONNX Runtime cannot hold the merged LoRA weights: " + e.getMessage() + ".", e);
+            throw new KinoException("ONNX Runtime cannot hold the merged LoRA weight " + m.name() + ": "
+                    + e.getMessage() + ".", e);
         }
     }
 }
