@@ -11,7 +11,9 @@
    ``comfy.safetensors`` (original Wan / ComfyUI keys: lora_down/lora_up with .alpha, diff_b bias deltas, a
    zero norm diff as published LoRAs carry; block 1 only) and ``comfy_ab.safetensors`` (Wan keys with
    lora_A/lora_B and no alpha: block 0, the head, the text embedding and the time projection).
-3. Runs ``WanPipeline`` UNCHANGED (``load_lora_weights`` + ``set_adapters``, peft) on the reference prompt
+3. Exports tiny-wan21's denoiser and text encoder in fp16 (export_wan.py --fp16) and keeps those files and the
+   manifest in wan/lora/tiny-wan21-fp16/ (the test lays them over a copy of tiny-wan21: the fp16 LoRA case).
+4. Runs ``WanPipeline`` UNCHANGED (``load_lora_weights`` + ``set_adapters``, peft) on the reference prompt
    embeddings of the existing Wan reference (text/fox), seed 42, 4 steps, 48x32, 9 frames, and records the
    latents after every step (``callback_on_step_end``) and the 8-bit frames into wan/lora/reference/.
 """
@@ -119,6 +121,19 @@ def make_loras():
         os.chmod(os.path.join(OUT, name + ".safetensors"), 0o644)
 
 
+def export_fp16():
+    import shutil
+    import subprocess
+    work = os.path.join(HERE, "work", "tiny-wan21-fp16")
+    shutil.rmtree(work, ignore_errors=True)
+    subprocess.run([sys.executable, os.path.join(HERE, "export_wan.py"), os.path.join(make_tiny_wan.SRC, "wan21"), work,
+                    "--fp16", "--name", "tiny-wan21-fp16", *make_tiny_wan.DEFAULTS, "--guidance", "5.0"], check=True)
+    out = os.path.join(OUT, "tiny-wan21-fp16")
+    os.makedirs(out, exist_ok=True)
+    for f in ("denoiser.onnx", "denoiser.onnx_data", "text_encoder.onnx", "text_encoder.onnx_data", "kino.json"):
+        shutil.copyfile(os.path.join(work, f), os.path.join(out, f))
+
+
 def run_case(case, package, loras, guidance, writer, text):
     from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanPipeline, WanTransformer3DModel
     folder = os.path.join(make_tiny_wan.SRC, "wan21" if package == "tiny-wan21" else "wan22")
@@ -172,6 +187,7 @@ def main():
     check_same_weights(os.path.join(make_tiny_wan.SRC, "wan21"), "tiny-wan21")
     check_same_weights(os.path.join(make_tiny_wan.SRC, "wan22"), "tiny-wan22")
     make_loras()
+    export_fp16()
     ref = json.load(open(os.path.join(WAN, "reference", "reference.json")))
 
     def embeds(key):

@@ -87,6 +87,7 @@ public final class LoraCommand implements Callable<Integer> {
             json.put("open_plain_s", since(t));
             json.put("rss_plain_mib", rssMib());
             json.put("step_plain_s", KinoLoop.run(plain, latent, text, steps, 1).stepSeconds());
+            json.put("rss_plain_after_steps_mib", rssMib());
             LoraSessions sessions = new LoraSessions(runtime, List.of(graph));
             List<Lora> setA = List.of(new Lora(a, 1.0, null));
             t = System.nanoTime();
@@ -94,6 +95,7 @@ public final class LoraCommand implements Callable<Integer> {
             json.put("open_lora_first_s", since(t));
             json.put("rss_plain_plus_lora_session_mib", rssMib());
             json.put("step_lora_s", KinoLoop.run(merged.get(0), latent, text, steps, 1).stepSeconds());
+            json.put("rss_after_lora_steps_mib", rssMib());
             merged.forEach(OnnxModel::close);
             t = System.nanoTime();
             merged = sessions.open(List.of(new Lora(b, 0.8, null), new Lora(a, -0.3, null)), List.of("denoiser"));

@@ -60,32 +60,9 @@ public final class LoraMerge {
      * first tensor is made: a LoRA that does not fit fails before {@code sink} sees anything.
      */
     public void merge(List<Lora> loras, List<LoraFile> files, int expert, Consumer<Merged> sink) {
-        record Change(LoraFile.LayerChange layer, Target target, float strength, boolean bias) {
-        }
-        Map<String, List<Change>> byWeight = new LinkedHashMap<>();
-        Map<String, OnnxInitializers.Initializer> inits = new HashMap<>();
-        for (int l = 0; l < loras.size(); l++) {
-            Lora lora = loras.get(l);
-            if (lora.strength() == 0 || !lora.appliesTo(expert)) {
-                continue;
-            }
-            LoraFile file = files.get(l);
-            for (LoraFile.LayerChange c : file.layers().values()) {
-                Target t = target(file, c);
-                if (c.down() != null || c.diff() != null) {
-                    inits.put(t.weight.name(), t.weight);
-                    byWeight.computeIfAbsent(t.weight.name(), k -> new ArrayList<>())
-                            .add(new Change(c, t, (float) lora.strength(), false));
-                }
-                if (c.bias() != null) {
-                    inits.put(t.bias.name(), t.bias);
-                    byWeight.computeIfAbsent(t.bias.name(), k -> new ArrayList<>())
-                            .add(new Change(c, t, (float) lora.strength(), true));
-                }
-            }
-        }
+        Map<String, List<Change>> byWeight = changes(loras, files, expert);
         for (Map.Entry<String, List<Change>> e : byWeight.entrySet()) {
-            OnnxInitializers.Initializer init = inits.get(e.getKey());
+            OnnxInitializers.Initializer init = e.getValue().get(0).init();
             float[] w = base.computeIfAbsent(init.name(), k -> OnnxInitializers.read(init)).clone();
             for (Change c : e.getValue()) {
                 if (c.bias()) {
@@ -98,6 +75,39 @@ public final class LoraMerge {
             }
             sink.accept(new Merged(init.name(), init.dims(), init.dataType() == OnnxInitializers.FLOAT16, w));
         }
+    }
+
+    /** Maps and checks every LoRA key onto this graph without merging anything (a plan's check). */
+    public void check(List<Lora> loras, List<LoraFile> files, int expert) {
+        changes(loras, files, expert);
+    }
+
+    private record Change(LoraFile.LayerChange layer, Target target, float strength, boolean bias,
+                          OnnxInitializers.Initializer init) {
+    }
+
+    /** The changes to make, by graph weight, in LoRA order; throws on the first key that does not fit. */
+    private Map<String, List<Change>> changes(List<Lora> loras, List<LoraFile> files, int expert) {
+        Map<String, List<Change>> byWeight = new LinkedHashMap<>();
+        for (int l = 0; l < loras.size(); l++) {
+            Lora lora = loras.get(l);
+            if (lora.strength() == 0 || !lora.appliesTo(expert)) {
+                continue;
+            }
+            LoraFile file = files.get(l);
+            for (LoraFile.LayerChange c : file.layers().values()) {
+                Target t = target(file, c);
+                if (c.down() != null || c.diff() != null) {
+                    byWeight.computeIfAbsent(t.weight.name(), k -> new ArrayList<>())
+                            .add(new Change(c, t, (float) lora.strength(), false, t.weight));
+                }
+                if (c.bias() != null) {
+                    byWeight.computeIfAbsent(t.bias.name(), k -> new ArrayList<>())
+                            .add(new Change(c, t, (float) lora.strength(), true, t.bias));
+                }
+            }
+        }
+        return byWeight;
     }
 
     /** {@code w += strength · (scale · up · down + diff)}, laid out as the graph stores the weight. */

@@ -49,7 +49,7 @@ public final class LoraSessions {
             files.add(LoraFile.read(l.file()));
         }
         for (int e = 0; e < graphs.size(); e++) {
-            merge(e).merge(loras, files, e);   // mapping and shape errors surface here, before any session
+            merge(e).check(loras, files, e);   // mapping and shape errors surface here, before any session
         }
         return files;
     }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kino.ReferenceTensors;
 import dev.kino.denoise.StepEvent;
 import dev.kino.lora.Lora;
+import dev.kino.lora.LoraFile;
+import dev.kino.lora.LoraMerge;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.TextToVideoPipeline;
@@ -11,6 +13,11 @@ import dev.kino.runtime.Device;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,6 +102,42 @@ class WanLoraParityTest {
         assertTrue(worst <= 1, name + " frames differ by " + worst + " levels");
         System.out.printf("Wan LoRA parity %-16s latents rel. diff <= %.2e over every step, frames max diff %d/255%n",
                 name, worstRel, worst);
+    }
+
+    /**
+     * The fp16 export of tiny-wan21 (its denoiser and text encoder laid over a copy of the fp32 package) with the
+     * stacked LoRAs, against the same fp32 reference: within the fp16 export's own tolerance (3e-2 of max |ref|),
+     * and much closer to the LoRA reference than to the plain model's, so the LoRAs were merged into fp16 weights.
+     */
+    @Test
+    void anFp16PackageTakesTheLorasToo(@TempDir Path tmp) throws IOException {
+        Path pkg = tmp.resolve("tiny-wan21-fp16");
+        Files.createDirectories(pkg);
+        for (Path dir : List.of(WAN.resolve("tiny-wan21"), LORA.resolve("tiny-wan21-fp16"))) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, pkg.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        JsonNode c = REF.json().path("cases").path("wan21-stack");
+        GenerationResult r;
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(pkg, Device.CPU)) {
+            r = kino.generate(request(c, loras(c)), e -> true);
+        }
+        List<Lora> stack = loras(c);
+        var merged = new LoraMerge(pkg.resolve("denoiser.onnx")).merge(stack,
+                stack.stream().map(l -> LoraFile.read(l.file())).toList(), 0);
+        assertTrue(!merged.isEmpty() && merged.values().stream().allMatch(LoraMerge.Merged::float16),
+                "the merged weights are the graph's float16");
+        float[] want = REF.floats("wan21-stack/latents_3");
+        float[] plain = REF.floats("wan21-none/latents_3");
+        float diff = maxDiff(r.latents().data(), want);
+        float fromPlain = maxDiff(r.latents().data(), plain);
+        System.out.printf("Wan LoRA parity fp16 package: final latents rel. diff %.2e (plain model's: %.2e)%n",
+                diff / maxAbs(want), fromPlain / maxAbs(want));
+        assertTrue(diff <= 3e-2f * maxAbs(want), "fp16 latents differ by " + diff);
+        assertTrue(diff * 5 < fromPlain, "the LoRAs did not reach the fp16 weights: " + diff + " vs " + fromPlain);
     }
 
     @Test
