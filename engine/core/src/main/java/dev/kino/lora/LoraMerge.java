@@ -110,30 +110,61 @@ public final class LoraMerge {
         return byWeight;
     }
 
-    /** {@code w += strength · (scale · up · down + diff)}, laid out as the graph stores the weight. */
-    private static void addWeightDelta(float[] delta, LoraFile.LayerChange c, Target t, float strength) {
+    /**
+     * {@code w += strength · (scale · up · down + diff)}, laid out as the graph stores the weight. Each output row
+     * of the stored layout is summed in a buffer first (the LoRA's own change, then added once), with both
+     * operands read contiguously: for a transposed weight [in, out] the up factor is transposed first.
+     */
+    private static void addWeightDelta(float[] w, LoraFile.LayerChange c, Target t, float strength) {
         long[] dims = t.weight.dims();
-        int out = (int) (t.transposed ? dims[1] : dims[0]);
-        int in = (int) (t.transposed ? dims[0] : dims[1]);
+        int rows = (int) dims[0];
+        int cols = (int) dims[1];
         float s = (float) (strength * c.scale());
-        IntStream.range(0, out).parallel().forEach(o -> {
-            float[] row = new float[in];
-            for (int k = 0; c.down() != null && k < c.rank(); k++) {
-                float u = c.up()[o * c.rank() + k] * s;
-                int at = k * in;
-                for (int i = 0; i < in; i++) {
-                    row[i] += u * c.down()[at + i];
+        int rank = c.rank();
+        // row r of the stored weight = Σ_k a[k][r] · b[k][·]: a = up^T, b = down ([out, in] layout), or
+        // a = down, b = up^T scaled ([in, out] layout)
+        float[] a;
+        float[] b;
+        if (c.down() == null) {
+            a = null;
+            b = null;
+        } else if (t.transposed) {
+            a = c.down();
+            b = transpose(c.up(), cols, rank, s);
+        } else {
+            a = transpose(c.up(), rows, rank, s);
+            b = c.down();
+        }
+        IntStream.range(0, rows).parallel().forEach(r -> {
+            float[] row = new float[cols];
+            for (int k = 0; a != null && k < rank; k++) {
+                float x = a[k * rows + r];
+                int at = k * cols;
+                for (int j = 0; j < cols; j++) {
+                    row[j] += x * b[at + j];
                 }
             }
-            if (c.diff() != null) {
-                for (int i = 0; i < in; i++) {
-                    row[i] += strength * c.diff()[o * in + i];
+            if (c.diff() != null) {      // diff is [out, in]
+                for (int j = 0; j < cols; j++) {
+                    row[j] += strength * c.diff()[t.transposed ? j * rows + r : r * cols + j];
                 }
             }
-            for (int i = 0; i < in; i++) {
-                delta[t.transposed ? i * out + o : o * in + i] += row[i];
+            int at = r * cols;
+            for (int j = 0; j < cols; j++) {
+                w[at + j] += row[j];
             }
         });
+    }
+
+    /** {@code m} [n, rank] transposed to [rank, n], times {@code scale}. */
+    private static float[] transpose(float[] m, int n, int rank, float scale) {
+        float[] out = new float[m.length];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < rank; k++) {
+                out[k * n + i] = m[i * rank + k] * scale;
+            }
+        }
+        return out;
     }
 
     private Target target(LoraFile file, LoraFile.LayerChange c) {

@@ -140,6 +140,28 @@ class WanLoraParityTest {
         assertTrue(diff * 5 < fromPlain, "the LoRAs did not reach the fp16 weights: " + diff + " vs " + fromPlain);
     }
 
+    /** One loaded pipeline switching LoRA sets between generations, as a server does between jobs. */
+    @Test
+    void switchingLoraSetsOnOnePipelineGivesEachSetItsOwnResult() {
+        JsonNode stack = REF.json().path("cases").path("wan21-stack");
+        JsonNode ab = REF.json().path("cases").path("wan21-comfy-ab");
+        GenerationResult first;
+        GenerationResult other;
+        GenerationResult plain;
+        GenerationResult again;
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(WAN.resolve("tiny-wan21"), Device.CPU)) {
+            first = kino.generate(request(stack, loras(stack)), e -> true);
+            other = kino.generate(request(ab, loras(ab)), e -> true);
+            plain = kino.generate(request(stack, List.of()), e -> true);
+            again = kino.generate(request(stack, loras(stack)), e -> true);
+        }
+        assertArrayEquals(first.latents().data(), again.latents().data(), "the same set after a switch");
+        float[] want = REF.floats("wan21-comfy-ab/latents_3");
+        assertTrue(maxDiff(other.latents().data(), want) <= 1e-3f * maxAbs(want), "the second set after the first");
+        float[] none = REF.floats("wan21-none/latents_3");
+        assertTrue(maxDiff(plain.latents().data(), none) <= 1e-3f * maxAbs(none), "no LoRA after a LoRA set");
+    }
+
     @Test
     void strengthZeroIsTheModelWithoutLorasBitForBit() {
         JsonNode c = REF.json().path("cases").path("wan21-stack");
