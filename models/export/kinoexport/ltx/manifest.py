@@ -55,3 +55,8 @@ def build(name, description, *, scheduler_config, vae_config, latents_mean, late
     if sampling:
         m["sampling"] = sampling
     return m
+
+
+def write(manifest, path):
+    """Checks and writes MANIFEST to PATH through the one manifest writer every package maker shares."""
+    kino_manifest.write(manifest, path)
