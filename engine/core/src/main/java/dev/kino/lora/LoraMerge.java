@@ -20,13 +20,15 @@ import java.util.stream.IntStream;
  * <p>How a diffusers module name becomes a graph weight: Kino's exporter keeps PyTorch's names for weights it
  * stores as they are ({@code transformer.blocks.0.attn1.to_q.bias}, the time embedder's Linear weights) and
  * stores every other Linear weight transposed, named by the tracer's scope
- * ({@code /blocks.0/attn1/to_q/Transpose_output_0}, shape [in, out]). A module found under neither name is an
- * error naming the LoRA key, never skipped.
+ * ({@code /blocks.0/attn1/to_q/Transpose_output_0}, shape [in, out]; the image embedder's FFN of image-to-video
+ * models, which the exporter's wrapper calls directly, as {@code /ff/net.0/proj/Transpose_output_0}). A module
+ * found under none of these names is an error naming the LoRA key, never skipped; the shapes are checked too.
  *
  * <p>The base values of every weight a LoRA touched stay in memory after the first merge, so merging another
  * LoRA set (a server switching between jobs) does not read them from disk again.
  */
 public final class LoraMerge {
+    private static final String IMAGE_EMBEDDER = "condition_embedder.image_embedder.";
     private final OnnxInitializers graph;
     private final Map<String, float[]> base = new ConcurrentHashMap<>();
 
@@ -172,6 +174,10 @@ public final class LoraMerge {
         Map<String, OnnxInitializers.Initializer> by = graph.byName();
         OnnxInitializers.Initializer plain = by.get("transformer." + module + ".weight");
         OnnxInitializers.Initializer transposed = by.get(scope(module) + "/Transpose_output_0");
+        if (transposed == null && module.startsWith(IMAGE_EMBEDDER)) {
+            // the exporter calls the image embedder's FFN from its wrapper, so the tracer scopes it as "/ff/..."
+            transposed = by.get(scope(module.substring(IMAGE_EMBEDDER.length())) + "/Transpose_output_0");
+        }
         OnnxInitializers.Initializer weight = plain != null ? plain : transposed;
         OnnxInitializers.Initializer bias = by.get("transformer." + module + ".bias");
         String name = file.file().getFileName().toString();

@@ -169,6 +169,21 @@ class LoraFilesTest {
                 "strength 0 replaces no weight");
     }
 
+    /** Image-to-video layers (Wan 2.1 I2V): the image K/V projections and the image embedder's FFN. */
+    @Test
+    void imageToVideoLayersMapOntoTheI2vGraph() throws IOException {
+        Path i2v = write("i2v.safetensors", Map.of(
+                "diffusion_model.blocks.0.cross_attn.k_img.lora_down.weight", random(4, 32, 1),
+                "diffusion_model.blocks.0.cross_attn.k_img.lora_up.weight", random(32, 4, 2),
+                "diffusion_model.img_emb.proj.1.lora_down.weight", random(4, 24, 3),
+                "diffusion_model.img_emb.proj.1.lora_up.weight", random(24, 4, 4)));
+        Path graph = WAN.getParent().resolve("wan-i2v/tiny-wan21-i2v/denoiser.onnx");
+        Map<String, LoraMerge.Merged> merged = new LoraMerge(graph).merge(List.of(new Lora(i2v, 1.0, null)),
+                List.of(LoraFile.read(i2v)), 0);
+        assertEquals(java.util.Set.of("/blocks.0/attn2/add_k_proj/Transpose_output_0", "/ff/net.0/proj/Transpose_output_0"),
+                merged.keySet());
+    }
+
     @Test
     void commandLineSpecs() {
         assertEquals(new Lora(Path.of("style.safetensors"), 1.0, null), Lora.parse("style.safetensors"));
