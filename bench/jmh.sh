@@ -4,5 +4,5 @@
 #   bench/jmh.sh -l                       (list benchmarks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -q -pl engine,bench -am package -DskipTests
+mvn -q -pl bench -am package -DskipTests
 exec java -cp "bench/target/classes:bench/target/lib/*" org.openjdk.jmh.Main "$@"

@@ -21,9 +21,6 @@ Results: bench/ltx-real-size/results.json and results.md.
 import argparse
 import json
 import os
-import platform
-import re
-import resource
 import subprocess
 import sys
 import time
@@ -32,6 +29,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 EXPORT = os.path.join(ROOT, "models", "export")
 sys.path.insert(0, EXPORT)
+sys.path.insert(0, os.path.dirname(HERE))
+from realsize.shared import (kino_generate, link_denoiser, machine, ort_session, package_files,  # noqa: E402
+                             peak_mib, save_wide_text_encoder, xxl_encoder_size)
 
 CONFIG_2B = dict(in_channels=128, out_channels=128, patch_size=1, patch_size_t=1, num_attention_heads=32,
                  attention_head_dim=64, cross_attention_dim=2048, num_layers=28, caption_channels=4096)
@@ -39,10 +39,6 @@ CONFIG_13B = dict(CONFIG_2B, attention_head_dim=128, cross_attention_dim=4096, n
 # (width, height, frames) of the video -> latent [2, 128, (frames-1)/8+1, height/32, width/32]
 SIZES = {"small": (64, 64, 9), "medium": (256, 256, 25)}
 TEXT_LEN = 128
-
-
-def peak_mib():
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def latent(size):
@@ -102,16 +98,11 @@ def stage_run(work, precision):
     """ONNX Runtime's CPU provider on the exported denoiser; an error it raises (an op it cannot run in
     this precision) is recorded word for word instead of stopping the record."""
     import numpy as np
-    import onnxruntime as ort
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = os.cpu_count()
-    t0 = time.time()
     try:
-        sess = ort.InferenceSession(os.path.join(work, f"pkg-{precision}", "denoiser.onnx"), opts,
-                                    providers=["CPUExecutionProvider"])
+        sess, load_s = ort_session(os.path.join(work, f"pkg-{precision}", "denoiser.onnx"))
     except Exception as e:  # noqa: BLE001 (the record keeps ONNX Runtime's own words)
         return {"error": f"session load: {type(e).__name__}: {e}"[:2000], "peak_rss_mib": peak_mib()}
-    out = {"load_s": round(time.time() - t0, 1), "rss_after_load_mib": peak_mib(), "steps": {}}
+    out = {"load_s": round(load_s, 1), "rss_after_load_mib": peak_mib(), "steps": {}}
     for size in SIZES:
         hs, ts, ctx, mask, fps = (x.numpy() for x in inputs(size))
         feed = {"hidden_states": hs, "timestep": ts, "encoder_hidden_states": ctx, "encoder_attention_mask": mask,
@@ -138,60 +129,36 @@ def stage_run(work, precision):
 def stage_sizes():
     import torch
     from diffusers import LTXVideoTransformer3DModel
-    from kinoexport.common.umt5 import UMT5Config, UMT5Encoder
-
-    def nbytes(module):
-        return sum(p.numel() * p.element_size() for p in module.parameters())
-
     out = {}
     for name, cfg in (("transformer_2B", CONFIG_2B), ("transformer_13B", CONFIG_13B)):
         with torch.device("meta"):
             t = LTXVideoTransformer3DModel(**cfg)
         n = sum(p.numel() for p in t.parameters())
         out[name] = {"parameters": n, "fp32_bytes": n * 4, "fp16_bytes": n * 2}
-    with torch.device("meta"):
-        enc = UMT5Encoder(UMT5Config(vocab_size=32128, d_model=4096, d_kv=64, d_ff=10240, num_heads=64, num_layers=24,
-                                     model_type="t5"))
-        n, fp32 = sum(p.numel() for p in enc.parameters()), nbytes(enc)
-        out["t5_v1_1_xxl_encoder"] = {"parameters": n, "fp32_bytes": fp32,
-                                      "fp16_bytes": nbytes(enc.to_export_dtype_(torch.float16))}
+    out["t5_v1_1_xxl_encoder"] = xxl_encoder_size(32128, model_type="t5")
     return out
 
 
 def stage_kinopkg(work, precision):
-    import torch
     from diffusers import AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler
-    from safetensors.torch import save_file
     import make_tiny_ltx as tiny
-    from kinoexport.common.umt5 import UMT5Config, UMT5Encoder
     src = os.path.join(work, "src-kino")
     if not os.path.isfile(os.path.join(src, "model_index.json")):
         os.makedirs(src, exist_ok=True)
         vocab = tiny.train_tokenizer(os.path.join(src, "tokenizer"), model_max_length=TEXT_LEN)
-        torch.manual_seed(1)
-        cfg = UMT5Config(vocab_size=vocab, d_model=4096, d_kv=64, d_ff=10240, num_heads=64, num_layers=1,
-                         model_type="t5")
-        os.makedirs(os.path.join(src, "text_encoder"), exist_ok=True)
-        save_file({k: v.contiguous() for k, v in UMT5Encoder(cfg).state_dict().items()},
-                  os.path.join(src, "text_encoder", "model.safetensors"))
-        json.dump(cfg.to_hf_dict(), open(os.path.join(src, "text_encoder", "config.json"), "w"))
+        save_wide_text_encoder(src, vocab, model_type="t5")
         AutoencoderKLLTXVideo(**tiny.VAE).save_pretrained(os.path.join(src, "vae"))
         FlowMatchEulerDiscreteScheduler(**tiny.SCHEDULER).save_pretrained(os.path.join(src, "scheduler"))
         os.symlink(os.path.join("..", "src", "transformer"), os.path.join(src, "transformer"))
         json.dump({"_class_name": "LTXPipeline"}, open(os.path.join(src, "model_index.json"), "w"))
     out = os.path.join(work, f"kino-{precision}")
-    os.makedirs(out, exist_ok=True)
-    for name in ("denoiser.onnx", "denoiser.onnx_data"):     # first: the manifest writer checks every file
-        target = os.path.join(out, name)
-        if os.path.exists(target):
-            os.remove(target)
-        os.link(os.path.join(work, f"pkg-{precision}", name), target)
+    link_denoiser(work, precision, out)     # first: the manifest writer checks every file
     w, h, f = SIZES["small"]
     subprocess.run([sys.executable, os.path.join(EXPORT, "export_ltx.py"), src, out, "--only",
                     "tokenizer,text_encoder,vae,manifest", "--width", str(w), "--height", str(h), "--frames", str(f),
                     "--steps", "3", "--name", f"ltx-2b-real-size-{precision}"]
                    + (["--fp16"] if precision == "fp16" else []), check=True)
-    return {"package": out, "files": {n: os.path.getsize(os.path.join(out, n)) for n in sorted(os.listdir(out))}}
+    return package_files(out)
 
 
 def stage_kino_host(work, results_path, precisions, sizes=tuple(SIZES)):
@@ -201,20 +168,8 @@ def stage_kino_host(work, results_path, precisions, sizes=tuple(SIZES)):
         entry = results.get(f"kino_{precision}", {})
         for name in sizes:
             w, h, f = SIZES[name]
-            cmd = ["/usr/bin/time", "-v", os.path.join(ROOT, "kino"), "generate", "a red fox runs through snow",
-                   "-m", os.path.join(work, f"kino-{precision}"), "--width", str(w), "--height", str(h),
-                   "--frames", str(f), "--steps", "3", "--seed", "0", "--device", "cpu", "-q",
-                   "-o", os.path.join(work, f"kino-{precision}-{name}.mp4")]
-            print("$", " ".join(cmd), flush=True)
-            p = subprocess.run(cmd, capture_output=True, text=True)
-            print(p.stdout, p.stderr[-600:], flush=True)
-            rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
-            load = re.search(r"loaded in ([\d.]+ m?s)", p.stdout + p.stderr)
-            step = re.search(r"denoise\s+([\d.]+ m?s)\s+\((\d+) steps, ([\d.]+ m?s)/step\)", p.stdout)
-            entry[name] = {"rc": p.returncode, "latent": latent(name), "loaded_in": load.group(1) if load else None,
-                           "denoise": step.group(1) if step else None, "per_step": step.group(3) if step else None,
-                           "peak_rss_mib": round(int(rss.group(1)) / 1024) if rss else None,
-                           "stdout": p.stdout.strip()[-1500:]}
+            entry[name] = {"latent": latent(name), **kino_generate(os.path.join(work, f"kino-{precision}"), w, h, f,
+                                                                   os.path.join(work, f"kino-{precision}-{name}.mp4"))}
         results[f"kino_{precision}"] = entry
     with open(results_path, "w") as fh:
         json.dump(results, fh, indent=2)
@@ -309,13 +264,8 @@ def main():
               "kinopkg": lambda: stage_kinopkg(args.work, args.precision)}[args.stage]
         print(json.dumps(fn()))
         return
-    import onnxruntime
-    import torch
     results = json.load(open(results_path)) if args.skip_make and os.path.isfile(results_path) else {}
-    results.update({"date": time.strftime("%Y-%m-%d"), "precisions": precisions,
-                    "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "torch": torch.__version__,
-                                "onnxruntime": onnxruntime.__version__,
-                                "ram_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}})
+    results.update({"date": time.strftime("%Y-%m-%d"), "precisions": precisions, "machine": machine()})
     os.makedirs(args.work, exist_ok=True)
 
     def save():     # after every stage: a later failure keeps what was measured (rerun with --skip-make)

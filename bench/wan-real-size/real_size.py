@@ -22,8 +22,6 @@ Results go to bench/wan-real-size/results.json (results.md is written from it).
 import argparse
 import json
 import os
-import platform
-import resource
 import subprocess
 import sys
 import time
@@ -32,6 +30,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 EXPORT = os.path.join(ROOT, "models", "export")
 sys.path.insert(0, EXPORT)
+sys.path.insert(0, os.path.dirname(HERE))
+from realsize.shared import (kino_generate, link_denoiser, machine, ort_session, package_files,  # noqa: E402
+                             nbytes, peak_mib, save_wide_text_encoder, xxl_encoder_size)
 
 CONFIG_13B = dict(patch_size=(1, 2, 2), num_attention_heads=12, attention_head_dim=128, in_channels=16,
                   out_channels=16, text_dim=4096, freq_dim=256, ffn_dim=8960, num_layers=30, cross_attn_norm=True,
@@ -40,10 +41,6 @@ CONFIG_14B = dict(CONFIG_13B, num_attention_heads=40, ffn_dim=13824, num_layers=
 # latent [batch, 16, frames, height, width]: 64x64 px 1 frame, and 128x128 px 9 frames (3 latent frames)
 SIZES = {"small": (2, 16, 1, 8, 8), "medium": (2, 16, 3, 16, 16)}
 TEXT_LEN = 512
-
-
-def peak_mib():
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def inputs(size):
@@ -93,12 +90,7 @@ def stage_export(work, precision):
 def stage_run(work, precision, repeats=3):
     import numpy as np
     import onnxruntime as ort
-    path = os.path.join(work, f"pkg-{precision}", "denoiser.onnx")
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = os.cpu_count()
-    t0 = time.time()
-    sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
-    load_s = time.time() - t0
+    sess, load_s = ort_session(os.path.join(work, f"pkg-{precision}", "denoiser.onnx"))
     res = {"onnxruntime": ort.__version__, "load_s": round(load_s, 1), "rss_after_load_mib": peak_mib(), "steps": {}}
     for name, size in SIZES.items():
         hs, ts, ctx = (x.numpy() for x in inputs(size))
@@ -122,22 +114,14 @@ KINO_SIZES = {"small": (64, 64, 1), "medium": (128, 128, 9)}     # width, height
 
 def stage_kinopkg(work, precision):
     """A full package around the real-size denoiser, so ``kino generate`` can load and step it."""
-    import torch
     from diffusers import AutoencoderKLWan, UniPCMultistepScheduler
-    from safetensors.torch import save_file
     import make_tiny_wan as tiny
     from kinoexport.wan import manifest
-    from kinoexport.common.umt5 import UMT5Config, UMT5Encoder
     src = os.path.join(work, "src-kino")
     if not os.path.isfile(os.path.join(src, "model_index.json")):
         os.makedirs(src, exist_ok=True)
         vocab = tiny.train_tokenizer(os.path.join(src, "tokenizer"))
-        torch.manual_seed(1)
-        cfg = UMT5Config(vocab_size=vocab, d_model=4096, d_kv=64, d_ff=10240, num_heads=64, num_layers=1)
-        os.makedirs(os.path.join(src, "text_encoder"), exist_ok=True)
-        save_file({k: v.contiguous() for k, v in UMT5Encoder(cfg).state_dict().items()},
-                  os.path.join(src, "text_encoder", "model.safetensors"))
-        json.dump(cfg.to_hf_dict(), open(os.path.join(src, "text_encoder", "config.json"), "w"))
+        save_wide_text_encoder(src, vocab)
         AutoencoderKLWan(**tiny.VAE).save_pretrained(os.path.join(src, "vae"))
         UniPCMultistepScheduler(**manifest.WAN21_SCHEDULER_ARGS).save_pretrained(os.path.join(src, "scheduler"))
         os.symlink(os.path.join("..", "src", "transformer"), os.path.join(src, "transformer"))
@@ -148,36 +132,19 @@ def stage_kinopkg(work, precision):
                     "tokenizer,text_encoder,vae,manifest", "--width", str(w), "--height", str(h), "--frames", str(f),
                     "--steps", "3", "--name", f"wan21-1.3b-real-size-{precision}"]
                    + (["--fp16"] if precision == "fp16" else []), check=True)
-    for name in ("denoiser.onnx", "denoiser.onnx_data"):
-        target = os.path.join(out, name)
-        if os.path.exists(target):
-            os.remove(target)
-        os.link(os.path.join(work, f"pkg-{precision}", name), target)
-    return {"package": out, "files": {n: os.path.getsize(os.path.join(out, n)) for n in sorted(os.listdir(out))}}
+    link_denoiser(work, precision, out)
+    return package_files(out)
 
 
 def stage_kino_host(work, results_path):
     """Runs on the host (Java): ./kino generate under /usr/bin/time; merges into results.json."""
-    import re
     results = json.load(open(results_path))
     for precision in ("fp32", "fp16"):
         entry = {}
         for name, (w, h, f) in KINO_SIZES.items():
-            cmd = ["/usr/bin/time", "-v", os.path.join(ROOT, "kino"), "generate", "a red fox runs through snow",
-                   "-m", os.path.join(work, f"kino-{precision}"), "--width", str(w), "--height", str(h),
-                   "--frames", str(f), "--steps", "3", "--seed", "0", "--device", "cpu", "-q",
-                   "-o", os.path.join(work, f"kino-{precision}-{name}.mp4")]
-            print("$", " ".join(cmd), flush=True)
-            p = subprocess.run(cmd, capture_output=True, text=True)
-            print(p.stdout, p.stderr[-600:], flush=True)
-            rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
-            load = re.search(r"loaded in ([\d.]+ m?s)", p.stdout + p.stderr)
-            step = re.search(r"denoise\s+([\d.]+ m?s)\s+\((\d+) steps, ([\d.]+ m?s)/step\)", p.stdout)
-            entry[name] = {"rc": p.returncode, "latent": [2, 16, (f - 1) // 4 + 1, h // 8, w // 8],
-                           "loaded_in": load.group(1) if load else None,
-                           "denoise": step.group(1) if step else None, "per_step": step.group(3) if step else None,
-                           "peak_rss_mib": round(int(rss.group(1)) / 1024) if rss else None,
-                           "stdout": p.stdout.strip()[-1500:]}
+            entry[name] = {"latent": [2, 16, (f - 1) // 4 + 1, h // 8, w // 8],
+                           **kino_generate(os.path.join(work, f"kino-{precision}"), w, h, f,
+                                           os.path.join(work, f"kino-{precision}-{name}.mp4"))}
         results[f"kino_{precision}"] = entry
     with open(results_path, "w") as fh:
         json.dump(results, fh, indent=2)
@@ -190,11 +157,6 @@ def stage_sizes():
     import torch
     from diffusers import AutoencoderKLWan, WanTransformer3DModel
     from kinoexport.wan.denoiser import to_export_dtype_
-    from kinoexport.common.umt5 import UMT5Config, UMT5Encoder
-
-    def nbytes(module):
-        return sum(p.numel() * p.element_size() for p in module.parameters())
-
     out = {}
     for name, cfg in (("transformer_1.3B", CONFIG_13B), ("transformer_14B", CONFIG_14B)):
         with torch.device("meta"):
@@ -203,12 +165,8 @@ def stage_sizes():
             fp32 = nbytes(t)
             fp16 = nbytes(to_export_dtype_(t, torch.float16))
         out[name] = {"parameters": n, "fp32_bytes": fp32, "fp16_bytes": fp16}
+    out["umt5_xxl_encoder"] = xxl_encoder_size(256384)
     with torch.device("meta"):
-        enc = UMT5Encoder(UMT5Config(vocab_size=256384, d_model=4096, d_kv=64, d_ff=10240, num_heads=64,
-                                     num_layers=24))
-        n, fp32 = sum(p.numel() for p in enc.parameters()), nbytes(enc)
-        out["umt5_xxl_encoder"] = {"parameters": n, "fp32_bytes": fp32,
-                                   "fp16_bytes": nbytes(enc.to_export_dtype_(torch.float16))}
         vae = AutoencoderKLWan()
         dec = sum(p.numel() for m in (vae.decoder, vae.post_quant_conv) for p in m.parameters())
         out["vae_decoder"] = {"parameters": dec, "fp32_bytes": dec * 4}
@@ -299,13 +257,7 @@ def main():
               "kino": lambda: stage_kino_host(args.work, args.out)}[args.stage]
         print(json.dumps(fn()), flush=True)
         return
-    import onnxruntime
-    import torch
-    results = {"machine": {"cpus": os.cpu_count(), "ram_gib": round(os.sysconf("SC_PAGE_SIZE")
-                                                                      * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-                           "platform": platform.platform(), "torch": torch.__version__,
-                           "onnxruntime": onnxruntime.__version__},
-               "config": CONFIG_13B, "date": time.strftime("%Y-%m-%d")}
+    results = {"machine": machine(), "config": CONFIG_13B, "date": time.strftime("%Y-%m-%d")}
     results["sizes"] = run_stage(args, "sizes")
     if args.skip_make:
         results["make"] = json.load(open(args.out))["make"]

@@ -22,7 +22,6 @@ against the full PyTorch model (needs RAM for it in fp32).
 import argparse
 import json
 import os
-import resource
 import sys
 import time
 
@@ -30,7 +29,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kinoexport.common.package import DTYPES, export_tokenizer, load_real  # noqa: E402
-from kinoexport.common.report import REPORT, fail_if_bad, log  # noqa: E402
+from kinoexport.common.report import fail_if_bad, finish, log, resume  # noqa: E402
 from kinoexport.ltx import denoiser as dn, manifest, vae as lvae  # noqa: E402
 from kinoexport.common import checks as verify, onnx_weights as ow, umt5  # noqa: E402
 
@@ -254,9 +253,7 @@ def main():
     args = ap.parse_args()
     only = set(args.only.split(","))
     os.makedirs(args.out, exist_ok=True)
-    report_path = os.path.join(args.out, "export_report.json")
-    if os.path.isfile(report_path):
-        REPORT.update({k: v for k, v in json.load(open(report_path)).items() if k in ("checks",)})
+    report_path = resume(args.out)
     precision = "fp16" if args.fp16 else "fp32"
     pipeline = pipeline_of(args.src, args.pipeline)
     timesteps = timesteps_of(args.src, args.timesteps, pipeline)
@@ -303,15 +300,7 @@ def main():
             sampling={"pipeline": pipeline, **({"timesteps": timesteps} if timesteps else {})} if condition else None)
         manifest.write(m, os.path.join(args.out, "kino.json"))
         log("kino.json written")
-    REPORT["seconds"] = round(time.time() - started, 1)
-    REPORT["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    REPORT["precision"], REPORT["attention"] = precision, args.attention
-    for f in sorted(os.listdir(args.out)):
-        if f != "export_report.json":
-            REPORT["files"][f] = os.path.getsize(os.path.join(args.out, f))
-    with open(report_path, "w") as f:
-        json.dump(REPORT, f, indent=2)
-    log(f"done in {time.time() - started:.1f} s")
+    finish(report_path, args.out, started, precision, args.attention)
 
 
 if __name__ == "__main__":

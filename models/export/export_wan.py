@@ -26,7 +26,6 @@ the diffusers original on the checkpoint's real weights (the denoiser's first bl
 import argparse
 import json
 import os
-import resource
 import sys
 import time
 
@@ -35,7 +34,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kinoexport.common import onnx_weights as ow, umt5  # noqa: E402
 from kinoexport.common.package import DTYPES, export_tokenizer, load_real  # noqa: E402
-from kinoexport.common.report import REPORT, fail_if_bad, log  # noqa: E402
+from kinoexport.common.report import fail_if_bad, finish, log, resume  # noqa: E402
 from kinoexport.wan import clip, denoiser as dn, manifest, vae as cvae, vae_encoder as venc, verify  # noqa: E402
 
 def export_text_encoder(src, out, precision, do_verify):
@@ -251,9 +250,7 @@ def main():
     args = ap.parse_args()
     only = set(args.only.split(","))
     os.makedirs(args.out, exist_ok=True)
-    report_path = os.path.join(args.out, "export_report.json")
-    if os.path.isfile(report_path):      # a partial (--only) run adds to the previous report
-        REPORT.update({k: v for k, v in json.load(open(report_path)).items() if k in ("checks",)})
+    report_path = resume(args.out)
     precision = "fp16" if args.fp16 else "fp32"
     index = json.load(open(os.path.join(args.src, "model_index.json")))
     two_experts = os.path.isdir(os.path.join(args.src, "transformer_2")) and index.get("transformer_2", [None])[0]
@@ -324,15 +321,7 @@ def main():
                       "steps": args.steps, "guidance": guidance, "negative_prompt": ""})
         manifest.write(m, os.path.join(args.out, "kino.json"))
         log("kino.json written")
-    REPORT["seconds"] = round(time.time() - started, 1)
-    REPORT["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    REPORT["precision"], REPORT["attention"] = precision, args.attention
-    for f in sorted(os.listdir(args.out)):
-        if f != "export_report.json":
-            REPORT["files"][f] = os.path.getsize(os.path.join(args.out, f))
-    with open(report_path, "w") as f:
-        json.dump(REPORT, f, indent=2)
-    log(f"done in {time.time() - started:.1f} s")
+    finish(report_path, args.out, started, precision, args.attention)
 
 
 if __name__ == "__main__":

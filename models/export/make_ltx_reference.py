@@ -264,11 +264,7 @@ def main():
         assert emb_err <= TOL_EMBEDS and lat_err <= TOL_LATENTS and frame_err <= 1 < no_noise_err, name
     for name, case in VARIANTS.items():
         doc["cases"][name] = variant_reference(name, case, texts, w)
-    doc["tensors"] = w.index
-    with open(os.path.join(ref_dir, "reference.json"), "w") as f:
-        json.dump(doc, f, indent=1)
-    total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(ref_dir) for f in fs)
-    print(f"reference: {len(w.index)} tensors, {total / 1024:.0f} KiB")
+    w.write_index(doc)
 
 
 if __name__ == "__main__":

@@ -320,11 +320,7 @@ def main():
         assert all(v <= TOL_EMBEDS for k, v in errors.items() if k in ("condition", "image_embeds")), case[0]
         if "experts_per_step" in errors:        # the case must switch experts, or it tests only one of them
             assert len(set(errors["experts_per_step"])) > 1, case[0]
-    doc["tensors"] = w.index
-    with open(os.path.join(ref_dir, "reference.json"), "w") as f:
-        json.dump(doc, f, indent=1)
-    total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(ref_dir) for f in fs)
-    print(f"reference: {len(w.index)} tensors, {total / 1024:.0f} KiB")
+    w.write_index(doc)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ Usage:  ATEN_CPU_CAPABILITY=avx2 models/.venv/bin/python models/reference/make_e
 """
 import json
 import os
-import platform
 import re
 import sys
 
@@ -23,13 +22,11 @@ import torch
 from diffusers import EulerDiscreteScheduler
 from diffusers.utils.torch_utils import randn_tensor
 
+from golden import f32, provenance, write
+
 FIXTURE = os.path.join("engine", "core", "src", "test", "resources", "fixtures", "unet3d-ddim")
 REQUEST = {"prompt": "a red circle moving right", "negative_prompt": "", "seed": 42, "steps": 3, "frames": 4,
            "width": 32, "height": 32, "guidance": 5.0}
-
-
-def f32(v):
-    return float(str(np.float32(v)))
 
 
 def tokenize(text, tokenizer, max_length):
@@ -81,22 +78,14 @@ def main(out_dir):
         steps.append({"timestep": f32(t), "latents": [f32(v) for v in latents.flatten().numpy()]})
 
     doc = {"schema_version": 1, "kind": "pipeline_trajectory",
-           "provenance": {"generated_by": "Kino project: models/reference/make_euler_pipeline_reference.py "
-                                          "(NOT the shared golden set)",
-                          "diffusers_version": diffusers.__version__, "torch_version": torch.__version__,
-                          "onnxruntime_version": ort.__version__,
-                          "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
-                          "python_version": platform.python_version()},
+           "provenance": provenance("make_euler_pipeline_reference.py", diffusers_version=diffusers.__version__,
+                                    onnxruntime_version=ort.__version__),
            "package": "fixtures/unet3d-ddim", "request": r, "scheduler_class": "EulerDiscreteScheduler",
            "input_ids": [list(i) for i in ids], "shape": list(shape),
            "init_noise_sigma": f32(float(scheduler.init_noise_sigma)),
            "initial_latents": [f32(v) for v in initial.flatten().numpy()],
            "steps": steps}
-    path = os.path.join(out_dir, "pipeline_euler_kino.json")
-    with open(path, "w") as f:
-        json.dump(doc, f, separators=(",", ":"))
-        f.write("\n")
-    print("wrote", path)
+    print("wrote", write(doc, out_dir, "pipeline_euler_kino.json"))
 
 
 if __name__ == "__main__":

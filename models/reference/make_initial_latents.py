@@ -9,16 +9,14 @@ scheduler classes (the pipeline module itself needs transformers, which the refe
 Usage:  ATEN_CPU_CAPABILITY=avx2 models/.venv/bin/python models/reference/make_initial_latents.py OUT_DIR
 (the AVX2 Box-Muller, as the shared torch_randn.json; Kino replays it with TorchGenerator.Kernel.AVX2)
 """
-import json
-import os
-import platform
 import sys
 
 import diffusers
-import numpy as np
 import torch
 from diffusers import DDIMScheduler, EulerAncestralDiscreteScheduler, EulerDiscreteScheduler
 from diffusers.utils.torch_utils import randn_tensor
+
+from golden import f32, provenance, write
 
 SD = {"num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear"}
 # (name, scheduler class, config, steps, seed, [batch, channels, frames, height, width] in pixels)
@@ -32,10 +30,6 @@ CASES = [
     ("ddim", DDIMScheduler, {**SD, "clip_sample": False, "set_alpha_to_one": False, "steps_offset": 1}, 10, 42,
      [1, 4, 2, 64, 64]),
 ]
-
-
-def f32(v):
-    return float(str(np.float32(v)))
 
 
 def main(out_dir):
@@ -56,22 +50,13 @@ def main(out_dir):
                       "init_noise_sigma_type": "tensor(float32)" if torch.is_tensor(sigma) else "python float",
                       "latents": [f32(v) for v in latents.flatten().numpy()]})
     doc = {"schema_version": 1, "kind": "initial_latents",
-           "provenance": {"generated_by": "Kino project: models/reference/make_initial_latents.py "
-                                          "(NOT the shared golden set)",
-                          "diffusers_version": diffusers.__version__,
-                          "torch_version": torch.__version__,
-                          "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
-                          "python_version": platform.python_version()},
+           "provenance": provenance("make_initial_latents.py", diffusers_version=diffusers.__version__),
            "call": "scheduler = cls(**config); scheduler.set_timesteps(steps); latents = randn_tensor(shape, "
                    "generator=torch.Generator('cpu').manual_seed(seed), dtype=float32) * scheduler.init_noise_sigma "
                    "(TextToVideoSDPipeline.prepare_latents)",
            "float_encoding": "shortest decimal that round-trips to the float32",
            "cases": cases}
-    path = os.path.join(out_dir, "initial_latents_kino.json")
-    with open(path, "w") as f:
-        json.dump(doc, f, separators=(",", ":"))
-        f.write("\n")
-    print("wrote", path)
+    print("wrote", write(doc, out_dir, "initial_latents_kino.json"))
 
 
 if __name__ == "__main__":

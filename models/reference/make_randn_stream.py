@@ -7,13 +7,11 @@ generator, vector-path calls do not touch that cache). Project-generated (see RE
 Usage:  ATEN_CPU_CAPABILITY=default models/.venv/bin/python models/reference/make_randn_stream.py OUT_DIR
 (the default, non-vectorised kernels: the AVX2 Box-Muller differs from the scalar one by ~1e-6)
 """
-import json
-import os
-import platform
 import sys
 
-import numpy as np
 import torch
+
+from golden import f32, provenance, write
 
 SEQUENCES = [
     (0, [[7], [1], [16]]),
@@ -22,10 +20,6 @@ SEQUENCES = [
     (1234, [[1], [15], [40], [9], [9], [9]]),
     (2 ** 32 + 5, [[5], [20]]),
 ]
-
-
-def f32(v):
-    return float(str(np.float32(v)))
 
 
 def main(out_dir):
@@ -38,19 +32,12 @@ def main(out_dir):
             calls.append({"shape": shape, "values": [f32(v) for v in t.numpy()]})
         entries.append({"seed": seed, "calls": calls})
     doc = {"schema_version": 1, "kind": "torch_cpu_generator_stream",
-           "provenance": {"generated_by": "Kino project: models/reference/make_randn_stream.py (NOT the shared golden set)",
-                          "torch_version": torch.__version__,
-                          "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
-                          "python_version": platform.python_version()},
+           "provenance": provenance("make_randn_stream.py"),
            "call": "g = torch.Generator('cpu').manual_seed(seed); for shape in calls: torch.randn(shape, generator=g, "
                    "dtype=torch.float32).flatten()",
            "float_encoding": "shortest decimal that round-trips to the float32",
            "entries": entries}
-    path = os.path.join(out_dir, "torch_randn_stream.json")
-    with open(path, "w") as f:
-        json.dump(doc, f, separators=(",", ":"))
-        f.write("\n")
-    print("wrote", path)
+    print("wrote", write(doc, out_dir, "torch_randn_stream.json"))
 
 
 if __name__ == "__main__":

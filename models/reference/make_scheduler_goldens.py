@@ -8,10 +8,7 @@ Usage:  ATEN_CPU_CAPABILITY=avx2 models/.venv/bin/python models/reference/make_s
 """
 import hashlib
 import inspect
-import json
 import math
-import os
-import platform
 import sys
 
 import numpy as np
@@ -20,16 +17,11 @@ import diffusers
 from diffusers import (DDIMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler,
                        EulerDiscreteScheduler, FlowMatchEulerDiscreteScheduler, UniPCMultistepScheduler)
 
+from golden import f32, provenance, write
 from scheduler_cases import FILES
 
 STEPS = (1, 4, 10, 25)
 SHAPE = (1, 2, 3, 4, 4)
-
-
-def f32(x):
-    """A float32 value as the shortest decimal that round-trips to it (None for NaN)."""
-    v = np.float32(x)
-    return None if np.isnan(v) else float(str(v))
 
 
 def f32list(t):
@@ -180,20 +172,13 @@ def main(out_dir):
         src = inspect.getsourcefile(cls)
         doc = {"schema_version": 1, "kind": "scheduler_trajectories", "setup": "kino", "name": file_name,
                "scheduler_class": cls.__name__,
-               "provenance": {
-                   "generated_by": "Kino project: models/reference/make_scheduler_goldens.py (NOT the shared golden set)",
-                   "diffusers_version": diffusers.__version__,
-                   "diffusers_source": f"diffusers {diffusers.__version__} (made with commit 58eb52c), unmodified",
-                   "torch_version": torch.__version__,
-                   "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
-                   "numpy_version": np.__version__, "python_version": platform.python_version(),
-                   "scheduler_file": src[src.index("diffusers/schedulers"):],
-                   "scheduler_file_blob_sha1": blob_sha1(src)},
+               "provenance": provenance(
+                   "make_scheduler_goldens.py", diffusers_version=diffusers.__version__,
+                   diffusers_source=f"diffusers {diffusers.__version__} (made with commit 58eb52c), unmodified",
+                   numpy_version=np.__version__, scheduler_file=src[src.index("diffusers/schedulers"):],
+                   scheduler_file_blob_sha1=blob_sha1(src)),
                **shared, "notes": notes, "cases": [run_case(cls, c) for c in cases]}
-        path = os.path.join(out_dir, "schedulers_kino_" + file_name + ".json")
-        with open(path, "w") as f:
-            json.dump(doc, f, separators=(",", ":"), allow_nan=False)
-            f.write("\n")
+        path = write(doc, out_dir, "schedulers_kino_" + file_name + ".json", allow_nan=False)
         print("wrote", path, sum(len(r["steps"]) for c in doc["cases"] for r in c["runs"]), "steps")
 
 

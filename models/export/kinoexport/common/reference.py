@@ -1,5 +1,6 @@
 """The reference files Kino's parity tests read: raw little-endian tensors plus an index entry
 {file, dtype, shape} per tensor (the Java side: ReferenceTensors in engine/core's tests)."""
+import json
 import os
 
 import numpy as np
@@ -18,3 +19,11 @@ class Writer:
         os.makedirs(os.path.dirname(os.path.join(self.root, path)), exist_ok=True)
         array.astype(array.dtype.newbyteorder("<")).tofile(os.path.join(self.root, path))
         self.index[name] = {"file": path, "dtype": dtype, "shape": list(array.shape)}
+
+    def write_index(self, doc):
+        """Writes ROOT/reference.json: ``doc`` with this writer's tensor index, and prints what was written."""
+        doc["tensors"] = self.index
+        with open(os.path.join(self.root, "reference.json"), "w") as f:
+            json.dump(doc, f, indent=1)
+        total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(self.root) for f in fs)
+        print(f"reference: {len(self.index)} tensors, {total / 1024:.0f} KiB")

@@ -20,6 +20,7 @@ module dev.kino.core {
 
     exports dev.kino;
     exports dev.kino.pipeline;
+    exports dev.kino.request;
     exports dev.kino.runtime;
     exports dev.kino.model;
     exports dev.kino.noise;

@@ -7,6 +7,7 @@ import dev.kino.bench.overhead.OverheadCommand;
 import dev.kino.bench.lora.LoraCommand;
 import dev.kino.bench.parity.ParityCommand;
 import dev.kino.bench.serve.ServeLoadCommand;
+import dev.kino.bench.serve.ServeMemoryCommand;
 import dev.kino.bench.sweep.SweepCommand;
 import dev.kino.commandline.KinoPrograms;
 import picocli.CommandLine;
@@ -22,7 +23,7 @@ import java.io.PrintStream;
 @Command(name = "kino bench", mixinStandardHelpOptions = true, versionProvider = BenchCli.Version.class,
         description = "Measure Kino: step sweeps over schedulers, the engine's own overhead, parity with a plain ONNX Runtime loop, the demo model's accuracy and shot continuation, the render server under load.",
         subcommands = {SweepCommand.class, OverheadCommand.class, ParityCommand.class, AccuracyCommand.class,
-                ContinuationCommand.class, ServeLoadCommand.class, LoraCommand.class, CommandLine.HelpCommand.class})
+                ContinuationCommand.class, ServeLoadCommand.class, ServeMemoryCommand.class, LoraCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Runnable, Console {
     public static final int USER_ERROR = KinoPrograms.USER_ERROR;
     public static final int USAGE_ERROR = KinoPrograms.USAGE_ERROR;

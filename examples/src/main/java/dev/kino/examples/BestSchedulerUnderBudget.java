@@ -1,13 +1,13 @@
 package dev.kino.examples;
 
-import dev.kino.bench.report.SweepReport;
-import dev.kino.bench.report.SweepSummary;
-import dev.kino.bench.sweep.Sweep;
-import dev.kino.bench.sweep.SweepResults;
-import dev.kino.bench.sweep.SweepSpec;
 import dev.kino.model.ModelPackage;
 import dev.kino.schedule.PredictionType;
 import dev.kino.schedule.Schedulers;
+import dev.kino.sweep.Sweep;
+import dev.kino.sweep.SweepResults;
+import dev.kino.sweep.SweepSpec;
+import dev.kino.sweep.report.SweepReport;
+import dev.kino.sweep.report.SweepSummary;
 
 import java.nio.file.Path;
 import java.util.List;

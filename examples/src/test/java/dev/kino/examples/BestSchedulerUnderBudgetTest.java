@@ -1,6 +1,6 @@
 package dev.kino.examples;
 
-import dev.kino.bench.report.SweepSummary;
+import dev.kino.sweep.report.SweepSummary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,10 +1,9 @@
 package dev.kino.bench.demo;
 
-import dev.kino.bench.io.AtomicFiles;
 import dev.kino.bench.demo.DemoContinuation.Shot;
+import dev.kino.sweep.io.AtomicFiles;
 import dev.kino.video.PngFrameWriter;
 
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -13,6 +12,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import javax.imageio.ImageIO;
 
 /**
  * A chain of shots as one picture: a row per shot (its prompt, then every other frame as decoded from its

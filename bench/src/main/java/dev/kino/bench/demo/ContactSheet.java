@@ -1,12 +1,11 @@
 package dev.kino.bench.demo;
 
-import dev.kino.bench.io.AtomicFiles;
-import dev.kino.bench.io.FrameStrip;
 import dev.kino.bench.demo.DemoAccuracy.Row;
+import dev.kino.sweep.io.AtomicFiles;
+import dev.kino.sweep.io.FrameStrip;
 import dev.kino.video.PngFrameWriter;
 import dev.kino.video.VideoFrames;
 
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -15,6 +14,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import javax.imageio.ImageIO;
 
 /**
  * The test grid as a picture: one line per prompt (its words, "held out" when the model never saw that

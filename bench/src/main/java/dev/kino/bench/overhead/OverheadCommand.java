@@ -1,17 +1,17 @@
 package dev.kino.bench.overhead;
 
 import dev.kino.KinoException;
-import dev.kino.bench.io.BenchJson;
 import dev.kino.bench.io.Console;
-import dev.kino.bench.measure.MachineInfo;
+import dev.kino.commandline.DeviceOption;
+import dev.kino.commandline.VideoSizeOptions;
 import dev.kino.model.ModelPackage;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.ResolvedSettings;
 import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.runtime.Device;
 import dev.kino.runtime.OnnxRuntime;
-import dev.kino.commandline.DeviceOption;
-import dev.kino.commandline.VideoSizeOptions;
+import dev.kino.sweep.io.BenchJson;
+import dev.kino.sweep.measure.MachineInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

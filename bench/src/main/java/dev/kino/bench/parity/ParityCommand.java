@@ -1,10 +1,10 @@
 package dev.kino.bench.parity;
 
 import dev.kino.KinoException;
-import dev.kino.bench.io.BenchJson;
 import dev.kino.bench.io.Console;
 import dev.kino.runtime.Device;
 import dev.kino.runtime.OnnxRuntime;
+import dev.kino.sweep.io.BenchJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;

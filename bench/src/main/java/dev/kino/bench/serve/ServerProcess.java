@@ -17,10 +17,12 @@ final class ServerProcess {
         this.token = token;
     }
 
-    static ServerProcess start(Path kinoJar, Path data, int port, String devices) throws IOException {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", kinoJar.toString(), "serve", "--port", Integer.toString(port), "--devices", devices,
-                "--data", data.toString()).redirectErrorStream(true).start();
+    static ServerProcess start(Path kinoJar, Path data, int port, String devices, String... more) throws IOException {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", kinoJar.toString(), "serve",
+                "--port", Integer.toString(port), "--devices", devices, "--data", data.toString()));
+        command.addAll(java.util.List.of(more));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         StringBuilder seen = new StringBuilder();
         String line;
@@ -37,6 +39,11 @@ final class ServerProcess {
         drain.setDaemon(true);
         drain.start();
         return new ServerProcess(p, Files.readString(data.resolve("token")).trim());
+    }
+
+    /** The server's process id (its memory is read from /proc). */
+    long pid() {
+        return process.pid();
     }
 
     String token() {

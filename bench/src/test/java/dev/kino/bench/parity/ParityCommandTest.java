@@ -2,7 +2,7 @@ package dev.kino.bench.parity;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kino.bench.Bench;
-import dev.kino.bench.io.BenchJson;
+import dev.kino.sweep.io.BenchJson;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

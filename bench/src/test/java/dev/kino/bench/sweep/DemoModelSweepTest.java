@@ -1,8 +1,9 @@
 package dev.kino.bench.sweep;
 
 import dev.kino.bench.Bench;
-import dev.kino.bench.report.Charts;
-import dev.kino.bench.report.ResultsCsv;
+import dev.kino.sweep.CsvFields;
+import dev.kino.sweep.report.Charts;
+import dev.kino.sweep.report.ResultsCsv;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,7 @@
 package dev.kino.bench.sweep;
 
 import dev.kino.bench.Bench;
-import dev.kino.bench.io.NpyFile;
+import dev.kino.sweep.io.NpyFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,8 +2,9 @@ package dev.kino.bench.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kino.bench.Bench;
-import dev.kino.bench.io.BenchJson;
-import dev.kino.bench.report.ResultsCsv;
+import dev.kino.sweep.CsvFields;
+import dev.kino.sweep.io.BenchJson;
+import dev.kino.sweep.report.ResultsCsv;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

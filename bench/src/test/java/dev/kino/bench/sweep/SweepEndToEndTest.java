@@ -2,14 +2,14 @@ package dev.kino.bench.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kino.bench.Bench;
-import dev.kino.bench.io.BenchJson;
-import dev.kino.bench.report.Charts;
-import dev.kino.bench.report.ResultsCsv;
+import dev.kino.sweep.CsvFields;
+import dev.kino.sweep.io.BenchJson;
+import dev.kino.sweep.report.Charts;
+import dev.kino.sweep.report.ResultsCsv;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +24,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

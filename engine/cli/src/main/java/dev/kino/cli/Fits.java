@@ -1,27 +1,12 @@
 package dev.kino.cli;
 
-import dev.kino.KinoException;
-import dev.kino.image.Fit;
 import dev.kino.model.Manifest;
 import dev.kino.model.Manifest.Conditioning.Need;
 
-import java.util.Locale;
 
-/** Parses {@code --fit} and says in words which pictures a model takes ({@code kino info}). */
+/** Says in words which pictures a model takes ({@code kino info}). */
 final class Fits {
     private Fits() {
-    }
-
-    static Fit parse(String text) {
-        if (text == null) {
-            return null;
-        }
-        return switch (text.toLowerCase(Locale.ROOT)) {
-            case "crop" -> Fit.CROP;
-            case "pad" -> Fit.PAD;
-            case "stretch" -> Fit.STRETCH;
-            default -> throw new KinoException("Unknown fit \"" + text + "\"; use crop, pad or stretch.");
-        };
     }
 
     static String describe(Manifest m) {

@@ -1,9 +1,8 @@
 package dev.kino.cli;
 
 import dev.kino.commandline.DeviceOption;
-import dev.kino.commandline.VideoSizeOptions;
+import dev.kino.commandline.RequestOptions;
 import dev.kino.pipeline.GenerationPlan;
-import dev.kino.lora.Lora;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.ResolvedSettings;
@@ -17,15 +16,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
-/** {@code kino generate "PROMPT"}: one video from one prompt. */
+/**
+ * {@code kino generate "PROMPT"}: one video from one prompt. Its request options ({@code --steps}, ...) are
+ * made from the request schema ({@link RequestOptions}) when the command line is built ({@link #withRequestOptions}).
+ */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Generate a video from a text prompt and write it as an H.264 MP4.")
 final class GenerateCommand implements Callable<Integer> {
@@ -33,56 +34,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PROMPT", description = "What the video shows.")
     String prompt;
 
-    @Option(names = "--negative", paramLabel = "TEXT", description = "What the video should not show (default: the model's).")
-    String negative;
-
     @Option(names = {"-m", "--model"}, paramLabel = "DIR", description = "Model package folder (holds kino.json; default: the built-in demo model).")
     Path model;
-
-    @Option(names = "--steps", description = "Denoising steps (default: the model's).")
-    Integer steps;
-
-    @Option(names = "--scheduler", paramLabel = "NAME", description = "Sampler, e.g. ddim, euler, dpmpp-2m-karras, flow-euler (see 'kino schedulers'; default: the model's).")
-    String scheduler;
-
-    @Option(names = "--guidance", description = "Classifier-free guidance scale; 1 or less turns it off (default: the model's).")
-    Double guidance;
-
-    @Option(names = "--seed", description = "Seed of the initial noise, as torch.Generator().manual_seed (default: 0).")
-    Long seed;
-
-    @Option(names = "--noise-kernel", paramLabel = "avx2|scalar",
-            description = "Which PyTorch CPU kernel the seed reproduces: avx2 (x86-64 PCs and servers, the default) or scalar (ARM, old x86).")
-    String noiseKernel;
-
-    @Option(names = "--image", paramLabel = "PICTURE",
-            description = "Image-to-video models: the first frame (PNG, JPEG, WebP, BMP or GIF; EXIF orientation applied).")
-    Path image;
-
-    @Option(names = "--last-image", paramLabel = "PICTURE",
-            description = "First/last-frame models (Wan FLF2V): the last frame.")
-    Path lastImage;
-
-    @Option(names = "--continue-from", paramLabel = "VIDEO",
-            description = "Image-to-video models: start on the last frame of this MP4 (the previous shot), so shots chain.")
-    Path continueFrom;
-
-    @Option(names = "--fit", paramLabel = "crop|pad|stretch",
-            description = "A picture whose aspect ratio differs from the video's: crop (default: fill the frame, cut "
-                    + "the overflow), pad (fit inside, fill the bands from the picture's edges), stretch (distort).")
-    String fit;
-
-    @Option(names = "--lora", paramLabel = "FILE[:STRENGTH[:high|low]]",
-            description = "Merge a LoRA (.safetensors, diffusers or ComfyUI layout) into the denoiser at STRENGTH "
-                    + "(default 1; negative subtracts it); repeat to stack several. high/low: only that expert of a "
-                    + "two-expert model (Wan 2.2 A14B).")
-    List<String> loras = new ArrayList<>();
-
-    @Mixin
-    VideoSizeOptions size;
-
-    @Option(names = "--fps", description = "Frames per second of the MP4 (default: the model's).")
-    Integer fps;
 
     @Mixin
     DeviceOption device;
@@ -110,6 +63,12 @@ final class GenerateCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** The command with its request options. */
+    static CommandSpec withRequestOptions(CommandSpec spec) {
+        RequestOptions.addTo(spec);
+        return spec;
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -117,6 +76,7 @@ final class GenerateCommand implements Callable<Integer> {
         Device dev = device.device();
         NativeLogs.setVerbose(verbose);
         Report.upscaleFactor(upscale, 16, 16); // reject a bad --upscale before any work
+        GenerationRequest request = RequestOptions.read(spec, prompt); // a bad value before any file is touched
         Path target = OutputTarget.check(output != null ? output : OutputTarget.defaultName(prompt));
         if (framesDir != null) {
             OutputTarget.checkFolder(framesDir, true);
@@ -126,11 +86,6 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Path modelDir = ModelLocator.resolve(model);
         Mp4Writer.preloadInBackground();
-        GenerationRequest request = size.applyTo(GenerationRequest.builder(prompt)).negativePrompt(negative).steps(steps)
-                .guidance(guidance).seed(seed).fps(fps)
-                .scheduler(scheduler).noiseKernel(NoiseKernels.parse(noiseKernel))
-                .image(image).lastImage(lastImage).continueFrom(continueFrom).fit(Fits.parse(fit))
-                .loras(loras.stream().map(Lora::parse).toList()).build();
 
         long loadStart = System.nanoTime();
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(modelDir, dev)) {
@@ -140,8 +95,11 @@ final class GenerateCommand implements Callable<Integer> {
             Duration load = Duration.ofNanos(System.nanoTime() - loadStart);
             err.println("Model " + kino.modelPackage().manifest().name() + " on " + kino.provider().label()
                     + " (" + kino.provider().reason() + "), loaded in " + Report.format(load));
-            plan.loras().forEach(l -> err.println("LoRA " + l.file().getFileName() + " at strength " + l.strength()
-                    + (l.expert() == null ? "" : l.expert() == 0 ? " (high-noise expert)" : " (low-noise expert)")));
+            java.util.List<Path> loras = plan.request().get(dev.kino.request.RequestSchema.LORA);
+            if (loras != null) {
+                err.println("LoRAs " + String.join(", ", loras.stream().map(f -> f.getFileName().toString()).toList())
+                        + " at strengths " + plan.request().get(dev.kino.request.RequestSchema.LORA_STRENGTH));
+            }
             err.println(settings.width() + "x" + settings.height() + ", " + settings.frames() + " frames, "
                     + settings.steps() + " steps of " + settings.scheduler() + ", guidance " + settings.guidance()
                     + ", seed " + settings.seed());

@@ -86,7 +86,7 @@ final class InfoCommand implements Callable<Integer> {
                 describe(out, g, p);
             }
             // the manifest's frame and size rules cannot say this; the graphs' shapes do (the rule planning uses)
-            FixedShapes.fixedInput(m, graphs).ifPresent(fixed -> out.println("Fixed size " + fixed
+            FixedShapes.fixedInput(m, graphs.signatures()).ifPresent(fixed -> out.println("Fixed size " + fixed
                     + " only: the model makes " + d.width() + "x" + d.height() + ", " + d.frames() + " frames"));
         }
         return 0;

@@ -25,7 +25,14 @@ public final class KinoCli implements Runnable {
 
     /** Runs the command line with the given streams; returns the exit code (in-process use and tests). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        return KinoPrograms.execute(new CommandLine(new KinoCli()), "kino", args, out, err);
+        return KinoPrograms.execute(command(), "kino", args, out, err);
+    }
+
+    /** The command line, with the request options made from the schema (what {@link #run} executes). */
+    public static CommandLine command() {
+        CommandLine cli = new CommandLine(new KinoCli());
+        GenerateCommand.withRequestOptions(cli.getSubcommands().get("generate").getCommandSpec());
+        return cli;
     }
 
     @Override

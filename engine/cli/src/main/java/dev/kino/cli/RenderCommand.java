@@ -87,15 +87,15 @@ final class RenderCommand implements Callable<Integer> {
                 Take t = p.take();
                 String label = t.shot().name() + " take " + t.take() + "/" + t.shot().takeCount();
                 VideoFrames frames;
-                if (done(p)) {
+                TextToVideoPipeline kino = models.get(key(t.model()));
+                // A continuation is planned now: its first frame is the source take's MP4, rendered above.
+                GenerationPlan plan = t.source() == null ? p.plan()
+                        : kino.plan(t.continuing(byKey.get(t.source().key()).mp4()));
+                if (done(p, plan)) {
                     kept++;
                     err.println(label + ": already rendered, kept");
                     frames = Mp4Reader.read(p.mp4()).frames();
                 } else {
-                    TextToVideoPipeline kino = models.get(key(t.model()));
-                    // A continuation is planned now: its first frame is the source take's MP4, rendered above.
-                    GenerationPlan plan = t.source() == null ? p.plan()
-                            : kino.plan(t.continuing(byKey.get(t.source().key()).mp4()));
                     GenerationResult r;
                     try (ProgressDisplay progress = new ProgressDisplay(err, quiet)) {
                         r = kino.generate(plan, progress);
@@ -105,7 +105,7 @@ final class RenderCommand implements Callable<Integer> {
                     Files.createDirectories(p.mp4().getParent());
                     int scale = TakeVideo.viewingScale(frames.width(), frames.height());
                     Mp4Writer.write(frames, r.settings().fps(), p.mp4(), scale);
-                    writeRecord(p, r);
+                    writeRecord(p, plan, r);
                     rendered++;
                     err.println(label + ": rendered " + dir.relativize(p.mp4()));
                 }
@@ -177,21 +177,24 @@ final class RenderCommand implements Callable<Integer> {
         return model == null || model.toLowerCase(Locale.ROOT).equals("demo") ? "" : model;
     }
 
-    /** True when the take's MP4 exists and its record carries the same request hash. */
-    private static boolean done(Planned p) {
+    /**
+     * True when the take's MP4 exists and its record carries the fingerprint of the same plan: the same model
+     * package, settings, scheduler and (for a continuation) the same first frame.
+     */
+    private static boolean done(Planned p, GenerationPlan plan) {
         if (!Files.isRegularFile(p.mp4()) || !Files.isRegularFile(p.record())) {
             return false;
         }
         try {
-            return p.take().requestHash().equals(new ObjectMapper().readTree(p.record().toFile())
-                    .path("request_hash").asText());
+            return plan.fingerprint().equals(new ObjectMapper().readTree(p.record().toFile())
+                    .path("plan_fingerprint").asText());
         } catch (IOException e) {
             return false; // an unreadable record: render the take again
         }
     }
 
     /** The take's record, written after its MP4 (both atomically), so a record always means a whole MP4. */
-    private static void writeRecord(Planned p, GenerationResult r) throws IOException {
+    private static void writeRecord(Planned p, GenerationPlan plan, GenerationResult r) throws IOException {
         Take t = p.take();
         ObjectMapper json = new ObjectMapper();
         ObjectNode n = json.createObjectNode();
@@ -201,6 +204,7 @@ final class RenderCommand implements Callable<Integer> {
         n.put("seed", t.seed());
         n.put("model", t.model());
         n.put("request_hash", t.requestHash());
+        n.put("plan_fingerprint", plan.fingerprint());
         n.set("settings", json.valueToTree(r.settings()));
         Path temp = p.record().resolveSibling("." + p.record().getFileName() + ".partial");
         json.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), n);

@@ -25,8 +25,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8188", description = "TCP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
 
-    @Option(names = "--devices", defaultValue = "auto", paramLabel = "auto|cpu|cuda:0,cuda:1,...",
-            description = "One worker per device, comma-separated (cpu,cpu gives two CPU workers; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--devices", defaultValue = "auto", paramLabel = "auto|cpu|cuda:0,cuda:1,...|none",
+            description = "One worker per device, comma-separated (cpu,cpu gives two CPU workers; none: no workers, "
+                    + "jobs are checked and queued but not rendered; default: ${DEFAULT-VALUE}).")
     String devices;
 
     @Option(names = "--data", defaultValue = "kino-data", paramLabel = "DIR",
@@ -57,7 +58,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new KinoException("--checkpoint-every and --models-per-worker must be at least 1.");
         }
         List<Device> list = new ArrayList<>();
-        for (String d : devices.split(",")) {
+        for (String d : devices.equals("none") ? new String[0] : devices.split(",")) {
             list.add(Device.parse(d.trim()));
         }
         ServerConfig config = new ServerConfig(host, port, list, data, models,

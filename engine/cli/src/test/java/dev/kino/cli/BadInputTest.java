@@ -135,12 +135,14 @@ class BadInputTest {
 
     @Test
     void zeroSteps() {
-        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--steps", "0"), "Steps must be at least 1");
+        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--steps", "0"),
+                "--steps must be a whole number from 1 to 1000, not 0.");
     }
 
     @Test
     void negativeSteps() {
-        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--steps", "-3"), "Steps must be at least 1");
+        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--steps", "-3"),
+                "--steps must be a whole number from 1 to 1000, not -3.");
     }
 
     @Test
@@ -150,14 +152,17 @@ class BadInputTest {
 
     @Test
     void sizeOrFramesThatCannotFitInMemory() {
-        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--width", "100000", "--height", "100000"),
-                "the largest size that fits");
-        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--frames", "2000000000"), "make fewer frames");
+        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--width", "8192", "--height", "8192", "--frames",
+                "10000"), "the largest size that fits");
+        // beyond the request schema's limits nothing reaches the size arithmetic
+        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--frames", "2000000000"),
+                "--frames must be a whole number from 1 to 10000, not 2000000000.");
     }
 
     @Test
     void absurdGuidance() {
-        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--guidance", "1e9"), "Guidance must be a number from 0");
+        assertUserError(generate(Fixtures.dir(Fixtures.UNET), "--guidance", "1e9"),
+                "--guidance must be a number from 0 to 100, not 1e9.");
     }
 
     @Test

@@ -98,7 +98,8 @@ class ImageOptionsTest {
         Path junk = tmp.resolve("junk.png");
         Files.writeString(junk, "not a picture");
         assertOneSentence(generate(i2v, out, "--image", junk.toString()), out, "cannot be read");
-        assertOneSentence(generate(i2v, out, "--image", picture("first"), "--fit", "squash"), out, "Unknown fit");
+        assertOneSentence(generate(i2v, out, "--image", picture("first"), "--fit", "squash"), out,
+                "--fit must be one of crop, pad, stretch, not \"squash\".");
         assertOneSentence(generate(i2v, out, "--continue-from", tmp.resolve("none.mp4").toString()), out,
                 "does not exist");
     }

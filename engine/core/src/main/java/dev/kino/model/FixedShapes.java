@@ -1,7 +1,7 @@
 package dev.kino.model;
 
 import dev.kino.KinoException;
-import dev.kino.runtime.OnnxModel;
+import dev.kino.runtime.GraphSignature;
 import dev.kino.runtime.Port;
 
 import java.util.ArrayList;
@@ -19,7 +19,7 @@ public final class FixedShapes {
     }
 
     /** A latent-consuming input of a graph and the shape it gets for a video, after the batch axis. */
-    private record Input(OnnxModel graph, Port port, long[] wanted) {
+    private record Input(GraphSignature graph, Port port, long[] wanted) {
     }
 
     /**
@@ -28,7 +28,7 @@ public final class FixedShapes {
      *
      * @throws KinoException naming the graph, its fixed shape and the model's own size
      */
-    public static void check(Manifest m, ModelGraphs graphs, int frames, int width, int height) {
+    public static void check(Manifest m, PackageSignatures graphs, int frames, int width, int height) {
         Manifest.Defaults own = m.defaults();
         for (Input in : inputs(m, graphs, frames, width, height)) {
             for (int axis = 1; axis < in.port().rank(); axis++) {
@@ -46,7 +46,7 @@ public final class FixedShapes {
      * The first latent-consuming graph input whose frame or spatial axes are fixed, described (e.g.
      * {@code denoiser.onnx takes sample [batch, 4, 16, 8, 8]}); empty when every such axis is dynamic.
      */
-    public static Optional<String> fixedInput(Manifest m, ModelGraphs graphs) {
+    public static Optional<String> fixedInput(Manifest m, PackageSignatures graphs) {
         Manifest.Defaults d = m.defaults();
         for (Input in : inputs(m, graphs, d.frames(), d.width(), d.height())) {
             for (int axis = 2; axis < in.port().rank(); axis++) { // after batch and channels
@@ -58,7 +58,7 @@ public final class FixedShapes {
         return Optional.empty();
     }
 
-    private static List<Input> inputs(Manifest m, ModelGraphs graphs, int frames, int width, int height) {
+    private static List<Input> inputs(Manifest m, PackageSignatures graphs, int frames, int width, int height) {
         Manifest.Latent latent = m.latent();
         int cell = latent.spatialCompression();
         long[] clip = {latent.channels(), latent.latentFrames(frames), height / cell, width / cell};
@@ -67,7 +67,7 @@ public final class FixedShapes {
         if (m.denoiser().inChannels() > 0) {
             sample[0] = m.denoiser().inChannels();      // image models: latents + condition channels
         }
-        for (OnnxModel denoiser : graphs.denoisers()) {
+        for (GraphSignature denoiser : graphs.denoisers()) {
             add(inputs, denoiser, m.denoiser().sample(), sample);
         }
         Manifest.Vae vae = m.vae();
@@ -79,7 +79,7 @@ public final class FixedShapes {
         return inputs;
     }
 
-    private static void add(List<Input> inputs, OnnxModel graph, String name, long[] wanted) {
+    private static void add(List<Input> inputs, GraphSignature graph, String name, long[] wanted) {
         Port port = graph.inputs().get(name);
         if (port != null && port.rank() == wanted.length + 1) { // else the signature check at load reports it
             inputs.add(new Input(graph, port, wanted));

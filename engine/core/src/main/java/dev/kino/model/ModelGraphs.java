@@ -46,12 +46,7 @@ public final class ModelGraphs implements AutoCloseable {
             OnnxModel vae = track(opened, runtime.open(pkg.resolve(m.vae().file()), "VAE decoder"));
             OnnxModel vaeNext = m.vae().nextFile() == null ? null
                     : track(opened, runtime.open(pkg.resolve(m.vae().nextFile()), "VAE next-frame decoder"));
-            List<String> mismatches = SignatureCheck.check(m, text, denoisers, vae, vaeNext);
-            if (!mismatches.isEmpty()) {
-                throw new KinoException("The manifest of " + pkg.dir() + " does not match its ONNX files ("
-                        + mismatches.size() + " mismatch" + (mismatches.size() == 1 ? "" : "es") + "): "
-                        + String.join("; ", mismatches) + ". Fix kino.json or re-export the model.");
-            }
+            signatures(text, denoisers, vae, vaeNext).check(pkg);
             List<OnnxModel> conditioning = new ArrayList<>();
             OnnxModel encoderNext = null;
             OnnxModel image = null;
@@ -73,6 +68,17 @@ public final class ModelGraphs implements AutoCloseable {
             opened.forEach(OnnxModel::close);
             throw e;
         }
+    }
+
+    /** The open graphs' declared signatures (what planning needs). */
+    public PackageSignatures signatures() {
+        return signatures(textEncoder, denoisers, vae, vaeNext);
+    }
+
+    private static PackageSignatures signatures(OnnxModel text, List<OnnxModel> denoisers, OnnxModel vae,
+                                                OnnxModel vaeNext) {
+        return new PackageSignatures(text.signature(), denoisers.stream().map(OnnxModel::signature).toList(),
+                vae.signature(), vaeNext == null ? null : vaeNext.signature());
     }
 
     private static OnnxModel track(List<OnnxModel> opened, OnnxModel model) {

@@ -2,7 +2,7 @@ package dev.kino.model;
 
 import ai.onnxruntime.OnnxJavaType;
 import dev.kino.model.Manifest.Precision;
-import dev.kino.runtime.OnnxModel;
+import dev.kino.runtime.GraphSignature;
 import dev.kino.runtime.Port;
 
 import java.util.ArrayList;
@@ -21,11 +21,14 @@ final class SignatureCheck {
     private SignatureCheck() {
     }
 
-    static List<String> check(Manifest m, OnnxModel text, List<OnnxModel> denoisers, OnnxModel vae,
-                              OnnxModel vaeNext) {
+    static List<String> check(Manifest m, PackageSignatures graphs) {
+        GraphSignature text = graphs.textEncoder();
+        List<GraphSignature> denoisers = graphs.denoisers();
+        GraphSignature vae = graphs.vae();
+        GraphSignature vaeNext = graphs.vaeNext();
         SignatureCheck c = new SignatureCheck();
         c.textEncoder(m, text);
-        for (OnnxModel denoiser : denoisers) {
+        for (GraphSignature denoiser : denoisers) {
             c.denoiser(m, denoiser, text);
         }
         c.vae(m, vae, List.of());
@@ -35,7 +38,7 @@ final class SignatureCheck {
         return c.problems;
     }
 
-    private void textEncoder(Manifest m, OnnxModel g) {
+    private void textEncoder(Manifest m, GraphSignature g) {
         Manifest.TextEncoder t = m.textEncoder();
         Set<String> named = new HashSet<>();
         Port ids = input(g, t.inputIds(), 2, named);
@@ -60,7 +63,7 @@ final class SignatureCheck {
         }
     }
 
-    private void denoiser(Manifest m, OnnxModel g, OnnxModel text) {
+    private void denoiser(Manifest m, GraphSignature g, GraphSignature text) {
         Manifest.Denoiser d = m.denoiser();
         Set<String> named = new HashSet<>();
         Port sample = input(g, d.sample(), 5, named);
@@ -113,7 +116,7 @@ final class SignatureCheck {
     }
 
     /** A VAE graph; {@code caches} are the cache inputs it takes (the next-frame graph of a causal VAE). */
-    private void vae(Manifest m, OnnxModel g, List<String> caches) {
+    private void vae(Manifest m, GraphSignature g, List<String> caches) {
         Manifest.Vae v = m.vae();
         int rank = v.kind() == Manifest.VaeKind.TWO_D ? 4 : 5;
         Set<String> named = new HashSet<>();
@@ -149,7 +152,7 @@ final class SignatureCheck {
         }
     }
 
-    private Port input(OnnxModel g, String name, int rank, Set<String> named) {
+    private Port input(GraphSignature g, String name, int rank, Set<String> named) {
         Port p = named(g.inputs(), name, g, "input");
         if (p != null) {
             named.add(name);
@@ -158,7 +161,7 @@ final class SignatureCheck {
         return p;
     }
 
-    private Port output(OnnxModel g, String name, int rank) {
+    private Port output(GraphSignature g, String name, int rank) {
         Port p = named(g.outputs(), name, g, "output");
         if (p != null) {
             rank(g, p, rank);
@@ -166,7 +169,7 @@ final class SignatureCheck {
         return p;
     }
 
-    private Port named(Map<String, Port> ports, String name, OnnxModel g, String what) {
+    private Port named(Map<String, Port> ports, String name, GraphSignature g, String what) {
         Port p = ports.get(name);
         if (p == null) {
             problems.add(g.role() + " has no " + what + " named \"" + name + "\" (it has " + ports.keySet() + ")");
@@ -174,19 +177,19 @@ final class SignatureCheck {
         return p;
     }
 
-    private void rank(OnnxModel g, Port p, int rank) {
+    private void rank(GraphSignature g, Port p, int rank) {
         if (p.rank() != rank) {
             problems.add(g.role() + " " + p.describe() + " has rank " + p.rank() + " but Kino feeds rank " + rank);
         }
     }
 
-    private void integer(OnnxModel g, Port p) {
+    private void integer(GraphSignature g, Port p) {
         if (p.type() != OnnxJavaType.INT64) {
             problems.add(g.role() + " input " + p.name() + " is " + p.typeName() + " but token ids and masks are int64");
         }
     }
 
-    private void precision(OnnxModel g, Port p, Precision precision, String key) {
+    private void precision(GraphSignature g, Port p, Precision precision, String key) {
         OnnxJavaType want = precision == Precision.FP16 ? OnnxJavaType.FLOAT16 : OnnxJavaType.FLOAT;
         if (p.type() != want) {
             problems.add(g.role() + " " + p.name() + " is " + p.typeName() + " but " + key + " is "
@@ -194,7 +197,7 @@ final class SignatureCheck {
         }
     }
 
-    private void batch(OnnxModel g, Port p, boolean dynamic) {
+    private void batch(GraphSignature g, Port p, boolean dynamic) {
         if (p.rank() == 0) {
             return;
         }
@@ -208,14 +211,14 @@ final class SignatureCheck {
         }
     }
 
-    private void fixedDim(OnnxModel g, Port p, int axis, int want, String key) {
+    private void fixedDim(GraphSignature g, Port p, int axis, int want, String key) {
         if (p.rank() > axis && p.shape()[axis] >= 0 && p.shape()[axis] != want) {
             problems.add(g.role() + " " + p.describe() + " has " + p.shape()[axis] + " channels but " + key
                     + " is " + want);
         }
     }
 
-    private void unnamedInputs(OnnxModel g, Set<String> named) {
+    private void unnamedInputs(GraphSignature g, Set<String> named) {
         for (String name : g.inputs().keySet()) {
             if (!named.contains(name)) {
                 problems.add(g.role() + " input \"" + name + "\" is not named in the manifest, so Kino cannot feed it");

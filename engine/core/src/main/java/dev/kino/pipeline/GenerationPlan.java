@@ -7,19 +7,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kino.KinoException;
-import dev.kino.lora.Lora;
 import dev.kino.noise.TorchGenerator;
+import dev.kino.request.RequestSchema;
+import dev.kino.request.Setting;
+import dev.kino.request.Sha256;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -54,19 +48,13 @@ public final class GenerationPlan {
     private final long[] latentShape;
     private final int sequenceLength;
     private final Pictures pictures;       // image models: the loaded pictures (toJson: their files' paths + hashes)
-    private final List<PlannedLora> loras; // merged into the denoiser; the fingerprint covers their bytes' hashes
+    private final GenerationRequest request;        // as given (toJson: every setting by name)
+    private final Map<String, Object> otherSettings; // settings no field above resolves, as the fingerprint has them
     private final String fingerprint;
-
-    /** A LoRA of the plan and the SHA-256 of its file's bytes when the plan was made. */
-    record PlannedLora(Lora lora, String sha256) {
-        String key() {
-            return sha256 + ":" + lora.strength() + ":" + lora.expert();
-        }
-    }
 
     GenerationPlan(String modelName, String modelIdentity, ResolvedSettings settings,
                    Map<String, Object> schedulerConfig, double[] timesteps, float[] sigmas, double[] guidance,
-                   long[] latentShape, int sequenceLength, Pictures pictures, List<PlannedLora> loras) {
+                   long[] latentShape, int sequenceLength, Pictures pictures, GenerationRequest request) {
         this.modelName = modelName;
         this.modelIdentity = modelIdentity;
         this.settings = settings;
@@ -77,8 +65,9 @@ public final class GenerationPlan {
         this.latentShape = latentShape.clone();
         this.sequenceLength = sequenceLength;
         this.pictures = pictures;
-        this.loras = List.copyOf(loras);
-        this.fingerprint = sha256(decidingJson().toString());
+        this.request = request;
+        this.otherSettings = request == null ? Map.of() : otherSettings(request);
+        this.fingerprint = Sha256.of(decidingJson().toString());
     }
 
     /** The settings the run uses, defaults filled in. */
@@ -126,13 +115,14 @@ public final class GenerationPlan {
         return pictures;
     }
 
-    /** The LoRAs merged into the denoiser for this plan, in order (empty: none). */
-    public List<Lora> loras() {
-        return loras.stream().map(PlannedLora::lora).toList();
-    }
-
-    List<PlannedLora> plannedLoras() {
-        return loras;
+    /**
+     * The request the plan was made of, as given (unset settings unset). A setting that no resolved field of the
+     * plan covers (one added to {@link dev.kino.request.RequestSchema} after these fields) is read from here by the
+     * stage that uses it, and is part of the fingerprint (files by the SHA-256 of their bytes). Null for a plan
+     * written by an older Kino.
+     */
+    public GenerationRequest request() {
+        return request;
     }
 
     /** The model's name from its manifest. */
@@ -168,15 +158,8 @@ public final class GenerationPlan {
                         .put("sha256", src.sha256());
             }
         }
-        if (!loras.isEmpty()) {
-            ArrayNode files = root.putArray("lora_files");
-            for (PlannedLora l : loras) {
-                ObjectNode f = files.addObject().put("path", l.lora().file().toString()).put("sha256", l.sha256())
-                        .put("strength", l.lora().strength());
-                if (l.lora().expert() != null) {
-                    f.put("expert", l.lora().expert());
-                }
-            }
+        if (request != null) {
+            root.set("request", JSON.valueToTree(request.toJson()));
         }
         root.put("fingerprint", fingerprint);
         try {
@@ -212,7 +195,8 @@ public final class GenerationPlan {
             float[] sigmas = sig == null || sig.isNull() ? null : floats(sig);
             GenerationPlan plan = new GenerationPlan(r.get("model_name").asText(), r.get("model_identity").asText(),
                     settings, config, doubles(r.get("timesteps")), sigmas, doubles(r.get("guidance")),
-                    longs(r.get("latent_shape")), r.get("sequence_length").asInt(), pictures, loras(r));
+                    longs(r.get("latent_shape")), r.get("sequence_length").asInt(), pictures,
+                    r.has("request") ? GenerationRequest.fromJson(JSON.convertValue(r.get("request"), Map.class)) : null);
             if (!plan.fingerprint.equals(r.path("fingerprint").asText())) {
                 throw new KinoException("The generation plan was changed after it was made (its fingerprint does not"
                         + " match); make the plan again from its request.");
@@ -250,22 +234,6 @@ public final class GenerationPlan {
         return Pictures.read(sources, dev.kino.image.Fit.valueOf(r.get("fit").asText()));
     }
 
-    /** The LoRAs a plan's JSON names, each file's bytes checked against the stored hash. */
-    private static List<PlannedLora> loras(JsonNode r) {
-        List<PlannedLora> loras = new ArrayList<>();
-        for (JsonNode f : r.path("lora_files")) {
-            Path file = Path.of(f.get("path").asText());
-            String sha = f.get("sha256").asText();
-            if (!Files.isRegularFile(file) || !Pictures.fileSha256(file).equals(sha)) {
-                throw new KinoException("The LoRA " + file + " this plan applies is gone or changed after the plan was"
-                        + " made; put it back or make the plan again from its request.");
-            }
-            loras.add(new PlannedLora(new Lora(file, f.get("strength").asDouble(),
-                    f.has("expert") ? f.get("expert").asInt() : null), sha));
-        }
-        return loras;
-    }
-
     /** Everything the fingerprint covers, as canonical JSON. */
     private ObjectNode decidingJson() {
         ObjectNode root = JSON.createObjectNode();
@@ -301,12 +269,43 @@ public final class GenerationPlan {
         if (pictures != null) {
             root.put("pictures", pictures.sha256());
         }
-        if (!loras.isEmpty()) {    // absent without LoRAs: earlier plans keep their fingerprints
-            ArrayNode a = root.putArray("loras");
-            loras.forEach(l -> a.add(l.key()));
+        if (!otherSettings.isEmpty()) {
+            root.set("other_settings", JSON.valueToTree(otherSettings));
         }
         return root;
     }
+
+    /**
+     * The request's settings that no resolved field covers (everything but the settings {@link ResolvedSettings}
+     * and {@link Pictures} hold), by name: files by the SHA-256 of their bytes, so the fingerprint covers what they
+     * hold wherever they are.
+     */
+    static Map<String, Object> otherSettings(GenerationRequest request) {
+        Map<String, Object> out = new TreeMap<>();
+        request.values().forEach((setting, value) -> {
+            if (!RESOLVED.contains(setting)) {
+                out.put(setting.name(), setting.json(hashed(value)));
+            }
+        });
+        return out;
+    }
+
+    private static Object hashed(Object value) {
+        if (value instanceof java.nio.file.Path file) {
+            return Sha256.of(file);
+        }
+        if (value instanceof java.util.List<?> list) {
+            return list.stream().map(GenerationPlan::hashed).toList();
+        }
+        return value;
+    }
+
+    /** The settings the plan's own fields resolve (the pictures' too): the rest are {@link #otherSettings}. */
+    private static final java.util.Set<Setting<?>> RESOLVED = java.util.Set.of(RequestSchema.PROMPT,
+            RequestSchema.NEGATIVE, RequestSchema.STEPS, RequestSchema.GUIDANCE, RequestSchema.SEED,
+            RequestSchema.FRAMES, RequestSchema.WIDTH, RequestSchema.HEIGHT, RequestSchema.FPS, RequestSchema.SCHEDULER,
+            RequestSchema.NOISE_KERNEL, RequestSchema.IMAGE, RequestSchema.LAST_IMAGE, RequestSchema.CONTINUE_FROM,
+            RequestSchema.FIT);
 
     private static double[] doubles(JsonNode a) {
         double[] v = new double[a.size()];
@@ -330,15 +329,6 @@ public final class GenerationPlan {
             v[i] = a.get(i).asLong();
         }
         return v;
-    }
-
-    static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override

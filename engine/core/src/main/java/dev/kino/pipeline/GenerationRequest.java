@@ -1,175 +1,249 @@
 package dev.kino.pipeline;
 
 import dev.kino.image.Fit;
-import dev.kino.lora.Lora;
 import dev.kino.noise.TorchGenerator;
+import dev.kino.request.RequestSchema;
+import dev.kino.request.Setting;
 
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * What to generate. Every field but the prompt may be left unset (null), in which case the model's
- * defaults from its manifest apply.
+ * What to generate: a value for some of the settings of {@link RequestSchema}. Every setting but the prompt may
+ * be left unset, in which case the model's defaults from its manifest apply (or the setting's own default,
+ * {@link Setting#defaultText()}). Immutable; {@link #with} makes a changed copy.
  *
- * @param prompt         what the video shows
- * @param negativePrompt what it should not show (null: the model's default negative prompt)
- * @param steps          denoising steps
- * @param guidance       classifier-free guidance scale; ≤ 1 turns guidance off
- * @param seed           seed of PyTorch's CPU generator for the initial noise (null: 0)
- * @param frames         video frames; must satisfy the model's frame rule (e.g. 4k+1 for Wan)
- * @param width          pixels; a multiple of the model's size multiple
- * @param height         pixels; a multiple of the model's size multiple
- * @param fps            frames per second of the written video
- * @param scheduler      a Kino scheduler name (e.g. {@code dpmpp-2m-karras}); null: the model's own
- * @param noiseKernel    which of PyTorch's CPU normal kernels the seed reproduces (null: {@code AVX2}, what
- *                       PyTorch computes on x86-64 with AVX2/AVX-512; {@code SCALAR} for ARM or old x86)
- * @param image          image models: the picture the video starts from (null: none)
- * @param lastImage      first/last-frame models: the picture it ends on (null: none)
- * @param continueFrom   an MP4 whose last decoded frame becomes the first frame (shots chain); instead of image
- * @param fit            how a picture of another aspect ratio is brought to the video size (null: crop)
- * @param loras          LoRAs merged into the denoiser for this request, each with its strength (empty: none)
+ * <p>The typed accessors ({@link #steps()}, ...) are shorthands of {@link #get}; a new setting needs none.
  */
-public record GenerationRequest(String prompt, String negativePrompt, Integer steps, Double guidance, Long seed,
-                                Integer frames, Integer width, Integer height, Integer fps, String scheduler,
-                                TorchGenerator.Kernel noiseKernel, Path image, Path lastImage, Path continueFrom,
-                                Fit fit, List<Lora> loras) {
+public final class GenerationRequest {
+    private final Map<Setting<?>, Object> values;
 
-    public GenerationRequest {
-        loras = loras == null ? List.of() : List.copyOf(loras);
+    private GenerationRequest(Map<Setting<?>, Object> values) {
+        Objects.requireNonNull(values.get(RequestSchema.PROMPT), "prompt");
+        Map<Setting<?>, Object> set = new LinkedHashMap<>();
+        for (Setting<?> s : RequestSchema.ALL) {
+            if (values.get(s) != null) {
+                set.put(s, values.get(s));
+            }
+        }
+        this.values = Collections.unmodifiableMap(set);
     }
 
-    /** A request without LoRAs (the fields before {@code loras} existed). */
-    public GenerationRequest(String prompt, String negativePrompt, Integer steps, Double guidance, Long seed,
-                             Integer frames, Integer width, Integer height, Integer fps, String scheduler,
-                             TorchGenerator.Kernel noiseKernel, Path image, Path lastImage, Path continueFrom,
-                             Fit fit) {
-        this(prompt, negativePrompt, steps, guidance, seed, frames, width, height, fps, scheduler, noiseKernel,
-                image, lastImage, continueFrom, fit, List.of());
+    /** A request of these values (unset settings absent or null); the prompt is required. */
+    public static GenerationRequest of(Map<Setting<?>, Object> values) {
+        return new GenerationRequest(values);
     }
 
-    /** A builder for a request with this prompt and every other field unset. */
+    /** A builder for a request with this prompt and every other setting unset. */
     public static Builder builder(String prompt) {
         return new Builder(prompt);
     }
 
-    /** Fluent construction: {@code GenerationRequest.builder("a red circle").steps(20).seed(7).build()}. */
+    /** The value of {@code setting}, or null when unset. */
+    @SuppressWarnings("unchecked")
+    public <T> T get(Setting<T> setting) {
+        return (T) values.get(setting);
+    }
+
+    /** A copy with {@code setting} set to {@code value} (null: unset). */
+    public <T> GenerationRequest with(Setting<T> setting, T value) {
+        Map<Setting<?>, Object> copy = new LinkedHashMap<>(values);
+        copy.put(setting, value);
+        return new GenerationRequest(copy);
+    }
+
+    /** The settings that are set, in {@link RequestSchema#ALL}'s order. */
+    public Map<Setting<?>, Object> values() {
+        return values;
+    }
+
+    /** The request as a JSON object's fields, by setting name (paths as text, choices in lower case). */
+    public Map<String, Object> toJson() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        values.forEach((s, v) -> out.put(s.name(), s.json(v)));
+        return out;
+    }
+
+    /**
+     * Reads {@link #toJson()}'s fields back, each through its setting (so the same checks); file settings name
+     * paths.
+     *
+     * @throws dev.kino.request.SettingException for a value a setting does not take
+     * @throws IllegalArgumentException          for a name that is no setting
+     */
+    public static GenerationRequest fromJson(Map<String, ?> fields) {
+        Map<Setting<?>, Object> values = new LinkedHashMap<>();
+        fields.forEach((name, raw) -> {
+            Setting<?> s = RequestSchema.named(name);
+            if (s == null) {
+                throw new IllegalArgumentException("no request setting is named " + name);
+            }
+            values.put(s, s.read(raw, Setting.Files.PATHS));
+        });
+        return new GenerationRequest(values);
+    }
+
+    public String prompt() {
+        return get(RequestSchema.PROMPT);
+    }
+
+    public String negativePrompt() {
+        return get(RequestSchema.NEGATIVE);
+    }
+
+    public Integer steps() {
+        return get(RequestSchema.STEPS);
+    }
+
+    public Double guidance() {
+        return get(RequestSchema.GUIDANCE);
+    }
+
+    public Long seed() {
+        return get(RequestSchema.SEED);
+    }
+
+    public Integer frames() {
+        return get(RequestSchema.FRAMES);
+    }
+
+    public Integer width() {
+        return get(RequestSchema.WIDTH);
+    }
+
+    public Integer height() {
+        return get(RequestSchema.HEIGHT);
+    }
+
+    public Integer fps() {
+        return get(RequestSchema.FPS);
+    }
+
+    public String scheduler() {
+        return get(RequestSchema.SCHEDULER);
+    }
+
+    public TorchGenerator.Kernel noiseKernel() {
+        return get(RequestSchema.NOISE_KERNEL);
+    }
+
+    public Path image() {
+        return get(RequestSchema.IMAGE);
+    }
+
+    public Path lastImage() {
+        return get(RequestSchema.LAST_IMAGE);
+    }
+
+    public Path continueFrom() {
+        return get(RequestSchema.CONTINUE_FROM);
+    }
+
+    public Fit fit() {
+        return get(RequestSchema.FIT);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GenerationRequest r && r.values.equals(values);
+    }
+
+    @Override
+    public int hashCode() {
+        return values.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "GenerationRequest" + toJson();
+    }
+
+    /** Fluent construction: {@code GenerationRequest.builder("a red circle").steps(20).seed(7L).build()}. */
     public static final class Builder {
-        private final String prompt;
-        private String negativePrompt;
-        private Integer steps;
-        private Double guidance;
-        private Long seed;
-        private Integer frames;
-        private Integer width;
-        private Integer height;
-        private Integer fps;
-        private String scheduler;
-        private TorchGenerator.Kernel noiseKernel;
-        private Path image;
-        private Path lastImage;
-        private Path continueFrom;
-        private Fit fit;
-        private List<Lora> loras = List.of();
+        private final Map<Setting<?>, Object> values = new LinkedHashMap<>();
 
         private Builder(String prompt) {
-            this.prompt = Objects.requireNonNull(prompt, "prompt");
+            values.put(RequestSchema.PROMPT, Objects.requireNonNull(prompt, "prompt"));
         }
 
-        /** Sets {@link GenerationRequest#negativePrompt()}. */
+        /** Sets any setting (null: unset). */
+        public <T> Builder set(Setting<T> setting, T value) {
+            values.put(setting, value);
+            return this;
+        }
+
+        /** LoRAs to merge into the denoiser, in order, each with its strength (sets lora and lora_strength). */
+        public Builder loras(java.util.List<dev.kino.lora.Lora> v) {
+            if (v == null || v.isEmpty()) {
+                return set(RequestSchema.LORA, null).set(RequestSchema.LORA_STRENGTH, null);
+            }
+            set(RequestSchema.LORA, v.stream().map(dev.kino.lora.Lora::file).toList());
+            return set(RequestSchema.LORA_STRENGTH, String.join(",", v.stream().map(l -> l.strength()
+                    + (l.expert() == null ? "" : l.expert() == 0 ? ":high" : ":low")).toList()));
+        }
+
         public Builder negativePrompt(String v) {
-            negativePrompt = v;
-            return this;
+            return set(RequestSchema.NEGATIVE, v);
         }
 
-        /** Sets {@link GenerationRequest#steps()}. */
         public Builder steps(Integer v) {
-            steps = v;
-            return this;
+            return set(RequestSchema.STEPS, v);
         }
 
-        /** Sets {@link GenerationRequest#guidance()}. */
         public Builder guidance(Double v) {
-            guidance = v;
-            return this;
+            return set(RequestSchema.GUIDANCE, v);
         }
 
-        /** Sets {@link GenerationRequest#seed()}. */
         public Builder seed(Long v) {
-            seed = v;
-            return this;
+            return set(RequestSchema.SEED, v);
         }
 
-        /** Sets {@link GenerationRequest#frames()}. */
         public Builder frames(Integer v) {
-            frames = v;
-            return this;
+            return set(RequestSchema.FRAMES, v);
         }
 
-        /** Sets {@link GenerationRequest#width()}. */
         public Builder width(Integer v) {
-            width = v;
-            return this;
+            return set(RequestSchema.WIDTH, v);
         }
 
-        /** Sets {@link GenerationRequest#height()}. */
         public Builder height(Integer v) {
-            height = v;
-            return this;
+            return set(RequestSchema.HEIGHT, v);
         }
 
-        /** Sets {@link GenerationRequest#fps()}. */
         public Builder fps(Integer v) {
-            fps = v;
-            return this;
+            return set(RequestSchema.FPS, v);
         }
 
-        /** Sets {@link GenerationRequest#scheduler()}. */
         public Builder scheduler(String v) {
-            scheduler = v;
-            return this;
+            return set(RequestSchema.SCHEDULER, v);
         }
 
-        /** Sets {@link GenerationRequest#noiseKernel()}. */
         public Builder noiseKernel(TorchGenerator.Kernel v) {
-            noiseKernel = v;
-            return this;
+            return set(RequestSchema.NOISE_KERNEL, v);
         }
 
-        /** Image models: the first frame. */
         public Builder image(Path v) {
-            image = v;
-            return this;
+            return set(RequestSchema.IMAGE, v);
         }
 
-        /** First/last-frame models: the last frame. */
         public Builder lastImage(Path v) {
-            lastImage = v;
-            return this;
+            return set(RequestSchema.LAST_IMAGE, v);
         }
 
-        /** Image models: start on the last decoded frame of this video (instead of {@link #image}). */
         public Builder continueFrom(Path v) {
-            continueFrom = v;
-            return this;
+            return set(RequestSchema.CONTINUE_FROM, v);
         }
 
-        /** How pictures of another aspect ratio are fitted (null: {@link Fit#CROP}). */
         public Builder fit(Fit v) {
-            fit = v;
-            return this;
+            return set(RequestSchema.FIT, v);
         }
 
-        /** LoRAs to merge into the denoiser, in order, each with its strength. */
-        public Builder loras(List<Lora> v) {
-            loras = v;
-            return this;
-        }
-
-        /** The request with the fields set so far. */
+        /** The request with the settings given so far. */
         public GenerationRequest build() {
-            return new GenerationRequest(prompt, negativePrompt, steps, guidance, seed, frames, width, height, fps,
-                    scheduler, noiseKernel, image, lastImage, continueFrom, fit, loras);
+            return new GenerationRequest(values);
         }
     }
 }

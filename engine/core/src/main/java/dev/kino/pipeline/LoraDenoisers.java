@@ -3,6 +3,7 @@ package dev.kino.pipeline;
 import dev.kino.denoise.Denoiser;
 import dev.kino.lora.Lora;
 import dev.kino.lora.LoraSessions;
+import dev.kino.request.Sha256;
 import dev.kino.runtime.OnnxModel;
 
 import java.util.List;
@@ -45,11 +46,11 @@ final class LoraDenoisers implements AutoCloseable {
 
     /** The denoiser for {@code plan}'s LoRAs; blocks while another LoRA set is in use. */
     Lease acquire(GenerationPlan plan) {
-        List<GenerationPlan.PlannedLora> planned = plan.plannedLoras();
-        if (planned.isEmpty()) {
+        List<Lora> loras = RequestLoras.of(plan.request());
+        if (loras.isEmpty()) {
             return new Lease(plain, plainGraphs, () -> { });
         }
-        List<String> key = planned.stream().map(GenerationPlan.PlannedLora::key).toList();
+        List<String> key = loras.stream().map(l -> Sha256.of(l.file()) + ":" + l.strength() + ":" + l.expert()).toList();
         synchronized (this) {
             while (!key.equals(openKey) && users > 0) {
                 try {
@@ -61,7 +62,6 @@ final class LoraDenoisers implements AutoCloseable {
             }
             if (!key.equals(openKey)) {
                 closeOpen();
-                List<Lora> loras = planned.stream().map(GenerationPlan.PlannedLora::lora).toList();
                 openGraphs = sessions.open(loras, roles);
                 openDenoiser = build.apply(openGraphs);
                 openKey = key;

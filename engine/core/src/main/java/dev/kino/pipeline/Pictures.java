@@ -6,11 +6,9 @@ import dev.kino.image.ImageFiles;
 import dev.kino.image.RgbImage;
 import dev.kino.model.Manifest;
 import dev.kino.model.Manifest.Conditioning.Need;
+import dev.kino.request.Sha256;
 import dev.kino.video.LastFrame;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,16 +38,14 @@ record Pictures(RgbImage first, RgbImage last, Fit fit, java.util.List<Source> s
 
     /** SHA-256 of the pixels and the fit: what a plan's fingerprint covers of its pictures. */
     String sha256() {
-        try {
-            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+        java.security.MessageDigest d = Sha256.digest();
+        {
             for (RgbImage img : last == null ? java.util.List.of(first) : java.util.List.of(first, last)) {
                 d.update(java.nio.ByteBuffer.allocate(8).putInt(img.width()).putInt(img.height()).array());
                 d.update(img.rgb());
             }
             d.update(fit.name().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return java.util.HexFormat.of().formatHex(d.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 
@@ -117,19 +113,6 @@ record Pictures(RgbImage first, RgbImage last, Fit fit, java.util.List<Source> s
 
     /** SHA-256 (hex) of a file's bytes; a file that cannot be read is one sentence. */
     static String fileSha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                d.update(buf, 0, n);
-            }
-            return java.util.HexFormat.of().formatHex(d.digest());
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new KinoException("The picture " + file + " does not exist; check the path.");
-        } catch (IOException e) {
-            throw new KinoException("Cannot read the picture " + file + " (" + e.getMessage() + "); check the file.", e);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.of(file);
     }
 }

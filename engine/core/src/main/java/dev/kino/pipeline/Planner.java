@@ -1,20 +1,21 @@
 package dev.kino.pipeline;
 
+import java.util.List;
+
 import dev.kino.KinoException;
 import dev.kino.model.FixedShapes;
-import dev.kino.model.Manifest;
-import dev.kino.model.ModelGraphs;
 import dev.kino.lora.Lora;
 import dev.kino.lora.LoraSessions;
+import dev.kino.model.Manifest;
+import dev.kino.model.PackageSignatures;
+import dev.kino.request.RequestSchema;
+import dev.kino.request.Setting;
+import dev.kino.request.SettingException;
 import dev.kino.noise.TorchGenerator;
 import dev.kino.schedule.LinearQuadraticSchedule;
 import dev.kino.schedule.Scheduler;
 import dev.kino.schedule.SchedulerException;
 import dev.kino.schedule.Schedulers;
-
-import java.nio.file.Files;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Resolves a request into a {@link GenerationPlan}, once: fills unset fields from the model's defaults,
@@ -23,17 +24,14 @@ import java.util.List;
  * says what to do instead. Sizes are computed in {@code long}, so no request overflows.
  */
 final class Planner {
-    /** Guidance beyond this is a typo, not a style: diffusion models are sampled with scales of about 1-20. */
-    static final double MAX_GUIDANCE = 100;
-
     private final Manifest m;
-    private final ModelGraphs graphs;
+    private final PackageSignatures graphs;
     private final String provider;
     private final String modelIdentity;
-    private final LoraSessions loraSessions;
+    private final LoraSessions loras;
 
-    Planner(Manifest m, ModelGraphs graphs, String provider, String modelIdentity, LoraSessions loraSessions) {
-        this.loraSessions = loraSessions;
+    Planner(Manifest m, PackageSignatures graphs, String provider, String modelIdentity, LoraSessions loras) {
+        this.loras = loras;
         this.m = m;
         this.graphs = graphs;
         this.provider = provider;
@@ -43,16 +41,15 @@ final class Planner {
     GenerationPlan plan(GenerationRequest r) {
         Manifest.Defaults d = m.defaults();
         Manifest.Latent latent = m.latent();
-        String prompt = r.prompt() == null ? "" : r.prompt();
-        if (prompt.isBlank()) {
-            throw new KinoException("The prompt is empty; describe the video to make, e.g. \"a red circle moving right\".");
+        r.values().forEach(Planner::check);   // the schema's limits, for requests built in code
+        List<Lora> adapters = RequestLoras.of(r);
+        if (!adapters.isEmpty()) {
+            loras.check(adapters);    // read and mapped onto every expert: a LoRA that does not fit is one sentence
+            r = RequestLoras.canonical(r, adapters);
         }
+        String prompt = r.prompt();
         int steps = r.steps() != null ? r.steps() : d.steps();
-        if (steps < 1) {
-            throw new KinoException("Steps must be at least 1, but " + steps + " was given; try " + d.steps() + ".");
-        }
-        double guidance = r.guidance() != null ? r.guidance() : ownGuidance(0);
-        checkGuidance(guidance);
+        double guidance = check(RequestSchema.GUIDANCE, r.guidance() != null ? r.guidance() : ownGuidance(0));
         int frames = r.frames() != null ? r.frames() : d.frames();
         if (!latent.acceptsFrames(frames)) {
             throw new KinoException("This model makes videos of " + latent.frameRule() + " frames, so " + frames
@@ -63,10 +60,7 @@ final class Planner {
         int multiple = sizeMultiple(m);
         checkSize("Width", width, multiple);
         checkSize("Height", height, multiple);
-        int fps = r.fps() != null ? r.fps() : d.fps();
-        if (fps < 1 || fps > 240) {
-            throw new KinoException("The frame rate must be between 1 and 240 fps, but " + fps + " was given.");
-        }
+        int fps = check(RequestSchema.FPS, r.fps() != null ? r.fps() : d.fps());
         int latentFrames = latent.latentFrames(frames);
         if (latentFrames % m.denoiser().patchSize().get(0) != 0) {
             throw new KinoException("The denoiser groups latent frames by " + m.denoiser().patchSize().get(0)
@@ -96,26 +90,7 @@ final class Planner {
             timesteps[i] = scheduler.timestep(i);
         }
         return new GenerationPlan(m.name(), modelIdentity, settings, scheduler.config().asMap(), timesteps,
-                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures, loras(r.loras()));
-    }
-
-    /** Each LoRA read and mapped onto every expert it applies to (one sentence if it does not fit), then hashed. */
-    private List<GenerationPlan.PlannedLora> loras(List<Lora> loras) {
-        if (loras.isEmpty()) {
-            return List.of();
-        }
-        for (Lora l : loras) {
-            if (!Files.isRegularFile(l.file())) {
-                throw new KinoException("The LoRA file " + l.file() + " does not exist; check the path.");
-            }
-        }
-        loraSessions.check(loras);
-        List<GenerationPlan.PlannedLora> planned = new ArrayList<>();
-        for (Lora l : loras) {
-            Lora absolute = new Lora(l.file().toAbsolutePath().normalize(), l.strength(), l.expert());
-            planned.add(new GenerationPlan.PlannedLora(absolute, Pictures.fileSha256(l.file())));
-        }
-        return planned;
+                scheduler.sigmas(), perExpert, shape, sequenceLength, pictures, r);
     }
 
     /** An expert's own default guidance, else the model's. */
@@ -124,10 +99,12 @@ final class Planner {
         return own != null ? own : m.defaults().guidance();
     }
 
-    private static void checkGuidance(double guidance) {
-        if (!Double.isFinite(guidance) || guidance < 0 || guidance > MAX_GUIDANCE) {
-            throw new KinoException("Guidance must be a number from 0 to " + (int) MAX_GUIDANCE + " (1 or less turns"
-                    + " it off; models are sampled at about 3 to 12), but " + guidance + " was given.");
+    /** A value (given, or the model's default) checked against its setting's limits in the schema. */
+    private static <T> T check(Setting<T> setting, Object value) {
+        try {
+            return setting.check(value);
+        } catch (SettingException e) {
+            throw new KinoException(e.sentence(), e);
         }
     }
 

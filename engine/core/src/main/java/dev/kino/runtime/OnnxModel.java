@@ -66,6 +66,11 @@ public final class OnnxModel implements AutoCloseable {
         return file;
     }
 
+    /** The declared inputs and outputs, as {@link GraphSignature#read} reads them from the file. */
+    public GraphSignature signature() {
+        return new GraphSignature(role, file, inputs, outputs);
+    }
+
     /** The graph's inputs by name. */
     public Map<String, Port> inputs() {
         return inputs;

@@ -2,26 +2,17 @@ package dev.kino.ltx;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kino.KinoException;
+import dev.kino.ReferenceRuns;
 import dev.kino.ReferenceTensors;
-import dev.kino.denoise.StepEvent;
-import dev.kino.model.ModelGraphs;
-import dev.kino.model.ModelPackage;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.runtime.Device;
-import dev.kino.runtime.OnnxRuntime;
-import dev.kino.text.PromptTokenizer;
-import dev.kino.text.TextEmbeddings;
-import dev.kino.text.TextEncoder;
-import dev.kino.text.Tokens;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -81,46 +72,24 @@ class LtxParityTest {
 
     @TestFactory
     List<DynamicTest> promptsTokenizeToTheReferenceIdsAndEmbeddings() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = REF.json().path("prompts").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> p = it.next();
-            tests.add(DynamicTest.dynamicTest(p.getKey(), () -> checkPrompt(p.getKey(), p.getValue())));
-        }
-        return tests;
+        return ReferenceRuns.each(REF.json().path("prompts"), this::checkPrompt);
     }
 
     private void checkPrompt(String key, JsonNode prompt) {
-        ModelPackage pkg = ModelPackage.open(PACKAGE);
-        int length = REF.json().path("max_length").asInt();
-        try (PromptTokenizer tok = PromptTokenizer.load(pkg.resolve("tokenizer.json"), length, "max_length");
-             ModelGraphs graphs = ModelGraphs.open(pkg, OnnxRuntime.create(Device.CPU))) {
-            Tokens tokens = tok.tokenize(prompt.path("text").asText());   // LTXPipeline does not clean prompts
-            assertArrayEquals(REF.longs("text/" + key + "/input_ids"), tokens.ids(), "token ids");
-            assertArrayEquals(REF.longs("text/" + key + "/attention_mask"), tokens.attentionMask(), "mask");
-            TextEmbeddings emb = new TextEncoder(graphs.textEncoder(), pkg.manifest().textEncoder()).encode(tokens, null);
-            assertArrayEquals(tokens.attentionMask(), emb.condMask(), "the mask travels with the embeddings");
-            float[] want = REF.floats("text/" + key + "/prompt_embeds");
-            float diff = maxDiff(emb.cond().data(), want);
-            assertTrue(diff <= 1e-4f * maxAbs(want), key + " embeddings differ by " + diff);
-            System.out.printf("LTX parity prompt %-16s ids exact, embeddings rel. diff %.2e%n", key, diff / maxAbs(want));
-        }
+        // LTXPipeline does not clean prompts
+        ReferenceRuns.Prompt p = ReferenceRuns.checkPrompt(REF, key, PACKAGE, REF.json().path("max_length").asInt(),
+                prompt.path("text").asText());
+        System.out.printf("LTX parity prompt %-16s ids exact, embeddings rel. diff %.2e%n", key, p.relativeDiff());
     }
 
     @TestFactory
     List<DynamicTest> pipelineMatchesLtxPipelineOnEveryReferenceCase() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = REF.json().path("cases").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> c = it.next();
-            tests.add(DynamicTest.dynamicTest(c.getKey(), () -> checkCase(c.getKey(), c.getValue())));
-        }
-        return tests;
+        return ReferenceRuns.each(REF.json().path("cases"), this::checkCase);
     }
 
     private void checkCase(String name, JsonNode c) {
         JsonNode prompts = REF.json().path("prompts");
-        List<float[]> perStep = new ArrayList<>();
-        List<Double> timesteps = new ArrayList<>();
-        GenerationResult r;
+        ReferenceRuns.Run run;
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(packageFor(name.substring(0, name.indexOf('/'))),
                 Device.CPU)) {
             String negative = prompts.path(c.path("negative_prompt").asText()).path("text").asText();
@@ -137,12 +106,11 @@ class LtxParityTest {
                     .frames(c.path("frames").asInt())
                     .width(c.path("width").asInt()).height(c.path("height").asInt()).fps(c.path("fps").asInt())
                     .guidance(c.path("guidance").asDouble()).build();
-            r = kino.generate(req, (StepEvent e) -> {
-                perStep.add(e.latents().copy());
-                timesteps.add(e.timestep());
-                return true;
-            });
+            run = ReferenceRuns.generate(kino, req);
         }
+        GenerationResult r = run.result();
+        List<float[]> perStep = run.latents();
+        List<Double> timesteps = run.timesteps();
         String base = name + "/";
         int steps = c.path("steps").asInt();
         assertEquals(steps, perStep.size(), "steps");
@@ -161,14 +129,7 @@ class LtxParityTest {
         assertEquals(frameShape[1], r.frames().count(), "frame count");
         assertEquals(frameShape[2], r.frames().height(), "height");
         assertEquals(frameShape[3], r.frames().width(), "width");
-        int pixels = r.frames().width() * r.frames().height() * 3;
-        int worst = 0;
-        for (int f = 0; f < r.frames().count(); f++) {
-            byte[] got = r.frames().frame(f);
-            for (int i = 0; i < got.length; i++) {
-                worst = Math.max(worst, Math.abs((got[i] & 0xff) - (frames[f * pixels + i] & 0xff)));
-            }
-        }
+        int worst = ReferenceRuns.worstLevels(r.frames(), frames);
         assertTrue(worst <= 1, name + " frames differ by " + worst + " levels");
         System.out.printf("LTX parity %-14s latents (every step) rel. diff <= %.2e, frames max diff %d/255%n", name,
                 worstLatents, worst);

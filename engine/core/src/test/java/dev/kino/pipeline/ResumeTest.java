@@ -133,6 +133,10 @@ class ResumeTest {
         assertEquals(plan.toJson(), back.toJson());
         assertArrayEquals(plan.timesteps(), back.timesteps());
         assertArrayEquals(plan.sigmas(), back.sigmas());
+        // the request travels with the plan, as given, so a worker running a stored plan has every setting
+        GenerationRequest given = GenerationRequest.builder("a blue square").steps(4).frames(5).build();
+        assertEquals(given, plan.request());
+        assertEquals(given, back.request());
         String edited = plan.toJson().replace("\"seed\" : 0", "\"seed\" : 1");
         KinoException e = assertThrows(KinoException.class, () -> GenerationPlan.fromJson(edited));
         assertTrue(e.getMessage().contains("changed after it was made"), e.getMessage());

@@ -3,8 +3,8 @@ package dev.kino.wan;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kino.Fixtures;
 import dev.kino.KinoException;
+import dev.kino.ReferenceRuns;
 import dev.kino.ReferenceTensors;
-import dev.kino.denoise.StepEvent;
 import dev.kino.image.Fit;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
@@ -18,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -60,26 +59,21 @@ class ImageToVideoParityTest {
 
     @TestFactory
     List<DynamicTest> everyStepMatchesDiffusers() {
-        List<DynamicTest> tests = new ArrayList<>();
-        REF.json().path("cases").fields().forEachRemaining(e ->
-                tests.add(DynamicTest.dynamicTest(e.getKey(), () -> check(e.getKey(), e.getValue()))));
-        return tests;
+        return ReferenceRuns.each(REF.json().path("cases"), this::check);
     }
 
     private void check(String name, JsonNode c) {
-        List<float[]> perStep = new ArrayList<>();
-        GenerationResult r;
+        ReferenceRuns.Run run;
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(DIR.resolve(c.path("package").asText()), Device.CPU)) {
             JsonNode guidance = c.path("guidance");
             for (int i = 0; i < guidance.size(); i++) {      // diffusers ran the experts at these scales
                 assertEquals(guidance.get(i).asDouble(),
                         kino.modelPackage().manifest().denoiser().experts().get(i).guidance(), name + " expert " + i);
             }
-            r = kino.generate(request(c).build(), (StepEvent e) -> {
-                perStep.add(e.latents().copy());
-                return true;
-            });
+            run = ReferenceRuns.generate(kino, request(c).build());
         }
+        GenerationResult r = run.result();
+        List<float[]> perStep = run.latents();
         String base = "cases/" + name + "/";
         float worst = 0;
         for (int i = 0; i < perStep.size(); i++) {
@@ -90,15 +84,8 @@ class ImageToVideoParityTest {
         }
         assertEquals(c.path("timesteps").size(), perStep.size(), "steps");
         byte[] frames = REF.uint8(base + "frames_u8");
-        int size = r.frames().width() * r.frames().height() * 3;
         assertEquals(REF.shape(base + "frames_u8")[1], r.frames().count(), "frame count");
-        int levels = 0;
-        for (int f = 0; f < r.frames().count(); f++) {
-            byte[] got = r.frames().frame(f);
-            for (int i = 0; i < got.length; i++) {
-                levels = Math.max(levels, Math.abs((got[i] & 0xff) - (frames[f * size + i] & 0xff)));
-            }
-        }
+        int levels = ReferenceRuns.worstLevels(r.frames(), frames);
         assertTrue(levels <= 1, name + " frames differ by " + levels + " levels");
         assertEquals(c.path("images").size() > 0, r.timings().wall().containsKey(StageTimings.IMAGE_ENCODE),
                 "an image-encode stage exactly when there are pictures");

@@ -1,13 +1,17 @@
 package dev.kino.shots;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kino.image.Fit;
-import dev.kino.schedule.Schedulers;
+import dev.kino.pipeline.GenerationRequest;
+import dev.kino.request.RequestSchema;
+import dev.kino.request.Setting;
+import dev.kino.request.SettingException;
+import dev.kino.request.Surface;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,23 +22,22 @@ import java.util.regex.Pattern;
 final class ShotListChecker {
     static final int MAX_SHOTS = 1000;
     static final int MAX_TAKES = 100;
-    static final int MAX_PROMPT = 2000;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final List<String> TOP = List.of("project", "seed", "defaults", "shots");
 
-    /** A shot's settings before defaults: null where the file leaves them out. */
-    private record Settings(String negative, String model, Integer frames, Double seconds, Integer width,
-                            Integer height, Integer fps, Integer steps, String scheduler, Double guidance,
-                            Integer takes, Fit fit) {
-        static final Settings NONE = new Settings(null, null, null, null, null, null, null, null, null, null, null,
-                null);
+    /** A shot's settings before defaults: the request settings the file gives, and the shot-list-only ones. */
+    private record Settings(Map<Setting<?>, Object> request, String model, Double seconds, Integer takes) {
+        static final Settings NONE = new Settings(Map.of(), null, null, null);
 
         Settings over(Settings d) {
-            boolean ownLength = frames != null || seconds != null;
-            return new Settings(or(negative, d.negative), or(model, d.model), ownLength ? frames : d.frames,
-                    ownLength ? seconds : d.seconds, or(width, d.width), or(height, d.height), or(fps, d.fps),
-                    or(steps, d.steps), or(scheduler, d.scheduler), or(guidance, d.guidance), or(takes, d.takes),
-                    or(fit, d.fit));
+            boolean ownLength = request.containsKey(RequestSchema.FRAMES) || seconds != null;
+            Map<Setting<?>, Object> merged = new LinkedHashMap<>(d.request);
+            if (ownLength) {
+                merged.remove(RequestSchema.FRAMES);
+            }
+            merged.putAll(request);
+            return new Settings(merged, or(model, d.model), ownLength ? seconds : d.seconds, or(takes, d.takes));
         }
 
         private static <T> T or(T a, T b) {
@@ -66,7 +69,8 @@ final class ShotListChecker {
         }
         unknownFields(root, "", TOP);
         String project = text(root, "", "project", true, 200);
-        long seed = root.has("seed") ? integer(root.get("seed"), "/seed", 0, Long.MAX_VALUE, 0L) : 0L;
+        Long given = root.has("seed") ? setting(RequestSchema.SEED, root.get("seed"), "/seed") : null;
+        long seed = given == null ? 0L : given;
         Settings defaults = Settings.NONE;
         JsonNode d = root.get("defaults");
         if (d != null) {
@@ -112,7 +116,8 @@ final class ShotListChecker {
         if (name != null && !NAME.matcher(name).matches()) {
             problem(at + "/name", "\"" + name + "\" may hold only letters, digits, '-', '_' and '.', starting with a letter or digit");
         }
-        String prompt = text(n, at, "prompt", true, MAX_PROMPT);
+        String prompt = n.has("prompt") ? setting(RequestSchema.PROMPT, n.get("prompt"), at + "/prompt")
+                : missing(at, "prompt");
         Settings s = settings(n, at).over(defaults);
         List<Long> seeds = new ArrayList<>();
         JsonNode seedsNode = n.get("seeds");
@@ -121,7 +126,8 @@ final class ShotListChecker {
                 problem(at + "/seeds", "must be an array of 1 to " + MAX_TAKES + " seeds (whole numbers ≥ 0)");
             } else {
                 for (int i = 0; i < seedsNode.size(); i++) {
-                    seeds.add(integer(seedsNode.get(i), at + "/seeds/" + i, 0, Long.MAX_VALUE, 0L));
+                    Long one = setting(RequestSchema.SEED, seedsNode.get(i), at + "/seeds/" + i);
+                    seeds.add(one == null ? 0L : one);
                 }
                 if (s.takes() != null && n.has("takes") && s.takes() != seeds.size()) {
                     problem(at + "/takes", "is " + s.takes() + " but \"seeds\" lists " + seeds.size()
@@ -129,19 +135,20 @@ final class ShotListChecker {
                 }
             }
         }
-        if (s.frames() != null && s.seconds() != null) {
+        Map<Setting<?>, Object> request = new LinkedHashMap<>(s.request());
+        if (request.containsKey(RequestSchema.FRAMES) && s.seconds() != null) {
             problem(at, "gives both \"frames\" and \"seconds\"; keep one");
         }
-        if (s.seconds() != null && s.fps() == null) {
+        Integer fps = (Integer) request.get(RequestSchema.FPS);
+        if (s.seconds() != null && fps == null) {
             problem(at + "/seconds", "needs \"fps\" (on the shot or in \"defaults\") to become a frame count");
         }
-        Path image = picture(n, at, "image");
-        Path lastImage = picture(n, at, "last_image");
         String continueFrom = text(n, at, "continue_from", false, 64);
-        if (image != null && continueFrom != null) {
+        if (request.containsKey(RequestSchema.IMAGE) && continueFrom != null) {
             problem(at, "gives both \"image\" and \"continue_from\"; a shot starts from one first frame, keep one");
         }
-        if (n.has("last_image") && !n.has("image") && continueFrom == null) {
+        if (request.containsKey(RequestSchema.LAST_IMAGE) && !request.containsKey(RequestSchema.IMAGE)
+                && continueFrom == null) {
             problem(at + "/last_image", "needs a first frame too: give \"image\" or \"continue_from\"");
         }
         Integer pick = intField(n, at, "pick", 1, MAX_TAKES);
@@ -154,33 +161,17 @@ final class ShotListChecker {
                 seeds.add(TakeSeeds.derive(projectSeed, name, t));
             }
         }
-        Integer frames = s.seconds() != null ? (Integer) (int) Math.max(1, Math.round(s.seconds() * s.fps())) : s.frames();
+        if (s.seconds() != null) {
+            request.put(RequestSchema.FRAMES, (int) Math.max(1, Math.round(s.seconds() * fps)));
+        }
+        request.put(RequestSchema.PROMPT, prompt);
         if (pick != null && pick > seeds.size()) {
             problem(at + "/pick", "is take " + pick + " but the shot has " + seeds.size() + " take"
                     + (seeds.size() == 1 ? "" : "s") + "; pick one of them");
             return null;
         }
-        return new Shot(index, name, prompt, s.negative(), s.model(), frames, s.width(), s.height(), s.fps(),
-                s.steps(), s.scheduler(), s.guidance(), seeds, image, lastImage, continueFrom, s.fit(),
+        return new Shot(index, name, s.model(), GenerationRequest.of(request), seeds, continueFrom,
                 pick == null ? 1 : pick);
-    }
-
-    /** A picture file named by {@code field}, relative to the list's folder; it must exist. */
-    private Path picture(JsonNode n, String at, String field) {
-        String value = text(n, at, field, false, 1000);
-        if (value == null) {
-            return null;
-        }
-        if (value.isBlank()) {
-            problem(at + "/" + field, "is empty; name a picture file (PNG, JPEG, WebP), relative to the shot list");
-            return null;
-        }
-        try {
-            return pictures.find(value);
-        } catch (IllegalArgumentException e) {
-            problem(at + "/" + field, e.getMessage());
-            return null;
-        }
     }
 
     /**
@@ -220,30 +211,38 @@ final class ShotListChecker {
         }
     }
 
-    private Fit fit(JsonNode n, String at) {
-        String value = text(n, at, "fit", false, 16);
-        if (value == null) {
+    /** Every request setting of the schema that shot lists take (all but the prompt in {@code defaults}). */
+    private Settings settings(JsonNode n, String at) {
+        Map<Setting<?>, Object> request = new LinkedHashMap<>();
+        for (Setting<?> setting : RequestSchema.on(Surface.SHOT_LIST)) {
+            Object value = setting == RequestSchema.PROMPT ? null : setting(setting, n.get(setting.name()), at + "/" + setting.name());
+            if (value != null) {
+                request.put(setting, value);
+            }
+        }
+        return new Settings(request, text(n, at, "model", false, 200), number(n, at, "seconds", 0.01, 3600),
+                intField(n, at, "takes", 1, MAX_TAKES));
+    }
+
+    /** A field's value read by its setting (null: absent or refused, the problem noted). */
+    private <T> T setting(Setting<T> setting, JsonNode v, String where) {
+        if (v == null || v.isNull()) {
             return null;
         }
         try {
-            return Fit.valueOf(value.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            problem(at + "/fit", "\"" + value + "\" is not a fit; use crop, pad or stretch");
+            return setting.read(JSON.treeToValue(v, Object.class), (s, reference) -> pictures.find(reference));
+        } catch (SettingException e) {
+            problem(where, e.problem());
+            return null;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            problem(where, "cannot be read (" + e.getOriginalMessage() + ")");
             return null;
         }
     }
 
-    private Settings settings(JsonNode n, String at) {
-        String scheduler = text(n, at, "scheduler", false, 64);
-        if (scheduler != null && Schedulers.catalog().stream().noneMatch(i -> i.name().equals(scheduler))) {
-            problem(at + "/scheduler", "\"" + scheduler + "\" is not a Kino scheduler; use one of "
-                    + String.join(", ", Schedulers.catalog().stream().map(Schedulers.Info::name).toList()));
-        }
-        return new Settings(text(n, at, "negative", false, MAX_PROMPT), text(n, at, "model", false, 200),
-                intField(n, at, "frames", 1, 10_000), number(n, at, "seconds", 0.01, 3600),
-                intField(n, at, "width", 1, 8192), intField(n, at, "height", 1, 8192), intField(n, at, "fps", 1, 240),
-                intField(n, at, "steps", 1, 1000), scheduler, number(n, at, "guidance", 0, 100),
-                intField(n, at, "takes", 1, MAX_TAKES), fit(n, at));
+    private String missing(String at, String field) {
+        problem(at, "\"" + field + "\" is missing");
+        return null;
     }
 
     private String text(JsonNode n, String at, String field, boolean required, int maxLength) {

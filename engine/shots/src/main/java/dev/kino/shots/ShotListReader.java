@@ -127,10 +127,15 @@ public final class ShotListReader {
 
     /** Shot-list field names, for "did you mean" hints. */
     static List<String> knownFields(boolean shot) {
-        List<String> names = new ArrayList<>(List.of("negative", "model", "frames", "seconds", "width", "height",
-                "fps", "steps", "scheduler", "guidance", "takes", "fit"));
+        List<String> names = new ArrayList<>();
         if (shot) {
-            names.addAll(List.of("name", "prompt", "seeds", "image", "last_image", "continue_from", "pick"));
+            names.addAll(List.of("name", "prompt"));
+        }
+        dev.kino.request.RequestSchema.on(dev.kino.request.Surface.SHOT_LIST).stream()
+                .filter(s -> s != dev.kino.request.RequestSchema.PROMPT).forEach(s -> names.add(s.name()));
+        names.addAll(List.of("model", "seconds", "takes"));
+        if (shot) {
+            names.addAll(List.of("seeds", "continue_from", "pick"));
         }
         return names;
     }

@@ -1,15 +1,10 @@
 package dev.kino.shots;
 
 import dev.kino.pipeline.GenerationRequest;
+import dev.kino.request.RequestSchema;
+import dev.kino.request.Sha256;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * One render: take {@code take} of a shot.
@@ -31,19 +26,14 @@ public record Take(String project, Shot shot, int take, long seed, GenerationReq
 
     static Take of(String project, Shot shot, int take, Take source) {
         long seed = shot.seeds().get(take - 1);
-        GenerationRequest request = GenerationRequest.builder(shot.prompt()).negativePrompt(shot.negative())
-                .steps(shot.steps()).guidance(shot.guidance()).seed(seed).frames(shot.frames())
-                .width(shot.width()).height(shot.height()).fps(shot.fps()).scheduler(shot.scheduler())
-                .image(shot.image()).lastImage(shot.lastImage()).fit(shot.fit()).build();
+        GenerationRequest request = shot.request().with(RequestSchema.SEED, seed);
         return new Take(project, shot, take, seed, request, source,
                 hash(shot.model(), request, source == null ? null : source.requestHash()));
     }
 
     /** The request with {@code mp4} (the source take's video) to continue from. */
     public GenerationRequest continuing(Path mp4) {
-        GenerationRequest r = request;
-        return new GenerationRequest(r.prompt(), r.negativePrompt(), r.steps(), r.guidance(), r.seed(), r.frames(),
-                r.width(), r.height(), r.fps(), r.scheduler(), r.noiseKernel(), r.image(), r.lastImage(), mp4, r.fit());
+        return request.with(RequestSchema.CONTINUE_FROM, mp4);
     }
 
     /** The model reference of the shot (null: the built-in demo model). */
@@ -83,34 +73,12 @@ public record Take(String project, Shot shot, int take, long seed, GenerationReq
         line(s, "scheduler", r.scheduler());
         line(s, "noise_kernel", r.noiseKernel());
         if (r.image() != null || r.lastImage() != null || sourceHash != null) {
-            line(s, "image", r.image() == null ? null : fileSha256(r.image()));
-            line(s, "last_image", r.lastImage() == null ? null : fileSha256(r.lastImage()));
+            line(s, "image", r.image() == null ? null : Sha256.of(r.image()));
+            line(s, "last_image", r.lastImage() == null ? null : Sha256.of(r.lastImage()));
             line(s, "continue_from", sourceHash);
             line(s, "fit", (r.fit() == null ? dev.kino.image.Fit.CROP : r.fit()).name().toLowerCase(java.util.Locale.ROOT));
         }
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.toString().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java has SHA-256", e);
-        }
-    }
-
-    /** SHA-256 (hex) of a picture file's bytes. */
-    static String fileSha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                d.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(d.digest());
-        } catch (IOException e) {
-            throw new dev.kino.KinoException("Cannot read the picture " + file + " (" + e.getMessage()
-                    + "); check the file.", e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java has SHA-256", e);
-        }
+        return Sha256.of(s.toString());
     }
 
     private static void line(StringBuilder s, String name, Object value) {

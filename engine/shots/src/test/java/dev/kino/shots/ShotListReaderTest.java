@@ -86,11 +86,11 @@ class ShotListReaderTest {
                 () -> ShotListReader.parse(text, "bad.json", ShotListReader.Format.JSON));
         List<String> problems = e.problems().stream().map(Object::toString).toList();
         assertTrue(problems.contains("line 5, shots[0].stpes: is not a shot-list field (did you mean \"steps\"?); "
-                + "known fields: negative, model, frames, seconds, width, height, fps, steps, scheduler, guidance, "
-                + "takes, fit, name, prompt, seeds, image, last_image, continue_from, pick"), problems.toString());
+                + "known fields: name, prompt, negative, steps, scheduler, guidance, noise_kernel, frames, width, height, "
+                + "fps, image, last_image, fit, model, seconds, takes, seeds, continue_from, pick"), problems.toString());
         assertTrue(problems.contains("line 4, shots[0]: gives both \"frames\" and \"seconds\"; keep one"), problems.toString());
-        assertTrue(problems.contains("line 7, shots[1].prompt: is empty"), problems.toString());
-        assertTrue(problems.stream().anyMatch(p -> p.startsWith("line 8, shots[1].scheduler: \"warp-drive\" is not a Kino scheduler")), problems.toString());
+        assertTrue(problems.contains("line 7, shots[1].prompt: is empty; describe the video to make"), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("line 8, shots[1].scheduler: must be one of ddim, ") && p.endsWith(", not \"warp-drive\"")), problems.toString());
         assertTrue(problems.contains("line 9, shots[1].guidance: must be a number from 0 to 100, not \"high\""), problems.toString());
         assertTrue(problems.contains("line 10, shots[1].takes: is 2 but \"seeds\" lists 3; give one seed per take or leave \"takes\" out"), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("line 11, shots[2].name: \"../etc\" may hold only")), problems.toString());

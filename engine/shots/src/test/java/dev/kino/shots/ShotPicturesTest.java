@@ -97,7 +97,7 @@ class ShotPicturesTest {
                 + " \"continue_from\""), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("line 4, shots[2].image: names ")
                 && p.contains("missing.png, which is not a file")), problems.toString());
-        assertTrue(problems.contains("line 4, shots[2].fit: \"zoom\" is not a fit; use crop, pad or stretch"),
+        assertTrue(problems.contains("line 4, shots[2].fit: must be one of crop, pad, stretch, not \"zoom\""),
                 problems.toString());
         assertTrue(problems.contains("line 5, shots[3].pick: is take 3 but the shot has 2 takes; pick one of them"),
                 problems.toString());

@@ -69,7 +69,7 @@ final class OutputStore implements Serializable {
         }
     }
 
-    /** True when the take's MP4 exists beside a record of the same request hash. */
+    /** True when the take's MP4 exists beside a record of the same plan fingerprint. */
     boolean done(RenderRow row) {
         try {
             FileSystem fs = fs();
@@ -77,7 +77,8 @@ final class OutputStore implements Serializable {
                 return false;
             }
             try (InputStream in = fs.open(path(row.record()))) {
-                return row.requestHash().equals(new ObjectMapper().readTree(in).path("request_hash").asText());
+                return row.planError() == null
+                        && row.fingerprint().equals(new ObjectMapper().readTree(in).path("plan_fingerprint").asText());
             }
         } catch (IOException | RuntimeException e) {
             return false; // unreadable: render the take again

@@ -4,6 +4,9 @@ import dev.kino.KinoException;
 import dev.kino.commandline.KinoPrograms;
 import dev.kino.shots.ShotList;
 import dev.kino.shots.Take;
+import dev.kino.demo.DemoModel;
+import dev.kino.model.ModelPackage;
+import dev.kino.pipeline.GenerationPlanner;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -118,8 +121,11 @@ public final class RenderJob implements Callable<Integer> {
                     + " that are missing there, or choose a new --out folder.");
         }
         List<RenderRow> rows = new ArrayList<>();
+        // The driver plans every take from the packages' manifests and graph signatures (no model is loaded here);
+        // the executors run the plans.
+        Map<String, GenerationPlanner> planners = new HashMap<>();
         for (Take t : list.takes()) {
-            rows.add(RenderRow.of(t, model));
+            rows.add(RenderRow.of(t, model, ref -> planners.computeIfAbsent(ref, RenderJob::planner)));
         }
         Map<String, RenderOutcome> byKey = new HashMap<>();
         List<Double> overhead = new ArrayList<>();
@@ -162,6 +168,12 @@ public final class RenderJob implements Callable<Integer> {
         List<RenderOutcome> outcomes = rows.stream().map(r -> byKey.get(r.key())).toList();
         writeResults(spark, store, outcomes);
         return new Summary(outcomes, renderMs, overhead);
+    }
+
+    /** The planner of a model reference: the demo model, or a package folder the driver can read too. */
+    static GenerationPlanner planner(String ref) {
+        return GenerationPlanner.of(ModelPackage.open(ref.equals(ExecutorPipelines.DEMO) ? DemoModel.folder()
+                : java.nio.file.Path.of(ref)));
     }
 
     private static String median(List<Double> values) {

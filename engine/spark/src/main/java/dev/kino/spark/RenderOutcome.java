@@ -16,7 +16,7 @@ import java.util.Map;
  * One row of the results table: what became of one take, where and on what it ran, and how long each stage
  * took (milliseconds; null where the stage did not run).
  *
- * @param status   {@code rendered}, {@code kept} (finished earlier with the same request hash, {@code --resume})
+ * @param status   {@code rendered}, {@code kept} (finished earlier with the same plan fingerprint, {@code --resume})
  *                 or {@code failed}
  * @param error    for a failed take, the engine's one-sentence reason
  * @param output   the MP4's URI (null when failed)
@@ -26,7 +26,7 @@ import java.util.Map;
  * @param loadMs   time this task spent loading the model; 0 when an earlier task of the executor had loaded it
  * @param writeMs  time to copy the MP4 and its record into {@code --out}
  */
-public record RenderOutcome(String project, String shot, int take, long seed, String prompt, String requestHash,
+public record RenderOutcome(String project, String shot, int take, long seed, String prompt, String fingerprint,
                             String output, String status, String error, String host, String executor,
                             String device, Integer attempt, Double loadMs, Double tokenizeMs, Double textEncodeMs,
                             Double denoiseMs, Double vaeDecodeMs, Double encodeMp4Ms, Double writeMs, Double totalMs,
@@ -41,7 +41,7 @@ public record RenderOutcome(String project, String shot, int take, long seed, St
     public static final StructType SCHEMA = new StructType(new StructField[] {
         field("project", DataTypes.StringType), field("shot", DataTypes.StringType),
         field("take", DataTypes.IntegerType), field("seed", DataTypes.LongType), field("prompt", DataTypes.StringType),
-        field("request_hash", DataTypes.StringType), field("output", DataTypes.StringType),
+        field("plan_fingerprint", DataTypes.StringType), field("output", DataTypes.StringType),
         field("status", DataTypes.StringType), field("error", DataTypes.StringType), field("host", DataTypes.StringType),
         field("executor", DataTypes.StringType), field("device", DataTypes.StringType),
         field("attempt", DataTypes.IntegerType), field("model_load_ms", DataTypes.DoubleType),
@@ -59,7 +59,7 @@ public record RenderOutcome(String project, String shot, int take, long seed, St
                                   long writeNanos, List<String> warnings) {
         Map<String, Duration> wall = t.wall();
         double total = ms(t.total()) + ms(loadNanos) + ms(writeNanos);
-        return new RenderOutcome(r.project(), r.shot(), r.take(), r.seed(), r.prompt(), r.requestHash(), output,
+        return new RenderOutcome(r.project(), r.shot(), r.take(), r.seed(), r.prompt(), r.fingerprint(), output,
                 RENDERED, null, where.host(), where.executor(), where.device(), where.attempt(), ms(loadNanos),
                 ms(wall.get(StageTimings.TOKENIZE)), ms(wall.get(StageTimings.TEXT_ENCODE)),
                 ms(wall.get(StageTimings.DENOISE)), ms(wall.get(StageTimings.VAE_DECODE)),
@@ -69,14 +69,14 @@ public record RenderOutcome(String project, String shot, int take, long seed, St
 
     /** A take that cannot render, with the engine's sentence. */
     static RenderOutcome failed(RenderRow r, TaskInfo where, String error) {
-        return new RenderOutcome(r.project(), r.shot(), r.take(), r.seed(), r.prompt(), r.requestHash(), null, FAILED,
+        return new RenderOutcome(r.project(), r.shot(), r.take(), r.seed(), r.prompt(), r.fingerprint(), null, FAILED,
                 error, where.host(), where.executor(), where.device(), where.attempt(), null, null, null, null, null,
                 null, null, null, null);
     }
 
     /** A take finished by an earlier run with the same request hash. */
     static RenderOutcome kept(RenderRow r, String output) {
-        return new RenderOutcome(r.project(), r.shot(), r.take(), r.seed(), r.prompt(), r.requestHash(), output, KEPT,
+        return new RenderOutcome(r.project(), r.shot(), r.take(), r.seed(), r.prompt(), r.fingerprint(), output, KEPT,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
@@ -85,7 +85,7 @@ public record RenderOutcome(String project, String shot, int take, long seed, St
     }
 
     Row toRow() {
-        return RowFactory.create(project, shot, take, seed, prompt, requestHash, output, status, error, host, executor,
+        return RowFactory.create(project, shot, take, seed, prompt, fingerprint, output, status, error, host, executor,
                 device, attempt, loadMs, tokenizeMs, textEncodeMs, denoiseMs, vaeDecodeMs, encodeMp4Ms, writeMs,
                 totalMs, warnings);
     }

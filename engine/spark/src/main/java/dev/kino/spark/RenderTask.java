@@ -65,7 +65,7 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
         int threads = task == null ? 0 : task.cpus();
         String tag = "attempt-" + (task == null ? 0 : task.taskAttemptId());
         try (ExecutorPipelines.Lease lease = ExecutorPipelines.borrow(row.model(), device, threads)) {
-            GenerationResult generated = lease.pipeline().generate(row.request(), StepListener.NONE);
+            GenerationResult generated = lease.pipeline().generate(row.plan(), StepListener.NONE);
             Path dir = Files.createTempDirectory("kino-take-");
             try {
                 Path mp4 = dir.resolve("take.mp4");
@@ -92,7 +92,7 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
         }
     }
 
-    /** The take's record, as {@code kino render} writes it (its request hash marks the take done), plus where. */
+    /** The take's record, as {@code kino render} writes it (its plan fingerprint marks the take done), plus where. */
     private static String record(RenderRow row, GenerationResult r, RenderOutcome.TaskInfo where) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode n = json.createObjectNode();
@@ -101,7 +101,7 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
         n.put("take", row.take());
         n.put("seed", row.seed());
         n.put("model", row.model());
-        n.put("request_hash", row.requestHash());
+        n.put("plan_fingerprint", row.fingerprint());
         n.set("settings", json.valueToTree(r.settings()));
         n.put("host", where.host());
         n.put("device", where.device());

@@ -34,8 +34,9 @@ import java.util.Set;
  * same way, with every problem named at once; a CSV's problems name its lines, a Parquet file's its rows.
  */
 final class ShotSource {
-    private static final Set<String> INTEGERS = Set.of("frames", "width", "height", "fps", "steps", "takes");
-    private static final Set<String> DECIMALS = Set.of("guidance", "seconds");
+    // Request settings read text as their schema says; these shot-list fields of the table's own are numbers.
+    private static final Set<String> INTEGERS = Set.of("takes", "pick");
+    private static final Set<String> DECIMALS = Set.of("seconds");
     private static final int MAX_BYTES = ShotListReader.MAX_BYTES;
 
     /** The Spark job renders text-only takes: a shot naming a picture is a problem of the list. */
@@ -184,9 +185,7 @@ final class ShotSource {
                 for (int t = 1; t <= takes; t++) {
                     seeds.add(TakeSeeds.derive(list.seed(), s.name(), t));
                 }
-                s = new Shot(s.index(), s.name(), s.prompt(), s.negative(), s.model(), s.frames(), s.width(),
-                        s.height(), s.fps(), s.steps(), s.scheduler(), s.guidance(), seeds, s.image(), s.lastImage(),
-                        s.continueFrom(), s.fit(), s.pick());
+                s = s.withSeeds(seeds);
             }
             shots.add(s);
         }

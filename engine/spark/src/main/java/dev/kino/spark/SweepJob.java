@@ -1,22 +1,21 @@
 package dev.kino.spark;
 
 import dev.kino.KinoException;
-import dev.kino.bench.report.SweepReport;
-import dev.kino.bench.sweep.Cell;
-import dev.kino.bench.sweep.CellResult;
-import dev.kino.bench.sweep.SweepCommand;
-import dev.kino.bench.sweep.SweepFolder;
-import dev.kino.bench.sweep.SweepGrid;
-import dev.kino.bench.sweep.SweepOptions;
-import dev.kino.bench.sweep.SweepResults;
-import dev.kino.bench.sweep.SweepSpec;
 import dev.kino.commandline.KinoPrograms;
+import dev.kino.sweep.Cell;
+import dev.kino.sweep.CellResult;
+import dev.kino.sweep.SweepFolder;
+import dev.kino.sweep.SweepGrid;
+import dev.kino.sweep.SweepOptions;
+import dev.kino.sweep.SweepResults;
+import dev.kino.sweep.SweepSpec;
+import dev.kino.sweep.report.SweepReport;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -72,7 +71,7 @@ public final class SweepJob implements Callable<Integer> {
     public Integer call() {
         SweepResults results = run(SparkSession.active());
         SweepReport.Written written = SweepReport.write(results, commandLine());
-        SweepCommand.printSummary(new PrintStream(System.out, true), results, written);
+        SweepReport.printSummary(new PrintStream(System.out, true), results, written);
         return 0;
     }
 

@@ -2,19 +2,19 @@ package dev.kino.spark;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.kino.KinoException;
-import dev.kino.bench.io.BenchJson;
-import dev.kino.bench.measure.MachineInfo;
-import dev.kino.bench.sweep.Cell;
-import dev.kino.bench.sweep.CellResult;
-import dev.kino.bench.sweep.SweepFolder;
-import dev.kino.bench.sweep.SweepGrid;
-import dev.kino.bench.sweep.SweepIdentity;
-import dev.kino.bench.sweep.SweepRuns;
-import dev.kino.bench.sweep.SweepSpec;
 import dev.kino.denoise.StepListener;
 import dev.kino.model.ModelPackage;
 import dev.kino.pipeline.ResolvedSettings;
 import dev.kino.runtime.Device;
+import dev.kino.sweep.Cell;
+import dev.kino.sweep.CellResult;
+import dev.kino.sweep.SweepFolder;
+import dev.kino.sweep.SweepGrid;
+import dev.kino.sweep.SweepIdentity;
+import dev.kino.sweep.SweepRuns;
+import dev.kino.sweep.SweepSpec;
+import dev.kino.sweep.io.BenchJson;
+import dev.kino.sweep.measure.MachineInfo;
 import org.apache.spark.TaskContext;
 
 import java.io.Serializable;

@@ -87,7 +87,7 @@ class RenderJobTest {
         assertEquals(6, json.count());
         List<Row> rows = parquet.orderBy("shot", "take").collectAsList();
         for (Row r : rows) {
-            for (String column : List.of("shot", "take", "seed", "request_hash", "output", "host", "device", "status",
+            for (String column : List.of("shot", "take", "seed", "plan_fingerprint", "output", "host", "device", "status",
                     "tokenize_ms", "text_encode_ms", "denoise_ms", "vae_decode_ms", "encode_mp4_ms", "write_ms",
                     "total_ms", "model_load_ms", "attempt", "executor")) {
                 assertFalse(r.isNullAt(r.fieldIndex(column)), column + " in " + r);
@@ -95,10 +95,10 @@ class RenderJobTest {
             assertEquals("cpu", r.getAs("device"));
             assertEquals(RenderOutcome.RENDERED, r.getAs("status"));
             assertNull(r.getAs("error"));
-            assertEquals(64, ((String) r.getAs("request_hash")).length());
+            assertEquals(64, ((String) r.getAs("plan_fingerprint")).length());
             assertTrue((Double) r.getAs("denoise_ms") > 0);
         }
-        assertEquals(6, rows.stream().map(r -> (String) r.getAs("request_hash")).distinct().count());
+        assertEquals(6, rows.stream().map(r -> (String) r.getAs("plan_fingerprint")).distinct().count());
         // The model loads once per task slot, not once per take: two slots, six takes.
         long loads = rows.stream().filter(r -> (Double) r.getAs("model_load_ms") > 0).count();
         assertTrue(loads <= 2, loads + " loads for 6 takes");

@@ -1,11 +1,11 @@
 package dev.kino.spark;
 
-import dev.kino.bench.report.ResultsCsv;
-import dev.kino.bench.report.SweepReport;
-import dev.kino.bench.sweep.Sweep;
-import dev.kino.bench.sweep.SweepResults;
-import dev.kino.bench.sweep.SweepSpec;
 import dev.kino.demo.DemoModel;
+import dev.kino.sweep.Sweep;
+import dev.kino.sweep.SweepResults;
+import dev.kino.sweep.SweepSpec;
+import dev.kino.sweep.report.ResultsCsv;
+import dev.kino.sweep.report.SweepReport;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;

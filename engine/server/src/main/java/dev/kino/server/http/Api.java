@@ -59,8 +59,8 @@ public final class Api {
             s.auth().startSession(ctx);
             ctx.status(204);
         });
-        app.get("/api/openapi.json", ctx -> ctx.contentType("application/json")
-                .result(Api.class.getResourceAsStream("/dev/kino/server/openapi.json")));
+        String openApi = OpenApi.document();
+        app.get("/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
         app.sse("/api/events", s.events()::add);
 
         app.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));

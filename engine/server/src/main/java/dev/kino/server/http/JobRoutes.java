@@ -3,15 +3,14 @@ package dev.kino.server.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kino.KinoException;
+import dev.kino.pipeline.GenerationPlan;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.server.queue.Job;
 import dev.kino.server.queue.JobState;
 import dev.kino.server.queue.JobStore;
 import dev.kino.server.queue.NewJob;
-import dev.kino.image.Fit;
 import dev.kino.server.work.ModelCatalog;
 import dev.kino.server.work.UploadedPictures;
-import dev.kino.shots.Take;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
@@ -22,9 +21,8 @@ import java.util.List;
 
 /** {@code /api/jobs}: submit, list, get, cancel, reprioritize, delete, and the finished video. */
 final class JobRoutes {
-    static final int MAX_PROMPT = 2000;
-    private static final List<String> FIELDS = List.of("prompt", "negative", "model", "steps", "guidance", "seed",
-            "frames", "width", "height", "fps", "scheduler", "priority", "image", "last_image", "fit");
+    /** The fields of a job besides the request settings ({@code RequestSchema}'s HTTP ones). */
+    private static final List<String> OWN_FIELDS = List.of("model", "priority");
     private final Services s;
 
     JobRoutes(Services s) {
@@ -54,68 +52,39 @@ final class JobRoutes {
                 "height", stored.height(), "bytes", stored.bytes()));
     }
 
-    /** An uploaded picture named by {@code field} ({@code sha256:HEX}), or null. */
-    private Path picture(JsonNode n, String field) {
-        String ref = Requests.text(n, field, false, 80);
-        if (ref == null) {
-            return null;
-        }
-        try {
-            return s.pictures().files().find(ref);
-        } catch (IllegalArgumentException e) {
-            throw ApiError.bad("The field " + field + " " + e.getMessage() + ".");
-        }
-    }
-
-    private static Fit fit(JsonNode n) {
-        String f = Requests.text(n, "fit", false, 16);
-        if (f == null) {
-            return null;
-        }
-        try {
-            return Fit.valueOf(f.toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw ApiError.bad("The fit " + Requests.shown(f) + " is unknown; use crop, pad or stretch.");
-        }
-    }
-
     private void submit(Context ctx) throws JsonProcessingException {
         JsonNode n = Requests.object(ctx);
-        Requests.onlyFields(n, FIELDS);
+        Requests.onlyFields(n, fields());
         String model = Requests.text(n, "model", false, 64);
         model = model == null ? ModelCatalog.DEMO : model;
-        GenerationRequest request = GenerationRequest.builder(Requests.text(n, "prompt", true, MAX_PROMPT))
-                .negativePrompt(Requests.text(n, "negative", false, MAX_PROMPT))
-                .steps(Requests.smallInt(n, "steps", 1, 1000))
-                .guidance(Requests.number(n, "guidance", 0, 100))
-                .seed(orZero(Requests.integer(n, "seed", 0, Long.MAX_VALUE)))
-                .frames(Requests.smallInt(n, "frames", 1, 10_000))
-                .width(Requests.smallInt(n, "width", 1, 8192))
-                .height(Requests.smallInt(n, "height", 1, 8192))
-                .fps(Requests.smallInt(n, "fps", 1, 240))
-                .scheduler(Requests.text(n, "scheduler", false, 64))
-                .image(picture(n, "image")).lastImage(picture(n, "last_image")).fit(fit(n))
-                .build();
+        GenerationRequest request = Requests.generationRequest(n, s.pictures().files());
         Integer priority = Requests.smallInt(n, "priority", -1000, 1000);
-        check(model, request);
-        NewJob job = new NewJob(null, null, null, model, Views.JSON.writeValueAsString(request),
-                Take.hash(model, request), priority == null ? 0 : priority, null);
-        JobStore.Submitted done = s.jobs().submit(null, List.of(job), Requests.idempotencyKey(ctx), Requests.bodyHash(ctx));
+        GenerationPlan plan = check(model, request);
+        int p = priority == null ? 0 : priority;
+        NewJob job = new NewJob(null, null, null, model, Views.JSON.writeValueAsString(request.toJson()),
+                plan.fingerprint(), p, null, plan.toJson());
+        // A retry is the same plan at the same priority, however its JSON was written (defaults spelled out or not).
+        String identity = dev.kino.request.Sha256.of("plan " + plan.fingerprint() + " priority " + p);
+        JobStore.Submitted done = s.jobs().submit(null, List.of(job), Requests.idempotencyKey(ctx), identity);
         s.workers().wake();
         ctx.status(done.replayed() ? 200 : 201).json(Views.job(done.jobs().get(0)));
     }
 
     /** The model must exist and be able to make the request; otherwise a 400 before anything is stored. */
-    void check(String model, GenerationRequest request) {
+    GenerationPlan check(String model, GenerationRequest request) {
         try {
-            s.models().check(model, request);
+            return s.models().check(model, request);
         } catch (KinoException e) {
             throw ApiError.bad(e.getMessage());
         }
     }
 
-    private static Long orZero(Long seed) {
-        return seed == null ? 0L : seed;
+    /** Every field {@code POST /api/jobs} takes: the schema's HTTP settings and the job's own. */
+    static List<String> fields() {
+        List<String> all = new java.util.ArrayList<>(dev.kino.request.RequestSchema.on(dev.kino.request.Surface.HTTP)
+                .stream().map(dev.kino.request.Setting::name).toList());
+        all.addAll(OWN_FIELDS);
+        return all;
     }
 
     private void list(Context ctx) {

@@ -70,9 +70,10 @@ final class ProjectRoutes {
         for (Take t : list.takes()) {
             String model = t.model() == null ? ModelCatalog.DEMO : t.model();
             String from = t.shot().continueFrom();
+            dev.kino.pipeline.GenerationPlan plan = null;
             try {
                 if (from == null) {
-                    s.models().check(model, t.request());
+                    plan = s.models().check(model, t.request());
                 } else if (!s.models().takesPictures(model)) {
                     // Its first frame is a pick that does not exist yet; what can be checked now is the model.
                     throw new KinoException("it continues from shot " + from + ", but the model " + model
@@ -83,7 +84,8 @@ final class ProjectRoutes {
                 continue;
             }
             takes.add(new NewJob(t.shot().name(), t.shot().index(), t.take(), model,
-                    Views.JSON.writeValueAsString(t.request()), t.requestHash(), priority, from));
+                    Views.JSON.writeValueAsString(t.request().toJson()),
+                    plan == null ? t.requestHash() : plan.fingerprint(), priority, from, plan == null ? null : plan.toJson()));
         }
         if (!problems.isEmpty()) {
             throw ApiError.bad("The shot list cannot be rendered as it is: " + String.join("; ", problems.subList(0,

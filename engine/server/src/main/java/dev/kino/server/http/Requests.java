@@ -1,13 +1,21 @@
 package dev.kino.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kino.pipeline.GenerationRequest;
+import dev.kino.request.RequestSchema;
+import dev.kino.request.Setting;
+import dev.kino.request.SettingException;
+import dev.kino.request.Sha256;
+import dev.kino.request.Surface;
+import dev.kino.shots.PictureFiles;
 import io.javalin.http.Context;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /** Reading and checking request parts: ids, bodies, fields, idempotency keys. Every failure is a 4xx sentence. */
@@ -94,15 +102,31 @@ final class Requests {
         return v == null ? null : v.intValue();
     }
 
-    static Double number(JsonNode n, String field, double min, double max) {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull()) {
-            return null;
+    /**
+     * The request settings of a job's JSON, each read by its setting in {@code RequestSchema} (the same checks and
+     * sentences as every other surface); file settings name uploaded files ({@code sha256:HEX}). An unset seed is 0.
+     */
+    static GenerationRequest generationRequest(JsonNode n, PictureFiles files) {
+        Map<Setting<?>, Object> values = new LinkedHashMap<>();
+        for (Setting<?> setting : RequestSchema.on(Surface.HTTP)) {
+            JsonNode v = n.get(setting.name());
+            if (v == null || v.isNull()) {
+                if (setting.required()) {
+                    throw ApiError.bad("The field \"" + setting.name() + "\" is missing.");
+                }
+                continue;
+            }
+            try {
+                values.put(setting, setting.read(Views.JSON.treeToValue(v, Object.class),
+                        (s, reference) -> files.find(reference)));
+            } catch (SettingException e) {
+                throw ApiError.bad("The field \"" + setting.name() + "\" " + e.problem() + ".");
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw ApiError.bad("The field \"" + setting.name() + "\" cannot be read.");
+            }
         }
-        if (!v.isNumber() || v.asDouble() < min || v.asDouble() > max) {
-            throw ApiError.bad("The field \"" + field + "\" must be a number from " + min + " to " + max + ".");
-        }
-        return v.asDouble();
+        values.putIfAbsent(RequestSchema.SEED, 0L);
+        return GenerationRequest.of(values);
     }
 
     /** The Idempotency-Key header, checked, or null. */
@@ -116,14 +140,10 @@ final class Requests {
 
     /** Hash of what a request asks for, to tell a retry from a different request under the same key. */
     static String bodyHash(Context ctx) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update((ctx.method() + " " + ctx.path() + "?" + ctx.queryString() + "\n").getBytes(StandardCharsets.UTF_8));
-            sha.update(ctx.bodyAsBytes());
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest sha = Sha256.digest();
+        sha.update((ctx.method() + " " + ctx.path() + "?" + ctx.queryString() + "\n").getBytes(StandardCharsets.UTF_8));
+        sha.update(ctx.bodyAsBytes());
+        return HexFormat.of().formatHex(sha.digest());
     }
 
     static String shown(String s) {

@@ -69,6 +69,8 @@ public final class Database {
             );
             """, """
             ALTER TABLE jobs ADD COLUMN continue_from TEXT;
+            """, """
+            ALTER TABLE jobs ADD COLUMN plan TEXT;
             """);
 
     private Database() {

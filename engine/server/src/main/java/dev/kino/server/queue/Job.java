@@ -10,9 +10,9 @@ package dev.kino.server.queue;
  * @param take         the take number, or null
  * @param model        model name from the catalog
  * @param request      the {@code GenerationRequest} as JSON
- * @param requestHash  the shot-list request hash ({@code dev.kino.shots.Take#hash}); for a take that continues
- *                     from another shot it is computed with the list's {@code pick} ({@code kino render}'s rule),
- *                     while the server starts it from the project's pick at render time
+ * @param requestHash  the take's identity: the fingerprint of the plan stored with it; for a take that continues
+ *                     from another shot (planned at render time, from the project's pick) the shot-list request
+ *                     hash ({@code dev.kino.shots.Take#hash}, computed with the list's {@code pick})
  * @param priority     higher runs first; equal priorities run in submission order
  * @param state        where it is
  * @param worker       the worker running or last running it

@@ -80,8 +80,8 @@ public final class JobStore implements AutoCloseable {
                 for (NewJob j : jobs) {
                     String id = newId('j');
                     try (PreparedStatement s = db.prepareStatement("INSERT INTO jobs (id, project_id, shot, shot_index, "
-                            + "take, model, request, request_hash, priority, state, created_at, continue_from) "
-                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)")) {
+                            + "take, model, request, request_hash, priority, state, created_at, continue_from, plan) "
+                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)")) {
                         s.setString(1, id);
                         s.setString(2, project == null ? null : project.id());
                         s.setString(3, j.shot());
@@ -93,6 +93,7 @@ public final class JobStore implements AutoCloseable {
                         s.setInt(9, j.priority());
                         s.setLong(10, now);
                         s.setString(11, j.continueFrom());
+                        s.setString(12, j.planJson());
                         s.executeUpdate();
                     }
                     ids.add(id);
@@ -141,6 +142,20 @@ public final class JobStore implements AutoCloseable {
                     jobs.add(get(id));
                 }
                 return new Submitted(null, jobs, true);
+            }
+        }
+    }
+
+    /** The plan stored with job {@code id} when it was submitted, as JSON, or null (a take continuing a shot). */
+    public String plan(String id) {
+        synchronized (db) {
+            try (PreparedStatement s = db.prepareStatement("SELECT plan FROM jobs WHERE id = ?")) {
+                s.setString(1, id);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                }
+            } catch (SQLException e) {
+                throw storage(e);
             }
         }
     }

@@ -5,7 +5,6 @@ import dev.kino.denoise.StepListener;
 import dev.kino.pipeline.Checkpoint;
 import dev.kino.pipeline.GenerationOptions;
 import dev.kino.pipeline.GenerationPlan;
-import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.TextToVideoPipeline;
 
@@ -42,9 +41,8 @@ final class CheckpointedRun {
      * @param every      steps between checkpoints
      * @param onSaved    hears the completed step count of every checkpoint written
      */
-    static Outcome run(TextToVideoPipeline kino, GenerationRequest request, StepListener listener, Path checkpoint,
+    static Outcome run(TextToVideoPipeline kino, GenerationPlan plan, StepListener listener, Path checkpoint,
                        int every, Start start, IntConsumer onSaved) {
-        GenerationPlan plan = kino.plan(request);
         Checkpoint resume = read(checkpoint, plan);
         Integer from = resume == null ? null : resume.completedSteps();
         start.started(plan.steps(), from);

@@ -9,8 +9,7 @@ import dev.kino.model.ManifestReader;
 import dev.kino.model.ModelPackage;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationPlan;
-import dev.kino.pipeline.TextToVideoPipeline;
-import dev.kino.runtime.Device;
+import dev.kino.pipeline.GenerationPlanner;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,7 +33,7 @@ public final class ModelCatalog implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
     private final Path modelsDir;
-    private final Map<String, TextToVideoPipeline> checkers = new HashMap<>();
+    private final Map<String, GenerationPlanner> planners = new HashMap<>();
     private volatile Path demo; // extracting checks the whole embedded package: once per server, not per request
 
     /** {@code modelsDir} may be null: the demo model only. */
@@ -96,20 +95,22 @@ public final class ModelCatalog implements AutoCloseable {
     }
 
     /**
-     * Checks a request against the model before it is queued (size, frames, scheduler), on a CPU copy of the
-     * model kept for that purpose, so a bad request never reaches a worker.
+     * Plans a request for the model before it is queued (size, frames, scheduler, memory), from the manifest and
+     * the graphs' declared signatures alone: no model is loaded, so checking submits costs no memory next to the
+     * workers' copies, and a bad request never reaches a worker.
      */
-    public synchronized GenerationPlan check(String model, GenerationRequest request) {
-        Path folder = folder(model);
-        TextToVideoPipeline kino = checkers.computeIfAbsent(model, m -> TextToVideoPipeline.load(folder, Device.CPU));
-        return kino.plan(request);
+    public GenerationPlan check(String model, GenerationRequest request) {
+        return planner(model).plan(request);
     }
 
     /** Whether {@code model} conditions on pictures (what a take continuing from another shot needs). */
-    public synchronized boolean takesPictures(String model) {
+    public boolean takesPictures(String model) {
+        return planner(model).modelPackage().manifest().conditioning() != null;
+    }
+
+    private synchronized GenerationPlanner planner(String model) {
         Path folder = folder(model);
-        TextToVideoPipeline kino = checkers.computeIfAbsent(model, m -> TextToVideoPipeline.load(folder, Device.CPU));
-        return kino.modelPackage().manifest().conditioning() != null;
+        return planners.computeIfAbsent(model, m -> GenerationPlanner.of(ModelPackage.open(folder)));
     }
 
     private static String quote(String s) {
@@ -121,8 +122,7 @@ public final class ModelCatalog implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        checkers.values().forEach(TextToVideoPipeline::close);
-        checkers.clear();
+        planners.clear();
     }
 
     /** Reads a JSON file (a model's manifest) as a tree. */

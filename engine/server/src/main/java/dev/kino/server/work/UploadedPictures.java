@@ -3,22 +3,20 @@ package dev.kino.server.work;
 import dev.kino.KinoException;
 import dev.kino.image.ImageFiles;
 import dev.kino.image.RgbImage;
-import dev.kino.pipeline.GenerationRequest;
+import dev.kino.request.Sha256;
 import dev.kino.shots.PictureFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
  * Pictures uploaded to the server ({@code POST /api/pictures}), stored under the data folder's {@code pictures/}
  * by the SHA-256 of their bytes. Shot lists and jobs name them as {@code sha256:HEX}, never by path, so a request
- * cannot make the server read any other file; a render checks the bytes again before it uses them.
+ * cannot make the server read any other file. A submit checks the bytes against the name, and the job's plan
+ * records them, so a render checks them again before it uses them.
  */
 public final class UploadedPictures {
     /** How shots and jobs refer to an uploaded picture. */
@@ -45,7 +43,7 @@ public final class UploadedPictures {
         if (bytes.length == 0) {
             throw new KinoException("The request has no picture; send the PNG, JPEG or WebP file's bytes as the body.");
         }
-        String hex = sha256(bytes);
+        String hex = Sha256.of(bytes);
         Files.createDirectories(folder);
         Path temp = Files.createTempFile(folder, ".upload-", ".partial");
         try {
@@ -70,38 +68,12 @@ public final class UploadedPictures {
                 throw new IllegalArgumentException("names no picture uploaded to this server; upload it with POST"
                         + " /api/pictures first");
             }
+            if (!Sha256.of(file).equals(file.getFileName().toString())) {
+                // replaced or damaged on disk: a take would silently show another picture
+                throw new IllegalArgumentException("names an uploaded picture that changed on the server's disk (its"
+                        + " SHA-256 no longer matches); upload it again");
+            }
             return file;
         };
-    }
-
-    /**
-     * Checks, before a render, that the uploaded pictures a request uses still hold the bytes they were stored
-     * under (a picture replaced or damaged on disk would silently change the take, and a resumed take would mix
-     * two pictures).
-     *
-     * @throws KinoException one sentence naming the picture that changed
-     */
-    public void verify(GenerationRequest r) {
-        for (Path p : new Path[]{r.image(), r.lastImage()}) {
-            if (p != null && p.getParent() != null && p.getParent().equals(folder)) {
-                try {
-                    if (!sha256(Files.readAllBytes(p)).equals(p.getFileName().toString())) {
-                        throw new KinoException("The uploaded picture " + PREFIX + p.getFileName() + " changed on the"
-                                + " server's disk (its SHA-256 no longer matches); upload it again and resubmit.");
-                    }
-                } catch (IOException e) {
-                    throw new KinoException("The uploaded picture " + PREFIX + p.getFileName() + " cannot be read ("
-                            + e.getMessage() + "); upload it again and resubmit.", e);
-                }
-            }
-        }
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -5,6 +5,7 @@ import dev.kino.KinoException;
 import dev.kino.denoise.StepEvent;
 import dev.kino.denoise.StepListener;
 import dev.kino.pipeline.GenerationCancelledException;
+import dev.kino.pipeline.GenerationPlan;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.server.queue.Job;
@@ -32,7 +33,6 @@ final class Worker implements Runnable {
     private final WorkEvents events;
     private final Workers.Settings settings;
     private final ProjectStore projects;
-    private final UploadedPictures pictures;
 
     Worker(String name, Workers pool, JobStore store, ModelCache models, Path dataDir, WorkEvents events,
            Workers.Settings settings) {
@@ -45,7 +45,6 @@ final class Worker implements Runnable {
         this.events = events;
         this.settings = settings;
         this.projects = new ProjectStore(store);
-        this.pictures = new UploadedPictures(dataDir);
     }
 
     String name() {
@@ -79,15 +78,19 @@ final class Worker implements Runnable {
                 store.canceled(job.id());
                 return;
             }
-            GenerationRequest request = continuing(job, JSON.readValue(job.request(), GenerationRequest.class));
+            GenerationRequest request = continuing(job, GenerationRequest.fromJson(JSON.readValue(job.request(), java.util.Map.class)));
             if (request == null) {
                 return; // its source shot lost its pick after the claim: back to waiting
             }
-            pictures.verify(request);
+            String stored = store.plan(job.id());
             TextToVideoPipeline kino = models.get(job.model());
+            // The plan made at submit, as it was checked (its pictures' bytes checked against their hashes); a take
+            // continuing another shot is planned now, from that shot's pick.
+            GenerationPlan plan = stored != null && request.continueFrom() == null ? GenerationPlan.fromJson(stored)
+                    : kino.plan(request);
             PreviewFactors factors = PreviewFactors.read(kino.modelPackage().dir());
             Files.createDirectories(checkpoints);
-            CheckpointedRun.Outcome out = CheckpointedRun.run(kino, request, listener(job.id(), factors), checkpoint,
+            CheckpointedRun.Outcome out = CheckpointedRun.run(kino, plan, listener(job.id(), factors), checkpoint,
                     settings.checkpointEvery(), (steps, from) -> store.started(job.id(), steps, from),
                     step -> store.progress(job.id(), step));
             VideoFrames frames = out.result().frames();
@@ -131,9 +134,7 @@ final class Worker implements Runnable {
         if (source == null) {
             return r;
         }
-        return new GenerationRequest(r.prompt(), r.negativePrompt(), r.steps(), r.guidance(), r.seed(), r.frames(),
-                r.width(), r.height(), r.fps(), r.scheduler(), r.noiseKernel(), r.image(), r.lastImage(),
-                videos.resolve(source.video()), r.fit());
+        return r.with(dev.kino.request.RequestSchema.CONTINUE_FROM, videos.resolve(source.video()));
     }
 
     private StepListener listener(String jobId, PreviewFactors factors) {

@@ -24,7 +24,7 @@ class JobStoreTest {
     Path dir;
 
     private static NewJob job(String model, int priority) {
-        return new NewJob(null, null, null, model, "{\"prompt\":\"p\"}", "h", priority, null);
+        return new NewJob(null, null, null, model, "{\"prompt\":\"p\"}", "h", priority, null, null);
     }
 
     private JobStore store() {

@@ -1,0 +1,42 @@
+package dev.kino.sweep;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What every cell of one sweep folder must share for its figures to be comparable: the model, where it ran,
+ * and the video's size. Stored as {@code sweep.json}; a re-run with the same folder must match it. The grid's
+ * axes (prompts, schedulers, steps, guidance, seeds, reference) may change between runs: new cells are added
+ * beside the finished ones.
+ */
+public record SweepIdentity(int format, String modelName, String modelFingerprint, String executionProvider,
+                            int onnxThreads, int frames, int width, int height, String negativePrompt) {
+
+    /** What differs from {@code other}, as phrases for an error message; empty when they match. */
+    public List<String> differences(SweepIdentity other) {
+        List<String> d = new ArrayList<>();
+        if (!Objects.equals(modelFingerprint, other.modelFingerprint)) {
+            d.add("model " + other.modelName + " (fingerprint " + shortHash(other.modelFingerprint) + ") instead of "
+                    + modelName + " (" + shortHash(modelFingerprint) + ")");
+        }
+        if (!Objects.equals(executionProvider, other.executionProvider)) {
+            d.add("device " + other.executionProvider + " instead of " + executionProvider);
+        }
+        if (onnxThreads != other.onnxThreads) {
+            d.add(other.onnxThreads + " ONNX threads instead of " + onnxThreads);
+        }
+        if (frames != other.frames || width != other.width || height != other.height) {
+            d.add(other.frames + " frames of " + other.width + "x" + other.height + " instead of " + frames
+                    + " frames of " + width + "x" + height);
+        }
+        if (!Objects.equals(negativePrompt, other.negativePrompt)) {
+            d.add("another negative prompt");
+        }
+        return d;
+    }
+
+    private static String shortHash(String hash) {
+        return hash == null ? "none" : hash.substring(0, Math.min(12, hash.length()));
+    }
+}

@@ -1,0 +1,114 @@
+package dev.kino.sweep.report;
+
+import dev.kino.pipeline.StageTimings;
+import dev.kino.sweep.CellResult;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The grid folded over prompts and seeds: one point per scheduler, guidance and step count, with the mean of
+ * each figure over the cells it stands for. Charts, the report's table and "best under a budget" use these.
+ */
+public final class SweepSummary {
+
+    /**
+     * One sampler setting, averaged over its cells.
+     *
+     * @param psnrDb       mean PSNR; cells identical to the reference count at their PSNR ceiling, and the
+     *                     mean is +∞ only when every cell is identical
+     * @param generationMs mean wall time of generate (tokenize to VAE decode; MP4 encoding excluded)
+     * @param stepMs       mean wall time of one denoising step
+     * @param onnxStepMs   of which inside ONNX Runtime (the denoise stage's ONNX time over its steps)
+     * @param kinoStepMs   of which Kino's own work: scheduler math, copies, the guidance combine
+     */
+    public record Point(String scheduler, double guidance, int steps, int runs, double psnrDb, double ssim,
+                        double latentRelativeL2, double temporalRatio, double generationMs, double stepMs,
+                        double onnxStepMs, double kinoStepMs) {
+
+        public boolean identicalToReference() {
+            return Double.isInfinite(psnrDb);
+        }
+    }
+
+    private SweepSummary() {
+    }
+
+    /** Points in the order the grid lists schedulers and guidance, steps ascending. */
+    public static List<Point> of(List<CellResult> cells) {
+        Map<String, List<CellResult>> groups = new LinkedHashMap<>();
+        for (CellResult c : cells) {
+            if (c.quality() != null) {
+                groups.computeIfAbsent(c.scheduler() + "\u0000" + c.guidance() + "\u0000" + c.steps(),
+                        k -> new ArrayList<>()).add(c);
+            }
+        }
+        List<Point> points = new ArrayList<>();
+        for (List<CellResult> g : groups.values()) {
+            points.add(point(g));
+        }
+        List<String> order = points.stream().map(p -> p.scheduler() + "\u0000" + p.guidance()).distinct().toList();
+        points.sort(Comparator.comparingInt((Point p) -> order.indexOf(p.scheduler() + "\u0000" + p.guidance()))
+                .thenComparingInt(Point::steps));
+        return points;
+    }
+
+    private static Point point(List<CellResult> g) {
+        CellResult first = g.get(0);
+        boolean allIdentical = g.stream().allMatch(c -> c.quality().identicalToReference());
+        double psnr = allIdentical ? Double.POSITIVE_INFINITY : mean(g, c -> c.quality().identicalToReference()
+                ? c.quality().psnrCeilingDb() : c.quality().psnrDb());
+        double denoiseOnnx = mean(g, c -> c.timings().onnxMs(StageTimings.DENOISE) / c.steps());
+        double denoiseWall = mean(g, c -> c.timings().wallMs(StageTimings.DENOISE) / c.steps());
+        return new Point(first.scheduler(), first.guidance(), first.steps(), g.size(), psnr,
+                mean(g, c -> c.quality().ssim()), mean(g, c -> c.quality().latentRelativeL2()),
+                mean(g, c -> c.quality().temporalRatio() == null ? Double.NaN : c.quality().temporalRatio()),
+                mean(g, c -> c.timings().generationMs()), mean(g, c -> c.timings().meanStepMs()),
+                denoiseOnnx, denoiseWall - denoiseOnnx);
+    }
+
+    private static double mean(List<CellResult> cells, java.util.function.ToDoubleFunction<CellResult> f) {
+        return cells.stream().mapToDouble(f).average().orElse(Double.NaN);
+    }
+
+    /** The series a point belongs to in charts: the scheduler, plus the guidance when the grid has several. */
+    public static String series(Point p, boolean severalGuidance) {
+        return severalGuidance ? p.scheduler() + " g=" + trim(p.guidance()) : p.scheduler();
+    }
+
+    public static boolean severalGuidance(List<Point> points) {
+        return points.stream().map(Point::guidance).distinct().count() > 1;
+    }
+
+    /**
+     * The points no other point beats on both time and PSNR: sorted by generation time, each better in PSNR
+     * than every faster one. These are the only settings worth choosing.
+     */
+    public static List<Point> paretoFront(List<Point> points) {
+        List<Point> byTime = new ArrayList<>(points);
+        byTime.sort(Comparator.comparingDouble(Point::generationMs).thenComparing(p -> -p.psnrDb()));
+        List<Point> front = new ArrayList<>();
+        double best = Double.NEGATIVE_INFINITY;
+        for (Point p : byTime) {
+            if (p.psnrDb() > best) {
+                front.add(p);
+                best = p.psnrDb();
+            }
+        }
+        return front;
+    }
+
+    /** The highest-PSNR point whose mean generation time fits {@code budgetMs}, if any does. */
+    public static Optional<Point> bestWithin(List<Point> points, double budgetMs) {
+        return points.stream().filter(p -> p.generationMs() <= budgetMs)
+                .max(Comparator.comparingDouble(Point::psnrDb).thenComparing(p -> -p.generationMs()));
+    }
+
+    static String trim(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.kino.sweep;
+
+import dev.kino.KinoException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SweepFolderTest {
+    private static final SweepIdentity ID = new SweepIdentity(1, "m", "f".repeat(64), "CPU", 0, 4, 32, 32, "");
+
+    @Test
+    void aNewFolderIsCreatedAndMarked(@TempDir Path tmp) {
+        SweepFolder f = SweepFolder.open(tmp.resolve("out"), ID);
+        assertTrue(Files.isRegularFile(f.root().resolve("sweep.json")));
+    }
+
+    @Test
+    void aFolderOfOtherFilesIsRefused(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("thesis.tex"), "precious");
+        KinoException e = assertThrows(KinoException.class, () -> SweepFolder.checkUsable(tmp));
+        assertTrue(e.getMessage().contains("not empty and holds no sweep"), e.getMessage());
+    }
+
+    @Test
+    void aFileIsRefused(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("out"), "x");
+        assertThrows(KinoException.class, () -> SweepFolder.checkUsable(file));
+    }
+
+    @Test
+    void aSweepOfAnotherSetupIsRefusedAndSaysWhatDiffers(@TempDir Path tmp) {
+        SweepFolder.open(tmp, ID);
+        SweepIdentity wider = new SweepIdentity(1, "m", "f".repeat(64), "CPU", 0, 4, 64, 32, "");
+        KinoException e = assertThrows(KinoException.class, () -> SweepFolder.open(tmp, wider));
+        assertTrue(e.getMessage().contains("4 frames of 64x32 instead of 4 frames of 32x32"), e.getMessage());
+        SweepFolder.open(tmp, ID); // the same setup resumes
+    }
+
+    @Test
+    void aCellIsFinishedOnlyAgainstTheReferenceItWasMeasuredWith(@TempDir Path tmp) {
+        SweepFolder f = SweepFolder.open(tmp, ID);
+        CellResult r = TestResults.cell("a", 0, "euler", 4, 20, 100, "ref-A");
+        Cell cell = new Cell("a", 0, 5.0, "euler", 4);
+        assertFalse(f.finishedCell(cell, "ref-A").isPresent());
+        f.writeResult(f.cellDir(cell), r);
+        assertEquals(r, f.finishedCell(cell, "ref-A").orElseThrow());
+        assertFalse(f.finishedCell(cell, "ref-B").isPresent());
+        assertEquals(1, f.allFinishedCells().size());
+    }
+
+    @Test
+    void aTruncatedResultCountsAsUnfinished(@TempDir Path tmp) throws Exception {
+        SweepFolder f = SweepFolder.open(tmp, ID);
+        Cell cell = new Cell("a", 0, 5.0, "euler", 4);
+        Files.createDirectories(f.cellDir(cell));
+        Files.writeString(f.cellDir(cell).resolve("result.json"), "{\"format\": 1, \"id\": \"eu");
+        assertFalse(f.finishedCell(cell, "ref-A").isPresent());
+    }
+
+    @Test
+    void writesLeaveNoTemporaryFiles(@TempDir Path tmp) throws Exception {
+        SweepFolder f = SweepFolder.open(tmp, ID);
+        Cell cell = new Cell("a", 0, 5.0, "euler", 4);
+        f.writeResult(f.cellDir(cell), TestResults.cell("a", 0, "euler", 4, 20, 100, "ref-A"));
+        try (Stream<Path> all = Files.walk(tmp)) {
+            assertTrue(all.noneMatch(p -> p.getFileName().toString().endsWith(".partial")));
+        }
+    }
+}

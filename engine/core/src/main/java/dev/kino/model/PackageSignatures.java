@@ -1,0 +1,58 @@
+package dev.kino.model;
+
+import dev.kino.KinoException;
+import dev.kino.runtime.GraphSignature;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The declared signatures of a package's text encoder, denoiser expert(s) and VAE decoder: all that planning a
+ * request needs of the graphs. {@link #read} gets them from the files' headers, with no ONNX Runtime session, so a
+ * server can check requests for a model of any size without loading it; {@link ModelGraphs#signatures()} gives
+ * the same from open sessions.
+ *
+ * @param textEncoder the text encoder
+ * @param denoisers   one per expert, high noise first
+ * @param vae         the VAE decoder (the first-frame graph of a causal VAE)
+ * @param vaeNext     a causal VAE's next-frame graph, or null
+ */
+public record PackageSignatures(GraphSignature textEncoder, List<GraphSignature> denoisers, GraphSignature vae,
+                                GraphSignature vaeNext) {
+
+    public PackageSignatures {
+        denoisers = List.copyOf(denoisers);
+    }
+
+    /**
+     * Reads the graphs' signatures from their files and checks the manifest against them.
+     *
+     * @throws KinoException listing every mismatch, as loading the package would
+     */
+    public static PackageSignatures read(ModelPackage pkg) {
+        Manifest m = pkg.manifest();
+        GraphSignature text = GraphSignature.read(pkg.resolve(m.textEncoder().file()), "text encoder");
+        List<Manifest.Expert> experts = m.denoiser().experts();
+        List<GraphSignature> denoisers = new ArrayList<>();
+        for (int i = 0; i < experts.size(); i++) {
+            String role = experts.size() == 1 ? "denoiser" : "denoiser expert " + (i + 1);
+            denoisers.add(GraphSignature.read(pkg.resolve(experts.get(i).file()), role));
+        }
+        GraphSignature vae = GraphSignature.read(pkg.resolve(m.vae().file()), "VAE decoder");
+        GraphSignature next = m.vae().nextFile() == null ? null
+                : GraphSignature.read(pkg.resolve(m.vae().nextFile()), "VAE next-frame decoder");
+        PackageSignatures signatures = new PackageSignatures(text, denoisers, vae, next);
+        signatures.check(pkg);
+        return signatures;
+    }
+
+    /** Checks the manifest against these signatures; every mismatch in one sentence. */
+    void check(ModelPackage pkg) {
+        List<String> mismatches = SignatureCheck.check(pkg.manifest(), this);
+        if (!mismatches.isEmpty()) {
+            throw new KinoException("The manifest of " + pkg.dir() + " does not match its ONNX files ("
+                    + mismatches.size() + " mismatch" + (mismatches.size() == 1 ? "" : "es") + "): "
+                    + String.join("; ", mismatches) + ". Fix kino.json or re-export the model.");
+        }
+    }
+}
