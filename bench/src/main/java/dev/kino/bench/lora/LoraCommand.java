@@ -2,7 +2,7 @@ package dev.kino.bench.lora;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kino.KinoException;
-import dev.kino.bench.io.BenchJson;
+import dev.kino.sweep.io.BenchJson;
 import dev.kino.bench.io.Console;
 import dev.kino.bench.parity.KinoLoop;
 import dev.kino.lora.Lora;

@@ -3,7 +3,7 @@ package dev.kino.bench.lora;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import dev.kino.bench.Bench;
-import dev.kino.bench.io.BenchJson;
+import dev.kino.sweep.io.BenchJson;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -46,7 +46,7 @@ final class LoraDenoisers implements AutoCloseable {
 
     /** The denoiser for {@code plan}'s LoRAs; blocks while another LoRA set is in use. */
     Lease acquire(GenerationPlan plan) {
-        List<Lora> loras = RequestLoras.of(plan.request());
+        List<Lora> loras = plan.request() == null ? List.of() : RequestLoras.of(plan.request());   // older plans: none
         if (loras.isEmpty()) {
             return new Lease(plain, plainGraphs, () -> { });
         }
