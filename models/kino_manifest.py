@@ -19,9 +19,10 @@ SECTIONS = ("text_encoder", "latent", "defaults", "denoiser", "scheduler", "vae"
 
 
 def manifest(name, description, *, text_encoder, latent, defaults, denoiser, scheduler, vae,
-             tokenizer="tokenizer.json", conditioning=None):
+             tokenizer="tokenizer.json", conditioning=None, extra_text_encoders=None, sampling=None):
     """A manifest dict in the key order the engine documents; the sections are taken as given.
-    ``conditioning``: image models only (models/export/image-to-video.md)."""
+    ``conditioning``: image models only (models/export/image-to-video.md); ``extra_text_encoders``: models with
+    more than one text encoder, each entry naming its tokenizer and denoiser inputs (models/README.md)."""
     m = {
         "kino": VERSION, "name": name, "description": description, "tokenizer": tokenizer,
         "text_encoder": text_encoder, "latent": latent, "defaults": defaults, "denoiser": denoiser,
@@ -29,12 +30,19 @@ def manifest(name, description, *, text_encoder, latent, defaults, denoiser, sch
     }
     if conditioning is not None:
         m["conditioning"] = conditioning
+    if sampling is not None:
+        m["sampling"] = sampling
+    if extra_text_encoders:
+        m["extra_text_encoders"] = list(extra_text_encoders)
     return m
 
 
 def files(m):
     """Every file the manifest names, by role, in the engine's order (Manifest.files())."""
     out = {"tokenizer": m["tokenizer"], "text encoder": m["text_encoder"]["file"]}
+    for i, t in enumerate(m.get("extra_text_encoders") or []):
+        out[f"tokenizer {i + 2}"] = t["tokenizer"]
+        out[f"text encoder {i + 2}"] = t["file"]
     experts = m["denoiser"].get("experts") or [{"file": m["denoiser"]["file"]}]
     for i, e in enumerate(experts):
         out["denoiser" if len(experts) == 1 else f"denoiser expert {i + 1}"] = e["file"]

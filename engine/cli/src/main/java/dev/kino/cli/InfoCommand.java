@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -51,6 +52,10 @@ final class InfoCommand implements Callable<Integer> {
         out.println("Defaults   " + d.width() + "x" + d.height() + ", " + d.frames() + " frames at " + d.fps() + " fps, "
                 + d.steps() + " steps, guidance " + d.guidance()
                 + (d.negativePrompt().isEmpty() ? "" : ", negative prompt \"" + d.negativePrompt() + "\""));
+        List<Manifest.TextEncoder> texts = m.textEncoders();
+        for (int i = 0; i < texts.size(); i++) {
+            out.println((i == 0 ? "Text       " : "           ") + describe(texts.get(i), i));
+        }
         out.println("Denoiser   predicts " + m.denoiser().predictionType().manifestName() + ", timesteps "
                 + m.denoiser().timestepDtype() + (m.denoiser().dynamicBatch() ? ", cond+uncond in one batch" : ", batch of 1"));
         if (m.denoiser().experts().size() > 1) {
@@ -64,7 +69,9 @@ final class InfoCommand implements Callable<Integer> {
         }
         out.println("Pictures   " + Fits.describe(m));
         out.println("Scheduler  " + m.scheduler().className() + " " + withoutClassName(m.scheduler().asMap()));
-        if (m.sampling() != null) {
+        if (m.sampling() != null && m.sampling().sigmas() != null) {
+            out.println("Sampling   sigmas linspace(1, 0, steps + 1) without the last, then the scheduler's shift");
+        } else if (m.sampling() != null) {
             out.println("Sampling   as " + m.sampling().pipeline() + (m.sampling().timesteps() == null
                     ? " (linear-quadratic timesteps)" : ": its own timesteps " + java.util.Arrays.toString(
                     m.sampling().timesteps()) + " for " + m.sampling().timesteps().length
@@ -81,7 +88,8 @@ final class InfoCommand implements Callable<Integer> {
         try (ModelGraphs graphs = ModelGraphs.open(pkg, runtime)) {
             out.println("Signatures (checked against the manifest: OK)");
             for (OnnxModel g : graphs.all()) {
-                Manifest.Precision p = g == graphs.textEncoder() ? m.textEncoder().precision()
+                int text = graphs.textEncoders().indexOf(g);
+                Manifest.Precision p = text >= 0 ? texts.get(text).precision()
                         : graphs.denoisers().contains(g) ? m.denoiser().precision() : m.vae().precision();
                 describe(out, g, p);
             }
@@ -90,6 +98,26 @@ final class InfoCommand implements Callable<Integer> {
                     + " only: the model makes " + d.width() + "x" + d.height() + ", " + d.frames() + " frames"));
         }
         return 0;
+    }
+
+    /** One text encoder in a line: its files, what it reads of the prompt, its length, where its output goes. */
+    private static String describe(Manifest.TextEncoder t, int index) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(index + 1).append(". ").append(t.file()).append(" with ").append(t.tokenizer()).append(": ");
+        if (t.quoted() != null) {
+            sb.append("the prompt's quoted text (as \"").append(t.quoted().each()).append("\"; none: zeros)");
+        } else if (t.template() != null) {
+            sb.append("the prompt in a template (").append(t.cropStart()).append(" head tokens cropped)");
+        } else {
+            sb.append(t.cleanPrompt() ? "the cleaned prompt" : "the prompt");
+        }
+        sb.append(", ").append(t.maxLength()).append(" tokens");
+        if (t.layer() != 0) {
+            sb.append(", hidden state ").append(t.layer());
+        }
+        sb.append(" -> ").append(t.denoiserInput() == null ? "text embeddings" : t.denoiserInput()
+                + (t.denoiserMask() == null ? "" : " + " + t.denoiserMask()));
+        return sb.toString();
     }
 
     private static Map<String, Object> withoutClassName(Map<String, Object> config) {

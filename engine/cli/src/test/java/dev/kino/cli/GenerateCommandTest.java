@@ -110,6 +110,17 @@ class GenerateCommandTest {
     }
 
     @Test
+    void infoShowsBothTextEncodersOfATwoEncoderModel() {
+        Cli.Run run = Cli.kino("info", "--model", Fixtures.testResources().resolve("hunyuan").resolve("tiny-hunyuan").toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("Text       1. text_encoder.onnx with tokenizer.json: the prompt in a template (108 head"
+                + " tokens cropped), 1000 tokens, hidden state -3 -> text embeddings"), run.out());
+        assertTrue(run.out().contains("2. text_encoder_2.onnx with tokenizer_2.json: the prompt's quoted text (as \"Text"
+                + " \"{}\"\"; none: zeros), 256 tokens -> encoder_hidden_states_2 + encoder_attention_mask_2"), run.out());
+        assertTrue(run.out().contains("text encoder 2 (text_encoder_2.onnx, fp32)"), run.out());
+    }
+
+    @Test
     void infoWithoutAModelDescribesTheBuiltInModelAndItsFixedSize() {
         Cli.Run run = Cli.kino("info");
         assertEquals(0, run.exitCode(), run.err());

@@ -41,30 +41,51 @@ public final class OnnxDenoiser implements Denoiser {
     @Override
     public Denoiser.Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance,
                               DenoiserCondition condition) {
-        List<FloatTensor> texts = new ArrayList<>();
-        List<long[]> masks = new ArrayList<>();
-        if (embeddings.hasUncond()) {
-            texts.add(embeddings.uncond());
-            masks.add(embeddings.uncondMask());
+        List<TextInput> inputs = new ArrayList<>();
+        inputs.add(TextInput.of(spec.textEmbeddings(), spec.textMask(), embeddings));
+        for (TextEmbeddings.Routed r : embeddings.routed()) {
+            inputs.add(TextInput.of(r.input(), r.maskInput(), r.embeddings()));
         }
-        texts.add(embeddings.cond());
-        masks.add(embeddings.condMask());
-        if (spec.textMask() != null && masks.contains(null)) {
-            throw new IllegalArgumentException("This denoiser masks its text attention; pass embeddings with masks.");
+        for (TextInput in : inputs) {
+            if (in.mask() != null && in.masks().contains(null)) {
+                throw new IllegalArgumentException("This denoiser masks its text attention; pass embeddings with masks.");
+            }
         }
         if (spec.frameRate() != null && !(condition.frameRate() > 0)) {
             throw new IllegalArgumentException("This denoiser takes the video's frame rate; pass it in the condition.");
         }
-        int batch = spec.dynamicBatch() ? texts.size() : 1;
-        int passes = texts.size() / batch;
-        BoundRun run = new BoundRun(latentShape, texts, batch, passes, guidance[0], condition);
+        int prompts = inputs.get(0).texts().size();
+        int batch = spec.dynamicBatch() ? prompts : 1;
+        int passes = prompts / batch;
+        BoundRun run = new BoundRun(latentShape, prompts, batch, passes, guidance[0], condition);
         try {
-            run.bindTextMaskAndFrameRate(masks, condition.frameRate());
+            for (TextInput in : inputs) {
+                run.bindText(in);
+            }
+            run.bindFrameRate(condition.frameRate());
         } catch (RuntimeException e) {
             run.close();
             throw e;
         }
         return run;
+    }
+
+    /**
+     * One text encoder's embeddings for the denoiser input {@code input} (and its mask for {@code mask}, may be
+     * null), in batch order: uncond first when guided, as diffusers concatenates them.
+     */
+    private record TextInput(String input, String mask, List<FloatTensor> texts, List<long[]> masks) {
+        static TextInput of(String input, String mask, TextEmbeddings e) {
+            List<FloatTensor> texts = new ArrayList<>();
+            List<long[]> masks = new ArrayList<>();
+            if (e.hasUncond()) {
+                texts.add(e.uncond());
+                masks.add(e.uncondMask());
+            }
+            texts.add(e.cond());
+            masks.add(e.condMask());
+            return new TextInput(input, mask, texts, masks);
+        }
     }
 
     /** The tensors of one generation. {@code passes} runs of {@code batch} samples cover all prompts. */
@@ -75,8 +96,7 @@ public final class OnnxDenoiser implements Denoiser {
         private final float guidance;
         private final TensorSlot sample;
         private final TensorSlot timestep;
-        private final TensorSlot[] text;
-        private final TensorSlot[] mask;
+        private final List<Map<String, TensorSlot>> textPerPass = new ArrayList<>();   // input name -> slot, per pass
         private TensorSlot frameRate;
         private final TensorSlot output;
         private final TensorSlot image;
@@ -87,11 +107,11 @@ public final class OnnxDenoiser implements Denoiser {
         private final List<TensorSlot> all = new ArrayList<>();
         private boolean closed;
 
-        BoundRun(long[] latentShape, List<FloatTensor> texts, int batch, int passes, float guidance,
+        BoundRun(long[] latentShape, int prompts, int batch, int passes, float guidance,
                  DenoiserCondition condition) {
             this.n = Math.toIntExact(FloatTensor.numel(latentShape));
             this.batch = batch;
-            this.prompts = texts.size();
+            this.prompts = prompts;
             this.guidance = guidance;
             this.condition = condition;
             this.frames = (int) latentShape[2];
@@ -113,31 +133,36 @@ public final class OnnxDenoiser implements Denoiser {
             for (int b = 0; image != null && b < batch; b++) {
                 image.put(pictures.data(), 0, b * pictures.data().length, pictures.data().length);
             }
-            text = new TensorSlot[passes];
-            mask = new TensorSlot[passes];
-            FloatTensor first = texts.get(0);
             for (int p = 0; p < passes; p++) {
-                long[] textShape = {batch, first.dim(1), first.dim(2)};
-                text[p] = track(graph.slot(graph.inputs().get(spec.textEmbeddings()), textShape));
-                for (int b = 0; b < batch; b++) {
-                    float[] emb = texts.get(p * batch + b).data();
-                    text[p].put(emb, 0, b * emb.length, emb.length);
-                }
+                textPerPass.add(new HashMap<>());
             }
             predictions = new float[n * prompts];
         }
 
-        /** The optional inputs of LTX-Video-style graphs: per-pass text masks and the frame rate. */
-        void bindTextMaskAndFrameRate(List<long[]> masks, double fps) {
-            if (spec.textMask() != null) {
-                int length = masks.get(0).length;
-                for (int p = 0; p < text.length; p++) {
-                    mask[p] = track(graph.slot(graph.inputs().get(spec.textMask()), new long[] {batch, length}));
+        /** One text encoder's embeddings (and mask) into per-pass slots of the inputs it feeds. */
+        void bindText(TextInput in) {
+            FloatTensor first = in.texts().get(0);
+            for (int p = 0; p < textPerPass.size(); p++) {
+                TensorSlot text = track(graph.slot(graph.inputs().get(in.input()),
+                        new long[] {batch, first.dim(1), first.dim(2)}));
+                for (int b = 0; b < batch; b++) {
+                    float[] emb = in.texts().get(p * batch + b).data();
+                    text.put(emb, 0, b * emb.length, emb.length);
+                }
+                textPerPass.get(p).put(in.input(), text);
+                if (in.mask() != null) {
+                    int length = in.masks().get(0).length;
+                    TensorSlot mask = track(graph.slot(graph.inputs().get(in.mask()), new long[] {batch, length}));
                     for (int b = 0; b < batch; b++) {
-                        mask[p].put(masks.get(p * batch + b), b * length);
+                        mask.put(in.masks().get(p * batch + b), b * length);
                     }
+                    textPerPass.get(p).put(in.mask(), mask);
                 }
             }
+        }
+
+        /** LTX-Video-style graphs take the video's frame rate. */
+        void bindFrameRate(double fps) {
             if (spec.frameRate() != null) {
                 frameRate = track(graph.slot(graph.inputs().get(spec.frameRate()), new long[] {1}));
                 frameRate.fill(fps);
@@ -179,11 +204,8 @@ public final class OnnxDenoiser implements Denoiser {
             if (frameRate != null) {
                 inputs.put(spec.frameRate(), frameRate.tensor());
             }
-            for (int p = 0; p < text.length; p++) {
-                inputs.put(spec.textEmbeddings(), text[p].tensor());
-                if (mask[p] != null) {
-                    inputs.put(spec.textMask(), mask[p].tensor());
-                }
+            for (int p = 0; p < textPerPass.size(); p++) {
+                textPerPass.get(p).forEach((name, slot) -> inputs.put(name, slot.tensor()));
                 graph.run(inputs, Map.of(spec.output(), output.tensor()));
                 output.get(0, predictions, p * batch * n, batch * n);
             }

@@ -24,7 +24,19 @@ public record Manifest(
         SchedulerConfig scheduler,
         Vae vae,
         Conditioning conditioning,
-        Sampling sampling) {
+        Sampling sampling,
+        List<TextEncoder> extraTextEncoders) {
+
+    /**
+     * Every text encoder, the first ({@code text_encoder}, fed to {@code denoiser.text_embeddings}) and then
+     * the {@code extra_text_encoders} in manifest order, each routed to its own denoiser inputs.
+     */
+    public List<TextEncoder> textEncoders() {
+        List<TextEncoder> all = new java.util.ArrayList<>();
+        all.add(textEncoder);
+        all.addAll(extraTextEncoders);
+        return all;
+    }
 
     /** Whether the model takes a picture (image-to-video, first/last frame); text-only models have no conditioning. */
     public boolean takesImages() {
@@ -42,6 +54,10 @@ public record Manifest(
         Map<String, String> files = new LinkedHashMap<>();
         files.put("tokenizer", tokenizer);
         files.put("text encoder", textEncoder.file());
+        for (int i = 0; i < extraTextEncoders.size(); i++) {
+            files.put("tokenizer " + (i + 2), extraTextEncoders.get(i).tokenizer());
+            files.put("text encoder " + (i + 2), extraTextEncoders.get(i).file());
+        }
         List<Expert> experts = denoiser.experts();
         for (int i = 0; i < experts.size(); i++) {
             files.put(experts.size() == 1 ? "denoiser" : "denoiser expert " + (i + 1), experts.get(i).file());
@@ -95,13 +111,36 @@ public record Manifest(
     }
 
     /**
-     * The text encoder. {@code cleanPrompt}: prompts are cleaned before tokenizing as Wan's pipeline does
-     * (HTML entities unescaped, whitespace runs collapsed, ends stripped); {@code zeroPadding}: embeddings
-     * past the prompt's real length are zeros (Wan).
+     * A text encoder and its tokenizer. {@code cleanPrompt}: prompts are cleaned before tokenizing as Wan's
+     * pipeline does (HTML entities unescaped, whitespace runs collapsed, ends stripped); {@code zeroPadding}:
+     * embeddings past the prompt's real length are zeros (Wan). {@code template} (may be null): the text the
+     * prompt is set into before tokenizing, with {@code {prompt}} where it goes (a chat template rendered once
+     * by the exporter); an empty prompt is replaced by {@code emptyPrompt} first. The tokenizer pads to
+     * {@code maxLength + cropStart} and the first {@code cropStart} tokens (the template's head) are cut from the
+     * embeddings and the mask, leaving {@code maxLength}. {@code layer} (informational, 0 when unsaid): which hidden
+     * state the graph returns, counted from the end as diffusers indexes {@code hidden_states}. {@code quoted}
+     * (may be null): the encoder reads only the quoted parts of the prompt (see {@link Quoted}).
+     * {@code denoiserInput}/{@code denoiserMask}: the denoiser inputs its embeddings and mask go to (null for the
+     * first encoder, which feeds {@code denoiser.text_embeddings} and {@code denoiser.text_mask}).
      */
     public record TextEncoder(String file, Precision precision, int maxLength, String padding, String inputIds,
                               String attentionMask, String output, boolean dynamicBatch, boolean zeroPadding,
-                              boolean cleanPrompt) {
+                              boolean cleanPrompt, String tokenizer, String template, String emptyPrompt,
+                              int cropStart, int layer, Quoted quoted, String denoiserInput, String denoiserMask) {
+
+        /** Tokens the tokenizer makes before the template's head is cropped. */
+        public int tokenizedLength() {
+            return maxLength + cropStart;
+        }
+    }
+
+    /**
+     * A text encoder that reads only the prompt's quoted text (on-screen text, "glyphs"): every {@code "..."} or
+     * {@code “...”} span, duplicates dropped when there are several, each written as {@code each} with
+     * {@code {}} for the span, joined by {@code separator}, then {@code suffix}. A prompt without quotes gives
+     * all-zero embeddings and an all-zero mask, and the graph does not run.
+     */
+    public record Quoted(String each, String separator, String suffix) {
     }
 
     /** The latent space: channels, how much the VAE compresses space and time, and the size rule. */
@@ -195,10 +234,16 @@ public record Manifest(
      * {@code pipeline} {@code LTXConditionPipeline} (LTX-Video 0.9.5+, distilled models): timesteps go to
      * {@code set_timesteps(timesteps=...)}, {@code timesteps} when the run has as many steps as the list
      * (a distilled model's own list), else the linear-quadratic schedule; the step takes sigma from the
-     * timestep. {@code timesteps} may be null.
+     * timestep. {@code timesteps} may be null; {@code pipeline} and {@code sigmas} (see
+     * {@link #LINSPACE_SIGMAS}) may be null.
      */
-    public record Sampling(String pipeline, double[] timesteps) {
+    public record Sampling(String pipeline, double[] timesteps, String sigmas) {
         public static final String LTX_CONDITION = "LTXConditionPipeline";
+        /**
+         * {@code sigmas}: the pipeline hands the scheduler {@code sigmas = linspace(1, 0, N + 1)[:-1]}
+         * ({@code set_timesteps(sigmas=...)}, then shifted), as HunyuanVideo 1.5's does.
+         */
+        public static final String LINSPACE_SIGMAS = "linspace";
     }
 
     /**

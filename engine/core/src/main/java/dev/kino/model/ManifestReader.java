@@ -97,24 +97,61 @@ public final class ManifestReader {
                 root.string("name"),
                 root.optionalString("description", ""),
                 root.string("tokenizer"),
-                textEncoder((root.object("text_encoder"))),
+                textEncoder(root.object("text_encoder"), root.string("tokenizer"), false),
                 latent((root.object("latent"))),
                 defaults((root.object("defaults"))),
                 denoiser((root.object("denoiser")), problems),
                 scheduler(root, problems),
                 vae((root.object("vae")), problems),
                 root.raw("conditioning") == null ? null : conditioning(root.object("conditioning")),
-                root.raw("sampling") == null ? null : sampling(root.object("sampling")));
+                root.raw("sampling") == null ? null : sampling(root.object("sampling")),
+                extraTextEncoders(root));
         root.raw("preview"); // optional live-preview factors; services read them (models/README.md)
         root.rejectUnknownKeys();
         return m;
     }
 
-    private static Manifest.TextEncoder textEncoder(JsonFields f) {
+    /** The first encoder ({@code extra} false) takes the manifest's {@code tokenizer}; extra ones name their own. */
+    private static Manifest.TextEncoder textEncoder(JsonFields f, String tokenizer, boolean extra) {
+        Manifest.Quoted quoted = null;
+        if (f.raw("quoted") != null) {
+            JsonFields q = f.object("quoted");
+            quoted = new Manifest.Quoted(q.optionalString("each", "{}"), q.optionalString("separator", " "),
+                    q.optionalString("suffix", ""));
+        }
+        String template = f.optionalString("template", null);
+        if (template != null && !template.contains("{prompt}")) {
+            f.problem("template", "must contain {prompt} where the prompt goes");
+        }
+        int crop = f.raw("crop_start") == null ? 0 : f.optionalPositiveInt("crop_start", 0);
+        JsonNode layer = f.raw("layer");
+        if (layer != null && !layer.isIntegralNumber()) {
+            f.problem("layer", "must be a whole number (diffusers' hidden_states index, e.g. -3)");
+        }
         return new Manifest.TextEncoder(f.string("file"), precision(f), f.positiveInt("max_length"),
                 f.oneOf("padding", "max_length", "longest"), f.string("input_ids"),
                 f.optionalString("attention_mask", null), f.string("output"), f.bool("dynamic_batch"),
-                f.optionalBool("zero_padding", false), f.optionalBool("clean_prompt", false));
+                f.optionalBool("zero_padding", false), f.optionalBool("clean_prompt", false),
+                extra ? f.string("tokenizer") : tokenizer, template, f.optionalString("empty_prompt", ""), crop,
+                layer == null ? 0 : layer.asInt(), quoted,
+                extra ? f.string("denoiser_input") : null, extra ? f.optionalString("denoiser_mask", null) : null);
+    }
+
+    /** {@code extra_text_encoders}: a list of encoder objects, each with its tokenizer and denoiser inputs. */
+    private static List<Manifest.TextEncoder> extraTextEncoders(JsonFields root) {
+        JsonNode list = root.raw("extra_text_encoders");
+        if (list == null || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            root.problem("extra_text_encoders", "must be a list of text encoder objects");
+            return List.of();
+        }
+        List<Manifest.TextEncoder> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            out.add(textEncoder(root.element("extra_text_encoders", i), null, true));
+        }
+        return List.copyOf(out);
     }
 
     private static Manifest.Latent latent(JsonFields f) {
@@ -142,7 +179,11 @@ public final class ManifestReader {
     }
 
     private static Manifest.Sampling sampling(JsonFields f) {
-        String pipeline = f.oneOf("pipeline", Manifest.Sampling.LTX_CONDITION);
+        String pipeline = f.raw("pipeline") == null ? null : f.oneOf("pipeline", Manifest.Sampling.LTX_CONDITION);
+        String sigmas = f.raw("sigmas") == null ? null : f.oneOf("sigmas", Manifest.Sampling.LINSPACE_SIGMAS);
+        if (pipeline == null && sigmas == null) {
+            f.problem("pipeline", "or sigmas must say how the model's pipeline samples");
+        }
         float[] list = f.optionalFloats("timesteps");
         double[] timesteps = null;
         if (list != null) {
@@ -159,7 +200,7 @@ public final class ManifestReader {
                 f.problem("timesteps", "must not be empty");
             }
         }
-        return new Manifest.Sampling(pipeline, timesteps);
+        return new Manifest.Sampling(pipeline, timesteps, sigmas);
     }
 
     private static Manifest.Conditioning conditioning(JsonFields f) {

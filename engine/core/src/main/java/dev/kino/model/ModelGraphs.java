@@ -8,11 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The three ONNX sessions of a package, opened once and kept open across generations, after the manifest
+ * The ONNX sessions of a package (text encoders, denoiser(s), VAE, conditioning graphs), opened once and kept open across generations, after the manifest
  * has been checked against their real signatures.
  */
 public final class ModelGraphs implements AutoCloseable {
-    private final OnnxModel textEncoder;
+    private final List<OnnxModel> textEncoders;
     private final List<OnnxModel> denoisers;
     private final OnnxModel vae;
     private final OnnxModel vaeNext;
@@ -20,9 +20,9 @@ public final class ModelGraphs implements AutoCloseable {
     private final OnnxModel vaeEncoderNext;       // causal VAE encoders only
     private final OnnxModel imageEncoder;
 
-    private ModelGraphs(OnnxModel textEncoder, List<OnnxModel> denoisers, OnnxModel vae, OnnxModel vaeNext,
+    private ModelGraphs(List<OnnxModel> textEncoders, List<OnnxModel> denoisers, OnnxModel vae, OnnxModel vaeNext,
                         List<OnnxModel> conditioning, OnnxModel vaeEncoderNext, OnnxModel imageEncoder) {
-        this.textEncoder = textEncoder;
+        this.textEncoders = List.copyOf(textEncoders);
         this.denoisers = List.copyOf(denoisers);
         this.vae = vae;
         this.vaeNext = vaeNext;
@@ -36,7 +36,12 @@ public final class ModelGraphs implements AutoCloseable {
         Manifest m = pkg.manifest();
         List<OnnxModel> opened = new ArrayList<>();
         try {
-            OnnxModel text = track(opened, runtime.open(pkg.resolve(m.textEncoder().file()), "text encoder"));
+            List<OnnxModel> texts = new ArrayList<>();
+            List<Manifest.TextEncoder> specs = m.textEncoders();
+            for (int i = 0; i < specs.size(); i++) {
+                String role = i == 0 ? "text encoder" : "text encoder " + (i + 1);
+                texts.add(track(opened, runtime.open(pkg.resolve(specs.get(i).file()), role)));
+            }
             List<Manifest.Expert> experts = m.denoiser().experts();
             List<OnnxModel> denoisers = new ArrayList<>();
             for (int i = 0; i < experts.size(); i++) {
@@ -46,7 +51,7 @@ public final class ModelGraphs implements AutoCloseable {
             OnnxModel vae = track(opened, runtime.open(pkg.resolve(m.vae().file()), "VAE decoder"));
             OnnxModel vaeNext = m.vae().nextFile() == null ? null
                     : track(opened, runtime.open(pkg.resolve(m.vae().nextFile()), "VAE next-frame decoder"));
-            signatures(text, denoisers, vae, vaeNext).check(pkg);
+            signatures(texts, denoisers, vae, vaeNext).check(pkg);
             List<OnnxModel> conditioning = new ArrayList<>();
             OnnxModel encoderNext = null;
             OnnxModel image = null;
@@ -63,7 +68,7 @@ public final class ModelGraphs implements AutoCloseable {
                     conditioning.add(image);
                 }
             }
-            return new ModelGraphs(text, denoisers, vae, vaeNext, conditioning, encoderNext, image);
+            return new ModelGraphs(texts, denoisers, vae, vaeNext, conditioning, encoderNext, image);
         } catch (RuntimeException e) {
             opened.forEach(OnnxModel::close);
             throw e;
@@ -72,12 +77,13 @@ public final class ModelGraphs implements AutoCloseable {
 
     /** The open graphs' declared signatures (what planning needs). */
     public PackageSignatures signatures() {
-        return signatures(textEncoder, denoisers, vae, vaeNext);
+        return signatures(textEncoders, denoisers, vae, vaeNext);
     }
 
-    private static PackageSignatures signatures(OnnxModel text, List<OnnxModel> denoisers, OnnxModel vae,
+    private static PackageSignatures signatures(List<OnnxModel> texts, List<OnnxModel> denoisers, OnnxModel vae,
                                                 OnnxModel vaeNext) {
-        return new PackageSignatures(text.signature(), denoisers.stream().map(OnnxModel::signature).toList(),
+        return new PackageSignatures(texts.stream().map(OnnxModel::signature).toList(),
+                denoisers.stream().map(OnnxModel::signature).toList(),
                 vae.signature(), vaeNext == null ? null : vaeNext.signature());
     }
 
@@ -86,9 +92,14 @@ public final class ModelGraphs implements AutoCloseable {
         return model;
     }
 
-    /** The text encoder's session. */
+    /** The (first) text encoder's session. */
     public OnnxModel textEncoder() {
-        return textEncoder;
+        return textEncoders.get(0);
+    }
+
+    /** Every text encoder's session, in {@link Manifest#textEncoders()} order. */
+    public List<OnnxModel> textEncoders() {
+        return textEncoders;
     }
 
     /** The denoiser graph (the first, high-noise expert of a mixture). */
@@ -154,7 +165,7 @@ public final class ModelGraphs implements AutoCloseable {
     /** Every open graph, text encoder first. */
     public List<OnnxModel> all() {
         List<OnnxModel> all = new ArrayList<>();
-        all.add(textEncoder);
+        all.addAll(textEncoders);
         all.addAll(denoisers);
         all.add(vae);
         if (vaeNext != null) {

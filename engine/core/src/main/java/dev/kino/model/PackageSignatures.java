@@ -12,16 +12,22 @@ import java.util.List;
  * server can check requests for a model of any size without loading it; {@link ModelGraphs#signatures()} gives
  * the same from open sessions.
  *
- * @param textEncoder the text encoder
+ * @param textEncoders one per {@link Manifest#textEncoders()}, in that order (the first is the main one)
  * @param denoisers   one per expert, high noise first
  * @param vae         the VAE decoder (the first-frame graph of a causal VAE)
  * @param vaeNext     a causal VAE's next-frame graph, or null
  */
-public record PackageSignatures(GraphSignature textEncoder, List<GraphSignature> denoisers, GraphSignature vae,
+public record PackageSignatures(List<GraphSignature> textEncoders, List<GraphSignature> denoisers, GraphSignature vae,
                                 GraphSignature vaeNext) {
 
     public PackageSignatures {
+        textEncoders = List.copyOf(textEncoders);
         denoisers = List.copyOf(denoisers);
+    }
+
+    /** The main text encoder (the one whose output is the denoiser's text input). */
+    public GraphSignature textEncoder() {
+        return textEncoders.get(0);
     }
 
     /**
@@ -31,7 +37,11 @@ public record PackageSignatures(GraphSignature textEncoder, List<GraphSignature>
      */
     public static PackageSignatures read(ModelPackage pkg) {
         Manifest m = pkg.manifest();
-        GraphSignature text = GraphSignature.read(pkg.resolve(m.textEncoder().file()), "text encoder");
+        List<GraphSignature> texts = new ArrayList<>();
+        List<Manifest.TextEncoder> specs = m.textEncoders();
+        for (int i = 0; i < specs.size(); i++) {
+            texts.add(GraphSignature.read(pkg.resolve(specs.get(i).file()), i == 0 ? "text encoder" : "text encoder " + (i + 1)));
+        }
         List<Manifest.Expert> experts = m.denoiser().experts();
         List<GraphSignature> denoisers = new ArrayList<>();
         for (int i = 0; i < experts.size(); i++) {
@@ -41,7 +51,7 @@ public record PackageSignatures(GraphSignature textEncoder, List<GraphSignature>
         GraphSignature vae = GraphSignature.read(pkg.resolve(m.vae().file()), "VAE decoder");
         GraphSignature next = m.vae().nextFile() == null ? null
                 : GraphSignature.read(pkg.resolve(m.vae().nextFile()), "VAE next-frame decoder");
-        PackageSignatures signatures = new PackageSignatures(text, denoisers, vae, next);
+        PackageSignatures signatures = new PackageSignatures(texts, denoisers, vae, next);
         signatures.check(pkg);
         return signatures;
     }

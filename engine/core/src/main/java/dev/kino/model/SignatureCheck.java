@@ -22,32 +22,34 @@ final class SignatureCheck {
     }
 
     static List<String> check(Manifest m, PackageSignatures graphs) {
-        GraphSignature text = graphs.textEncoder();
-        List<GraphSignature> denoisers = graphs.denoisers();
-        GraphSignature vae = graphs.vae();
-        GraphSignature vaeNext = graphs.vaeNext();
+        List<GraphSignature> texts = graphs.textEncoders();
         SignatureCheck c = new SignatureCheck();
-        c.textEncoder(m, text);
-        for (GraphSignature denoiser : denoisers) {
-            c.denoiser(m, denoiser, text);
+        List<Manifest.TextEncoder> specs = m.textEncoders();
+        for (int i = 0; i < specs.size(); i++) {
+            c.textEncoder(specs.get(i), texts.get(i));
         }
-        c.vae(m, vae, List.of());
-        if (vaeNext != null) {
-            c.vae(m, vaeNext, m.vae().cacheInputs());
+        for (GraphSignature denoiser : graphs.denoisers()) {
+            c.denoiser(m, denoiser, texts.get(0));
+            for (int i = 1; i < specs.size(); i++) {
+                c.routedText(specs.get(i), denoiser, texts.get(i));
+            }
+        }
+        c.vae(m, graphs.vae(), List.of());
+        if (graphs.vaeNext() != null) {
+            c.vae(m, graphs.vaeNext(), m.vae().cacheInputs());
         }
         return c.problems;
     }
 
-    private void textEncoder(Manifest m, GraphSignature g) {
-        Manifest.TextEncoder t = m.textEncoder();
+    private void textEncoder(Manifest.TextEncoder t, GraphSignature g) {
         Set<String> named = new HashSet<>();
         Port ids = input(g, t.inputIds(), 2, named);
         if (ids != null) {
             integer(g, ids);
             batch(g, ids, t.dynamicBatch());
-            if (ids.shape()[1] > 0 && ids.shape()[1] != t.maxLength()) {
+            if (ids.shape()[1] > 0 && ids.shape()[1] != t.tokenizedLength()) {
                 problems.add(g.role() + " input " + ids.name() + " has a fixed length of " + ids.shape()[1]
-                        + " tokens but text_encoder.max_length is " + t.maxLength());
+                        + " tokens but max_length + crop_start is " + t.tokenizedLength());
             }
         }
         if (t.attentionMask() != null) {
@@ -108,10 +110,34 @@ final class SignatureCheck {
         if (d.frameRate() != null) {
             input(g, d.frameRate(), 1, named);
         }
+        for (Manifest.TextEncoder extra : m.extraTextEncoders()) {   // checked by routedText
+            named.add(extra.denoiserInput());
+            if (extra.denoiserMask() != null) {
+                named.add(extra.denoiserMask());
+            }
+        }
         unnamedInputs(g, named);
         Port out = output(g, d.output(), 5);
         if (out != null) {
             precision(g, out, d.precision(), "denoiser.precision");
+        }
+    }
+
+    /** An extra text encoder's embeddings (and mask) as the denoiser takes them: names, ranks, widths. */
+    private void routedText(Manifest.TextEncoder t, GraphSignature g, GraphSignature text) {
+        Set<String> named = new HashSet<>();
+        Port emb = input(g, t.denoiserInput(), 3, named);
+        Port made = text.outputs().get(t.output());
+        if (emb != null && made != null && made.rank() == 3) {
+            long want = made.shape()[2];
+            long got = emb.shape()[2];
+            if (want > 0 && got > 0 && want != got) {
+                problems.add(g.role() + " input " + emb.name() + " takes embeddings of width " + got + " but "
+                        + text.role() + " makes width " + want);
+            }
+        }
+        if (t.denoiserMask() != null) {
+            input(g, t.denoiserMask(), 2, named);
         }
     }
 

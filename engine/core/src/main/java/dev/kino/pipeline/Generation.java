@@ -12,8 +12,8 @@ import dev.kino.noise.TorchGenerator;
 import dev.kino.runtime.OnnxModel;
 import dev.kino.schedule.Scheduler;
 import dev.kino.tensor.FloatTensor;
-import dev.kino.text.PromptCleaner;
 import dev.kino.text.TextEmbeddings;
+import dev.kino.text.TextStage;
 import dev.kino.text.Tokens;
 import dev.kino.vae.DecodeNoise;
 import dev.kino.vae.LatentDenormalizer;
@@ -58,24 +58,22 @@ final class Generation {
         boolean guided = Guidance.enabled(guidance[0]);
 
         long t0 = System.nanoTime();
-        boolean clean = m.textEncoder().cleanPrompt();
-        String prompt = clean ? PromptCleaner.clean(s.prompt()) : s.prompt();
-        String negative = clean ? PromptCleaner.clean(s.negativePrompt()) : s.negativePrompt();
-        Tokens[] tokens = guided ? p.tokenizer().tokenizePair(prompt, negative)
-                : new Tokens[] {p.tokenizer().tokenize(prompt)};
+        TextStage.Tokenized tokenized = p.text().tokenize(s.prompt(), s.negativePrompt(), guided);
+        Tokens[] tokens = tokenized.first();
         warn(tokens[0], "prompt");
         if (guided) {
             warn(tokens[1], "negative prompt");
         }
         timings.record(StageTimings.TOKENIZE, since(t0), Duration.ZERO, 0);
 
-        OnnxModel textGraph = p.graphs().textEncoder();
+        List<OnnxModel> textGraphs = p.graphs().textEncoders();
         long t1 = System.nanoTime();
-        long onnx1 = textGraph.runNanos();
-        long runs1 = textGraph.runCount();
-        TextEmbeddings text = p.textEncoder().encode(tokens[0], guided ? tokens[1] : null);
-        timings.record(StageTimings.TEXT_ENCODE, since(t1), Duration.ofNanos(textGraph.runNanos() - onnx1),
-                textGraph.runCount() - runs1);
+        long onnx1 = textGraphs.stream().mapToLong(OnnxModel::runNanos).sum();
+        long runs1 = textGraphs.stream().mapToLong(OnnxModel::runCount).sum();
+        TextEmbeddings text = p.text().encode(tokenized);
+        timings.record(StageTimings.TEXT_ENCODE, since(t1),
+                Duration.ofNanos(textGraphs.stream().mapToLong(OnnxModel::runNanos).sum() - onnx1),
+                textGraphs.stream().mapToLong(OnnxModel::runCount).sum() - runs1);
 
         DenoiserCondition condition = Conditioner.withoutPictures(m, plan.latentShape());
         if (plan.pictures() != null) {

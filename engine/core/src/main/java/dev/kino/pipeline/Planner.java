@@ -127,7 +127,7 @@ final class Planner {
                     + " num_train_timesteps: it was trained on " + train + " noise levels), but " + steps
                     + " was given.");
         }
-        if (timestepList(m, scheduler, steps) != null) {
+        if (timestepList(m, scheduler, steps) != null || linspaceSigmas(m, scheduler)) {
             try {
                 planSchedule(m, scheduler, steps, sequenceLength);
                 return;
@@ -158,11 +158,23 @@ final class Planner {
      */
     static void planSchedule(Manifest m, Scheduler scheduler, int steps, int sequenceLength) {
         double[] list = timestepList(m, scheduler, steps);
-        if (list != null) {
+        if (linspaceSigmas(m, scheduler)) {
+            double[] sigmas = new double[steps];   // numpy's linspace(1, 0, steps + 1)[:-1]
+            for (int i = 0; i < steps; i++) {
+                sigmas[i] = i * (-1.0 / steps) + 1.0;
+            }
+            scheduler.setCustomSigmas(sigmas);
+        } else if (list != null) {
             scheduler.setCustomTimesteps(list, true);
         } else {
             scheduler.setTimesteps(steps, sequenceLength);
         }
+    }
+
+    /** The pipeline hands the scheduler {@code linspace(1, 0, steps + 1)[:-1]} as sigmas (HunyuanVideo 1.5's). */
+    private static boolean linspaceSigmas(Manifest m, Scheduler scheduler) {
+        return m.sampling() != null && Manifest.Sampling.LINSPACE_SIGMAS.equals(m.sampling().sigmas())
+                && scheduler.takesTimestepList();
     }
 
     private static double[] timestepList(Manifest m, Scheduler scheduler, int steps) {

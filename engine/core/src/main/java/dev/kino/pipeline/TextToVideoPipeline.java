@@ -20,11 +20,8 @@ import dev.kino.runtime.OnnxRuntime;
 import dev.kino.schedule.Scheduler;
 import dev.kino.schedule.Schedulers;
 import dev.kino.tensor.FloatTensor;
-import dev.kino.text.PromptCleaner;
-import dev.kino.text.PromptTokenizer;
 import dev.kino.text.TextEmbeddings;
-import dev.kino.text.TextEncoder;
-import dev.kino.text.Tokens;
+import dev.kino.text.TextStage;
 import dev.kino.vae.CausalVaeDecoder;
 import dev.kino.vae.ClipVaeDecoder;
 import dev.kino.vae.FrameFoldingVaeDecoder;
@@ -61,20 +58,18 @@ public final class TextToVideoPipeline implements AutoCloseable {
     private final ModelPackage pkg;
     private final OnnxRuntime runtime;
     private final ModelGraphs graphs;
-    private final PromptTokenizer tokenizer;
-    private final TextEncoder textEncoder;
+    private final TextStage text;
     private final LoraDenoisers denoisers;
     private final VaeDecoder vae;
     private final Planner planner;
     private final Lifecycle lifecycle = new Lifecycle(this::free);
 
-    private TextToVideoPipeline(ModelPackage pkg, OnnxRuntime runtime, ModelGraphs graphs, PromptTokenizer tokenizer) {
+    private TextToVideoPipeline(ModelPackage pkg, OnnxRuntime runtime, ModelGraphs graphs, TextStage text) {
         Manifest m = pkg.manifest();
         this.pkg = pkg;
         this.runtime = runtime;
         this.graphs = graphs;
-        this.tokenizer = tokenizer;
-        this.textEncoder = new TextEncoder(graphs.textEncoder(), m.textEncoder());
+        this.text = text;
         LoraSessions loraSessions = new LoraSessions(runtime, m.denoiser().experts().stream()
                 .map(e -> pkg.resolve(e.file())).toList());
         this.denoisers = new LoraDenoisers(loraSessions, denoiser(graphs.denoisers(), m), graphs.denoisers(),
@@ -112,15 +107,13 @@ public final class TextToVideoPipeline implements AutoCloseable {
     /** Loads an already opened package with a chosen runtime. */
     public static TextToVideoPipeline load(ModelPackage pkg, OnnxRuntime runtime) {
         ModelGraphs graphs = ModelGraphs.open(pkg, runtime);
-        PromptTokenizer tokenizer = null;
+        TextStage text = null;
         try {
-            Manifest.TextEncoder t = pkg.manifest().textEncoder();
-            tokenizer = PromptTokenizer.load(pkg.resolve(pkg.manifest().tokenizer()), t.maxLength(), t.padding());
-            tokenizer.checkFits(graphs.textEncoder().file(), t.inputIds());
-            return new TextToVideoPipeline(pkg, runtime, graphs, tokenizer);
+            text = TextStage.load(pkg.manifest().textEncoders(), graphs.textEncoders(), pkg::resolve);
+            return new TextToVideoPipeline(pkg, runtime, graphs, text);
         } catch (RuntimeException e) {
-            if (tokenizer != null) {
-                tokenizer.close();
+            if (text != null) {
+                text.close();
             }
             graphs.close();
             throw e;
@@ -203,12 +196,8 @@ public final class TextToVideoPipeline implements AutoCloseable {
         return graphs;
     }
 
-    PromptTokenizer tokenizer() {
-        return tokenizer;
-    }
-
-    TextEncoder textEncoder() {
-        return textEncoder;
+    TextStage text() {
+        return text;
     }
 
     /** The denoiser for {@code plan}'s LoRAs (the plain one without); close the lease when the run ends. */
@@ -233,7 +222,7 @@ public final class TextToVideoPipeline implements AutoCloseable {
 
     private void free() {
         try {
-            tokenizer.close();
+            text.close();
             denoisers.close();
         } finally {
             graphs.close();

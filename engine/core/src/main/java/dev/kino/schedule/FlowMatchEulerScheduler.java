@@ -119,6 +119,27 @@ final class FlowMatchEulerScheduler extends BaseScheduler {
         sigmaFromTimestep = fromTimestep;
     }
 
+    @Override
+    public void setCustomSigmas(double[] list) {
+        if (list == null || list.length == 0) {
+            throw new SchedulerException("The sigma list is empty; give at least one sigma.");
+        }
+        if (dynamicShift != null) {
+            throw new SchedulerException("A sigma list with 'use_dynamic_shifting' needs a mu the manifest does not"
+                    + " give; use a scheduler config without dynamic shifting.");
+        }
+        float[] s = new float[list.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = SigmaSchedules.shift(shift, (float) list[i]);
+        }
+        if (shiftTerminal != null && shiftTerminal != 0) {
+            requireStretchable(s.length);
+            SigmaSchedules.stretchToTerminal(s, shiftTerminal);
+        }
+        store(respaced(Numerics.widen(s), s.length));
+        sigmaFromTimestep = false;
+    }
+
     private void store(float[] shifted) {
         int steps = shifted.length;
         float[] all = new float[steps + 1];

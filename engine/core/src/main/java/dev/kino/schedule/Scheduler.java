@@ -55,6 +55,15 @@ public interface Scheduler {
                 + "set_timesteps(timesteps=...)); use flow-euler or leave --scheduler out.");
     }
 
+    /**
+     * Plans a run on a given sigma list, as diffusers' {@code set_timesteps(sigmas=...)}: the list as float32,
+     * shifted, timesteps {@code sigma x num_train_timesteps}. Only schedulers that take a timestep list take one.
+     */
+    default void setCustomSigmas(double[] sigmas) {
+        throw new SchedulerException("Scheduler " + name() + " does not take a sigma list (diffusers' "
+                + "set_timesteps(sigmas=...)); use flow-euler or leave --scheduler out.");
+    }
+
     /** Number of steps planned by the last {@link #setTimesteps}. */
     int steps();
 

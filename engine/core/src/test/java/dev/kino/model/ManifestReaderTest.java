@@ -208,4 +208,43 @@ class ManifestReaderTest {
         assertTrue(missing.getMessage().startsWith("Cannot read the manifest " + tmp.resolve("none.json")),
                 missing.getMessage());
     }
+
+    @Test
+    void aSecondTextEncoderReadsWithItsTokenizerTemplateAndRouting() throws IOException {
+        Manifest m = parse(fixture("hunyuan/tiny-hunyuan"));
+        assertEquals(2, m.textEncoders().size());
+        Manifest.TextEncoder qwen = m.textEncoders().get(0);
+        assertEquals("tokenizer.json", qwen.tokenizer());
+        assertEquals(108, qwen.cropStart());
+        assertEquals(1108, qwen.tokenizedLength(), "the tokenizer pads to the length before the crop");
+        assertEquals(-3, qwen.layer());
+        assertTrue(qwen.template().contains("{prompt}") && qwen.template().startsWith("<|im_start|>system"));
+        Manifest.TextEncoder byt5 = m.textEncoders().get(1);
+        assertEquals("tokenizer_2.json", byt5.tokenizer());
+        assertEquals("encoder_hidden_states_2", byt5.denoiserInput());
+        assertEquals("encoder_attention_mask_2", byt5.denoiserMask());
+        assertEquals(new Manifest.Quoted("Text \"{}\"", ". ", ". "), byt5.quoted());
+        assertEquals(Manifest.Sampling.LINSPACE_SIGMAS, m.sampling().sigmas());
+        assertEquals("text_encoder_2.onnx", m.files().get("text encoder 2"));
+        assertEquals("tokenizer_2.json", m.files().get("tokenizer 2"));
+        assertTrue(parse(fixture(Fixtures.UNET)).extraTextEncoders().isEmpty(), "one-encoder manifests have none");
+    }
+
+    @Test
+    void aBrokenSecondTextEncoderIsNamed() throws IOException {
+        String s = problems("hunyuan/tiny-hunyuan", m -> {
+            ObjectNode second = (ObjectNode) m.get("extra_text_encoders").get(0);
+            second.remove("tokenizer");
+            second.remove("denoiser_input");
+            ((ObjectNode) m.get("text_encoder")).put("template", "no placeholder").put("layer", "last");
+        });
+        for (String problem : new String[] {"extra_text_encoders[0].tokenizer is missing",
+                "extra_text_encoders[0].denoiser_input is missing",
+                "text_encoder.template must contain {prompt} where the prompt goes",
+                "text_encoder.layer must be a whole number"}) {
+            assertTrue(s.contains(problem), problem + " in: " + s);
+        }
+        assertTrue(problems("hunyuan/tiny-hunyuan", m -> m.put("extra_text_encoders", "byt5"))
+                .contains("extra_text_encoders must be a list of text encoder objects"));
+    }
 }

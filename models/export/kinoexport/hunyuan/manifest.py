@@ -1,0 +1,50 @@
+"""The ``kino.json`` of a HunyuanVideo 1.5 text-to-video package (format: models/README.md), written by
+models/kino_manifest.py. Two text encoders: the Qwen2.5-VL one feeds the denoiser's ``encoder_hidden_states``,
+the ByT5 one (quoted text only) its ``encoder_hidden_states_2``."""
+import os
+import sys
+
+from . import text
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+import kino_manifest  # noqa: E402
+
+# HunyuanVideo15Pipeline.__call__'s defaults: 121 frames, 50 steps; 480p 16:9 (its target_size 640 rounded to the
+# VAE's 16 px); 24 fps as the model card's examples write the video. Guidance: the folder's guider.
+DEFAULTS = {"width": 848, "height": 480, "frames": 121, "fps": 24, "steps": 50, "negative_prompt": ""}
+
+
+def build(name, description, *, template, scheduler_config, vae_config, guidance, defaults, weights):
+    spatial, temporal = vae_config["spatial_compression_ratio"], vae_config["temporal_compression_ratio"]
+    text_encoder = {
+        "file": "text_encoder.onnx", "precision": "fp32", "weights": weights, "max_length": text.MAX_LENGTH,
+        "padding": "max_length", "input_ids": "input_ids", "attention_mask": "attention_mask",
+        "output": "hidden_states", "dynamic_batch": True, "zero_padding": False, "clean_prompt": False,
+        "template": template, "empty_prompt": " ", "crop_start": text.CROP_START, "layer": -(text.SKIP_LAYERS + 1),
+    }
+    glyphs = {
+        "tokenizer": "tokenizer_2.json", "file": "text_encoder_2.onnx", "precision": "fp32", "weights": weights,
+        "max_length": text.MAX_LENGTH_2, "padding": "max_length", "input_ids": "input_ids",
+        "attention_mask": "attention_mask", "output": "last_hidden_state", "dynamic_batch": True,
+        "quoted": dict(text.QUOTED), "denoiser_input": "encoder_hidden_states_2",
+        "denoiser_mask": "encoder_attention_mask_2",
+    }
+    denoiser = {
+        "file": "denoiser.onnx", "precision": "fp32", "weights": weights, "dynamic_batch": True,
+        "sample": "hidden_states", "timestep": "timestep", "text_embeddings": "encoder_hidden_states",
+        "text_mask": "encoder_attention_mask", "output": "noise_pred", "prediction_type": "flow",
+        "timestep_dtype": "float32", "timestep_scale": 1.0, "patch_size": [1, 1, 1],
+    }
+    vae = {"kind": "3d", "file": "vae_decoder.onnx", "precision": "fp32", "dynamic_batch": True, "input": "latent",
+           "output": "frames", "scaling_factor": float(vae_config["scaling_factor"]), "shift_factor": 0.0}
+    latent = {"channels": vae_config["latent_channels"], "spatial_compression": spatial,
+              "temporal_compression": temporal, "causal": True, "size_multiple": spatial}
+    m = kino_manifest.manifest(name, description, text_encoder=text_encoder, latent=latent,
+                               defaults=dict(defaults, guidance=guidance), denoiser=denoiser,
+                               scheduler=dict(scheduler_config), vae=vae, extra_text_encoders=[glyphs],
+                               sampling={"sigmas": "linspace"})
+    return m
+
+
+def write(m, path):
+    kino_manifest.write(m, path)
