@@ -1,7 +1,6 @@
 package dev.kino.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kino.KinoException;
 import dev.kino.commandline.DeviceOption;
 import dev.kino.demo.DemoModel;
@@ -12,7 +11,10 @@ import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.shots.ShotList;
 import dev.kino.shots.ShotListReader;
 import dev.kino.shots.Take;
+import dev.kino.shots.TakeRecord;
 import dev.kino.shots.TakeVideo;
+import dev.kino.video.DeliveryFormat;
+import dev.kino.video.DeliveryWriter;
 import dev.kino.video.Mp4Reader;
 import dev.kino.video.Mp4Writer;
 import dev.kino.video.VideoFrames;
@@ -56,14 +58,31 @@ final class RenderCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device;
 
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "mp4", converter = FormatConverter.class,
+            description = "mp4 (default): H.264 previews only; prores: also a ProRes 422 HQ .mov per take; png16:"
+                    + " also a folder of 16-bit PNGs per take (both at the model's own size, for editing).")
+    DeliveryFormat format;
+
+    /** Picocli's converter for {@link DeliveryFormat} names. */
+    static final class FormatConverter implements picocli.CommandLine.ITypeConverter<DeliveryFormat> {
+        @Override
+        public DeliveryFormat convert(String value) {
+            try {
+                return DeliveryFormat.parse(value);
+            } catch (KinoException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
     boolean quiet;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    /** A take and where its files go. */
-    record Planned(Take take, GenerationPlan plan, Path mp4, Path record) {
+    /** A take and where its files go; {@code master} is the --format deliverable (null for mp4 only). */
+    record Planned(Take take, GenerationPlan plan, Path mp4, Path record, Path master) {
     }
 
     @Override
@@ -105,7 +124,10 @@ final class RenderCommand implements Callable<Integer> {
                     Files.createDirectories(p.mp4().getParent());
                     int scale = TakeVideo.viewingScale(frames.width(), frames.height());
                     Mp4Writer.write(frames, r.settings().fps(), p.mp4(), scale);
-                    writeRecord(p, plan, r);
+                    if (p.master() != null) { // the editor's copy: the model's own pixels, not the enlarged preview
+                        DeliveryWriter.write(frames, r.settings().fps(), format, p.master());
+                    }
+                    writeRecord(p, plan, r, models.get(key(t.model())).provider().device().toString());
                     rendered++;
                     err.println(label + ": rendered " + dir.relativize(p.mp4()));
                 }
@@ -162,7 +184,8 @@ final class RenderCommand implements Callable<Integer> {
                             + e.getMessage().replaceAll("[.]$", ""));
                 }
             }
-            planned.add(new Planned(t, plan, dir.resolve(t.key() + ".mp4"), dir.resolve(t.key() + ".json")));
+            Path master = format == DeliveryFormat.MP4 ? null : format.target(dir.resolve(t.key()));
+            planned.add(new Planned(t, plan, dir.resolve(t.key() + ".mp4"), dir.resolve(t.key() + ".json"), master));
         }
         models.values().removeIf(java.util.Objects::isNull);
         if (!problems.isEmpty()) {
@@ -178,11 +201,12 @@ final class RenderCommand implements Callable<Integer> {
     }
 
     /**
-     * True when the take's MP4 exists and its record carries the fingerprint of the same plan: the same model
-     * package, settings, scheduler and (for a continuation) the same first frame.
+     * True when the take's MP4 (and the --format deliverable) exist and its record carries the fingerprint of the
+     * same plan: the same model package, settings, scheduler and (for a continuation) the same first frame.
      */
     private static boolean done(Planned p, GenerationPlan plan) {
-        if (!Files.isRegularFile(p.mp4()) || !Files.isRegularFile(p.record())) {
+        if (!Files.isRegularFile(p.mp4()) || !Files.isRegularFile(p.record())
+                || p.master() != null && !Files.exists(p.master())) {
             return false;
         }
         try {
@@ -194,20 +218,13 @@ final class RenderCommand implements Callable<Integer> {
     }
 
     /** The take's record, written after its MP4 (both atomically), so a record always means a whole MP4. */
-    private static void writeRecord(Planned p, GenerationPlan plan, GenerationResult r) throws IOException {
+    private static void writeRecord(Planned p, GenerationPlan plan, GenerationResult r, String device)
+            throws IOException {
         Take t = p.take();
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode n = json.createObjectNode();
-        n.put("project", t.project());
-        n.put("shot", t.shot().name());
-        n.put("take", t.take());
-        n.put("seed", t.seed());
-        n.put("model", t.model());
-        n.put("request_hash", t.requestHash());
-        n.put("plan_fingerprint", plan.fingerprint());
-        n.set("settings", json.valueToTree(r.settings()));
+        String json = TakeRecord.json(t.project(), t.shot().name(), t.take(), t.seed(), t.model(), t.requestHash(),
+                plan.fingerprint(), r.settings(), device);
         Path temp = p.record().resolveSibling("." + p.record().getFileName() + ".partial");
-        json.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), n);
+        Files.writeString(temp, json);
         Files.move(temp, p.record(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -45,6 +45,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Models each worker keeps loaded (default: ${DEFAULT-VALUE}).")
     int modelsPerWorker;
 
+    @Option(names = "--picture-quota", defaultValue = "1024", paramLabel = "MIB",
+            description = "Room for all uploaded pictures together, in MiB (default: ${DEFAULT-VALUE}).")
+    long pictureQuota;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -57,20 +61,30 @@ final class ServeCommand implements Callable<Integer> {
         if (checkpointEvery < 1 || modelsPerWorker < 1) {
             throw new KinoException("--checkpoint-every and --models-per-worker must be at least 1.");
         }
+        if (pictureQuota < 1 || pictureQuota > (1L << 40)) {
+            throw new KinoException("--picture-quota must be a number of MiB from 1 up, but " + pictureQuota
+                    + " was given.");
+        }
         List<Device> list = new ArrayList<>();
         for (String d : devices.equals("none") ? new String[0] : devices.split(",")) {
             list.add(Device.parse(d.trim()));
         }
         ServerConfig config = new ServerConfig(host, port, list, data, models,
-                new Workers.Settings(modelsPerWorker, checkpointEvery, 4));
+                new Workers.Settings(modelsPerWorker, checkpointEvery, 4), pictureQuota << 20);
         CountDownLatch stop = new CountDownLatch(1);
         KinoServer server = KinoServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close(); // running jobs go back to the queue and resume at the next start
             stop.countDown();
         }, "kino-serve-shutdown"));
-        String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port() + "/";
-        out.println("Kino server on " + url + " with " + list.size() + " worker" + (list.size() == 1 ? "" : "s")
+        String url = KinoServer.browserUrl(host, server.port());
+        String warning = KinoServer.exposureWarning(host);
+        if (warning != null) {
+            spec.commandLine().getErr().println(warning);
+            spec.commandLine().getErr().flush();
+        }
+        out.println("Kino server on " + url + (warning == null ? "" : " (listening on " + host + ")") + " with "
+                + list.size() + " worker" + (list.size() == 1 ? "" : "s")
                 + " (" + devices + "), data in " + data.toAbsolutePath().normalize());
         if (server.recoveredJobs() > 0) {
             out.println("Resuming " + server.recoveredJobs() + " job(s) a stopped server left running.");

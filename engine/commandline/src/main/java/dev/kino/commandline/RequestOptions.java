@@ -30,7 +30,7 @@ public final class RequestOptions {
             }
             String dflt = s.fromModel() ? "the model's" : s.defaultText();
             OptionSpec.Builder option = OptionSpec.builder(s.option()).paramLabel(s.label())
-                    .description(s.doc() + " (default: " + dflt + ").");
+                    .description(s.doc().replaceAll("\\.$", "") + " (default: " + dflt + ").");
             if (s.kind() == Setting.Kind.FILES) {
                 option.type(List.class).auxiliaryTypes(String.class);
             } else {

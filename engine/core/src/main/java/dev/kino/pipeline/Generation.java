@@ -52,7 +52,7 @@ final class Generation {
         if (resume != null) {
             checkResumable(resume);
         }
-        ResolvedSettings s = plan.settings();
+        ResolvedSettings s = plan.settings().on(p.provider().label()); // a stored plan names no device, or another
         Manifest m = p.manifest();
         double[] guidance = plan.guidance();
         boolean guided = Guidance.enabled(guidance[0]);

@@ -278,9 +278,9 @@ public final class GenerationPlan {
     /**
      * The request's settings that no resolved field covers (everything but the settings {@link ResolvedSettings}
      * and {@link Pictures} hold), by name: files by the SHA-256 of their bytes, so the fingerprint covers what they
-     * hold wherever they are.
+     * hold wherever they are. Sorted by name; what a take's identity adds for settings newer than its own lines.
      */
-    static Map<String, Object> otherSettings(GenerationRequest request) {
+    public static Map<String, Object> otherSettings(GenerationRequest request) {
         Map<String, Object> out = new TreeMap<>();
         request.values().forEach((setting, value) -> {
             if (!RESOLVED.contains(setting)) {

@@ -6,9 +6,11 @@ import dev.kino.server.http.Auth;
 import dev.kino.server.http.EventHub;
 import dev.kino.server.http.Services;
 import dev.kino.server.queue.Database;
+import dev.kino.server.queue.Housekeeping;
 import dev.kino.server.queue.JobStore;
 import dev.kino.server.queue.ProjectStore;
 import dev.kino.server.work.ModelCatalog;
+import dev.kino.server.work.UploadedPictures;
 import dev.kino.server.work.Workers;
 import io.javalin.Javalin;
 
@@ -29,6 +31,8 @@ import java.nio.file.Path;
  * }</pre>
  */
 public final class KinoServer implements AutoCloseable {
+    private final DataFolder folder;
+    private final Janitor janitor;
     private final EventHub events;
     private final JobStore store;
     private final ModelCatalog catalog;
@@ -37,8 +41,10 @@ public final class KinoServer implements AutoCloseable {
     private final Auth auth;
     private final int recovered;
 
-    private KinoServer(EventHub events, JobStore store, ModelCatalog catalog, Workers workers, Javalin http, Auth auth,
+    private KinoServer(DataFolder folder, Janitor janitor, EventHub events, JobStore store, ModelCatalog catalog, Workers workers, Javalin http, Auth auth,
                        int recovered) {
+        this.folder = folder;
+        this.janitor = janitor;
         this.events = events;
         this.store = store;
         this.catalog = catalog;
@@ -52,35 +58,45 @@ public final class KinoServer implements AutoCloseable {
     public static KinoServer start(ServerConfig config) {
         Path data = config.dataDir().toAbsolutePath().normalize();
         probePort(config.host(), config.port()); // before anything is written: the token is shown only once
-        try {
-            Files.createDirectories(data);
-        } catch (IOException e) {
-            throw new KinoException("Cannot create the data folder " + data + ": " + e.getMessage()
-                    + "; choose another --data folder.", e);
-        }
         if (config.modelsDir() != null && !Files.isDirectory(config.modelsDir())) {
             throw new KinoException("The models folder " + config.modelsDir() + " does not exist; give a folder of "
                     + "model packages or leave --models out.");
         }
-        Auth auth = Auth.load(data);
+        DataFolder folder = DataFolder.open(data); // refuses while another server holds it
+        Auth auth;
+        JobStore store;
         EventHub events = new EventHub();
-        JobStore store = new JobStore(Database.open(data.resolve("kino.db")), events);
+        try {
+            auth = Auth.load(data);
+            store = new JobStore(Database.open(folder.database()), Database.openReader(folder.database()), events);
+        } catch (RuntimeException e) {
+            events.close();
+            folder.close();
+            throw e;
+        }
         ModelCatalog catalog = new ModelCatalog(config.modelsDir());
         Workers workers = null;
+        Janitor janitor = null;
         try {
             int recovered = store.recover();
             workers = new Workers(store, catalog, config.devices(), data, events, config.work());
-            Services services = new Services(store, new ProjectStore(store), catalog, workers, events, auth, data);
+            Services services = new Services(store, new ProjectStore(store), catalog, workers, events, auth, data,
+                    config.pictureQuota());
+            janitor = new Janitor(new UploadedPictures(data), new Housekeeping(store));
             Javalin http = Api.start(services, config.host(), config.port());
             workers.start();
-            return new KinoServer(events, store, catalog, workers, http, auth, recovered);
+            return new KinoServer(folder, janitor, events, store, catalog, workers, http, auth, recovered);
         } catch (RuntimeException e) {
             if (workers != null) {
                 workers.close();
             }
+            if (janitor != null) {
+                janitor.close();
+            }
             catalog.close();
             store.close();
             events.close();
+            folder.close();
             if (e instanceof KinoException) {
                 throw e;
             }
@@ -111,6 +127,45 @@ public final class KinoServer implements AutoCloseable {
                 + "another --port.", cause);
     }
 
+    /**
+     * The one-sentence warning for a server that listens beyond this machine, or null for a loopback {@code host}.
+     * Anyone who can reach the port can try the token, and plain HTTP carries it and every video unencrypted.
+     */
+    public static String exposureWarning(String host) {
+        if (loopback(host)) {
+            return null;
+        }
+        return "Warning: --host " + host + " lets other machines reach this server over plain HTTP, so the token, "
+                + "prompts and videos cross the network unencrypted; keep the default 127.0.0.1 and use an SSH tunnel "
+                + "or a TLS proxy unless this network is trusted.";
+    }
+
+    /** The address a browser on this machine opens: a wildcard host (0.0.0.0, ::) is no address to open. */
+    public static String browserUrl(String host, int port) {
+        String h = host;
+        try {
+            if (java.net.InetAddress.getByName(host).isAnyLocalAddress()) {
+                h = "127.0.0.1";
+            }
+        } catch (java.net.UnknownHostException e) {
+            // the server could not have started on it; show it as given
+        }
+        return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port + "/";
+    }
+
+    private static boolean loopback(String host) {
+        try {
+            for (java.net.InetAddress a : java.net.InetAddress.getAllByName(host)) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
     public int port() {
         return http.port();
     }
@@ -133,9 +188,11 @@ public final class KinoServer implements AutoCloseable {
     @Override
     public void close() {
         http.stop();
+        janitor.close();
         workers.close();
         events.close();
         catalog.close();
         store.close();
+        folder.close(); // last: another server may take the folder once the database is closed
     }
 }

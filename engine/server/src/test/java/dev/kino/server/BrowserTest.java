@@ -4,6 +4,7 @@ import dev.kino.video.Mp4Reader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -12,6 +13,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -62,6 +64,7 @@ class BrowserTest {
                 "download.prompt_for_download", false));
         browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(new File(DRIVER)).build(), options);
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(180), Duration.ofMillis(200));
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class); // the queue re-renders on every event
 
         browser.get(server.base + "/#token=" + server.server.token());
         wait.until(d -> d.findElement(By.id("status")).getText().contains("queued"));
@@ -108,9 +111,22 @@ class BrowserTest {
         }
         WebElement build = browser.findElement(By.id("build-cut"));
         wait.until(d -> build.isEnabled());
-        build.click();
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1440, 600)); // the cut lands below the fold
+        js.executeScript("window.scrollTo(0, 0); document.querySelector('#view-projects').scrollTop = 0;");
+        js.executeScript("arguments[0].click()", build); // a script click: Selenium's own would scroll to the button
         WebElement download = wait.until(d -> d.findElement(By.id("cut-download")));
         assertEquals("32 frames", browser.findElement(By.id("cut-frames")).getText());
+        WebElement cutVideo = browser.findElement(By.id("cut-video"));
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> (Boolean) js.executeScript(
+                    "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight;",
+                    cutVideo)); // scrolled into view
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("the finished cut is not scrolled into view: " + js.executeScript("const r = arguments[0].getBoundingClientRect(); return"
+                    + " JSON.stringify({top: r.top, bottom: r.bottom, h: window.innerHeight, sy: window.scrollY,"
+                    + " vp: document.querySelector('#view-projects').scrollTop, same: document.getElementById('cut-video') === arguments[0]})", cutVideo), e);
+        }
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1440, 1400));
         assertTrue(!browser.findElement(By.id("project")).getText().contains("null"), "no stray nulls on the page");
         String shot = System.getProperty("kino.screenshot");
         if (shot != null) {
@@ -122,6 +138,97 @@ class BrowserTest {
         Path file = downloads.resolve("browser-cut.mp4");
         wait.until(d -> Files.exists(file) && noPartials(downloads));
         assertEquals(32, Mp4Reader.read(file).frames().count(), "the cut holds the picked takes' 16 + 16 frames");
+
+        // The queue names each take's project; deleting asks first, and a picked take's pick is never dropped silently.
+        browser.findElement(By.tagName("body")).sendKeys("q");
+        WebElement picked = wait.until(d -> d.findElement(By.cssSelector("#job-" + pickedId("open") + " .job-title")));
+        assertEquals("browser · open · take 2", picked.getText());
+        browser.findElement(By.cssSelector("#job-" + pickedId("open") + " button[aria-label^=Delete]")).click();
+        wait.until(d -> ExpectedConditions.alertIsPresent().apply(d)).accept(); // "Delete …?"
+        Alert unpick = wait.until(d -> ExpectedConditions.alertIsPresent().apply(d));
+        assertTrue(unpick.getText().contains("is the picked take of its shot"), unpick.getText());
+        unpick.dismiss();
+        Thread.sleep(500);
+        assertEquals(pickedId("open"), server.call("GET", "/api/projects/" + projectId(), null).json()
+                .path("shots").get(0).path("pick").asText(), "the pick stays");
+        String other = otherTake("open");
+        browser.findElement(By.cssSelector("#job-" + other + " button[aria-label^=Delete]")).click();
+        wait.until(d -> ExpectedConditions.alertIsPresent().apply(d)).dismiss();
+        Thread.sleep(300);
+        assertEquals(200, server.call("GET", "/api/jobs/" + other, null).status(), "not deleted without a yes");
+        browser.findElement(By.cssSelector("#job-" + other + " button[aria-label^=Delete]")).click();
+        wait.until(d -> ExpectedConditions.alertIsPresent().apply(d)).accept();
+        wait.until(d -> d.findElements(By.id("job-" + other)).isEmpty());
+
+        // Words the model does not know: the page says so on the job.
+        String unknown = server.call("POST", "/api/jobs", "{\"prompt\": \"a purple flibbertigibbet\", \"steps\": 1}")
+                .json().path("id").asText();
+        wait.until(d -> d.findElement(By.id("job-" + unknown)).getText()
+                .contains("The model does not know these words of the prompt, so they were ignored: flibbertigibbet."));
+    }
+
+    private String projectId() {
+        return server.call("GET", "/api/projects", null).json().get(0).path("id").asText();
+    }
+
+    private String pickedId(String shot) {
+        for (com.fasterxml.jackson.databind.JsonNode s : server.call("GET", "/api/projects/" + projectId(), null).json().path("shots")) {
+            if (s.path("name").asText().equals(shot)) {
+                return s.path("pick").asText();
+            }
+        }
+        throw new AssertionError("no shot " + shot);
+    }
+
+    private String otherTake(String shot) {
+        String pick = pickedId(shot);
+        for (com.fasterxml.jackson.databind.JsonNode s : server.call("GET", "/api/projects/" + projectId(), null).json().path("shots")) {
+            for (com.fasterxml.jackson.databind.JsonNode t : s.path("takes")) {
+                if (s.path("name").asText().equals(shot) && !t.path("id").asText().equals(pick)) {
+                    return t.path("id").asText();
+                }
+            }
+        }
+        throw new AssertionError("no other take of " + shot);
+    }
+
+    @Test
+    void moreThanFiveHundredJobsAndTwentyShotsCanBeReached() throws Exception {
+        assertTrue(Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(DRIVER)),
+                "this test needs Debian's chromium and chromium-driver: apt-get install chromium chromium-driver (.ci/run does)");
+        server = new TestServer(tmp.resolve("data"), 1);
+        // 24 shots of 25 takes that continue from a shot nobody picks: 600 jobs that wait, without rendering.
+        StringBuilder list = new StringBuilder("{\"project\": \"many\", \"defaults\": {\"steps\": 1}, \"shots\": ["
+                + "{\"name\": \"a\", \"prompt\": \"a red circle\"}");
+        for (int i = 0; i < 24; i++) {
+            list.append(", {\"name\": \"w").append(i).append("\", \"prompt\": \"a blue square\", \"takes\": 25,"
+                    + " \"continue_from\": \"a\"}");
+        }
+        list.append("]}");
+        TestServer.Reply made = server.call("POST", "/api/projects", list.toString());
+        assertEquals(201, made.status(), made.body());
+        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(new File(DRIVER)).build(),
+                new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless=new", "--no-sandbox",
+                        "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1200,900"));
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(120), Duration.ofMillis(200));
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        browser.get(server.base + "/#token=" + server.server.token());
+        wait.until(d -> d.findElements(By.cssSelector("#queue-body tr")).size() == 500);
+        WebElement more = browser.findElement(By.id("queue-more"));
+        assertTrue(more.isDisplayed(), "a full first page offers the next one");
+        more.click();
+        wait.until(d -> d.findElements(By.cssSelector("#queue-body tr")).size() == 601);
+        wait.until(d -> !d.findElement(By.id("queue-more")).isDisplayed());
+
+        // The project's 25 shots come 20 at a time.
+        browser.findElement(By.tagName("body")).sendKeys("p");
+        wait.until(d -> d.findElements(By.cssSelector("section.shot")).size() == 20);
+        WebElement moreShots = browser.findElement(By.id("shots-more"));
+        assertTrue(moreShots.isDisplayed());
+        moreShots.click();
+        wait.until(d -> d.findElements(By.cssSelector("section.shot")).size() == 25);
+        wait.until(d -> !d.findElement(By.id("shots-more")).isDisplayed());
+        assertTrue(browser.findElement(By.cssSelector(".summary")).getText().startsWith("25 shots"));
     }
 
     private static boolean noPartials(Path dir) {

@@ -59,7 +59,10 @@ class ServerApiTest {
             new String[] {"POST", "/api/projects"}, new String[] {"GET", "/api/projects/p-0123456789abcdef"},
             new String[] {"PUT", "/api/projects/p-0123456789abcdef/picks/a"},
             new String[] {"POST", "/api/projects/p-0123456789abcdef/cut"},
-            new String[] {"GET", "/api/projects/p-0123456789abcdef/cut/video"}, new String[] {"GET", "/api/models"},
+            new String[] {"GET", "/api/projects/p-0123456789abcdef/cut/video"},
+            new String[] {"GET", "/api/projects/p-0123456789abcdef/cut/otio"},
+            new String[] {"GET", "/api/projects/p-0123456789abcdef/cut/edl"},
+            new String[] {"GET", "/api/projects/p-0123456789abcdef/cut/prores"}, new String[] {"GET", "/api/models"},
             new String[] {"GET", "/api/health"}, new String[] {"POST", "/api/session"}, new String[] {"GET", "/api/events"},
             new String[] {"POST", "/api/pictures"});
 

@@ -24,9 +24,14 @@ public final class TestServer implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
 
     public TestServer(Path data) {
+        this(data, 2);
+    }
+
+    /** A server with {@code workers} CPU workers. */
+    public TestServer(Path data, int workers) {
         this.data = data;
-        this.server = KinoServer.start(new ServerConfig("127.0.0.1", 0, List.of(Device.CPU, Device.CPU), data, null,
-                new Workers.Settings(2, 2, 2)));
+        this.server = KinoServer.start(new ServerConfig("127.0.0.1", 0, java.util.Collections.nCopies(workers, Device.CPU),
+                data, null, new Workers.Settings(2, 2, 2)));
         this.base = "http://127.0.0.1:" + server.port();
     }
 

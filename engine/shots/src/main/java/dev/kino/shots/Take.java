@@ -56,7 +56,8 @@ public record Take(String project, Shot shot, int take, long seed, GenerationReq
      * own line in a fixed order, unset fields as {@code name=}. Field values are Java's own decimal forms. A
      * request with pictures adds the lines {@code image=}, {@code last_image=} (SHA-256 of the file's bytes),
      * {@code continue_from=} ({@code sourceHash}: the request hash of the take continued from) and
-     * {@code fit=} (lower case; crop when unset); text-only requests keep the lines above alone.
+     * {@code fit=} (lower case; crop when unset); text-only requests keep the lines above alone. Settings newer
+     * than these lines add one line {@code other_settings=} (as {@link dev.kino.pipeline.GenerationPlan#otherSettings}).
      */
     public static String hash(String model, GenerationRequest r, String sourceHash) {
         StringBuilder s = new StringBuilder("kino-request/v1\n");
@@ -77,6 +78,10 @@ public record Take(String project, Shot shot, int take, long seed, GenerationReq
             line(s, "last_image", r.lastImage() == null ? null : Sha256.of(r.lastImage()));
             line(s, "continue_from", sourceHash);
             line(s, "fit", (r.fit() == null ? dev.kino.image.Fit.CROP : r.fit()).name().toLowerCase(java.util.Locale.ROOT));
+        }
+        java.util.Map<String, Object> others = dev.kino.pipeline.GenerationPlan.otherSettings(r);
+        if (!others.isEmpty()) { // settings newer than the lines above, as the plan's fingerprint has them
+            line(s, "other_settings", others);
         }
         return Sha256.of(s.toString());
     }

@@ -81,6 +81,14 @@ public final class ExecutorPipelines {
         if (idle != null) {
             return new Lease(key, idle, 0);
         }
+        if (device.kind() == Device.Kind.CUDA) {
+            String problem = OnnxRuntime.cudaProblem(device.index());
+            if (problem != null) {
+                throw new dev.kino.KinoException("The GPU " + device + " that Spark gave this task cannot be used: "
+                        + problem + "; build kino-spark.jar with -Pcuda for executors with CUDA 12 and cuDNN 9, or"
+                        + " submit without spark.task.resource.gpu.amount to render on the executors' CPUs.");
+            }
+        }
         long start = System.nanoTime();
         Path dir = key.model().equals(DEMO) ? DemoModel.folder() : Path.of(key.model());
         TextToVideoPipeline loaded = TextToVideoPipeline.load(ModelPackage.open(dir), OnnxRuntime.create(device, threads));

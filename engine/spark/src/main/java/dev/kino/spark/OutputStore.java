@@ -19,6 +19,11 @@ import java.nio.charset.StandardCharsets;
  * see it. Each file is written under a hidden temporary name unique to the task attempt and renamed when
  * complete, so a failed, retried or speculative attempt never leaves a half-written file at the real name; two
  * attempts of one take render the same bytes, so whichever rename lands last is as good as the first.
+ *
+ * <p>The driver resolves {@code --out} once ({@link #onDriver}): a relative path becomes absolute in the
+ * driver's working folder, and every task writes there, never into its executor's own working folder. Before a
+ * render job the driver leaves a check file in the folder ({@link #markForTasks}); a task that cannot see it
+ * does not render ({@link #seesDriverMark}), since what it wrote would land where the driver never looks.
  */
 final class OutputStore implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -26,9 +31,61 @@ final class OutputStore implements Serializable {
     private final String root;
     private final SerializableConfiguration conf;
 
-    OutputStore(String root, Configuration conf) {
+    /** Hidden check files the driver leaves for its tasks: {@code .kino-driver-TOKEN}. */
+    static final String MARK_PREFIX = ".kino-driver-";
+
+    private OutputStore(String root, Configuration conf) {
         this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
         this.conf = new SerializableConfiguration(conf);
+    }
+
+    /**
+     * {@code out} as the driver resolves it: fully qualified and absolute ({@code file:/home/me/renders} for
+     * {@code renders}), so tasks on any machine write to the folder the driver reads, or find they cannot.
+     */
+    static OutputStore onDriver(String out, Configuration conf) {
+        try {
+            Path p = new Path(out);
+            return new OutputStore(p.getFileSystem(conf).makeQualified(p).toString(), conf);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new KinoException("Cannot use --out " + out + ": " + e.getMessage()
+                    + "; give a folder path or a file:, hdfs: or s3a: URI.", e);
+        }
+    }
+
+    /** The folder, fully qualified. */
+    String root() {
+        return root;
+    }
+
+    /** Writes a new check file for this run's tasks into the folder; returns its name. */
+    String markForTasks() {
+        String name = MARK_PREFIX + java.util.UUID.randomUUID();
+        try {
+            write(name, name, "driver");
+            return name;
+        } catch (IOException e) {
+            throw new KinoException("Cannot write into --out " + root + ": " + e.getMessage()
+                    + "; check the URI and the driver's access to it.", e);
+        }
+    }
+
+    /** True when this JVM sees the check file {@code mark} the driver wrote, with its content. */
+    boolean seesDriverMark(String mark) {
+        try (InputStream in = fs().open(path(mark))) {
+            return mark.equals(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Removes the check file (best effort: a left one is ignored by every later run). */
+    void unmark(String mark) {
+        try {
+            fs().delete(path(mark), false);
+        } catch (IOException | RuntimeException ignored) {
+            // a stale check file is harmless: isNewOrEmpty skips it
+        }
     }
 
     /** The fully qualified URI of {@code relative} (what the results table records). */
@@ -63,7 +120,12 @@ final class OutputStore implements Serializable {
             if (!status.isDirectory()) {
                 throw new KinoException("--out " + root + " is a file; give a folder for the takes.");
             }
-            return fs.listStatus(p).length == 0;
+            for (FileStatus f : fs.listStatus(p)) {
+                if (!f.getPath().getName().startsWith(MARK_PREFIX)) {
+                    return false;
+                }
+            }
+            return true;
         } catch (IOException e) {
             throw new KinoException("Cannot read --out " + root + ": " + e.getMessage() + "; check the URI and access.", e);
         }

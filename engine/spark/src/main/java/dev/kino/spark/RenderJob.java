@@ -61,6 +61,11 @@ public final class RenderJob implements Callable<Integer> {
     @Option(names = "--resume", description = "Keep takes whose MP4 exists with the same request hash; render the rest.")
     boolean resume;
 
+    @Option(names = "--start-timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "Fail when no executor starts a take within this time (no worker has the GPUs asked for,"
+                    + " executors cannot launch); 0 waits forever (default: ${DEFAULT-VALUE}).")
+    long startTimeout;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -99,7 +104,7 @@ public final class RenderJob implements Callable<Integer> {
                 o.println("failed: " + f.shot() + " take " + f.take() + ": " + f.error());
             }
         }
-        OutputStore store = new OutputStore(out, SparkSession.active().sparkContext().hadoopConfiguration());
+        OutputStore store = OutputStore.onDriver(out, SparkSession.active().sparkContext().hadoopConfiguration());
         o.println("Rendered " + s.count(RenderOutcome.RENDERED) + ", kept " + s.count(RenderOutcome.KEPT) + ", failed "
                 + s.count(RenderOutcome.FAILED) + " of " + s.outcomes().size() + " takes; results in "
                 + store.uri(PARQUET) + " and " + store.uri(JSON));
@@ -115,7 +120,7 @@ public final class RenderJob implements Callable<Integer> {
     /** Runs the job on {@code spark} with the parsed options; {@code hook} runs before each take (tests). */
     Summary run(SparkSession spark, RenderTask.BeforeRender hook) {
         ShotList list = ShotSource.read(spark, shots, seed, takes);
-        OutputStore store = new OutputStore(out, spark.sparkContext().hadoopConfiguration());
+        OutputStore store = OutputStore.onDriver(out, spark.sparkContext().hadoopConfiguration());
         if (!resume && !store.isNewOrEmpty()) {
             throw new KinoException("--out " + out + " already holds files; pass --resume to render only the takes"
                     + " that are missing there, or choose a new --out folder.");
@@ -139,35 +144,56 @@ public final class RenderJob implements Callable<Integer> {
             }
         }
         if (!todo.isEmpty()) {
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            jsc.setJobDescription("kino: render " + todo.size() + " takes of " + list.project());
-            TaskClock clock = new TaskClock(todo.size());
-            spark.sparkContext().addSparkListener(clock);
-            List<RenderOutcome> done;
-            List<Long> taskMs;
-            long start = System.nanoTime();
-            try {
-                // One take per partition: each take is its own task, scheduled, retried and timed on its own.
-                done = jsc.parallelize(todo, todo.size()).map(new RenderTask(store, hook)).collect();
-                renderMs = (System.nanoTime() - start) / 1e6;
-                taskMs = clock.await(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new KinoException("Interrupted while the render job finished; rerun with --resume.", e);
-            } finally {
-                spark.sparkContext().removeSparkListener(clock);
-            }
-            for (int i = 0; i < todo.size(); i++) {
-                RenderOutcome o = done.get(i);
-                byKey.put(todo.get(i).key(), o);
-                if (o.status().equals(RenderOutcome.RENDERED)) {
-                    overhead.add(taskMs.get(i) == null ? null : taskMs.get(i) - o.totalMs());
-                }
-            }
+            renderMs = render(spark, store, list.project(), todo, hook, byKey, overhead);
         }
         List<RenderOutcome> outcomes = rows.stream().map(r -> byKey.get(r.key())).toList();
         writeResults(spark, store, outcomes);
         return new Summary(outcomes, renderMs, overhead);
+    }
+
+    /** Renders {@code todo}, one take per task; fills {@code byKey} and {@code overhead}, returns the job's ms. */
+    private double render(SparkSession spark, OutputStore store, String project, List<RenderRow> todo,
+                          RenderTask.BeforeRender hook, Map<String, RenderOutcome> byKey, List<Double> overhead) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        String what = "render " + todo.size() + " takes of " + project;
+        jsc.setJobDescription("kino: " + what);
+        TaskClock clock = new TaskClock(todo.size());
+        ClusterJob.listen(spark.sparkContext(), clock, what);
+        String mark = store.markForTasks();
+        List<RenderOutcome> done;
+        List<Long> taskMs;
+        double renderMs;
+        long start = System.nanoTime();
+        try {
+            // One take per partition: each take is its own task, scheduled, retried and timed on its own.
+            done = ClusterJob.await(spark.sparkContext(), () -> jsc.parallelize(todo, todo.size())
+                    .map(new RenderTask(store, mark, hook)).collectAsync(), clock, startTimeout, what);
+            renderMs = (System.nanoTime() - start) / 1e6;
+            taskMs = clock.await(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KinoException("Interrupted while the render job finished; rerun with --resume.", e);
+        } finally {
+            try {
+                spark.sparkContext().removeSparkListener(clock);
+            } catch (RuntimeException stopped) {
+                // the application stopped: its listeners went with it
+            }
+            store.unmark(mark);
+        }
+        for (RenderOutcome o : done) {
+            if (o.status().equals(RenderOutcome.UNSHARED)) {
+                throw new KinoException(o.error() + " Takes that other executors wrote are kept for --resume.");
+            }
+        }
+        for (int i = 0; i < todo.size(); i++) {
+            RenderOutcome o = done.get(i);
+            byKey.put(todo.get(i).key(), o);
+            if (o.status().equals(RenderOutcome.RENDERED)) {
+                overhead.add(taskMs.get(i) == null ? null : taskMs.get(i) - o.totalMs());
+            }
+        }
+        return renderMs;
     }
 
     /** The planner of a model reference: the demo model, or a package folder the driver can read too. */
@@ -183,8 +209,24 @@ public final class RenderJob implements Callable<Integer> {
 
     private static void writeResults(SparkSession spark, OutputStore store, List<RenderOutcome> outcomes) {
         List<Row> table = outcomes.stream().map(RenderOutcome::toRow).toList();
-        var frame = spark.createDataFrame(table, RenderOutcome.SCHEMA).coalesce(1);
-        frame.write().mode(SaveMode.Overwrite).parquet(store.path(PARQUET).toString());
-        frame.write().mode(SaveMode.Overwrite).json(store.path(JSON).toString());
+        try {
+            var frame = spark.createDataFrame(table, RenderOutcome.SCHEMA).coalesce(1);
+            frame.write().mode(SaveMode.Overwrite).parquet(store.path(PARQUET).toString());
+            frame.write().mode(SaveMode.Overwrite).json(store.path(JSON).toString());
+        } catch (Exception e) { // Spark's write errors (SparkException, Hadoop's IOExceptions) come unchecked
+            long written = outcomes.stream().filter(o -> o.output() != null).count();
+            throw new KinoException(written + " of " + outcomes.size() + " takes are in " + store.root()
+                    + ", but the results table could not be written there (" + ClusterJob.reason(rootCause(e))
+                    + "); free space or fix access to --out, then rerun with --resume: it keeps every take and"
+                    + " writes the table.", e);
+        }
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c;
     }
 }

@@ -36,6 +36,8 @@ public record RenderOutcome(String project, String shot, int take, long seed, St
     public static final String RENDERED = "rendered";
     public static final String KEPT = "kept";
     public static final String FAILED = "failed";
+    /** A task that could not see the driver's {@code --out}: the run fails, no table is written. */
+    public static final String UNSHARED = "output-not-shared";
 
     /** The table's columns, in this order. */
     public static final StructType SCHEMA = new StructType(new StructField[] {
@@ -71,6 +73,13 @@ public record RenderOutcome(String project, String shot, int take, long seed, St
     static RenderOutcome failed(RenderRow r, TaskInfo where, String error) {
         return new RenderOutcome(r.project(), r.shot(), r.take(), r.seed(), r.prompt(), r.fingerprint(), null, FAILED,
                 error, where.host(), where.executor(), where.device(), where.attempt(), null, null, null, null, null,
+                null, null, null, null);
+    }
+
+    /** A take whose executor does not share the driver's output folder, with the sentence saying so. */
+    static RenderOutcome unshared(RenderRow r, TaskInfo where, String error) {
+        return new RenderOutcome(r.project(), r.shot(), r.take(), r.seed(), r.prompt(), r.fingerprint(), null,
+                UNSHARED, error, where.host(), where.executor(), null, where.attempt(), null, null, null, null, null,
                 null, null, null, null);
     }
 

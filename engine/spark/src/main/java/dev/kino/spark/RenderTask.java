@@ -1,12 +1,12 @@
 package dev.kino.spark;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kino.KinoException;
 import dev.kino.denoise.StepListener;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.StageTimings;
 import dev.kino.runtime.Device;
+import dev.kino.shots.Take;
+import dev.kino.shots.TakeRecord;
 import dev.kino.shots.TakeVideo;
 import dev.kino.video.Mp4Writer;
 import org.apache.spark.SparkEnv;
@@ -15,7 +15,6 @@ import org.apache.spark.api.java.function.Function;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +27,9 @@ import java.util.Map;
  *
  * <p>A take the engine refuses (a {@link KinoException}: a size the model cannot make, a missing model
  * package) becomes a failed row with the engine's sentence and the job goes on. Anything else (a crash, a file
- * system error) fails the task, and Spark retries it up to {@code spark.task.maxFailures} times.
+ * system error) fails the task, and Spark retries it up to {@code spark.task.maxFailures} times. A task that
+ * cannot see the driver's check file in {@code --out} renders nothing and reports {@link RenderOutcome#UNSHARED}:
+ * the driver then fails the run (retrying would not help).
  */
 final class RenderTask implements Function<RenderRow, RenderOutcome> {
     private static final long serialVersionUID = 1L;
@@ -39,10 +40,13 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
     }
 
     private final OutputStore out;
+    private final String mark;
     private final BeforeRender hook;
 
-    RenderTask(OutputStore out, BeforeRender hook) {
+    /** {@code mark}: the check file the driver left in {@code out} for this job. */
+    RenderTask(OutputStore out, String mark, BeforeRender hook) {
         this.out = out;
+        this.mark = mark;
         this.hook = hook;
     }
 
@@ -51,13 +55,20 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
         TaskContext task = TaskContext.get();
         int attempt = task == null ? 0 : task.attemptNumber();
         String executor = SparkEnv.get() == null ? "" : SparkEnv.get().executorId();
+        if (!out.seesDriverMark(mark)) {
+            return RenderOutcome.unshared(row, new RenderOutcome.TaskInfo(TakeRecord.host(), executor, null, attempt),
+                    "The executor on " + TakeRecord.host() + " (executor " + executor + ") does not see the driver's"
+                    + " --out folder " + out.root() + " (the check file the driver wrote there is missing), so its"
+                    + " takes would land where the driver never looks; give --out as a folder the driver and every"
+                    + " executor share: hdfs:, s3a:, or a mount at the same path on every machine.");
+        }
         Device device;
         try {
             device = TaskDevice.choose(task == null ? Map.of() : task.resourcesJMap());
         } catch (KinoException e) {
-            return RenderOutcome.failed(row, new RenderOutcome.TaskInfo(host(), executor, null, attempt), e.getMessage());
+            return RenderOutcome.failed(row, new RenderOutcome.TaskInfo(TakeRecord.host(), executor, null, attempt), e.getMessage());
         }
-        RenderOutcome.TaskInfo where = new RenderOutcome.TaskInfo(host(), executor, device.toString(), attempt);
+        RenderOutcome.TaskInfo where = new RenderOutcome.TaskInfo(TakeRecord.host(), executor, device.toString(), attempt);
         if (hook != null) {
             hook.before(row, attempt);
         }
@@ -92,27 +103,13 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
         }
     }
 
-    /** The take's record, as {@code kino render} writes it (its plan fingerprint marks the take done), plus where. */
-    private static String record(RenderRow row, GenerationResult r, RenderOutcome.TaskInfo where) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode n = json.createObjectNode();
-        n.put("project", row.project());
-        n.put("shot", row.shot());
-        n.put("take", row.take());
-        n.put("seed", row.seed());
-        n.put("model", row.model());
-        n.put("plan_fingerprint", row.fingerprint());
-        n.set("settings", json.valueToTree(r.settings()));
-        n.put("host", where.host());
-        n.put("device", where.device());
-        return json.writerWithDefaultPrettyPrinter().writeValueAsString(n);
-    }
-
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown";
-        }
+    /**
+     * The take's record, as {@code kino render} writes it (its plan fingerprint marks the take done), with the
+     * request hash {@code kino render} gives the same take.
+     */
+    private static String record(RenderRow row, GenerationResult r, RenderOutcome.TaskInfo where) {
+        String model = ExecutorPipelines.DEMO.equals(row.model()) ? null : row.model();
+        return TakeRecord.json(row.project(), row.shot(), row.take(), row.seed(), model,
+                Take.hash(model, row.request()), row.fingerprint(), r.settings(), where.device());
     }
 }

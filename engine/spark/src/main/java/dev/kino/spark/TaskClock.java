@@ -3,6 +3,7 @@ package dev.kino.spark;
 import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,10 +18,21 @@ import java.util.concurrent.ConcurrentHashMap;
 final class TaskClock extends SparkListener {
     private final Map<Integer, Long> executorMs = new ConcurrentHashMap<>();
     private final int tasks;
+    private volatile boolean started;
 
     /** Listens for {@code tasks} tasks: register it right before the one job it measures, remove it after. */
     TaskClock(int tasks) {
         this.tasks = tasks;
+    }
+
+    @Override
+    public void onTaskStart(SparkListenerTaskStart start) {
+        started = true;
+    }
+
+    /** True once an executor has started one of the job's tasks. */
+    boolean started() {
+        return started;
     }
 
     @Override

@@ -80,6 +80,19 @@ class RenderJobTest {
                     "no temporary files left");
         }
 
+        // The take's record is kino render's, field for field (TakeRecord), saying where it rendered.
+        var record = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("01-opening/take-01.json")
+                .toFile());
+        List<String> fields = new java.util.ArrayList<>();
+        record.fieldNames().forEachRemaining(fields::add);
+        assertEquals(List.of("project", "shot", "take", "seed", "model", "request_hash", "plan_fingerprint", "settings",
+                "host", "device"),
+                fields);
+        assertTrue(record.path("model").isNull(), "the built-in model, as kino render writes it");
+        assertEquals("cpu", record.path("device").asText());
+        assertEquals(dev.kino.shots.ShotListReader.read(list).takes().get(0).requestHash(),
+                record.path("request_hash").asText(), "kino render's request hash of the same take");
+
         SparkSession spark = LocalSpark.session();
         Dataset<Row> parquet = spark.read().parquet(out.resolve(RenderJob.PARQUET).toString());
         Dataset<Row> json = spark.read().json(out.resolve(RenderJob.JSON).toString());
@@ -186,6 +199,26 @@ class RenderJobTest {
     }
 
     @Test
+    void aResultsTableThatCannotBeWrittenIsOneSentenceAndResumeWritesIt() throws IOException {
+        Path list = Files.writeString(tmp.resolve("shots.json"), """
+                {"project": "full", "defaults": {"steps": 2},
+                 "shots": [{"name": "a", "prompt": "a red circle moving right"}]}
+                """);
+        Path out = tmp.resolve("out");
+        // The disk fills up after the last take: only the results table cannot be written.
+        Run full = command("--shots", list.toString(), "--out", TestFileSystems.FullTable.SCHEME + "://" + out);
+        assertEquals(KinoPrograms.USER_ERROR, full.code(), full.err());
+        assertEquals(1, full.err().lines().count(), full.err());
+        assertTrue(full.err().contains("1 of 1 takes are in fulltable:" + out + ", but the results table could not be"
+                + " written there (No space left on device)"), full.err());
+        assertTrue(Files.size(out.resolve("01-a/take-01.mp4")) > 0);
+
+        RenderJob.Summary resumed = render(null, "--shots", list.toString(), "--out", out.toString(), "--resume");
+        assertEquals(1, resumed.count(RenderOutcome.KEPT));
+        assertEquals(1, LocalSpark.session().read().parquet(out.resolve(RenderJob.PARQUET).toString()).count());
+    }
+
+    @Test
     void aBrokenShotListIsOneSentenceBeforeAnyTask() throws IOException {
         Path list = Files.writeString(tmp.resolve("bad.json"), """
                 {"project": "p",
@@ -208,6 +241,11 @@ class RenderJobTest {
     /** RenderJob's command line on the shared local Spark, as spark-submit would run it. */
     static Run command(String... args) {
         LocalSpark.session();
+        return commandOnActive(args);
+    }
+
+    /** RenderJob's command line on whatever Spark this JVM runs now. */
+    static Run commandOnActive(String... args) {
         return capture(o -> e -> KinoPrograms.execute(new CommandLine(new RenderJob()), "RenderJob", args, o, e));
     }
 

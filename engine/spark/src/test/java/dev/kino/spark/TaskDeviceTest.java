@@ -39,6 +39,17 @@ class TaskDeviceTest {
     }
 
     @Test
+    void aGpuThisBuildCannotUseNamesSparksOptionsNotKinosDeviceFlag() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.kino.runtime.OnnxRuntime.cudaProblem(0) != null,
+                "CUDA works here");
+        KinoException e = assertThrows(KinoException.class,
+                () -> ExecutorPipelines.borrow(ExecutorPipelines.DEMO, Device.cuda(0), 1));
+        assertTrue(e.getMessage().startsWith("The GPU cuda:0 that Spark gave this task cannot be used: "), e.getMessage());
+        assertTrue(e.getMessage().contains("submit without spark.task.resource.gpu.amount"), e.getMessage());
+        assertTrue(!e.getMessage().contains("--device"), "RenderJob has no --device option: " + e.getMessage());
+    }
+
+    @Test
     void anAddressThatIsNoIndexIsOneSentence() {
         KinoException e = assertThrows(KinoException.class,
                 () -> TaskDevice.choose(gpus("GPU-8f2e54a0-1c2b-4d5e")));

@@ -27,10 +27,13 @@ public final class Api {
     public static Javalin start(Services s, String host, int port) {
         JobRoutes jobs = new JobRoutes(s);
         ProjectRoutes projects = new ProjectRoutes(s, jobs);
+        BodyLimit limits = new BodyLimit(MAX_BODY, s.pictures().maxBytes());
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY;
             config.http.prefer405over404 = true;
+            config.jetty.modifyServletContextHandler(h -> h.addFilter(new org.eclipse.jetty.servlet.FilterHolder(limits),
+                    "/*", java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
             config.staticFiles.add(f -> {
                 f.hostedPath = "/";
                 f.directory = "/dev/kino/server/web";
@@ -46,13 +49,14 @@ public final class Api {
             if (!ctx.path().equals("/api/openapi.json")) {
                 s.auth().check(ctx);
             }
-            if (ctx.contentLength() > MAX_BODY) {
-                throw new ApiError(413, "The request body is larger than " + (MAX_BODY >> 20)
-                        + " MiB; send a smaller shot list or split the project.");
+            if (ctx.contentLength() > limits.limit(ctx.path())) { // chunked bodies: BodyLimit counts them
+                throw new ApiError(413, limits.tooLarge(ctx.path()));
             }
         });
         jobs.register(app);
         projects.register(app);
+        new CutExportRoutes(s).register(app);
+        new LifecycleRoutes(s, jobs, projects).register(app);
         app.get("/api/models", ctx -> ctx.json(s.models().describe()));
         app.get("/api/health", ctx -> ctx.json(health(s)));
         app.post("/api/session", ctx -> {
@@ -64,9 +68,13 @@ public final class Api {
         app.sse("/api/events", s.events()::add);
 
         app.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
-        app.exception(QueueException.class, (e, ctx) ->
-                error(ctx, e.reason() == QueueException.Reason.NOT_FOUND ? 404 : 409, e.getMessage()));
-        app.exception(KinoException.class, (e, ctx) -> error(ctx, 500, e.getMessage()));
+        app.exception(QueueException.class, (e, ctx) -> error(ctx, switch (e.reason()) {
+            case NOT_FOUND -> 404;
+            case GONE -> 410;
+            case CONFLICT -> 409;
+        }, e.getMessage()));
+        app.exception(KinoException.class, (e, ctx) ->
+                error(ctx, e instanceof dev.kino.server.queue.DiskFullException ? 507 : 500, e.getMessage()));
         app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), sentence(e)));
         app.exception(Exception.class, (e, ctx) -> {
             System.err.println("kino serve: internal error on " + ctx.method() + " " + ctx.path() + ":");
@@ -106,8 +114,8 @@ public final class Api {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ok", true);
         m.put("workers", s.workers().names());
-        m.put("queued", s.jobs().list(JobState.QUEUED, null, 1_000_000).size());
-        m.put("running", s.jobs().list(JobState.RUNNING, null, 1_000).size());
+        m.put("queued", s.jobs().count(JobState.QUEUED));
+        m.put("running", s.jobs().count(JobState.RUNNING));
         m.put("listeners", s.events().listeners());
         return m;
     }

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 
 /**
  * Server-sent events to every page and client: {@code job} (a job's row changed: state, priority, progress
- * at checkpoints) and {@code progress} (a step finished: step, steps, it/s, ETA, sometimes a preview picture).
+ * at checkpoints), {@code reload} (more than a thousand jobs were queued at once: list them again) and {@code progress} (a step finished: step, steps, it/s, ETA, sometimes a preview picture).
  * Events go out on one sender thread with a bounded backlog, so a slow listener never slows a worker; when
  * the backlog is full, progress events are dropped (the next one supersedes them) but job events never are.
  */
@@ -46,6 +46,11 @@ public final class EventHub implements WorkEvents, Consumer<Job>, AutoCloseable 
     @Override
     public void accept(Job job) {
         send("job", Views.job(job), true);
+    }
+
+    /** Many jobs changed at once (a big project was submitted): listeners reload the job list. */
+    void reload() {
+        send("reload", Map.of(), true);
     }
 
     @Override

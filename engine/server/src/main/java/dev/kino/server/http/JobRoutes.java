@@ -44,7 +44,9 @@ final class JobRoutes {
     private void upload(Context ctx) throws IOException {
         UploadedPictures.Stored stored;
         try {
-            stored = s.pictures().store(ctx.bodyAsBytes());
+            stored = s.pictures().store(ctx.req().getInputStream()); // counted by BodyLimit, chunked or not
+        } catch (UploadedPictures.QuotaExceeded e) {
+            throw new ApiError(507, e.getMessage());
         } catch (KinoException e) {
             throw ApiError.bad(e.getMessage());
         }
@@ -110,7 +112,19 @@ final class JobRoutes {
                 throw ApiError.bad("The limit must be a whole number from 1 to 10000.");
             }
         }
-        ctx.json(s.jobs().list(st, null, n).stream().map(Views::job).toList());
+        String skip = ctx.queryParam("offset");
+        int offset = 0;
+        if (skip != null) {
+            try {
+                offset = Integer.parseInt(skip);
+            } catch (NumberFormatException e) {
+                offset = -1;
+            }
+            if (offset < 0) {
+                throw ApiError.bad("The offset must be a whole number from 0 up.");
+            }
+        }
+        ctx.json(s.jobs().list(st, null, n, offset).stream().map(Views::job).toList());
     }
 
     private void cancel(Context ctx) {
@@ -134,7 +148,14 @@ final class JobRoutes {
     }
 
     private void delete(Context ctx) throws IOException {
-        Job j = s.jobs().delete(Requests.jobId(ctx));
+        String id = Requests.jobId(ctx);
+        Job take = s.jobs().get(id);
+        if (take.projectId() != null && id.equals(s.projects().picks(take.projectId()).get(take.shot()))
+                && !"true".equals(ctx.queryParam("unpick"))) {
+            throw new ApiError(409, "The job " + id + " is the picked take of shot " + take.shot() + "; pick another"
+                    + " take first, or delete it with ?unpick=true to drop the pick too.");
+        }
+        Job j = s.jobs().delete(id);
         if (j.video() != null) {
             Files.deleteIfExists(s.videos().resolve(j.video()));
         }
@@ -142,7 +163,7 @@ final class JobRoutes {
         ctx.status(204);
     }
 
-    private void video(Context ctx) throws IOException {
+    void video(Context ctx) throws IOException {
         Job j = s.jobs().get(Requests.jobId(ctx));
         if (j.video() == null) {
             throw new ApiError(409, "The job " + j.id() + " has no video yet (it is " + j.state().key()

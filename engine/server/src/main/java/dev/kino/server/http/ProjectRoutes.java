@@ -11,6 +11,8 @@ import dev.kino.server.queue.NewJob;
 import dev.kino.server.queue.Project;
 import dev.kino.server.queue.ProjectStore;
 import dev.kino.server.work.Cut;
+import dev.kino.server.work.CutExports;
+import dev.kino.video.DeliveryFormat;
 import dev.kino.server.work.ModelCatalog;
 import dev.kino.shots.ShotList;
 import dev.kino.shots.ShotListReader;
@@ -37,7 +39,7 @@ final class ProjectRoutes {
     void register(Javalin app) {
         app.post("/api/projects", this::submit);
         app.get("/api/projects", ctx -> ctx.json(s.projects().list().stream().map(Views::projectSummary).toList()));
-        app.get("/api/projects/{id}", ctx -> ctx.json(view(Requests.projectId(ctx))));
+        app.get("/api/projects/{id}", ctx -> ctx.json(view(Requests.projectId(ctx), ProjectPage.of(ctx))));
         app.put("/api/projects/{id}/picks/{shot}", this::pick);
         app.post("/api/projects/{id}/cut", this::cut);
         app.get("/api/projects/{id}/cut/video", this::cutVideo);
@@ -94,15 +96,31 @@ final class ProjectRoutes {
         Project project = ProjectStore.create(list.project(), ctx.body(), format.name().toLowerCase(java.util.Locale.ROOT));
         JobStore.Submitted done = s.jobs().submit(project, takes, Requests.idempotencyKey(ctx), Requests.bodyHash(ctx));
         s.workers().wake();
+        if (!done.replayed() && takes.size() > JobStore.BULK) {
+            s.events().reload();
+        }
         ctx.status(done.replayed() ? 200 : 201).json(view(done.project().id()));
     }
 
     Map<String, Object> view(String id) throws IOException {
+        return view(id, ProjectPage.FIRST);
+    }
+
+    /** One page of the project's shots with their takes (a 1000-shot project is never one huge answer). */
+    Map<String, Object> view(String id, ProjectPage page) throws IOException {
         Project p = s.projects().get(id);
-        List<Job> all = s.jobs().list(null, id, 100_000);
+        JsonNode list = shotList(p);
+        int total = list.path("shots").size();
+        int to = (int) Math.min(total, (long) page.from() + page.limit());
+        List<Job> takes = s.projects().takes(id, page.from(), to);
+        int[] counts = s.projects().counts(id);
+        return Views.project(p, list, page.from(), to, takes, counts[0], counts[1], s.projects().picks(id),
+                page.withShotList());
+    }
+
+    private static JsonNode shotList(Project p) throws IOException {
         ObjectMapper parser = p.format().equals("yaml") ? new ObjectMapper(new YAMLFactory()) : Views.JSON;
-        JsonNode list = parser.readTree(p.shotList());
-        return Views.project(p, all, s.projects().picks(id), list);
+        return parser.readTree(p.shotList());
     }
 
     private void pick(Context ctx) throws IOException {
@@ -117,17 +135,21 @@ final class ProjectRoutes {
             throw new ApiError(409, "The job " + jobId + " is not a take of shot " + Requests.shown(shot)
                     + " in this project; pick one of that shot's takes.");
         }
+        if (j.state() != JobState.SUCCEEDED) {
+            throw new ApiError(409, "The take " + jobId + " is " + j.state().key() + "; pick a take that has finished"
+                    + " rendering.");
+        }
         s.projects().pick(id, jobId);
         ctx.json(view(id));
     }
 
     private void cut(Context ctx) throws IOException {
         String id = Requests.projectId(ctx);
-        Map<String, Object> project = view(id);
+        JsonNode list = shotList(s.projects().get(id));
         Map<String, String> picks = s.projects().picks(id);
         List<Cut.Piece> pieces = new ArrayList<>();
-        for (Object o : (List<?>) project.get("shots")) {
-            String shot = (String) ((Map<?, ?>) o).get("name");
+        for (JsonNode o : list.path("shots")) {
+            String shot = o.path("name").asText();
             String pick = picks.get(shot);
             if (pick == null) {
                 throw new ApiError(409, "Shot " + shot + " has no picked take; pick one of its takes first.");
@@ -140,18 +162,31 @@ final class ProjectRoutes {
             pieces.add(new Cut.Piece(shot, s.videos().resolve(j.video())));
         }
         String file = "cut-" + id + ".mp4";
+        DeliveryFormat format;
+        try {
+            format = CutExports.format(ctx.queryParam("format"));
+        } catch (KinoException e) {
+            throw ApiError.bad(e.getMessage());
+        }
         int frames;
         try {
             Files.createDirectories(s.videos());
             frames = Cut.build(pieces, s.videos().resolve(file));
+            CutExports.write(s.projects().get(id).name(), pieces, s.videos().resolve(file), format);
         } catch (KinoException e) {
             throw new ApiError(409, e.getMessage());
         }
         s.projects().cut(id, file, frames);
-        ctx.json(Map.of("video", "/api/projects/" + id + "/cut/video", "frames", frames));
+        String base = "/api/projects/" + id + "/cut/";
+        Map<String, Object> reply = new java.util.LinkedHashMap<>(Map.of("video", base + "video", "frames", frames,
+                "otio", base + "otio", "edl", base + "edl"));
+        if (format == DeliveryFormat.PRORES) {
+            reply.put("prores", base + "prores");
+        }
+        ctx.json(reply);
     }
 
-    private void cutVideo(Context ctx) throws IOException {
+    void cutVideo(Context ctx) throws IOException {
         Project p = s.projects().get(Requests.projectId(ctx));
         if (p.cutVideo() == null) {
             throw new ApiError(409, "The project " + p.id() + " has no cut yet; build it with POST /api/projects/"

@@ -50,9 +50,13 @@ final class Requests {
         JsonNode n;
         try {
             n = Views.JSON.readTree(body);
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            throw ApiError.bad("The request body nests JSON deeper than " + Views.MAX_DEPTH + " levels; send one flat"
+                    + " JSON object.");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
             throw ApiError.bad("The request body is not valid JSON (" + e.getOriginalMessage().replaceAll("\\s+", " ")
-                    + " at line " + e.getLocation().getLineNr() + "); send a JSON object.");
+                    + where + "); send a JSON object.");
         }
         if (n == null || !n.isObject()) {
             throw ApiError.bad("The request body must be a JSON object.");

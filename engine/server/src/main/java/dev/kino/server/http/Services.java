@@ -10,11 +10,11 @@ import java.nio.file.Path;
 
 /** What the HTTP layer works with. */
 public record Services(JobStore jobs, ProjectStore projects, ModelCatalog models, Workers workers, EventHub events,
-                       Auth auth, Path dataDir) {
+                       Auth auth, Path dataDir, long pictureQuota) {
 
     /** Pictures uploaded with {@code POST /api/pictures}. */
     UploadedPictures pictures() {
-        return new UploadedPictures(dataDir);
+        return new UploadedPictures(dataDir, pictureQuota);
     }
 
     Path videos() {

@@ -14,7 +14,11 @@ import java.util.Map;
 
 /** The JSON the API shows for jobs and projects (snake_case, video links instead of file names). */
 final class Views {
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Deepest JSON nesting a request may have (a job or a pick is one flat object; shot lists need a few levels). */
+    static final int MAX_DEPTH = 32;
+    static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_DEPTH).build()).build());
 
     private Views() {
     }
@@ -43,40 +47,51 @@ final class Views {
         m.put("created_at", j.createdAt());
         m.put("started_at", j.startedAt());
         m.put("finished_at", j.finishedAt());
+        m.put("warnings", j.warnings());
         return m;
     }
 
-    static Map<String, Object> project(Project p, List<Job> jobs, Map<String, String> picks, JsonNode shotList) {
+    /**
+     * A project with the shots {@code from} (inclusive) to {@code to} (exclusive) of its list and their takes;
+     * {@code takes}/{@code finished} count the whole project, {@code next_shots_from} names the next page.
+     */
+    static Map<String, Object> project(Project p, JsonNode shotList, int from, int to, List<Job> jobs, int takeCount,
+                                       int finished, Map<String, String> picks, boolean withShotList) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", p.id());
         m.put("name", p.name());
         m.put("created_at", p.createdAt());
+        Map<String, List<Map<String, Object>>> byShot = new java.util.HashMap<>();
+        for (Job j : jobs) {
+            byShot.computeIfAbsent(j.shot(), k -> new ArrayList<>()).add(job(j));
+        }
         List<Map<String, Object>> shots = new ArrayList<>();
-        int done = 0;
-        for (JsonNode s : shotList.path("shots")) {
+        JsonNode all = shotList.path("shots");
+        for (int i = from; i < to; i++) {
+            JsonNode s = all.get(i);
             Map<String, Object> shot = new LinkedHashMap<>();
             String name = s.path("name").asText();
             shot.put("name", name);
+            shot.put("index", i);
             shot.put("prompt", s.path("prompt").asText());
             shot.put("continue_from", s.hasNonNull("continue_from") ? s.get("continue_from").asText() : null);
-            List<Map<String, Object>> takes = new ArrayList<>();
-            for (Job j : jobs) {
-                if (name.equals(j.shot())) {
-                    takes.add(job(j));
-                    done += j.state().finished() ? 1 : 0;
-                }
-            }
+            List<Map<String, Object>> takes = byShot.getOrDefault(name, new ArrayList<>());
             takes.sort((a, b) -> Integer.compare((Integer) a.get("take"), (Integer) b.get("take")));
             shot.put("takes", takes);
             shot.put("pick", picks.get(name));
             shots.add(shot);
         }
         m.put("shots", shots);
-        m.put("takes", jobs.size());
-        m.put("finished", done);
+        m.put("shot_count", all.size());
+        m.put("shots_from", from);
+        m.put("next_shots_from", to < all.size() ? to : null);
+        m.put("takes", takeCount);
+        m.put("finished", finished);
         m.put("cut", p.cutVideo() == null ? null
                 : Map.of("video", "/api/projects/" + p.id() + "/cut/video", "frames", p.cutFrames()));
-        m.put("shot_list", p.shotList());
+        if (withShotList) {
+            m.put("shot_list", p.shotList());
+        }
         return m;
     }
 

@@ -71,6 +71,9 @@ public final class Database {
             ALTER TABLE jobs ADD COLUMN continue_from TEXT;
             """, """
             ALTER TABLE jobs ADD COLUMN plan TEXT;
+            """, """
+            ALTER TABLE jobs ADD COLUMN warnings TEXT;
+            CREATE INDEX jobs_project_shot ON jobs(project_id, shot_index);
             """);
 
     private Database() {
@@ -91,6 +94,21 @@ public final class Database {
         } catch (SQLException e) {
             throw new KinoException("Cannot open the server database " + file + ": " + e.getMessage()
                     + "; check that the data folder is writable and not used by another Kino server version.", e);
+        }
+    }
+
+    /** A second connection to {@code file} for reads only (it never waits for the writer: write-ahead logging). */
+    public static Connection openReader(Path file) {
+        try {
+            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA query_only=ON");
+                s.execute("PRAGMA busy_timeout=10000");
+            }
+            return c;
+        } catch (SQLException e) {
+            throw new KinoException("Cannot open the server database " + file + ": " + e.getMessage()
+                    + "; check that the data folder is readable.", e);
         }
     }
 

@@ -27,9 +27,12 @@ package dev.kino.server.queue;
  * @param createdAt    epoch milliseconds
  * @param startedAt    epoch milliseconds, or null
  * @param finishedAt   epoch milliseconds, or null
+ * @param warnings     what the user should know about the finished take (e.g. prompt words the model does not
+ *                     know and ignored), as {@code kino generate} prints them; empty when none
  */
 public record Job(String id, String projectId, String shot, Integer shotIndex, Integer take, String model,
                   String request, String requestHash, int priority, JobState state, String worker,
                   boolean cancelRequested, int step, int steps, Integer resumedFrom, int attempts, String error,
-                  String video, Integer frames, long createdAt, Long startedAt, Long finishedAt) {
+                  String video, Integer frames, long createdAt, Long startedAt, Long finishedAt,
+                  java.util.List<String> warnings) {
 }

@@ -18,19 +18,30 @@ import java.util.function.Consumer;
 /**
  * The durable queue: jobs, projects, picks and idempotency keys in SQLite. Every change is one transaction;
  * a job is claimed with {@code BEGIN IMMEDIATE} (the database's write lock), so no two workers, threads or
- * processes ever run the same job. {@code changes} hears every job whose row changed, after the commit.
+ * processes ever run the same job. {@code changes} hears every job whose row changed, after the commit, except
+ * the jobs of a submit of more than {@link #BULK} (its caller announces those once).
  */
 public final class JobStore implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final String COLUMNS = "id, project_id, shot, shot_index, take, model, request, request_hash, "
+    static final String COLUMNS = "id, project_id, shot, shot_index, take, model, request, request_hash, "
             + "priority, state, worker, cancel_requested, step, steps, resumed_from, attempts, error, video, frames, "
-            + "created_at, started_at, finished_at";
+            + "created_at, started_at, finished_at, warnings";
 
+    /** Jobs one submit announces one by one; more are announced as one reload. */
+    public static final int BULK = 1000;
     final Connection db;
+    private final Connection reader;
     private final Consumer<Job> changes;
 
+    /** A store that reads and writes on one connection. */
     public JobStore(Connection db, Consumer<Job> changes) {
+        this(db, db, changes);
+    }
+
+    /** A store that writes on {@code db} and reads on {@code reader} (another connection to the same file). */
+    public JobStore(Connection db, Connection reader, Consumer<Job> changes) {
         this.db = db;
+        this.reader = reader;
         this.changes = changes;
     }
 
@@ -55,7 +66,7 @@ public final class JobStore implements AutoCloseable {
         synchronized (db) {
             Submitted replay = inTransaction(() -> {
                 if (idempotencyKey != null) {
-                    Submitted earlier = replay(idempotencyKey, bodyHash);
+                    Submitted earlier = Idempotency.replay(this, idempotencyKey, bodyHash);
                     if (earlier != null) {
                         return earlier;
                     }
@@ -77,11 +88,12 @@ public final class JobStore implements AutoCloseable {
                     target = null;
                 }
                 List<String> ids = new ArrayList<>();
-                for (NewJob j : jobs) {
-                    String id = newId('j');
-                    try (PreparedStatement s = db.prepareStatement("INSERT INTO jobs (id, project_id, shot, shot_index, "
-                            + "take, model, request, request_hash, priority, state, created_at, continue_from, plan) "
-                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)")) {
+                // One statement, batched: a 100,000-take project is inserted in about a second, not minutes.
+                try (PreparedStatement s = db.prepareStatement("INSERT INTO jobs (id, project_id, shot, shot_index, "
+                        + "take, model, request, request_hash, priority, state, created_at, continue_from, plan) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)")) {
+                    for (NewJob j : jobs) {
+                        String id = newId('j');
                         s.setString(1, id);
                         s.setString(2, project == null ? null : project.id());
                         s.setString(3, j.shot());
@@ -94,9 +106,16 @@ public final class JobStore implements AutoCloseable {
                         s.setLong(10, now);
                         s.setString(11, j.continueFrom());
                         s.setString(12, j.planJson());
-                        s.executeUpdate();
+                        s.addBatch();
+                        if (ids.size() % 1000 == 999) {
+                            s.executeBatch();
+                        }
+                        ids.add(id);
+                        made.add(new Job(id, project == null ? null : project.id(), j.shot(), j.shotIndex(), j.take(),
+                                j.model(), j.requestJson(), j.requestHash(), j.priority(), JobState.QUEUED, null, false,
+                                0, 0, null, 0, null, null, null, now, null, null, List.of()));
                     }
-                    ids.add(id);
+                    s.executeBatch();
                 }
                 if (idempotencyKey != null) {
                     try (PreparedStatement s = db.prepareStatement("INSERT INTO idempotency (key, body_hash, kind, target,"
@@ -109,77 +128,63 @@ public final class JobStore implements AutoCloseable {
                         s.executeUpdate();
                     }
                 }
-                for (String id : ids) {
-                    made.add(get(id));
-                }
                 return null;
             });
             if (replay != null) {
                 return replay;
             }
         }
-        made.forEach(changes);
+        if (made.size() <= BULK) {
+            made.forEach(changes);
+        } // a bigger submit is announced once by its caller (EventHub.reload), not as 100,000 events
         return new Submitted(project == null ? null : projectOrNull(project.id()), made, false);
-    }
-
-    private Submitted replay(String key, String bodyHash) throws SQLException {
-        try (PreparedStatement s = db.prepareStatement("SELECT body_hash, kind, target FROM idempotency WHERE key = ?")) {
-            s.setString(1, key);
-            try (ResultSet rs = s.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
-                }
-                if (!rs.getString(1).equals(bodyHash)) {
-                    throw new QueueException(QueueException.Reason.CONFLICT, "The Idempotency-Key " + key
-                            + " was used for a different request; use a new key for a new request.");
-                }
-                if (rs.getString(2).equals("project")) {
-                    String pid = rs.getString(3);
-                    return new Submitted(projectOrNull(pid), list(null, pid, Integer.MAX_VALUE), true);
-                }
-                List<Job> jobs = new ArrayList<>();
-                for (String id : rs.getString(3).split(",")) {
-                    jobs.add(get(id));
-                }
-                return new Submitted(null, jobs, true);
-            }
-        }
     }
 
     /** The plan stored with job {@code id} when it was submitted, as JSON, or null (a take continuing a shot). */
     public String plan(String id) {
-        synchronized (db) {
-            try (PreparedStatement s = db.prepareStatement("SELECT plan FROM jobs WHERE id = ?")) {
+        return read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT plan FROM jobs WHERE id = ?")) {
                 s.setString(1, id);
                 try (ResultSet rs = s.executeQuery()) {
                     return rs.next() ? rs.getString(1) : null;
                 }
-            } catch (SQLException e) {
-                throw storage(e);
             }
-        }
+        });
     }
 
     /** The job {@code id}, or a NOT_FOUND {@link QueueException}. */
     public Job get(String id) {
-        synchronized (db) {
-            List<Job> jobs = query("SELECT " + COLUMNS + " FROM jobs WHERE id = ?", id);
-            if (jobs.isEmpty()) {
-                throw QueueException.notFound("job", id);
-            }
-            return jobs.get(0);
+        List<Job> jobs = query("SELECT " + COLUMNS + " FROM jobs WHERE id = ?", id);
+        if (jobs.isEmpty()) {
+            throw QueueException.notFound("job", id);
         }
+        return jobs.get(0);
     }
 
     /** Jobs in queue order (priority, then submission), optionally of one state and/or project. */
     public List<Job> list(JobState state, String projectId, int limit) {
-        synchronized (db) {
-            return query("SELECT " + COLUMNS + " FROM jobs WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR "
-                    + "project_id = ?2) ORDER BY CASE state WHEN 'running' THEN 0 WHEN 'queued' THEN 1 ELSE 2 END, "
-                    + "CASE WHEN state IN ('running', 'queued') THEN -priority ELSE 0 END, "
-                    + "CASE WHEN state IN ('running', 'queued') THEN seq ELSE -seq END LIMIT ?3",
-                    state == null ? null : state.key(), projectId, limit);
-        }
+        return list(state, projectId, limit, 0);
+    }
+
+    /** As {@link #list(JobState, String, int)}, skipping the first {@code offset} (the next page). */
+    public List<Job> list(JobState state, String projectId, int limit, int offset) {
+        return query("SELECT " + COLUMNS + " FROM jobs WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR "
+                + "project_id = ?2) ORDER BY CASE state WHEN 'running' THEN 0 WHEN 'queued' THEN 1 ELSE 2 END, "
+                + "CASE WHEN state IN ('running', 'queued') THEN -priority ELSE 0 END, "
+                + "CASE WHEN state IN ('running', 'queued') THEN seq ELSE -seq END LIMIT ?3 OFFSET ?4",
+                state == null ? null : state.key(), projectId, limit, offset);
+    }
+
+    /** How many jobs are in {@code state}. */
+    public int count(JobState state) {
+        return read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM jobs WHERE state = ?")) {
+                s.setString(1, state.key());
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? rs.getInt(1) : 0;
+                }
+            }
+        });
     }
 
     /**
@@ -231,9 +236,11 @@ public final class JobStore implements AutoCloseable {
         update("UPDATE jobs SET step = ? WHERE id = ? AND state = 'running'", step, id);
     }
 
-    public void succeeded(String id, String video, int frames) {
-        update("UPDATE jobs SET state = 'succeeded', step = steps, video = ?, frames = ?, finished_at = ?, error = NULL"
-                + " WHERE id = ? AND state = 'running'", video, frames, System.currentTimeMillis(), id);
+    /** The job's video is written; {@code warnings} are what the user should know (words the model ignored). */
+    public void succeeded(String id, String video, int frames, List<String> warnings) {
+        update("UPDATE jobs SET state = 'succeeded', step = steps, video = ?, frames = ?, finished_at = ?, error = NULL,"
+                + " warnings = ? WHERE id = ? AND state = 'running'", video, frames, System.currentTimeMillis(),
+                warnings.isEmpty() ? null : String.join("\n", warnings), id);
     }
 
     public void failed(String id, String error) {
@@ -293,7 +300,8 @@ public final class JobStore implements AutoCloseable {
         }
         changes.accept(new Job(j.id(), j.projectId(), j.shot(), j.shotIndex(), j.take(), j.model(), j.request(),
                 j.requestHash(), j.priority(), j.state(), j.worker(), j.cancelRequested(), j.step(), j.steps(),
-                j.resumedFrom(), j.attempts(), "deleted", null, j.frames(), j.createdAt(), j.startedAt(), j.finishedAt()));
+                j.resumedFrom(), j.attempts(), "deleted", null, j.frames(), j.createdAt(), j.startedAt(), j.finishedAt(),
+                j.warnings()));
         return j;
     }
 
@@ -315,20 +323,18 @@ public final class JobStore implements AutoCloseable {
     }
 
     Project projectOrNull(String id) {
-        synchronized (db) {
-            try (PreparedStatement s = db.prepareStatement("SELECT id, name, shot_list, format, created_at, cut_video,"
+        return read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT id, name, shot_list, format, created_at, cut_video,"
                     + " cut_frames FROM projects WHERE id = ?")) {
                 s.setString(1, id);
                 try (ResultSet rs = s.executeQuery()) {
                     return rs.next() ? ProjectStore.project(rs) : null;
                 }
-            } catch (SQLException e) {
-                throw storage(e);
             }
-        }
+        });
     }
 
-    private void update(String sql, Object... args) {
+    void update(String sql, Object... args) {
         String id = (String) args[args.length - 1];
         synchronized (db) {
             try {
@@ -354,19 +360,40 @@ public final class JobStore implements AutoCloseable {
     }
 
     List<Job> query(String sql, Object... args) {
-        try (PreparedStatement s = db.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                s.setObject(i + 1, args[i]);
-            }
-            List<Job> jobs = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    jobs.add(Rows.job(rs));
+        return read(c -> {
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                for (int i = 0; i < args.length; i++) {
+                    s.setObject(i + 1, args[i]);
                 }
+                List<Job> jobs = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        jobs.add(Rows.job(rs));
+                    }
+                }
+                return jobs;
             }
-            return jobs;
-        } catch (SQLException e) {
-            throw storage(e);
+        });
+    }
+
+    /** A read on one connection. */
+    interface Read<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs a read on the reader connection, which sees the last commit and never waits for a write in progress
+     * (write-ahead logging), so a 100,000-take submit does not hold up the page; a thread inside a write
+     * transaction reads on the writer, to see its own changes.
+     */
+    <T> T read(Read<T> work) {
+        Connection c = Thread.holdsLock(db) ? db : reader;
+        synchronized (c) {
+            try {
+                return work.run(c);
+            } catch (SQLException e) {
+                throw storage(e);
+            }
         }
     }
 
@@ -390,6 +417,10 @@ public final class JobStore implements AutoCloseable {
             } catch (SQLException | RuntimeException e) {
                 try (Statement s = db.createStatement()) {
                     s.execute("ROLLBACK");
+                } catch (SQLException rollback) {
+                    // SQLite rolls back by itself after SQLITE_FULL or an I/O error ("no transaction is
+                    // active"): the first error is the one that says what happened.
+                    e.addSuppressed(rollback);
                 }
                 throw e;
             }
@@ -399,6 +430,9 @@ public final class JobStore implements AutoCloseable {
     }
 
     static KinoException storage(SQLException e) {
+        if (DiskFullException.isFull(e)) {
+            return new DiskFullException(e);
+        }
         return new KinoException("The server database failed: " + e.getMessage()
                 + "; check the disk under the data folder.", e);
     }
@@ -408,6 +442,11 @@ public final class JobStore implements AutoCloseable {
         synchronized (db) {
             try {
                 db.close();
+                if (reader != db) {
+                    synchronized (reader) {
+                        reader.close();
+                    }
+                }
             } catch (SQLException ignored) {
                 // closing at shutdown: nothing left to save
             }

@@ -36,8 +36,8 @@ public final class ProjectStore {
 
     /** Every project, newest first. */
     public List<Project> list() {
-        synchronized (jobs.db) {
-            try (PreparedStatement s = jobs.db.prepareStatement("SELECT id, name, shot_list, format, created_at, "
+        return jobs.read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT id, name, shot_list, format, created_at, "
                     + "cut_video, cut_frames FROM projects ORDER BY created_at DESC, id")) {
                 List<Project> out = new ArrayList<>();
                 try (ResultSet rs = s.executeQuery()) {
@@ -46,16 +46,14 @@ public final class ProjectStore {
                     }
                 }
                 return out;
-            } catch (SQLException e) {
-                throw JobStore.storage(e);
             }
-        }
+        });
     }
 
     /** Shot name → picked job id. */
     public Map<String, String> picks(String projectId) {
-        synchronized (jobs.db) {
-            try (PreparedStatement s = jobs.db.prepareStatement("SELECT shot, job_id FROM picks WHERE project_id = ?")) {
+        return jobs.read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT shot, job_id FROM picks WHERE project_id = ?")) {
                 s.setString(1, projectId);
                 Map<String, String> out = new LinkedHashMap<>();
                 try (ResultSet rs = s.executeQuery()) {
@@ -64,10 +62,8 @@ public final class ProjectStore {
                     }
                 }
                 return out;
-            } catch (SQLException e) {
-                throw JobStore.storage(e);
             }
-        }
+        });
     }
 
     /** Picks {@code jobId} as the take of its shot (it must be one of the project's takes of that shot). */
@@ -92,17 +88,14 @@ public final class ProjectStore {
      */
     public Job source(String jobId) {
         Job j = jobs.get(jobId);
-        String shot;
-        synchronized (jobs.db) {
-            try (PreparedStatement s = jobs.db.prepareStatement("SELECT continue_from FROM jobs WHERE id = ?")) {
+        String shot = jobs.read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT continue_from FROM jobs WHERE id = ?")) {
                 s.setString(1, jobId);
                 try (ResultSet rs = s.executeQuery()) {
-                    shot = rs.next() ? rs.getString(1) : null;
+                    return rs.next() ? rs.getString(1) : null;
                 }
-            } catch (SQLException e) {
-                throw JobStore.storage(e);
             }
-        }
+        });
         if (shot == null) {
             return null;
         }
@@ -117,8 +110,8 @@ public final class ProjectStore {
 
     /** Shot name → the shot it continues from, for the project's shots that continue from one. */
     public Map<String, String> continuations(String projectId) {
-        synchronized (jobs.db) {
-            try (PreparedStatement s = jobs.db.prepareStatement("SELECT DISTINCT shot, continue_from FROM jobs "
+        return jobs.read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT DISTINCT shot, continue_from FROM jobs "
                     + "WHERE project_id = ? AND continue_from IS NOT NULL")) {
                 s.setString(1, projectId);
                 Map<String, String> out = new LinkedHashMap<>();
@@ -128,10 +121,28 @@ public final class ProjectStore {
                     }
                 }
                 return out;
-            } catch (SQLException e) {
-                throw JobStore.storage(e);
             }
-        }
+        });
+    }
+
+    /** The takes of the shots at positions {@code fromShot} (inclusive) to {@code toShot} (exclusive). */
+    public List<Job> takes(String projectId, int fromShot, int toShot) {
+        return jobs.query("SELECT " + JobStore.COLUMNS + " FROM jobs WHERE project_id = ? AND shot_index >= ? "
+                + "AND shot_index < ? ORDER BY shot_index, take", projectId, fromShot, toShot);
+    }
+
+    /** The project's take count and how many of them finished. */
+    public int[] counts(String projectId) {
+        return jobs.read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*), COALESCE(SUM(state IN ('succeeded', "
+                    + "'failed', 'canceled')), 0) FROM jobs WHERE project_id = ?")) {
+                s.setString(1, projectId);
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    return new int[] {rs.getInt(1), rs.getInt(2)};
+                }
+            }
+        });
     }
 
     /** Records the project's latest cut. */

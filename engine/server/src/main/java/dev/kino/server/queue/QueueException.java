@@ -6,8 +6,11 @@ import dev.kino.KinoException;
 public final class QueueException extends KinoException {
     private static final long serialVersionUID = 1L;
 
-    /** Why: no such job or project, or it conflicts with the item's state or an earlier request. */
-    public enum Reason { NOT_FOUND, CONFLICT }
+    /**
+     * Why: no such job or project; it conflicts with the item's state or an earlier request; or an earlier request
+     * made it and it has since been deleted.
+     */
+    public enum Reason { NOT_FOUND, CONFLICT, GONE }
 
     private final Reason reason;
 

@@ -82,6 +82,11 @@ final class CheckpointedRun {
             }
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
+            try {
+                Files.deleteIfExists(temp); // a full disk must not keep half a checkpoint
+            } catch (IOException ignored) {
+                // the next start removes leftover partial files
+            }
             throw new KinoException("Cannot write the checkpoint " + file + " (" + e.getMessage()
                     + "); free disk space under the data folder.", e);
         }

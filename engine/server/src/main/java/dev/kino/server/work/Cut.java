@@ -31,6 +31,9 @@ public final class Cut {
 
     /** Writes the cut to {@code out} (atomically) and returns its frame count. */
     public static int build(List<Piece> pieces, Path out) {
+        // FFmpeg prints ~10 lines of stream details per file it opens; a server that has written no video since
+        // it started has not quietened it yet (Mp4Writer does when it loads). Kino reports what matters itself.
+        avutil.av_log_set_level(dev.kino.runtime.NativeLogs.verbose() ? avutil.AV_LOG_ERROR : avutil.AV_LOG_QUIET);
         List<int[]> formats = new ArrayList<>();
         for (Piece p : pieces) {
             try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(p.mp4().toFile())) {

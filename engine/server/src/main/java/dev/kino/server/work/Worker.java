@@ -33,6 +33,7 @@ final class Worker implements Runnable {
     private final WorkEvents events;
     private final Workers.Settings settings;
     private final ProjectStore projects;
+    private String lastReport;
 
     Worker(String name, Workers pool, JobStore store, ModelCache models, Path dataDir, WorkEvents events,
            Workers.Settings settings) {
@@ -56,6 +57,7 @@ final class Worker implements Runnable {
         while (!pool.stopping) {
             try {
                 Job job = store.claim(name, models.names());
+                lastReport = null;
                 if (job == null) {
                     pool.idle(500);
                 } else {
@@ -64,8 +66,8 @@ final class Worker implements Runnable {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                // A database failure: report it and keep serving; the job stays claimed and resumes at restart.
-                System.err.println("kino serve: " + name + ": " + e.getMessage());
+                // The database cannot claim (a full disk): say so once, not once a second, and keep trying.
+                report(name + ": " + e.getMessage());
                 sleep();
             }
         }
@@ -75,7 +77,7 @@ final class Worker implements Runnable {
         Path checkpoint = checkpoints.resolve(job.id() + ".ckpt");
         try {
             if (job.cancelRequested() || pool.cancels.remove(job.id())) {
-                store.canceled(job.id());
+                settle(job.id(), () -> store.canceled(job.id()));
                 return;
             }
             GenerationRequest request = continuing(job, GenerationRequest.fromJson(JSON.readValue(job.request(), java.util.Map.class)));
@@ -98,23 +100,58 @@ final class Worker implements Runnable {
             String file = job.id() + ".mp4";
             Mp4Writer.write(frames, out.result().settings().fps(), videos.resolve(file),
                     TakeVideo.viewingScale(frames.width(), frames.height()));
-            store.succeeded(job.id(), file, frames.count());
+            settle(job.id(), () -> store.succeeded(job.id(), file, frames.count(), out.result().warnings()));
             Files.deleteIfExists(checkpoint);
         } catch (GenerationCancelledException e) {
             if (pool.stopping && !pool.cancels.contains(job.id())) {
-                store.requeue(job.id()); // shutdown, not a cancel: resume from the checkpoint next start
+                settle(job.id(), () -> store.requeue(job.id())); // shutdown: resume from the checkpoint next start
             } else {
                 pool.cancels.remove(job.id());
-                store.canceled(job.id());
+                settle(job.id(), () -> store.canceled(job.id()));
                 deleteQuietly(checkpoint);
             }
         } catch (KinoException e) {
-            store.failed(job.id(), e.getMessage());
+            settle(job.id(), () -> store.failed(job.id(), e.getMessage()));
             deleteQuietly(checkpoint);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            settle(job.id(), () -> store.failed(job.id(), "Cannot write the job's files under the data folder ("
+                    + e.getMessage() + "); free disk space there and retry the job."));
+            deleteQuietly(checkpoint);
+        } catch (RuntimeException e) {
             System.err.println("kino serve: job " + job.id() + " failed with an internal error:");
             e.printStackTrace();
-            store.failed(job.id(), "Internal error in Kino (" + e + "); the server log has the details.");
+            settle(job.id(), () -> store.failed(job.id(), "Internal error in Kino (" + e
+                    + "); the server log has the details."));
+        }
+    }
+
+    /**
+     * Records how a job ended. While the database cannot save it (a full disk), this worker keeps retrying and
+     * claims nothing else, so the job leaves {@code running} as soon as the database can write again; a server
+     * stopped meanwhile leaves it running, and the next start puts it back in the queue.
+     */
+    private void settle(String jobId, Runnable write) {
+        while (true) {
+            try {
+                write.run();
+                lastReport = null;
+                return;
+            } catch (RuntimeException e) {
+                report(name + ": cannot record how job " + jobId + " ended yet: " + e.getMessage()
+                        + " (retrying every second)");
+                if (pool.stopping) {
+                    return;
+                }
+                sleep();
+            }
+        }
+    }
+
+    /** Prints a problem once, not again while it repeats. */
+    private void report(String message) {
+        if (!message.equals(lastReport)) {
+            System.err.println("kino serve: " + message);
+            lastReport = message;
         }
     }
 

@@ -2,7 +2,8 @@
 // videos and events use the HttpOnly cookie POST /api/session sets) and live updates from /api/events.
 'use strict';
 const $ = (s, root = document) => root.querySelector(s);
-const state = { token: null, jobs: new Map(), progress: new Map(), projects: [], project: null, models: [] };
+const state = { token: null, jobs: new Map(), progress: new Map(), projects: [], project: null, models: [], loaded: 0 };
+const PAGE = 500; // jobs fetched at a time; "Show more jobs" fetches the next page
 
 const SAMPLE = JSON.stringify({
   project: 'chase', seed: 2026, defaults: { steps: 12, takes: 2 },
@@ -54,22 +55,30 @@ async function connect() {
   await api('POST', '/api/session');
   state.models = await api('GET', '/api/models');
   $('#f-model').replaceChildren(...state.models.map(m => el('option', { value: m.name }, m.name + ' — ' + m.manifest_name)));
-  const list = await api('GET', '/api/jobs?limit=500');
-  state.jobs = new Map(list.map(j => [j.id, j]));
-  renderQueue();
   await loadProjects();
+  await loadJobs();
   listen();
+}
+
+/** The first page of jobs (again), or with more = true the next one. */
+async function loadJobs(more = false) {
+  const offset = more ? state.loaded : 0;
+  const list = await api('GET', `/api/jobs?limit=${PAGE}&offset=${offset}`);
+  if (!more) state.jobs = new Map();
+  for (const j of list) state.jobs.set(j.id, j);
+  state.loaded = offset + list.length;
+  $('#queue-more').hidden = list.length < PAGE;
+  renderQueue();
 }
 
 function listen() {
   const es = new EventSource('/api/events');
   es.addEventListener('open', async () => {
     $('#status').textContent = 'live';
-    const list = await api('GET', '/api/jobs?limit=500'); // catch up on anything missed while away
-    state.jobs = new Map(list.map(j => [j.id, j]));
-    renderQueue();
+    await loadJobs(); // catch up on anything missed while away
   });
   es.addEventListener('error', () => { $('#status').textContent = 'reconnecting…'; });
+  es.addEventListener('reload', () => loadJobs()); // a big project was queued at once: list the jobs again
   es.addEventListener('job', ev => {
     const j = JSON.parse(ev.data);
     if (j.error === 'deleted') state.jobs.delete(j.id); else state.jobs.set(j.id, j);
@@ -101,7 +110,13 @@ function sortedJobs() {
 }
 
 function jobTitle(j) {
-  return j.shot ? `${j.shot} · take ${j.take}` : j.request.prompt;
+  if (!j.shot) return j.request.prompt;
+  const p = state.projects.find(x => x.id === j.project);
+  return `${p ? p.name : j.project} · ${j.shot} · take ${j.take}`;
+}
+
+function warnings(j) {
+  return j.warnings && j.warnings.length ? el('div', { class: 'warning' }, j.warnings.join('\n')) : null;
 }
 
 function renderQueue() {
@@ -129,7 +144,7 @@ function queueRow(j) {
       el('div', { class: 'job-title' }, jobTitle(j)),
       el('div', { class: 'job-meta' }, el('span', { class: 'badge ' + j.state }, j.state), ' ',
         `${j.model} · seed ${j.request.seed}`, j.resumed_from ? ` · resumed at step ${j.resumed_from}` : '',
-        j.error ? el('div', { class: 'msg' }, j.error) : null)),
+        j.error ? el('div', { class: 'msg' }, j.error) : null, warnings(j))),
     el('td', { class: 'progress' + (j.state === 'succeeded' ? ' done' : '') },
       el('div', { class: 'meter', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': pct, 'aria-label': 'progress of ' + jobTitle(j) },
         el('i', { style: `width:${pct}%` })),
@@ -142,7 +157,7 @@ function queueRow(j) {
     el('td', {}, el('div', { class: 'actions' },
       live ? el('button', { class: 'icon danger', onclick: () => act('POST', `/api/jobs/${j.id}/cancel`) }, 'Cancel') : null,
       j.video ? el('a', { class: 'icon', href: j.video, download: j.id + '.mp4' }, 'Download') : null,
-      !live || j.state === 'queued' ? el('button', { class: 'icon danger', 'aria-label': 'Delete ' + jobTitle(j), onclick: () => act('DELETE', `/api/jobs/${j.id}`) }, 'Delete') : null)));
+      !live || j.state === 'queued' ? el('button', { class: 'icon danger', 'aria-label': 'Delete ' + jobTitle(j), onclick: () => deleteJob(j) }, 'Delete') : null)));
 }
 
 function progressText(j, p) {
@@ -169,6 +184,18 @@ async function act(method, path, body) {
   try { await api(method, path, body); } catch (e) { message(e.message); }
 }
 
+/** Deletes after asking; a picked take is deleted only when the user agrees to drop its pick too. */
+async function deleteJob(j) {
+  if (!confirm(`Delete ${jobTitle(j)}? Its video is deleted too.`)) return;
+  try {
+    await api('DELETE', `/api/jobs/${j.id}`);
+  } catch (e) {
+    if (!/picked take/.test(e.message)) { message(e.message); return; }
+    if (!confirm(`${jobTitle(j)} is the picked take of its shot. Delete it and drop the pick?`)) return;
+    await act('DELETE', `/api/jobs/${j.id}?unpick=true`);
+  }
+}
+
 function reprioritize(j, delta) {
   act('PATCH', `/api/jobs/${j.id}`, { priority: Math.max(-1000, Math.min(1000, j.priority + delta)) });
 }
@@ -185,8 +212,19 @@ async function loadProjects(select) {
 let projectTimer = null;
 function scheduleProject() { if (!projectTimer) projectTimer = setTimeout(() => { projectTimer = null; showProject(state.project.id); }, 150); }
 
+/** Shows a project's first shots; a refresh keeps as many shots as "Show more shots" had loaded. */
 async function showProject(id) {
-  state.project = await api('GET', `/api/projects/${id}`);
+  const same = state.project && state.project.id === id;
+  const limit = same ? Math.min(1000, Math.max(20, state.project.shots.length)) : 20;
+  state.project = await api('GET', `/api/projects/${id}?shots_limit=${limit}`);
+  renderProject();
+}
+
+async function moreShots() {
+  const p = state.project;
+  const next = await api('GET', `/api/projects/${p.id}?shots_from=${p.next_shots_from}&shots_limit=20`);
+  p.shots.push(...next.shots);
+  p.next_shots_from = next.next_shots_from;
   renderProject();
 }
 
@@ -196,7 +234,7 @@ function renderProject() {
   if (root.dataset.id !== p.id) { root.replaceChildren(); root.dataset.id = p.id; }
   let summary = $('.summary', root);
   if (!summary) root.append(summary = el('p', { class: 'job-meta summary' }));
-  summary.textContent = `${p.shots.length} shots · ${p.finished}/${p.takes} takes finished`;
+  summary.textContent = `${p.shot_count} shots · ${p.finished}/${p.takes} takes finished`;
   p.shots.forEach((shot, i) => {
     let sec = root.querySelector(`section[data-shot="${CSS.escape(shot.name)}"]`);
     if (!sec) {
@@ -204,7 +242,7 @@ function renderProject() {
         el('h2', {}, `${String(i + 1).padStart(2, '0')} ${shot.name}`), el('p', {}, shot.prompt),
         shot.continue_from ? el('p', { class: 'job-meta waits' }, `Continues from the picked take of shot ${shot.continue_from}: its takes wait until that shot has a finished pick.`) : null,
         el('div', { class: 'takes' }));
-      root.insertBefore(sec, $('.cutbar', root));
+      root.insertBefore(sec, $('#shots-more', root) || $('.cutbar', root));
     }
     const takes = $('.takes', sec);
     for (const t of shot.takes) {
@@ -223,7 +261,10 @@ function renderProject() {
   });
   let bar = $('.cutbar', root);
   if (!bar) root.append(bar = el('div', { class: 'cutbar' }));
-  const allPicked = p.shots.every(s => s.pick);
+  let more = $('#shots-more', root);
+  if (!more) root.insertBefore(more = el('button', { class: 'icon', id: 'shots-more', onclick: () => moreShots().catch(e => message(e.message)) }, 'Show more shots'), bar);
+  more.hidden = p.next_shots_from === null || p.next_shots_from === undefined;
+  const allPicked = p.next_shots_from === null && p.shots.every(s => s.pick);
   const cutKey = (p.cut ? p.cut.video + p.cut.frames : '') + ':' + allPicked;
   if (bar.dataset.key !== cutKey) {
     bar.dataset.key = cutKey;
@@ -245,14 +286,14 @@ function takeCard(shot, t) {
       el('span', { class: 'badge ' + t.state }, t.state), t.error ? el('span', { class: 'msg' }, t.error) : null);
   if (media.tagName === 'VIDEO') media.muted = true;
   return el('div', { class: 'take', 'data-job': t.id, 'data-key': t.id + ':' + t.state, 'data-state': t.state }, media,
-    el('div', { class: 'take-foot' }, `take ${t.take} · seed ${t.request.seed}`,
+    warnings(t), el('div', { class: 'take-foot' }, `take ${t.take} · seed ${t.request.seed}`,
       t.state === 'succeeded' ? el('button', { class: 'icon pick', 'aria-pressed': 'false', onclick: () => pick(shot.name, t.id) }, 'Pick') : null));
 }
 
 async function pick(shot, job) {
   try {
-    state.project = await api('PUT', `/api/projects/${state.project.id}/picks/${encodeURIComponent(shot)}`, { job });
-    renderProject();
+    await api('PUT', `/api/projects/${state.project.id}/picks/${encodeURIComponent(shot)}`, { job });
+    await showProject(state.project.id); // keeps the shots "Show more shots" loaded (the answer is the first page)
   } catch (e) { message(e.message); }
 }
 
@@ -265,6 +306,11 @@ async function buildCut() {
     message('The cut is ready.', true);
   } catch (e) { message(e.message); }
   await showProject(state.project.id);
+  const cut = $('#cut-video');
+  if (cut) { // the cut sits below every shot: bring it to the user, again once the video knows its size
+    cut.scrollIntoView({ block: 'center' });
+    cut.addEventListener('loadedmetadata', () => cut.scrollIntoView({ block: 'center' }), { once: true });
+  }
 }
 
 // ---- forms, views, keys --------------------------------------------------------------------------------
@@ -334,6 +380,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('#tab-queue').addEventListener('click', () => show('queue'));
   $('#tab-projects').addEventListener('click', () => show('projects'));
   $('#show-finished').addEventListener('change', renderQueue);
+  $('#queue-more').addEventListener('click', () => loadJobs(true).catch(e => message(e.message)));
   $('#project-select').addEventListener('change', e => showProject(e.target.value));
   for (const f of ['#prompt-form', '#shots-form']) {
     $(f).addEventListener('keydown', e => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) $(f).requestSubmit(); });
