@@ -29,4 +29,5 @@ module dev.kino.core {
     exports dev.kino.tensor;
     exports dev.kino.video;
     exports dev.kino.image;
+    exports dev.kino.lora;
 }

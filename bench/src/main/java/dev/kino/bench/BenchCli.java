@@ -5,6 +5,7 @@ import dev.kino.bench.demo.ContinuationCommand;
 import dev.kino.bench.demo.RestyleCommand;
 import dev.kino.bench.io.Console;
 import dev.kino.bench.overhead.OverheadCommand;
+import dev.kino.bench.lora.LoraCommand;
 import dev.kino.bench.parity.ParityCommand;
 import dev.kino.bench.precision.PrecisionCommand;
 import dev.kino.bench.serve.ServeLoadCommand;
@@ -22,10 +23,10 @@ import java.io.PrintStream;
  * prints its trace.
  */
 @Command(name = "kino bench", mixinStandardHelpOptions = true, versionProvider = BenchCli.Version.class,
-        description = "Measure Kino: step sweeps over schedulers, the engine's own overhead, parity with a plain ONNX Runtime loop, precision modes against fp32, the demo model's accuracy, shot continuation and restyling, the render server under load.",
+        description = "Measure Kino: step sweeps over schedulers, the engine's own overhead, parity with a plain ONNX Runtime loop, precision modes against fp32, LoRA load/step/switch costs, the demo model's accuracy, shot continuation and restyling, the render server under load.",
         subcommands = {SweepCommand.class, OverheadCommand.class, ParityCommand.class, PrecisionCommand.class,
                 AccuracyCommand.class, ContinuationCommand.class, RestyleCommand.class, ServeLoadCommand.class,
-                ServeMemoryCommand.class, CommandLine.HelpCommand.class})
+                ServeMemoryCommand.class, LoraCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Runnable, Console {
     public static final int USER_ERROR = KinoPrograms.USER_ERROR;
     public static final int USAGE_ERROR = KinoPrograms.USAGE_ERROR;

@@ -44,6 +44,14 @@ public final class KinoLoop {
      */
     public static Result run(OnnxRuntime runtime, Path graphFile, long[] latent, long[] text, int steps, int warmup) {
         try (OnnxModel graph = runtime.open(graphFile, "denoiser")) {
+            return run(graph, latent, text, steps, warmup);
+        }
+    }
+
+    /** As {@link #run(OnnxRuntime, Path, long[], long[], int, int)} on a session the caller opened (and closes). */
+    public static Result run(OnnxModel graph, long[] latent, long[] text, int steps, int warmup) {
+        {
+            Path graphFile = graph.file();
             Manifest.Denoiser spec = new Manifest.Denoiser(graphFile.getFileName().toString(), Manifest.Precision.FP32,
                     true, input(graph, 5), input(graph, 1), input(graph, 3), graph.outputs().keySet().iterator().next(),
                     PredictionType.FLOW, "float32", 1.0, List.of(1, 1, 1), List.of(), 0, null, false, null, null,

@@ -8,6 +8,7 @@ import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.ResolvedSettings;
 import dev.kino.pipeline.StageTimings;
 import dev.kino.pipeline.TextToVideoPipeline;
+import dev.kino.request.RequestSchema;
 import dev.kino.runtime.Device;
 import dev.kino.runtime.NativeLogs;
 import dev.kino.video.Mp4Writer;
@@ -95,6 +96,11 @@ final class GenerateCommand implements Callable<Integer> {
             Duration load = Duration.ofNanos(System.nanoTime() - loadStart);
             err.println("Model " + kino.modelPackage().manifest().name() + " on " + kino.provider().label()
                     + " (" + kino.provider().reason() + "), loaded in " + Report.format(load));
+            java.util.List<Path> loras = plan.request().get(RequestSchema.LORA);
+            if (loras != null) {
+                err.println("LoRAs " + String.join(", ", loras.stream().map(f -> f.getFileName().toString()).toList())
+                        + " at strengths " + plan.request().get(RequestSchema.LORA_STRENGTH));
+            }
             err.println(settings.width() + "x" + settings.height() + ", " + settings.frames() + " frames, "
                     + settings.steps() + " steps of " + settings.scheduler() + ", guidance " + settings.guidance()
                     + ", seed " + settings.seed());

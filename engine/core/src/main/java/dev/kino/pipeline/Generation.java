@@ -40,6 +40,14 @@ final class Generation {
         this.options = options;
     }
 
+    private static long runNanos(List<OnnxModel> graphs) {
+        return graphs.stream().mapToLong(OnnxModel::runNanos).sum();
+    }
+
+    private static long runCount(List<OnnxModel> graphs) {
+        return graphs.stream().mapToLong(OnnxModel::runCount).sum();
+    }
+
     GenerationResult run() {
         Scheduler scheduler = p.schedulerFor(plan);
         Checkpoint resume = options.resumeFrom();
@@ -103,9 +111,18 @@ final class Generation {
                     Duration.ofNanos(graphs.stream().mapToLong(OnnxModel::runNanos).sum() - onnxV),
                     graphs.stream().mapToLong(OnnxModel::runCount).sum() - runsV);
         }
+        try (LoraDenoisers.Lease denoiser = p.denoiserFor(plan)) {   // LoRA sessions open here, before timing
+            return denoiseAndDecode(denoiser, scheduler, resume, text, condition, shape, source, s, m, guidance);
+        }
+    }
+
+    private GenerationResult denoiseAndDecode(LoraDenoisers.Lease denoiser, Scheduler scheduler, Checkpoint resume,
+                                              TextEmbeddings text, DenoiserCondition condition, long[] shape,
+                                              float[] source,
+                                              ResolvedSettings s, Manifest m, double[] guidance) {
         long t2 = System.nanoTime();
-        long onnx2 = p.graphs().denoiserRunNanos();
-        long runs2 = p.graphs().denoiserRunCount();
+        long onnx2 = runNanos(denoiser.graphs());
+        long runs2 = runCount(denoiser.graphs());
         TorchGenerator generator;
         float[] latents;
         int first;
@@ -130,7 +147,7 @@ final class Generation {
             scales[i] = (float) guidance[i];
         }
         Duration[] steps;
-        try (Denoiser.Run run = p.denoiser().begin(shape, text, scales, condition.withFrameRate(s.fps()))) {
+        try (Denoiser.Run run = denoiser.denoiser().begin(shape, text, scales, condition.withFrameRate(s.fps()))) {
             steps = DenoisingLoop.run(scheduler, run, latents, shape, generator, first,
                     listener(scheduler, generator, latents, shape));
         } catch (DenoisingLoop.Cancelled c) {
@@ -138,8 +155,8 @@ final class Generation {
         }
         Conditioner.restoreFirstFrame(condition, latents, shape);
         timings.steps(Arrays.asList(steps));
-        timings.record(StageTimings.DENOISE, since(t2), Duration.ofNanos(p.graphs().denoiserRunNanos() - onnx2),
-                p.graphs().denoiserRunCount() - runs2);
+        timings.record(StageTimings.DENOISE, since(t2), Duration.ofNanos(runNanos(denoiser.graphs()) - onnx2),
+                runCount(denoiser.graphs()) - runs2);
 
         long t3 = System.nanoTime();
         long onnx3 = p.graphs().vaeRunNanos();

@@ -32,7 +32,9 @@ public final class GenerationPlanner {
      * @throws dev.kino.KinoException as loading the package would, for a package that cannot run
      */
     public static GenerationPlanner of(ModelPackage pkg) {
-        Planner planner = new Planner(pkg.manifest(), PackageSignatures.read(pkg), PROVIDER, pkg.identity());
+        Planner planner = new Planner(pkg.manifest(), PackageSignatures.read(pkg), PROVIDER, pkg.identity(),
+                new dev.kino.lora.LoraSessions(null, pkg.manifest().denoiser().experts().stream()
+                        .map(e -> pkg.resolve(e.file())).toList()));
         planner.scheduler(null);
         return new GenerationPlanner(pkg, planner);
     }

@@ -207,6 +207,16 @@ public final class GenerationRequest {
             return this;
         }
 
+        /** LoRAs to merge into the denoiser, in order, each with its strength (sets lora and lora_strength). */
+        public Builder loras(java.util.List<dev.kino.lora.Lora> v) {
+            if (v == null || v.isEmpty()) {
+                return set(RequestSchema.LORA, null).set(RequestSchema.LORA_STRENGTH, null);
+            }
+            set(RequestSchema.LORA, v.stream().map(dev.kino.lora.Lora::file).toList());
+            return set(RequestSchema.LORA_STRENGTH, String.join(",", v.stream().map(l -> l.strength()
+                    + (l.expert() == null ? "" : l.expert() == 0 ? ":high" : ":low")).toList()));
+        }
+
         public Builder negativePrompt(String v) {
             return set(RequestSchema.NEGATIVE, v);
         }

@@ -1,7 +1,11 @@
 package dev.kino.pipeline;
 
+import java.util.List;
+
 import dev.kino.KinoException;
 import dev.kino.model.FixedShapes;
+import dev.kino.lora.Lora;
+import dev.kino.lora.LoraSessions;
 import dev.kino.model.Manifest;
 import dev.kino.model.PackageSignatures;
 import dev.kino.request.RequestSchema;
@@ -24,8 +28,10 @@ final class Planner {
     private final PackageSignatures graphs;
     private final String provider;
     private final String modelIdentity;
+    private final LoraSessions loras;
 
-    Planner(Manifest m, PackageSignatures graphs, String provider, String modelIdentity) {
+    Planner(Manifest m, PackageSignatures graphs, String provider, String modelIdentity, LoraSessions loras) {
+        this.loras = loras;
         this.m = m;
         this.graphs = graphs;
         this.provider = provider;
@@ -36,6 +42,11 @@ final class Planner {
         Manifest.Defaults d = m.defaults();
         Manifest.Latent latent = m.latent();
         r.values().forEach(Planner::check);   // the schema's limits, for requests built in code
+        List<Lora> adapters = RequestLoras.of(r);
+        if (!adapters.isEmpty()) {
+            loras.check(adapters);    // read and mapped onto every expert: a LoRA that does not fit is one sentence
+            r = RequestLoras.canonical(r, adapters);
+        }
         String prompt = r.prompt();
         int steps = r.steps() != null ? r.steps() : d.steps();
         double guidance = check(RequestSchema.GUIDANCE, r.guidance() != null ? r.guidance() : ownGuidance(0));

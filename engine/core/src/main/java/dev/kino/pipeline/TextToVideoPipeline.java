@@ -8,6 +8,7 @@ import dev.kino.DivergedException;
 import dev.kino.denoise.Guidance;
 import dev.kino.denoise.OnnxDenoiser;
 import dev.kino.denoise.StepListener;
+import dev.kino.lora.LoraSessions;
 import dev.kino.model.Manifest;
 import dev.kino.model.ModelGraphs;
 import dev.kino.model.ModelPackage;
@@ -58,7 +59,7 @@ public final class TextToVideoPipeline implements AutoCloseable {
     private final OnnxRuntime runtime;
     private final ModelGraphs graphs;
     private final TextStage text;
-    private final Denoiser denoiser;
+    private final LoraDenoisers denoisers;
     private final VaeDecoder vae;
     private final Planner planner;
     private final Lifecycle lifecycle = new Lifecycle(this::free);
@@ -69,27 +70,30 @@ public final class TextToVideoPipeline implements AutoCloseable {
         this.runtime = runtime;
         this.graphs = graphs;
         this.text = text;
-        this.denoiser = denoiser(graphs, m);
+        LoraSessions loraSessions = new LoraSessions(runtime, m.denoiser().experts().stream()
+                .map(e -> pkg.resolve(e.file())).toList());
+        this.denoisers = new LoraDenoisers(loraSessions, denoiser(graphs.denoisers(), m), graphs.denoisers(),
+                sessions -> denoiser(sessions, m));
         this.vae = switch (m.vae().kind()) {
             case TWO_D -> new FrameFoldingVaeDecoder(graphs.vae(), m.vae(), m.latent().spatialCompression());
             case THREE_D -> new ClipVaeDecoder(graphs.vae(), m.vae(), m.latent());
             case CAUSAL -> new CausalVaeDecoder(graphs.vae(), graphs.vaeNext(), m.vae(), m.latent().spatialCompression());
         };
-        this.planner = new Planner(m, graphs.signatures(), runtime.provider().label(), pkg.identity());
+        this.planner = new Planner(m, graphs.signatures(), runtime.provider().label(), pkg.identity(), loraSessions);
         planner.scheduler(null); // the model's own scheduler config must be valid before anyone waits on a run
     }
 
     /** One graph, or a mixture of experts switched at {@code boundary_ratio × num_train_timesteps}. */
-    private static Denoiser denoiser(ModelGraphs graphs, Manifest m) {
+    private static Denoiser denoiser(List<OnnxModel> sessions, Manifest m) {
         List<Manifest.Expert> experts = m.denoiser().experts();
         if (experts.size() == 1) {
-            return new OnnxDenoiser(graphs.denoiser(), m.denoiser());
+            return new OnnxDenoiser(sessions.get(0), m.denoiser());
         }
         double train = m.scheduler().trainTimesteps();
         List<Denoiser> graphsPerExpert = new ArrayList<>();
         double[] boundaries = new double[experts.size()];
         for (int i = 0; i < experts.size(); i++) {
-            graphsPerExpert.add(new OnnxDenoiser(graphs.denoisers().get(i), m.denoiser()));
+            graphsPerExpert.add(new OnnxDenoiser(sessions.get(i), m.denoiser()));
             boundaries[i] = experts.get(i).boundaryRatio() * train;
         }
         return new ExpertDenoiser(graphsPerExpert, boundaries);
@@ -196,8 +200,9 @@ public final class TextToVideoPipeline implements AutoCloseable {
         return text;
     }
 
-    Denoiser denoiser() {
-        return denoiser;
+    /** The denoiser for {@code plan}'s LoRAs (the plain one without); close the lease when the run ends. */
+    LoraDenoisers.Lease denoiserFor(GenerationPlan plan) {
+        return denoisers.acquire(plan);
     }
 
     VaeDecoder vae() {
@@ -218,6 +223,7 @@ public final class TextToVideoPipeline implements AutoCloseable {
     private void free() {
         try {
             text.close();
+            denoisers.close();
         } finally {
             graphs.close();
         }

@@ -76,7 +76,7 @@ public final class RequestSchema {
             List.of(), "0.8", "S", "Video-to-video: how much of the source is redrawn, above 0 to 1; lower keeps"
                     + " more of it.", VIDEOS);
     public static final Setting<List<Path>> REFERENCE_IMAGE = Setting.of("reference_image", Kind.FILES,
-            castList(), 0, 16, List.of(), "none", "PICTURE", "Wan VACE models: a picture to keep in the video (a"
+            listOfPaths(), 0, 16, List.of(), "none", "PICTURE", "Wan VACE models: a picture to keep in the video (a"
                     + " character, an object, a background); repeatable.", VIDEOS);
     public static final Setting<Path> CONTROL_VIDEO = Setting.of("control_video", Kind.FILE, Path.class, 0, 0,
             List.of(), "none", "VIDEO", "Wan VACE models: the control video (pose, depth, edges, a layout animation),"
@@ -87,17 +87,25 @@ public final class RequestSchema {
     public static final Setting<Double> CONDITIONING_SCALE = Setting.of("conditioning_scale", Kind.NUMBER,
             Double.class, 0, 10, List.of(), "1", "S", "Wan VACE models: how strongly the control steers.", VIDEOS);
 
+    public static final Setting<List<Path>> LORA = Setting.of("lora", Kind.FILES, listOfPaths(), 0, 8, List.of(),
+            "none", "FILE[:STRENGTH[:high|low]]", "LoRA adapters (.safetensors, diffusers or ComfyUI layout) merged into"
+                    + " the denoiser, stacked in order; STRENGTH (default 1, negative subtracts) may follow the file"
+                    + " or come from lora_strength (docs/lora.md).", EnumSet.of(Surface.CLI, Surface.SHOT_LIST));
+    public static final Setting<String> LORA_STRENGTH = Setting.of("lora_strength", Kind.TEXT, String.class, 0, 200,
+            List.of(), "1 each", "S[:high|low],...", "The strength of each LoRA, in order (e.g. 0.8,-0.3); :high or"
+                    + " :low applies it to one expert of Wan 2.2 A14B.", EnumSet.of(Surface.CLI, Surface.SHOT_LIST));
+
     /** Every setting, in the order help and documentation list them. */
     public static final List<Setting<?>> ALL = List.of(PROMPT, NEGATIVE, STEPS, SCHEDULER, GUIDANCE, SEED,
-            NOISE_KERNEL, FRAMES, WIDTH, HEIGHT, FPS, IMAGE, LAST_IMAGE, CONTINUE_FROM, FIT, SOURCE_VIDEO, STRENGTH,
-            REFERENCE_IMAGE, CONTROL_VIDEO, MASK_VIDEO, CONDITIONING_SCALE);
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static Class<List<Path>> castList() {
-        return (Class) List.class;
-    }
+            NOISE_KERNEL, FRAMES, WIDTH, HEIGHT, FPS, IMAGE, LAST_IMAGE, CONTINUE_FROM, FIT, LORA, LORA_STRENGTH,
+            SOURCE_VIDEO, STRENGTH, REFERENCE_IMAGE, CONTROL_VIDEO, MASK_VIDEO, CONDITIONING_SCALE);
 
     private RequestSchema() {
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Class<List<Path>> listOfPaths() {
+        return (Class) List.class;
     }
 
     /** The settings a surface offers, in {@link #ALL}'s order. */

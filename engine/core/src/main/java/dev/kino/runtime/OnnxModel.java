@@ -27,10 +27,17 @@ public final class OnnxModel implements AutoCloseable {
     private final OrtSession session;
     private final Map<String, Port> inputs;
     private final Map<String, Port> outputs;
+    private final java.util.List<OnnxTensor> ownWeights;
     private long runNanos;
     private long runCount;
 
     OnnxModel(String role, Path file, OrtEnvironment env, OrtSession session) throws OrtException {
+        this(role, file, env, session, java.util.List.of());
+    }
+
+    OnnxModel(String role, Path file, OrtEnvironment env, OrtSession session,
+              java.util.Collection<OnnxTensor> ownWeights) throws OrtException {
+        this.ownWeights = java.util.List.copyOf(ownWeights);
         this.role = role;
         this.file = file;
         this.env = env;
@@ -157,6 +164,8 @@ public final class OnnxModel implements AutoCloseable {
             session.close();
         } catch (OrtException e) {
             throw new IllegalStateException("closing the " + role + " session failed", e);
+        } finally {
+            ownWeights.forEach(OnnxTensor::close);   // replaced weights live as long as the session
         }
     }
 }

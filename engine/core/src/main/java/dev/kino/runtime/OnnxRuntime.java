@@ -1,5 +1,7 @@
 package dev.kino.runtime;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
@@ -54,13 +56,27 @@ public final class OnnxRuntime {
 
     /** Opens an ONNX file (external-data files beside it are found by ONNX Runtime). */
     public OnnxModel open(Path file, String role) {
+        return open(file, role, Map.of());
+    }
+
+    /**
+     * Opens an ONNX file with some of its weights replaced ({@code SessionOptions.addExternalInitializers}: a
+     * LoRA merged into them). The model owns {@code weights} from here on and closes them with its session
+     * (ONNX Runtime may use their memory in place for as long as the session lives).
+     */
+    public OnnxModel open(Path file, String role, Map<String, OnnxTensor> weights) {
         if (!Files.isRegularFile(file)) {
+            weights.values().forEach(OnnxTensor::close);
             throw new KinoException("The " + role + " file " + file + " does not exist; check the model package.");
         }
         try (OrtSession.SessionOptions options = sessionOptions(provider.device(), cpuThreads)) {
+            if (!weights.isEmpty()) {
+                options.addExternalInitializers(new LinkedHashMap<String, OnnxTensorLike>(weights));
+            }
             OrtSession session = env.createSession(file.toString(), options);
-            return new OnnxModel(role, file, env, session);
+            return new OnnxModel(role, file, env, session, weights.values());
         } catch (OrtException e) {
+            weights.values().forEach(OnnxTensor::close);
             String missing = missingFile(String.valueOf(e.getMessage()));
             if (missing != null) {
                 throw new KinoException("The " + role + " " + file.getFileName() + " keeps its weights in " + missing

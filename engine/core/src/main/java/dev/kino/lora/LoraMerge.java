@@ -1,0 +1,213 @@
+package dev.kino.lora;
+
+import dev.kino.KinoException;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+
+/**
+ * Merges LoRAs into the weights of one exported denoiser graph: {@code W' = W + Σ strength · scale · up · down
+ * (+ diff)}, {@code b' = b + Σ strength · bias}, for the session to be opened with the merged tensors in place
+ * of the file's ({@code SessionOptions.addExternalInitializers}).
+ *
+ * <p>How a diffusers module name becomes a graph weight: Kino's exporter keeps PyTorch's names for weights it
+ * stores as they are ({@code transformer.blocks.0.attn1.to_q.bias}, the time embedder's Linear weights) and
+ * stores every other Linear weight transposed, named by the tracer's scope
+ * ({@code /blocks.0/attn1/to_q/Transpose_output_0}, shape [in, out]; the image embedder's FFN of image-to-video
+ * models, which the exporter's wrapper calls directly, as {@code /ff/net.0/proj/Transpose_output_0}). A module
+ * found under none of these names is an error naming the LoRA key, never skipped; the shapes are checked too.
+ *
+ * <p>The base values of every weight a LoRA touched stay in memory after the first merge, so merging another
+ * LoRA set (a server switching between jobs) does not read them from disk again.
+ */
+public final class LoraMerge {
+    private static final String IMAGE_EMBEDDER = "condition_embedder.image_embedder.";
+    private final OnnxInitializers graph;
+    private final Map<String, float[]> base = new ConcurrentHashMap<>();
+
+    /** The weights of one merged tensor, in the graph's element type (float32 or float16) and shape. */
+    public record Merged(String name, long[] shape, boolean float16, float[] values) {
+    }
+
+    private record Target(OnnxInitializers.Initializer weight, boolean transposed,
+                          OnnxInitializers.Initializer bias) {
+    }
+
+    /** For the graph file {@code onnx} (its external-data file beside it). */
+    public LoraMerge(Path onnx) {
+        this.graph = OnnxInitializers.of(onnx);
+    }
+
+    /**
+     * The tensors that change when {@code loras} are applied to expert {@code expert} (read with
+     * {@link LoraFile#read}, in the same order); LoRAs of strength 0 or for other experts change nothing.
+     * An empty map means the graph's own weights.
+     */
+    public Map<String, Merged> merge(List<Lora> loras, List<LoraFile> files, int expert) {
+        Map<String, Merged> merged = new LinkedHashMap<>();
+        merge(loras, files, expert, m -> merged.put(m.name(), m));
+        return merged;
+    }
+
+    /**
+     * As {@link #merge(List, List, int)}, handing each merged tensor to {@code sink} as soon as it is made, so
+     * only one merged weight is on the Java heap at a time. Every LoRA key is mapped and checked before the
+     * first tensor is made: a LoRA that does not fit fails before {@code sink} sees anything.
+     */
+    public void merge(List<Lora> loras, List<LoraFile> files, int expert, Consumer<Merged> sink) {
+        Map<String, List<Change>> byWeight = changes(loras, files, expert);
+        for (Map.Entry<String, List<Change>> e : byWeight.entrySet()) {
+            OnnxInitializers.Initializer init = e.getValue().get(0).init();
+            float[] w = base.computeIfAbsent(init.name(), k -> OnnxInitializers.read(init)).clone();
+            for (Change c : e.getValue()) {
+                if (c.bias()) {
+                    for (int i = 0; i < w.length; i++) {
+                        w[i] += c.strength() * c.layer().bias()[i];
+                    }
+                } else {
+                    addWeightDelta(w, c.layer(), c.target(), c.strength());
+                }
+            }
+            sink.accept(new Merged(init.name(), init.dims(), init.dataType() == OnnxInitializers.FLOAT16, w));
+        }
+    }
+
+    /** Maps and checks every LoRA key onto this graph without merging anything (a plan's check). */
+    public void check(List<Lora> loras, List<LoraFile> files, int expert) {
+        changes(loras, files, expert);
+    }
+
+    private record Change(LoraFile.LayerChange layer, Target target, float strength, boolean bias,
+                          OnnxInitializers.Initializer init) {
+    }
+
+    /** The changes to make, by graph weight, in LoRA order; throws on the first key that does not fit. */
+    private Map<String, List<Change>> changes(List<Lora> loras, List<LoraFile> files, int expert) {
+        Map<String, List<Change>> byWeight = new LinkedHashMap<>();
+        for (int l = 0; l < loras.size(); l++) {
+            Lora lora = loras.get(l);
+            if (lora.strength() == 0 || !lora.appliesTo(expert)) {
+                continue;
+            }
+            LoraFile file = files.get(l);
+            for (LoraFile.LayerChange c : file.layers().values()) {
+                Target t = target(file, c);
+                if (c.down() != null || c.diff() != null) {
+                    byWeight.computeIfAbsent(t.weight.name(), k -> new ArrayList<>())
+                            .add(new Change(c, t, (float) lora.strength(), false, t.weight));
+                }
+                if (c.bias() != null) {
+                    byWeight.computeIfAbsent(t.bias.name(), k -> new ArrayList<>())
+                            .add(new Change(c, t, (float) lora.strength(), true, t.bias));
+                }
+            }
+        }
+        return byWeight;
+    }
+
+    /**
+     * {@code w += strength · (scale · up · down + diff)}, laid out as the graph stores the weight. Each output row
+     * of the stored layout is summed in a buffer first (the LoRA's own change, then added once), with both
+     * operands read contiguously: for a transposed weight [in, out] the up factor is transposed first.
+     */
+    private static void addWeightDelta(float[] w, LoraFile.LayerChange c, Target t, float strength) {
+        long[] dims = t.weight.dims();
+        int rows = (int) dims[0];
+        int cols = (int) dims[1];
+        float s = (float) (strength * c.scale());
+        int rank = c.rank();
+        // row r of the stored weight = Σ_k a[k][r] · b[k][·]: a = up^T, b = down ([out, in] layout), or
+        // a = down, b = up^T scaled ([in, out] layout)
+        float[] a;
+        float[] b;
+        if (c.down() == null) {
+            a = null;
+            b = null;
+        } else if (t.transposed) {
+            a = c.down();
+            b = transpose(c.up(), cols, rank, s);
+        } else {
+            a = transpose(c.up(), rows, rank, s);
+            b = c.down();
+        }
+        IntStream.range(0, rows).parallel().forEach(r -> {
+            float[] row = new float[cols];
+            for (int k = 0; a != null && k < rank; k++) {
+                float x = a[k * rows + r];
+                int at = k * cols;
+                for (int j = 0; j < cols; j++) {
+                    row[j] += x * b[at + j];
+                }
+            }
+            if (c.diff() != null) {      // diff is [out, in]
+                for (int j = 0; j < cols; j++) {
+                    row[j] += strength * c.diff()[t.transposed ? j * rows + r : r * cols + j];
+                }
+            }
+            int at = r * cols;
+            for (int j = 0; j < cols; j++) {
+                w[at + j] += row[j];
+            }
+        });
+    }
+
+    /** {@code m} [n, rank] transposed to [rank, n], times {@code scale}. */
+    private static float[] transpose(float[] m, int n, int rank, float scale) {
+        float[] out = new float[m.length];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < rank; k++) {
+                out[k * n + i] = m[i * rank + k] * scale;
+            }
+        }
+        return out;
+    }
+
+    private Target target(LoraFile file, LoraFile.LayerChange c) {
+        String module = c.module();
+        Map<String, OnnxInitializers.Initializer> by = graph.byName();
+        OnnxInitializers.Initializer plain = by.get("transformer." + module + ".weight");
+        OnnxInitializers.Initializer transposed = by.get(scope(module) + "/Transpose_output_0");
+        if (transposed == null && module.startsWith(IMAGE_EMBEDDER)) {
+            // the exporter calls the image embedder's FFN from its wrapper, so the tracer scopes it as "/ff/..."
+            transposed = by.get(scope(module.substring(IMAGE_EMBEDDER.length())) + "/Transpose_output_0");
+        }
+        OnnxInitializers.Initializer weight = plain != null ? plain : transposed;
+        OnnxInitializers.Initializer bias = by.get("transformer." + module + ".bias");
+        String name = file.file().getFileName().toString();
+        if (weight == null || weight.dims().length != 2) {
+            throw new KinoException("The LoRA " + name + " changes " + module + ", which " + graph.graph().getFileName()
+                    + " does not have as a linear layer; it was made for another model (or a block this one lacks).");
+        }
+        boolean t = plain == null;
+        long out = t ? weight.dims()[1] : weight.dims()[0];
+        long in = t ? weight.dims()[0] : weight.dims()[1];
+        long[] wants = c.down() != null ? new long[] {c.out(), c.in()} : c.diffShape();
+        if (wants != null && (wants.length != 2 || wants[0] != out || wants[1] != in)) {
+            throw new KinoException("The LoRA " + name + " changes " + module + " as a " + LoraFile.shape(wants)
+                    + " weight but this model's is " + out + "x" + in + "; it was made for another model.");
+        }
+        if (c.bias() != null && (bias == null || bias.numel() != c.bias().length)) {
+            throw new KinoException("The LoRA " + name + " changes the bias of " + module + " with " + c.bias().length
+                    + " values but this model's has " + (bias == null ? "none" : bias.numel())
+                    + "; it was made for another model.");
+        }
+        return new Target(weight, t, bias);
+    }
+
+    /** The tracer's scope of a module: {@code blocks.0.ffn.net.0.proj} -> {@code /blocks.0/ffn/net.0/proj}. */
+    static String scope(String module) {
+        StringBuilder b = new StringBuilder();
+        for (String part : module.split("\\.")) {
+            boolean index = !part.isEmpty() && part.chars().allMatch(Character::isDigit);
+            b.append(index ? "." : "/").append(part);
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,212 @@
+package dev.kino.lora;
+
+import dev.kino.KinoException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The weights (initializers) of an ONNX graph: names, shapes, element types and where their bytes lie, read
+ * straight from the protobuf wire format ({@code ModelProto.graph = 7}, {@code GraphProto.initializer = 5},
+ * {@code TensorProto}: dims 1, data_type 2, name 8, raw_data 9, external_data 13, data_location 14).
+ *
+ * <p>Why by hand: ONNX Runtime's Java API does not list initializers, and the protobuf runtime plus ONNX's
+ * generated classes would be two dependencies for the five fields read here. Only the graph file is read
+ * (kilobytes to a few MB); the weights stay in the external-data file until {@link #read} asks for one.
+ */
+final class OnnxInitializers {
+    static final int FLOAT = 1;
+    static final int FLOAT16 = 10;
+
+    /** One initializer: its bytes are {@code length} bytes at {@code offset} of {@code file}. */
+    record Initializer(String name, long[] dims, int dataType, Path file, long offset, long length) {
+        long numel() {
+            long n = 1;
+            for (long d : dims) {
+                n *= d;
+            }
+            return n;
+        }
+    }
+
+    private final Path graph;
+    private final Map<String, Initializer> byName;
+
+    private OnnxInitializers(Path graph, Map<String, Initializer> byName) {
+        this.graph = graph;
+        this.byName = byName;
+    }
+
+    /** Reads the initializer table of {@code graph}. */
+    static OnnxInitializers of(Path graph) {
+        try {
+            ByteBuffer model = ByteBuffer.wrap(Files.readAllBytes(graph));
+            Map<String, Initializer> byName = new LinkedHashMap<>();
+            while (model.hasRemaining()) {
+                long tag = varint(model);
+                if (tag >>> 3 == 7 && (tag & 7) == 2) {
+                    ByteBuffer g = sub(model);
+                    while (g.hasRemaining()) {
+                        long gt = varint(g);
+                        if (gt >>> 3 == 5 && (gt & 7) == 2) {
+                            Initializer init = tensor(sub(g), graph);
+                            byName.put(init.name(), init);
+                        } else {
+                            skip(g, gt);
+                        }
+                    }
+                } else {
+                    skip(model, tag);
+                }
+            }
+            return new OnnxInitializers(graph, Collections.unmodifiableMap(byName));
+        } catch (IOException | RuntimeException e) {
+            throw new KinoException("Kino cannot read the weights table of " + graph.getFileName() + " ("
+                    + e.getMessage() + "); re-export the model.", e);
+        }
+    }
+
+    Map<String, Initializer> byName() {
+        return byName;
+    }
+
+    Path graph() {
+        return graph;
+    }
+
+    /** The initializer's values as float32 (float and float16 initializers). */
+    static float[] read(Initializer init) {
+        ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(init.length())).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = FileChannel.open(init.file(), StandardOpenOption.READ)) {
+            while (bytes.hasRemaining()) {
+                if (ch.read(bytes, init.offset() + bytes.position()) < 0) {
+                    throw new KinoException("The weights file " + init.file().getFileName() + " ends before "
+                            + init.name() + "; re-export the model.");
+                }
+            }
+        } catch (IOException e) {
+            throw new KinoException("Kino cannot read " + init.file() + " (" + e.getMessage() + ").", e);
+        }
+        bytes.flip();
+        float[] out = new float[Math.toIntExact(init.numel())];
+        if (init.dataType() == FLOAT) {
+            bytes.asFloatBuffer().get(out);
+        } else {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = ai.onnxruntime.platform.Fp16Conversions.fp16ToFloat(bytes.getShort());
+            }
+        }
+        return out;
+    }
+
+    private static Initializer tensor(ByteBuffer t, Path graph) {
+        List<Long> dims = new ArrayList<>();
+        int dataType = 0;
+        String name = "";
+        String location = null;
+        long offset = 0;
+        long length = -1;
+        long rawAt = -1;
+        long rawLength = 0;
+        while (t.hasRemaining()) {
+            long tag = varint(t);
+            int field = (int) (tag >>> 3);
+            int wire = (int) (tag & 7);
+            if (field == 1 && wire == 0) {
+                dims.add(varint(t));
+            } else if (field == 1 && wire == 2) {
+                ByteBuffer packed = sub(t);
+                while (packed.hasRemaining()) {
+                    dims.add(varint(packed));
+                }
+            } else if (field == 2 && wire == 0) {
+                dataType = (int) varint(t);
+            } else if (field == 8 && wire == 2) {
+                name = string(sub(t));
+            } else if (field == 9 && wire == 2) {
+                ByteBuffer raw = sub(t);
+                rawAt = raw.arrayOffset() + raw.position();   // = its offset in the file
+                rawLength = raw.remaining();
+            } else if (field == 13 && wire == 2) {
+                ByteBuffer kv = sub(t);
+                String key = null;
+                String value = null;
+                while (kv.hasRemaining()) {
+                    long kt = varint(kv);
+                    if (kt >>> 3 == 1) {
+                        key = string(sub(kv));
+                    } else if (kt >>> 3 == 2) {
+                        value = string(sub(kv));
+                    } else {
+                        skip(kv, kt);
+                    }
+                }
+                if ("location".equals(key)) {
+                    location = value;
+                } else if ("offset".equals(key)) {
+                    offset = Long.parseLong(value);
+                } else if ("length".equals(key)) {
+                    length = Long.parseLong(value);
+                }
+            } else {
+                skip(t, tag);
+            }
+        }
+        long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
+        long bytes = (dataType == FLOAT ? 4 : 2);
+        for (long d : shape) {
+            bytes *= d;
+        }
+        if (location != null) {
+            return new Initializer(name, shape, dataType, graph.resolveSibling(location), offset,
+                    length < 0 ? bytes : length);
+        }
+        return new Initializer(name, shape, dataType, graph, rawAt, rawLength);   // inline raw_data
+    }
+
+    private static long varint(ByteBuffer b) {
+        long v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            byte x = b.get();
+            v |= (long) (x & 0x7f) << shift;
+            if (x >= 0) {
+                return v;
+            }
+        }
+        throw new IllegalStateException("malformed varint");
+    }
+
+    private static ByteBuffer sub(ByteBuffer b) {
+        int n = Math.toIntExact(varint(b));
+        ByteBuffer s = b.slice(b.position(), n);
+        b.position(b.position() + n);
+        return s;
+    }
+
+    private static String string(ByteBuffer b) {
+        byte[] s = new byte[b.remaining()];
+        b.get(s);
+        return new String(s, StandardCharsets.UTF_8);
+    }
+
+    private static void skip(ByteBuffer b, long tag) {
+        switch ((int) (tag & 7)) {
+            case 0 -> varint(b);
+            case 1 -> b.position(b.position() + 8);
+            case 2 -> sub(b);
+            case 5 -> b.position(b.position() + 4);
+            default -> throw new IllegalStateException("unknown wire type " + (tag & 7));
+        }
+    }
+}
