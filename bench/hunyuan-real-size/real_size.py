@@ -2,7 +2,7 @@
 """HunyuanVideo 1.5 at its real size: exact parameter counts and package sizes of every graph Kino exports,
 computed on PyTorch's meta device from the real configs (no weights, no download).
 
-    cd bench/hunyuan-real-size && kino-py real_size.py      # or: python real_size.py (torch + diffusers)
+    cd bench/hunyuan-real-size && ../../models/.venv/bin/python real_size.py      # torch + diffusers (models/setup-debian.sh)
 
 Configs: the transformer and VAE are ``HunyuanVideo15Transformer3DModel()`` / ``AutoencoderKLHunyuanVideo15()`` with
 diffusers' defaults, which are the 480p/720p checkpoints' (54 layers, 16 heads of 128, Qwen width 3584, ByT5 width

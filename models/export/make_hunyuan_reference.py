@@ -9,7 +9,7 @@ transformer, the VAE and the video processor all run as the pipeline calls them.
 passes: ``encode_prompt``'s results (both encoders' embeddings and masks, prompt and negative prompt) and every
 ``scheduler.step``'s output (the latents after each step). Frames are the pipeline's ``output_type="np"``.
 
-    cd models/export && kino-py make_hunyuan_reference.py     # needs transformers (requirements-reference.txt)
+    cd models/export && ../.venv/bin/python make_hunyuan_reference.py# needs transformers (requirements-reference.txt)
 """
 import os
 import shutil

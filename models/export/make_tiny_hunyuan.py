@@ -10,7 +10,7 @@ on the pipeline's system message (Qwen's special tokens and the Qwen2.5-VL chat 
 text widths 32), ``AutoencoderKLHunyuanVideo15`` (32 latent channels, 16x spatial and 4x temporal compression as
 the real one, small widths), the flow-matching scheduler and a ``ClassifierFreeGuidance`` guider.
 
-    cd models/export && kino-py make_tiny_hunyuan.py    # needs transformers (requirements-reference.txt)
+    cd models/export && ../.venv/bin/python make_tiny_hunyuan.py# needs transformers (requirements-reference.txt)
         # -> work/tiny-src/hunyuan, then export_hunyuan.py --verify -> engine/core/src/test/resources/hunyuan/tiny-hunyuan
 """
 import json
