@@ -1,18 +1,10 @@
 package dev.kino.pipeline;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kino.KinoException;
-import dev.kino.noise.TorchGenerator;
 import dev.kino.request.RequestSchema;
 import dev.kino.request.Setting;
 import dev.kino.request.Sha256;
 
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,10 +26,6 @@ import java.util.TreeMap;
  * (a server stores uploaded pictures under its data folder by content hash).
  */
 public final class GenerationPlan {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
-    private static final int FORMAT = 1;
-
     private final String modelName;
     private final String modelIdentity;
     private final ResolvedSettings settings;
@@ -74,7 +62,7 @@ public final class GenerationPlan {
         this.source = source;
         this.firstStep = firstStep;
         this.vace = vace;
-        this.fingerprint = Sha256.of(decidingJson().toString());
+        this.fingerprint = Sha256.of(PlanJson.deciding(this).toString());
     }
 
     /** The settings the run uses, defaults filled in. */
@@ -176,40 +164,7 @@ public final class GenerationPlan {
 
     /** The plan as JSON ({@link #fromJson} reads it back equal, fingerprint included). */
     public String toJson() {
-        ObjectNode root = decidingJson();
-        root.put("format", FORMAT);
-        root.put("model_name", modelName);
-        ((ObjectNode) root.get("settings")).put("execution_provider", settings.executionProvider());
-        if (pictures != null) {
-            root.put("fit", pictures.fit().name());
-            ArrayNode files = root.putArray("picture_files");
-            for (Pictures.Source src : pictures.sources()) {
-                files.addObject().put("role", src.role().name()).put("path", src.file().toString())
-                        .put("sha256", src.sha256());
-            }
-        }
-        if (request != null) {
-            root.set("request", JSON.valueToTree(request.toJson()));
-        }
-        if (source != null) {
-            root.putObject("source_video_file").put("path", source.file().toString()).put("sha256", source.sha256())
-                    .put("strength", source.strength()).put("fit", source.fit().name());
-        }
-        if (vace != null) {
-            ObjectNode v = root.putObject("vace_files");
-            v.put("scale", vace.scale()).put("fit", vace.fit().name());
-            ArrayNode files = v.putArray("files");
-            for (Pictures.Source src : vace.sources()) {
-                files.addObject().put("role", src.role().name()).put("path", src.file().toString())
-                        .put("sha256", src.sha256());
-            }
-        }
-        root.put("fingerprint", fingerprint);
-        try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return PlanJson.write(this);
     }
 
     /**
@@ -219,127 +174,12 @@ public final class GenerationPlan {
      *                       picture file it refers to is gone or changed
      */
     public static GenerationPlan fromJson(String json) {
-        try {
-            JsonNode r = JSON.readTree(json);
-            if (r == null || r.path("format").asInt() != FORMAT) {
-                throw new KinoException("This is not a Kino generation plan of format " + FORMAT
-                        + "; make the plan again with this Kino.");
-            }
-            Pictures pictures = r.has("pictures") ? pictures(r) : null;
-            JsonNode v = r.get("source_video_file");
-            SourceVideo source = v == null ? null : SourceVideo.reread(java.nio.file.Path.of(v.get("path").asText()),
-                    v.get("sha256").asText(), v.get("strength").asDouble(),
-                    dev.kino.image.Fit.valueOf(v.get("fit").asText()));
-            JsonNode vf = r.get("vace_files");
-            VaceInputs vace = vf == null ? null : VaceInputs.reread(sources(vf.path("files")),
-                    vf.get("scale").asDouble(), dev.kino.image.Fit.valueOf(vf.get("fit").asText()));
-            JsonNode s = r.get("settings");
-            ResolvedSettings settings = new ResolvedSettings(s.get("prompt").asText(),
-                    s.get("negative_prompt").asText(), s.get("steps").asInt(), s.get("guidance").asDouble(),
-                    s.get("seed").asLong(), s.get("frames").asInt(), s.get("width").asInt(), s.get("height").asInt(),
-                    s.get("fps").asInt(), s.get("scheduler").asText(), s.path("execution_provider").asText(),
-                    TorchGenerator.Kernel.valueOf(s.get("noise_kernel").asText()));
-            @SuppressWarnings("unchecked")
-            Map<String, Object> config = JSON.convertValue(r.get("scheduler_config"), LinkedHashMap.class);
-            JsonNode sig = r.get("sigmas");
-            float[] sigmas = sig == null || sig.isNull() ? null : floats(sig);
-            GenerationPlan plan = new GenerationPlan(r.get("model_name").asText(), r.get("model_identity").asText(),
-                    settings, config, doubles(r.get("timesteps")), sigmas, doubles(r.get("guidance")),
-                    longs(r.get("latent_shape")), r.get("sequence_length").asInt(), pictures,
-                    r.has("request") ? GenerationRequest.fromJson(JSON.convertValue(r.get("request"), Map.class)) : null,
-                    source, r.path("first_step").asInt(0), vace);
-            if (!plan.fingerprint.equals(r.path("fingerprint").asText())) {
-                throw new KinoException("The generation plan was changed after it was made (its fingerprint does not"
-                        + " match); make the plan again from its request.");
-            }
-            return plan;
-        } catch (JsonProcessingException | RuntimeException e) {
-            if (e instanceof KinoException k) {
-                throw k;
-            }
-            throw new KinoException("The generation plan is not valid JSON of a Kino plan ("
-                    + e.getClass().getSimpleName() + "); make the plan again from its request.", e);
-        }
+        return PlanJson.read(json);
     }
 
-    /** The pictures a plan's JSON refers to, read again after their bytes are checked against the stored hashes. */
-    private static Pictures pictures(JsonNode r) {
-        java.util.List<Pictures.Source> sources = new java.util.ArrayList<>();
-        for (JsonNode f : r.path("picture_files")) {
-            java.nio.file.Path file = java.nio.file.Path.of(f.get("path").asText());
-            if (!java.nio.file.Files.isRegularFile(file)) {
-                throw new KinoException("The picture " + file + " this plan conditions on is gone; put it back or"
-                        + " make the plan again from its request.");
-            }
-            String sha = f.get("sha256").asText();
-            if (!Pictures.fileSha256(file).equals(sha)) {
-                throw new KinoException("The picture " + file + " changed after the plan was made (its SHA-256 no"
-                        + " longer matches); make the plan again from its request.");
-            }
-            sources.add(new Pictures.Source(Pictures.Role.valueOf(f.get("role").asText()), file, sha));
-        }
-        if (sources.isEmpty()) {
-            throw new KinoException("This plan conditions on pictures but names no picture files (it was written by"
-                    + " an older Kino); make the plan again from its request.");
-        }
-        return Pictures.read(sources, dev.kino.image.Fit.valueOf(r.get("fit").asText()));
-    }
-
-    private static java.util.List<Pictures.Source> sources(JsonNode files) {
-        java.util.List<Pictures.Source> out = new java.util.ArrayList<>();
-        for (JsonNode f : files) {
-            out.add(new Pictures.Source(Pictures.Role.valueOf(f.get("role").asText()),
-                    java.nio.file.Path.of(f.get("path").asText()), f.get("sha256").asText()));
-        }
-        return out;
-    }
-
-    /** Everything the fingerprint covers, as canonical JSON. */
-    private ObjectNode decidingJson() {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("model_identity", modelIdentity);
-        ObjectNode s = root.putObject("settings");
-        s.put("prompt", settings.prompt());
-        s.put("negative_prompt", settings.negativePrompt());
-        s.put("steps", settings.steps());
-        s.put("guidance", settings.guidance());
-        s.put("seed", settings.seed());
-        s.put("frames", settings.frames());
-        s.put("width", settings.width());
-        s.put("height", settings.height());
-        s.put("fps", settings.fps());
-        s.put("scheduler", settings.scheduler());
-        s.put("noise_kernel", settings.noiseKernel().name());
-        root.set("scheduler_config", JSON.valueToTree(new TreeMap<>(schedulerConfig)));
-        ArrayNode t = root.putArray("timesteps");
-        Arrays.stream(timesteps).forEach(t::add);
-        if (sigmas == null) {
-            root.putNull("sigmas");
-        } else {
-            ArrayNode a = root.putArray("sigmas");
-            for (float v : sigmas) {
-                a.add(v);
-            }
-        }
-        ArrayNode g = root.putArray("guidance");
-        Arrays.stream(guidance).forEach(g::add);
-        ArrayNode shape = root.putArray("latent_shape");
-        Arrays.stream(latentShape).forEach(shape::add);
-        root.put("sequence_length", sequenceLength);
-        if (pictures != null) {
-            root.put("pictures", pictures.sha256());
-        }
-        if (!otherSettings.isEmpty()) {
-            root.set("other_settings", JSON.valueToTree(otherSettings));
-        }
-        if (source != null) {
-            root.put("source_video", source.contentSha256());
-            root.put("first_step", firstStep);
-        }
-        if (vace != null) {
-            root.put("vace", vace.contentSha256());
-        }
-        return root;
+    /** Settings no resolved field covers, as the fingerprint has them (see {@link #otherSettings(GenerationRequest)}). */
+    Map<String, Object> otherSettings() {
+        return otherSettings;
     }
 
     /**
@@ -373,30 +213,6 @@ public final class GenerationPlan {
             RequestSchema.FRAMES, RequestSchema.WIDTH, RequestSchema.HEIGHT, RequestSchema.FPS, RequestSchema.SCHEDULER,
             RequestSchema.NOISE_KERNEL, RequestSchema.IMAGE, RequestSchema.LAST_IMAGE, RequestSchema.CONTINUE_FROM,
             RequestSchema.FIT);
-
-    private static double[] doubles(JsonNode a) {
-        double[] v = new double[a.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = a.get(i).asDouble();
-        }
-        return v;
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] v = new float[a.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) a.get(i).asDouble();
-        }
-        return v;
-    }
-
-    private static long[] longs(JsonNode a) {
-        long[] v = new long[a.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = a.get(i).asLong();
-        }
-        return v;
-    }
 
     @Override
     public boolean equals(Object o) {
