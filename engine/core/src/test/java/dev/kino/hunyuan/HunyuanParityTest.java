@@ -2,6 +2,7 @@ package dev.kino.hunyuan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kino.KinoException;
+import dev.kino.ReferenceRuns;
 import dev.kino.ReferenceTensors;
 import dev.kino.denoise.StepEvent;
 import dev.kino.model.Manifest;
@@ -127,14 +128,7 @@ class HunyuanParityTest {
         assertEquals(shape[1], r.frames().count(), "frame count");
         assertEquals(shape[2], r.frames().height(), "height");
         assertEquals(shape[3], r.frames().width(), "width");
-        int pixels = r.frames().width() * r.frames().height() * 3;
-        int worst = 0;
-        for (int f = 0; f < r.frames().count(); f++) {
-            byte[] got = r.frames().frame(f);
-            for (int i = 0; i < got.length; i++) {
-                worst = Math.max(worst, Math.abs((got[i] & 0xff) - (frames[f * pixels + i] & 0xff)));
-            }
-        }
+        int worst = ReferenceRuns.worstLevels(r.frames(), frames);
         assertTrue(worst <= 1, name + " frames differ by " + worst + " levels");
         System.out.printf("Hunyuan parity %-6s latents (every step) rel. diff <= %.2e, frames max diff %d/255%n", name,
                 worstLatents, worst);

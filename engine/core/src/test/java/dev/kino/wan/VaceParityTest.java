@@ -2,7 +2,7 @@ package dev.kino.wan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kino.Fixtures;
-import dev.kino.KinoException;
+import dev.kino.ReferenceRuns;
 import dev.kino.ReferenceTensors;
 import dev.kino.image.RgbImage;
 import dev.kino.pipeline.GenerationPlan;
@@ -22,7 +22,6 @@ import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -111,36 +110,23 @@ class VaceParityTest {
         float[] decoded = REF.floats(base + "decoded_latents");
         assertEquals(decoded.length, r.latents().data().length, name + ": the reference frames are dropped");
         byte[] frames = REF.uint8(base + "frames_u8");
-        int size = r.frames().width() * r.frames().height() * 3;
         assertEquals(REF.shape(base + "frames_u8")[1], r.frames().count(), "frame count");
-        int levels = 0;
-        for (int f = 0; f < r.frames().count(); f++) {
-            byte[] got = r.frames().frame(f);
-            for (int i = 0; i < got.length; i++) {
-                levels = Math.max(levels, Math.abs((got[i] & 0xff) - (frames[f * size + i] & 0xff)));
-            }
-        }
+        int levels = ReferenceRuns.worstLevels(r.frames(), frames);
         assertTrue(levels <= 1, name + " frames differ by " + levels + " levels");
         System.out.printf("Wan VACE parity %-8s per-step latents rel. diff <= %.2e, frames max diff %d/255%n",
                 name, worst, levels);
-    }
-
-    private static String failure(Path model, GenerationRequest req) {
-        try (TextToVideoPipeline kino = TextToVideoPipeline.load(model, Device.CPU)) {
-            return assertThrows(KinoException.class, () -> kino.plan(req)).getMessage();
-        }
     }
 
     @Test
     void badVaceInputsAreOneSentenceBeforeAnyWork(@TempDir Path dir) throws Exception {
         JsonNode c = REF.json().path("cases").path("all");
         List<String> messages = new ArrayList<>();
-        messages.add(failure(Fixtures.testResources().resolve("wan/tiny-wan21"),
+        messages.add(VideoToVideoParityTest.failure(Fixtures.testResources().resolve("wan/tiny-wan21"),
                 GenerationRequest.builder("a fox").referenceImage(request(c).build().referenceImages().get(0)).build()));
         assertTrue(messages.get(0).contains("not a Wan VACE model"), messages.get(0));
         Path short5 = dir.resolve("five.mkv");
         VideoToVideoParityTest.writeLossless(frames("control_u8").subList(0, 5), short5);
-        messages.add(failure(PACKAGE, request(c).controlVideo(short5).build()));
+        messages.add(VideoToVideoParityTest.failure(PACKAGE, request(c).controlVideo(short5).build()));
         assertTrue(messages.get(1).contains("control video has 5 frames"), messages.get(1));
         Path small = dir.resolve("small-mask.mkv");
         List<RgbImage> tiny = new ArrayList<>();
@@ -148,11 +134,11 @@ class VaceParityTest {
             tiny.add(RgbImage.black(32, 32));
         }
         VideoToVideoParityTest.writeLossless(tiny, small);
-        messages.add(failure(PACKAGE, request(c).maskVideo(small).build()));
+        messages.add(VideoToVideoParityTest.failure(PACKAGE, request(c).maskVideo(small).build()));
         assertTrue(messages.get(2).contains("give a mask of the same size"), messages.get(2));
-        messages.add(failure(PACKAGE, request(c).conditioningScale(-1.0).build()));
+        messages.add(VideoToVideoParityTest.failure(PACKAGE, request(c).conditioningScale(-1.0).build()));
         assertTrue(messages.get(3).contains("conditioning_scale must be a number from 0 to 10"), messages.get(3));
-        messages.add(failure(PACKAGE, GenerationRequest.builder("a fox").sourceVideo(control).build()));
+        messages.add(VideoToVideoParityTest.failure(PACKAGE, GenerationRequest.builder("a fox").sourceVideo(control).build()));
         assertTrue(messages.get(4).contains("not --source-video"), messages.get(4));
         for (String m : messages) {
             assertTrue(m.endsWith(".") && m.indexOf(". ") < 0, "one sentence: " + m);

@@ -3,6 +3,7 @@ package dev.kino.wan;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kino.Fixtures;
 import dev.kino.KinoException;
+import dev.kino.ReferenceRuns;
 import dev.kino.ReferenceTensors;
 import dev.kino.image.RgbImage;
 import dev.kino.pipeline.GenerationPlan;
@@ -142,22 +143,16 @@ class VideoToVideoParityTest {
             assertTrue(rel <= 1e-4f, name + " latents after step " + i + " differ by " + rel + " relative");
         }
         byte[] frames = REF.uint8(base + "frames_u8");
-        int size = r.frames().width() * r.frames().height() * 3;
         assertEquals(REF.shape(base + "frames_u8")[1], r.frames().count(), "frame count");
-        int levels = 0;
-        for (int f = 0; f < r.frames().count(); f++) {
-            byte[] got = r.frames().frame(f);
-            for (int i = 0; i < got.length; i++) {
-                levels = Math.max(levels, Math.abs((got[i] & 0xff) - (frames[f * size + i] & 0xff)));
-            }
-        }
+        int levels = ReferenceRuns.worstLevels(r.frames(), frames);
         assertTrue(levels <= 1, name + " frames differ by " + levels + " levels");
         assertTrue(r.timings().wall().containsKey(StageTimings.VIDEO_ENCODE), "a video-encode stage");
         System.out.printf("Wan video-to-video parity %-10s per-step latents rel. diff <= %.2e, frames max diff %d/255%n",
                 name, worst, levels);
     }
 
-    private static String failure(Path model, GenerationRequest req) {
+    /** The sentence planning {@code req} on {@code model} is refused with (also used by the VACE tests). */
+    static String failure(Path model, GenerationRequest req) {
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(model, Device.CPU)) {
             return assertThrows(KinoException.class, () -> kino.plan(req)).getMessage();
         }

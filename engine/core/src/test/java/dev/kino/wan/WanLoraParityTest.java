@@ -1,6 +1,7 @@
 package dev.kino.wan;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kino.ReferenceRuns;
 import dev.kino.ReferenceTensors;
 import dev.kino.denoise.StepEvent;
 import dev.kino.lora.Lora;
@@ -90,15 +91,8 @@ class WanLoraParityTest {
         }
         assertEquals(REF.json().path("steps").asInt(), perStep.size(), "steps");
         byte[] frames = REF.uint8(name + "/frames_u8");
-        int worst = 0;
-        int size = r.frames().width() * r.frames().height() * 3;
         assertEquals(REF.shape(name + "/frames_u8")[1], r.frames().count(), "frame count");
-        for (int f = 0; f < r.frames().count(); f++) {
-            byte[] got = r.frames().frame(f);
-            for (int i = 0; i < got.length; i++) {
-                worst = Math.max(worst, Math.abs((got[i] & 0xff) - (frames[f * size + i] & 0xff)));
-            }
-        }
+        int worst = ReferenceRuns.worstLevels(r.frames(), frames);
         assertTrue(worst <= 1, name + " frames differ by " + worst + " levels");
         System.out.printf("Wan LoRA parity %-16s latents rel. diff <= %.2e over every step, frames max diff %d/255%n",
                 name, worstRel, worst);
