@@ -28,7 +28,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kinoexport.common import checks as verify, onnx_weights as ow, umt5  # noqa: E402
+from kinoexport.common import checks as verify, onnx_weights as ow, t5_export, umt5  # noqa: E402
 from kinoexport.common.package import load_real  # noqa: E402
 from kinoexport.common.report import fail_if_bad, finish, log  # noqa: E402
 from kinoexport.hunyuan import denoiser as dn, manifest, qwen, text, vae as hvae  # noqa: E402
@@ -70,24 +70,10 @@ def export_byt5(src, out, do_verify):
     if not cfg.shared_bias:
         raise SystemExit(f"{folder}: expected a T5 encoder (ByT5, model_type t5), found {cfg.model_type}")
     path = os.path.join(out, "text_encoder_2.onnx")
-    with torch.device("meta"):
-        enc = umt5.UMT5Encoder(cfg)
-    ow.to_placeholders_(enc)
-    ids, mask = torch.ones(2, 16, dtype=torch.int64), torch.ones(2, 16, dtype=torch.int64)
-    graph = ow.export_graph(enc, (ids, mask), path, umt5.TEXT_INPUTS, umt5.TEXT_OUTPUTS, umt5.TEXT_AXES)
-    source = ow.SafetensorsSource(folder)
-    weights = ow.WeightFile(path + "_data")
-    ow.attach_weights(graph, umt5.TEXT_INPUTS,
-                      lambda name, dt: ow.torch_to_numpy(source.get(umt5.UMT5Encoder.source_key(name, source)), dt),
-                      weights)
-    weights.close()
-    ow.save_graph(graph, path)
-    log(f"text_encoder_2.onnx (ByT5, {weights.bytes / 2**20:.1f} MiB of weights)")
+    size = t5_export.export(folder, cfg, path)
+    log(f"text_encoder_2.onnx (ByT5, {size / 2**20:.1f} MiB of weights)")
     if do_verify:
-        real = umt5.UMT5Encoder(cfg).eval()
-        real.load_state_dict({k: source.get(umt5.UMT5Encoder.source_key(k, source)).float()
-                              for k in real.state_dict()})
-        fail_if_bad("text_encoder_2 onnx vs torch", verify_text(path, real, 259), 1e-4)
+        fail_if_bad("text_encoder_2 onnx vs torch", verify_text(path, t5_export.load(folder, cfg), 259), 1e-4)
 
 
 @torch.no_grad()

@@ -33,7 +33,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kinoexport.common import onnx_weights as ow, umt5  # noqa: E402
+from kinoexport.common import onnx_weights as ow, t5_export, umt5  # noqa: E402
 from kinoexport.common.package import DTYPES, export_tokenizer, load_real  # noqa: E402
 from kinoexport.common.report import fail_if_bad, finish, log, resume  # noqa: E402
 from kinoexport.wan import clip, denoiser as dn, manifest, vace, vae as cvae, vae_encoder as venc, verify  # noqa: E402
@@ -42,24 +42,10 @@ def export_text_encoder(src, out, precision, do_verify):
     folder = os.path.join(src, "text_encoder")
     cfg = umt5.UMT5Config.from_folder(folder)
     path = os.path.join(out, "text_encoder.onnx")
-    with torch.device("meta"):
-        enc = umt5.UMT5Encoder(cfg)
-    ow.to_placeholders_(enc.to_export_dtype_(DTYPES[precision]))
-    ids = torch.ones(2, 16, dtype=torch.int64)
-    graph = ow.export_graph(enc, (ids, torch.ones_like(ids)), path, umt5.TEXT_INPUTS, umt5.TEXT_OUTPUTS,
-                            umt5.TEXT_AXES)
-    source = ow.SafetensorsSource(folder)
-    weights = ow.WeightFile(path + "_data")
-    ow.attach_weights(graph, umt5.TEXT_INPUTS,
-                      lambda name, dt: ow.torch_to_numpy(source.get(umt5.UMT5Encoder.source_key(name, source)), dt),
-                      weights)
-    weights.close()
-    ow.save_graph(graph, path)
-    log(f"text_encoder.onnx ({precision}, {weights.bytes / 2**30:.2f} GiB of weights)")
+    size = t5_export.export(folder, cfg, path, DTYPES[precision])
+    log(f"text_encoder.onnx ({precision}, {size / 2**30:.2f} GiB of weights)")
     if do_verify:
-        real = umt5.UMT5Encoder(cfg).eval()
-        real.load_state_dict({k: source.get(umt5.UMT5Encoder.source_key(k, source)).float()
-                              for k in real.state_dict()})
+        real = t5_export.load(folder, cfg)
         fail_if_bad("text_encoder onnx vs torch", verify.text_encoder(path, real, [(2, 24), (1, 9)],
                                                                        cfg.vocab_size),
                     1e-4 if precision == "fp32" else 3e-2)
