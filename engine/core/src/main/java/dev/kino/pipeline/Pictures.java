@@ -110,11 +110,8 @@ record Pictures(RgbImage first, RgbImage last, Fit fit, java.util.List<Source> s
 
     /** The file and the SHA-256 of its bytes. */
     static Source source(Role role, Path file) {
-        return new Source(role, file.toAbsolutePath().normalize(), fileSha256(file));
+        return new Source(role, file.toAbsolutePath().normalize(), Sha256.of(file));
     }
 
     /** SHA-256 (hex) of a file's bytes; a file that cannot be read is one sentence. */
-    static String fileSha256(Path file) {
-        return Sha256.of(file);
-    }
 }

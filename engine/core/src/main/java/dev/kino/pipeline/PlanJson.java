@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kino.KinoException;
 import dev.kino.noise.TorchGenerator;
+import dev.kino.request.Sha256;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -123,7 +124,7 @@ final class PlanJson {
                         + " make the plan again from its request.");
             }
             String sha = f.get("sha256").asText();
-            if (!Pictures.fileSha256(file).equals(sha)) {
+            if (!Sha256.of(file).equals(sha)) {
                 throw new KinoException("The picture " + file + " changed after the plan was made (its SHA-256 no"
                         + " longer matches); make the plan again from its request.");
             }

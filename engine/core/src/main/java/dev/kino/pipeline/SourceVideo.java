@@ -4,6 +4,7 @@ import dev.kino.KinoException;
 import dev.kino.image.Fit;
 import dev.kino.image.RgbImage;
 import dev.kino.model.Manifest;
+import dev.kino.request.Sha256;
 import dev.kino.video.VideoFiles;
 
 import java.nio.ByteBuffer;
@@ -62,7 +63,7 @@ record SourceVideo(Path file, String sha256, double strength, List<RgbImage> fra
             throw new KinoException("The source video " + file + " has more than " + MOST_FRAMES + " frames; cut the"
                     + " clip to restyle out of it first.");
         }
-        return new SourceVideo(file.toAbsolutePath().normalize(), Pictures.fileSha256(file), strength, frames,
+        return new SourceVideo(file.toAbsolutePath().normalize(), Sha256.of(file), strength, frames,
                 r.fit() != null ? r.fit() : Fit.CROP);
     }
 
@@ -72,7 +73,7 @@ record SourceVideo(Path file, String sha256, double strength, List<RgbImage> fra
             throw new KinoException("The source video " + file + " this plan starts from is gone; put it back or"
                     + " make the plan again from its request.");
         }
-        if (!Pictures.fileSha256(file).equals(sha256)) {
+        if (!Sha256.of(file).equals(sha256)) {
             throw new KinoException("The source video " + file + " changed after the plan was made (its SHA-256 no"
                     + " longer matches); make the plan again from its request.");
         }

@@ -5,6 +5,7 @@ import dev.kino.image.Fit;
 import dev.kino.image.ImageFiles;
 import dev.kino.image.RgbImage;
 import dev.kino.model.Manifest;
+import dev.kino.request.Sha256;
 import dev.kino.video.VideoFiles;
 
 import java.nio.ByteBuffer;
@@ -12,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -123,7 +123,7 @@ record VaceInputs(List<RgbImage> references, List<RgbImage> control, List<RgbIma
         List<RgbImage> control = null;
         List<RgbImage> mask = null;
         for (Pictures.Source s : sources) {
-            if (!Files.isRegularFile(s.file()) || !Pictures.fileSha256(s.file()).equals(s.sha256())) {
+            if (!Files.isRegularFile(s.file()) || !Sha256.of(s.file()).equals(s.sha256())) {
                 throw new KinoException("The file " + s.file() + " this plan conditions on is gone or changed; put it"
                         + " back or make the plan again from its request.");
             }
@@ -140,19 +140,15 @@ record VaceInputs(List<RgbImage> references, List<RgbImage> control, List<RgbIma
 
     /** SHA-256 of every input's pixels, the scale and the fit: what a plan's fingerprint covers. */
     String contentSha256() {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            for (List<RgbImage> group : java.util.Arrays.asList(references, control, mask)) {
-                d.update((byte) (group == null ? 0 : 1));
-                for (RgbImage img : group == null ? List.<RgbImage>of() : group) {
-                    d.update(ByteBuffer.allocate(8).putInt(img.width()).putInt(img.height()).array());
-                    d.update(img.rgb());
-                }
+        MessageDigest d = Sha256.digest();
+        for (List<RgbImage> group : java.util.Arrays.asList(references, control, mask)) {
+            d.update((byte) (group == null ? 0 : 1));
+            for (RgbImage img : group == null ? List.<RgbImage>of() : group) {
+                d.update(ByteBuffer.allocate(8).putInt(img.width()).putInt(img.height()).array());
+                d.update(img.rgb());
             }
-            d.update((fit.name() + ":" + scale + ":" + references.size()).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
+        d.update((fit.name() + ":" + scale + ":" + references.size()).getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(d.digest());
     }
 }
