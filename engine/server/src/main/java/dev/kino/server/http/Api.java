@@ -19,6 +19,7 @@ public final class Api {
     /** Largest request body accepted, in bytes (a shot list of 1000 shots fits easily). */
     public static final long MAX_BODY = 1 << 20;
     private static final String ERROR_WRITTEN = "kino.error";
+    private static final java.util.Set<String> WRITES = java.util.Set.of("POST", "PUT", "PATCH");
 
     private Api() {
     }
@@ -51,6 +52,12 @@ public final class Api {
             }
             if (ctx.contentLength() > limits.limit(ctx.path())) { // chunked bodies: BodyLimit counts them
                 throw new ApiError(413, limits.tooLarge(ctx.path()));
+            }
+            // While the space reserve is spent recording how running jobs end, nothing new may take that space.
+            if (WRITES.contains(ctx.method().name()) && !ctx.path().equals("/api/session")
+                    && !s.workers().reserve().restore()) {
+                throw new ApiError(507, "The disk under the server's data folder is full; free space there and try "
+                        + "again.");
             }
         });
         jobs.register(app);

@@ -56,6 +56,12 @@ final class Worker implements Runnable {
     public void run() {
         while (!pool.stopping) {
             try {
+                if (!pool.reserve.restore()) {
+                    // No job starts on a full disk: the reserve must be there to record how it ends.
+                    report(name + ": the disk under the data folder is full; no job starts until space is freed there");
+                    pool.idle(1000);
+                    continue;
+                }
                 Job job = store.claim(name, models.names());
                 lastReport = null;
                 if (job == null) {
@@ -126,9 +132,10 @@ final class Worker implements Runnable {
     }
 
     /**
-     * Records how a job ended. While the database cannot save it (a full disk), this worker keeps retrying and
-     * claims nothing else, so the job leaves {@code running} as soon as the database can write again; a server
-     * stopped meanwhile leaves it running, and the next start puts it back in the queue.
+     * Records how a job ended. When the database cannot save it (a full disk), the space reserve is released and
+     * the write tried again at once, so the job leaves {@code running} while the disk is still full. Should even
+     * that fail, this worker keeps retrying every second and claims nothing else; a server stopped meanwhile
+     * leaves the job running, and the next start puts it back in the queue.
      */
     private void settle(String jobId, Runnable write) {
         while (true) {
@@ -137,6 +144,11 @@ final class Worker implements Runnable {
                 lastReport = null;
                 return;
             } catch (RuntimeException e) {
+                if (pool.reserve.release()) {
+                    report(name + ": " + e.getMessage() + " Released the data folder's space reserve to record how job "
+                            + jobId + " ended.");
+                    continue;
+                }
                 report(name + ": cannot record how job " + jobId + " ended yet: " + e.getMessage()
                         + " (retrying every second)");
                 if (pool.stopping) {

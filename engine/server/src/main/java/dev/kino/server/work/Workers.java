@@ -24,10 +24,12 @@ public final class Workers implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     final Set<String> cancels = ConcurrentHashMap.newKeySet();
     private final Object signal = new Object();
+    final SpaceReserve reserve;
     volatile boolean stopping;
 
     public Workers(JobStore store, ModelCatalog catalog, List<Device> devices, Path dataDir, WorkEvents events,
                    Settings settings) {
+        this.reserve = new SpaceReserve(dataDir);
         for (int i = 0; i < devices.size(); i++) {
             String name = "worker-" + (i + 1) + "-" + devices.get(i);
             workers.add(new Worker(name, this, store, new ModelCache(catalog, devices.get(i), settings.modelsPerWorker()),
@@ -36,12 +38,18 @@ public final class Workers implements AutoCloseable {
     }
 
     public void start() {
+        reserve.restore();
         for (Worker w : workers) {
             Thread t = new Thread(w, "kino-" + w.name());
             t.setDaemon(true);
             threads.add(t);
             t.start();
         }
+    }
+
+    /** The space that lets the database record how running jobs end on a full disk. */
+    public SpaceReserve reserve() {
+        return reserve;
     }
 
     /** Wakes idle workers: a job was queued. */
