@@ -8,6 +8,7 @@ import dev.kino.bench.overhead.OverheadCommand;
 import dev.kino.bench.lora.LoraCommand;
 import dev.kino.bench.parity.ParityCommand;
 import dev.kino.bench.precision.PrecisionCommand;
+import dev.kino.bench.serve.ServeBigProjectCommand;
 import dev.kino.bench.serve.ServeLoadCommand;
 import dev.kino.bench.serve.ServeMemoryCommand;
 import dev.kino.bench.sweep.SweepCommand;
@@ -26,7 +27,7 @@ import java.io.PrintStream;
         description = "Measure Kino: step sweeps over schedulers, the engine's own overhead, parity with a plain ONNX Runtime loop, precision modes against fp32, LoRA load/step/switch costs, the demo model's accuracy, shot continuation and restyling, the render server under load.",
         subcommands = {SweepCommand.class, OverheadCommand.class, ParityCommand.class, PrecisionCommand.class,
                 AccuracyCommand.class, ContinuationCommand.class, RestyleCommand.class, ServeLoadCommand.class,
-                ServeMemoryCommand.class, LoraCommand.class, CommandLine.HelpCommand.class})
+                ServeMemoryCommand.class, ServeBigProjectCommand.class, LoraCommand.class, CommandLine.HelpCommand.class})
 public final class BenchCli implements Runnable, Console {
     public static final int USER_ERROR = KinoPrograms.USER_ERROR;
     public static final int USAGE_ERROR = KinoPrograms.USAGE_ERROR;
