@@ -2,6 +2,7 @@ package dev.kino.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kino.KinoException;
+import dev.kino.commandline.DeliveryFormatOption;
 import dev.kino.commandline.DeviceOption;
 import dev.kino.demo.DemoModel;
 import dev.kino.model.ManifestReader;
@@ -58,22 +59,8 @@ final class RenderCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "mp4", converter = FormatConverter.class,
-            description = "mp4 (default): H.264 previews only; prores: also a ProRes 422 HQ .mov per take; png16:"
-                    + " also a folder of 16-bit PNGs per take (both at the model's own size, for editing).")
-    DeliveryFormat format;
-
-    /** Picocli's converter for {@link DeliveryFormat} names. */
-    static final class FormatConverter implements picocli.CommandLine.ITypeConverter<DeliveryFormat> {
-        @Override
-        public DeliveryFormat convert(String value) {
-            try {
-                return DeliveryFormat.parse(value);
-            } catch (KinoException e) {
-                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
-    }
+    @Mixin
+    DeliveryFormatOption formatOption;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
     boolean quiet;
@@ -125,7 +112,7 @@ final class RenderCommand implements Callable<Integer> {
                     int scale = TakeVideo.viewingScale(frames.width(), frames.height());
                     Mp4Writer.write(frames, r.settings().fps(), p.mp4(), scale);
                     if (p.master() != null) { // the editor's copy: the model's own pixels, not the enlarged preview
-                        DeliveryWriter.write(frames, r.settings().fps(), format, p.master());
+                        DeliveryWriter.write(frames, r.settings().fps(), formatOption.format(), p.master());
                     }
                     writeRecord(p, plan, r, models.get(key(t.model())).provider().device().toString());
                     rendered++;
@@ -184,6 +171,7 @@ final class RenderCommand implements Callable<Integer> {
                             + e.getMessage().replaceAll("[.]$", ""));
                 }
             }
+            DeliveryFormat format = formatOption.format();
             Path master = format == DeliveryFormat.MP4 ? null : format.target(dir.resolve(t.key()));
             planned.add(new Planned(t, plan, dir.resolve(t.key() + ".mp4"), dir.resolve(t.key() + ".json"), master));
         }

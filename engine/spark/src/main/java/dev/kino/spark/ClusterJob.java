@@ -28,10 +28,11 @@ final class ClusterJob {
      *
      * @param startTimeoutSeconds how long to wait for the first task to start; 0 waits forever
      * @param what                what the job does, for the messages ("render 6 takes")
+     * @param rerun               how the user continues once the cause is fixed ("rerun with --resume")
      * @throws KinoException when no task started in time (the job is cancelled) or the job failed
      */
     static <T> List<T> await(SparkContext sc, Supplier<JavaFutureAction<List<T>>> submit, TaskClock clock,
-                             long startTimeoutSeconds, String what) {
+                             long startTimeoutSeconds, String what, String rerun) {
         SparkConf conf = sc.getConf();
         JavaFutureAction<List<T>> job;
         try {
@@ -43,7 +44,7 @@ final class ClusterJob {
             job = null;
         }
         if (job == null) {
-            throw stopped(what);
+            throw stopped(what, rerun);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(startTimeoutSeconds);
         try {
@@ -64,31 +65,31 @@ final class ClusterJob {
         } catch (InterruptedException e) {
             job.cancel(true);
             Thread.currentThread().interrupt();
-            throw new KinoException("Interrupted while waiting for the job to " + what + "; rerun with --resume.", e);
+            throw new KinoException("Interrupted while waiting for the job to " + what + "; " + rerun + ".", e);
         } catch (ExecutionException e) {
             throw new KinoException("The cluster could not finish the job to " + what + ": " + reason(e.getCause())
-                    + "; the takes written so far are kept: fix the cause (the executors' logs on the workers say"
-                    + " more) and rerun with --resume.", e.getCause());
+                    + "; what was written so far is kept: fix the cause (the executors' logs on the workers say"
+                    + " more) and " + rerun + ".", e.getCause());
         }
     }
 
     /** Registers {@code listener}, or says the application has stopped already. */
-    static void listen(SparkContext sc, SparkListenerInterface listener, String what) {
+    static void listen(SparkContext sc, SparkListenerInterface listener, String what, String rerun) {
         try {
             sc.addSparkListener(listener);
         } catch (IllegalStateException e) { // "LiveListenerBus is stopped"
             if (sc.isStopped()) {
-                throw stopped(what);
+                throw stopped(what, rerun);
             }
             throw e;
         }
     }
 
-    private static KinoException stopped(String what) {
+    private static KinoException stopped(String what, String rerun) {
         return new KinoException("The Spark application stopped before it could " + what + ": the cluster"
                 + " manager ends an application whose executors keep failing to start (a bad"
                 + " spark.executor.extraJavaOptions, more memory or cores than a worker has); the executors'"
-                + " logs on the workers say why: fix the cause and rerun with --resume.");
+                + " logs on the workers say why: fix the cause and " + rerun + ".");
     }
 
     /** Spark's reason, on one line: the first line of its message, which names the last task failure. */

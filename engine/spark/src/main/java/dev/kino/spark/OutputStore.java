@@ -131,11 +131,15 @@ final class OutputStore implements Serializable {
         }
     }
 
-    /** True when the take's MP4 exists beside a record of the same plan fingerprint. */
-    boolean done(RenderRow row) {
+    /**
+     * True when the take's MP4 (and its {@code master}, the --format deliverable, unless null) exists beside a
+     * record of the same plan fingerprint.
+     */
+    boolean done(RenderRow row, String master) {
         try {
             FileSystem fs = fs();
-            if (!fs.exists(path(row.mp4())) || !fs.exists(path(row.record()))) {
+            if (!fs.exists(path(row.mp4())) || !fs.exists(path(row.record()))
+                    || master != null && !fs.exists(path(master))) {
                 return false;
             }
             try (InputStream in = fs.open(path(row.record()))) {
@@ -155,6 +159,22 @@ final class OutputStore implements Serializable {
         fs.mkdirs(target.getParent());
         fs.copyFromLocalFile(false, true, new Path(local.toUri()), temp);
         commit(fs, temp, target);
+    }
+
+    /**
+     * Copies a finished local file or folder to {@code relative}: a file atomically, a folder (a PNG sequence) file
+     * by file, each atomically.
+     */
+    void publishTree(java.nio.file.Path local, String relative, String attempt) throws IOException {
+        if (!java.nio.file.Files.isDirectory(local)) {
+            publish(local, relative, attempt);
+            return;
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(local)) {
+            for (java.nio.file.Path f : files.sorted().toList()) {
+                publish(f, relative + "/" + f.getFileName(), attempt);
+            }
+        }
     }
 
     /** Writes {@code text} to {@code relative}, atomically as seen by readers of the folder. */

@@ -1,6 +1,7 @@
 package dev.kino.spark;
 
 import dev.kino.KinoException;
+import dev.kino.commandline.DeliveryFormatOption;
 import dev.kino.commandline.KinoPrograms;
 import dev.kino.shots.ShotList;
 import dev.kino.shots.Take;
@@ -13,6 +14,7 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -37,6 +39,7 @@ import java.util.concurrent.Callable;
 public final class RenderJob implements Callable<Integer> {
     static final String PARQUET = "results.parquet";
     static final String JSON = "results.json";
+    private static final String RERUN = "rerun with --resume";
 
     @Option(names = "--shots", required = true, paramLabel = "URI",
             description = "Shot list (.json, .yaml) or table of shots (.csv with a header row, .parquet).")
@@ -60,6 +63,9 @@ public final class RenderJob implements Callable<Integer> {
 
     @Option(names = "--resume", description = "Keep takes whose MP4 exists with the same request hash; render the rest.")
     boolean resume;
+
+    @Mixin
+    DeliveryFormatOption formatOption;
 
     @Option(names = "--start-timeout", paramLabel = "SECONDS", defaultValue = "600",
             description = "Fail when no executor starts a take within this time (no worker has the GPUs asked for,"
@@ -137,7 +143,7 @@ public final class RenderJob implements Callable<Integer> {
         double renderMs = 0;
         List<RenderRow> todo = new ArrayList<>();
         for (RenderRow r : rows) {
-            if (resume && store.done(r)) {
+            if (resume && store.done(r, r.master(formatOption.format()))) {
                 byKey.put(r.key(), RenderOutcome.kept(r, store.uri(r.mp4())));
             } else {
                 todo.add(r);
@@ -158,7 +164,7 @@ public final class RenderJob implements Callable<Integer> {
         String what = "render " + todo.size() + " takes of " + project;
         jsc.setJobDescription("kino: " + what);
         TaskClock clock = new TaskClock(todo.size());
-        ClusterJob.listen(spark.sparkContext(), clock, what);
+        ClusterJob.listen(spark.sparkContext(), clock, what, RERUN);
         String mark = store.markForTasks();
         List<RenderOutcome> done;
         List<Long> taskMs;
@@ -167,7 +173,7 @@ public final class RenderJob implements Callable<Integer> {
         try {
             // One take per partition: each take is its own task, scheduled, retried and timed on its own.
             done = ClusterJob.await(spark.sparkContext(), () -> jsc.parallelize(todo, todo.size())
-                    .map(new RenderTask(store, mark, hook)).collectAsync(), clock, startTimeout, what);
+                    .map(new RenderTask(store, mark, formatOption.format(), hook)).collectAsync(), clock, startTimeout, what, RERUN);
             renderMs = (System.nanoTime() - start) / 1e6;
             taskMs = clock.await(10_000);
         } catch (InterruptedException e) {

@@ -86,6 +86,12 @@ public record RenderRow(String project, String shot, int take, long seed, String
         return key + ".mp4";
     }
 
+    /** The take's {@code --format} deliverable beside its MP4 ({@code 01-a/take-01.mov}, a PNG folder), or null. */
+    public String master(dev.kino.video.DeliveryFormat format) {
+        return format == dev.kino.video.DeliveryFormat.MP4 ? null
+                : format.target(java.nio.file.Path.of(key)).toString();
+    }
+
     /** The record beside the MP4 (the same as {@code kino render} writes): its plan fingerprint marks it done. */
     public String record() {
         return key + ".json";

@@ -8,6 +8,8 @@ import dev.kino.runtime.Device;
 import dev.kino.shots.Take;
 import dev.kino.shots.TakeRecord;
 import dev.kino.shots.TakeVideo;
+import dev.kino.video.DeliveryFormat;
+import dev.kino.video.DeliveryWriter;
 import dev.kino.video.Mp4Writer;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -41,10 +43,12 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
 
     private final OutputStore out;
     private final String mark;
+    private final DeliveryFormat format;
     private final BeforeRender hook;
 
     /** {@code mark}: the check file the driver left in {@code out} for this job. */
-    RenderTask(OutputStore out, String mark, BeforeRender hook) {
+    RenderTask(OutputStore out, String mark, DeliveryFormat format, BeforeRender hook) {
+        this.format = format;
         this.out = out;
         this.mark = mark;
         this.hook = hook;
@@ -87,16 +91,20 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
                         Duration.ofNanos(System.nanoTime() - encode));
                 long write = System.nanoTime();
                 out.publish(mp4, row.mp4(), tag);
+                if (row.master(format) != null) { // the editor's copy: the model's own pixels, not the enlarged preview
+                    Path master = format.target(dir.resolve("master"));
+                    DeliveryWriter.write(generated.frames(), generated.settings().fps(), format, master);
+                    out.publishTree(master, row.master(format), tag);
+                }
                 out.write(row.record(), record(row, r, where), tag); // last: a record means a whole MP4
                 return RenderOutcome.rendered(row, out.uri(row.mp4()), where, lease.loadNanos(), r.timings(),
                         System.nanoTime() - write, r.warnings());
             } finally {
-                try (var files = Files.list(dir)) {
-                    for (Path f : files.toList()) {
+                try (var files = Files.walk(dir)) {
+                    for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                         Files.deleteIfExists(f);
                     }
                 }
-                Files.deleteIfExists(dir);
             }
         } catch (KinoException e) {
             return RenderOutcome.failed(row, where, e.getMessage());

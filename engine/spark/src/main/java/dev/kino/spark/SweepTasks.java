@@ -15,9 +15,14 @@ import dev.kino.sweep.SweepRuns;
 import dev.kino.sweep.SweepSpec;
 import dev.kino.sweep.io.BenchJson;
 import dev.kino.sweep.measure.MachineInfo;
+import dev.kino.shots.TakeRecord;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 
+import java.io.IOException;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +36,11 @@ import java.util.Map;
  * @param spec   the grid, as Java-serializable values (JSON of the bench's {@link SweepSpec})
  * @param folder the sweep folder, a path every executor and the driver see (a local disk in local mode, a
  *               shared mount on a cluster)
+ * @param mark   the check file the driver left in the folder for this run: a task that cannot read it runs
+ *               nothing, since what it wrote would land where the driver never looks (null while planning,
+ *               which writes nothing)
  */
-record SweepTasks(String spec, String folder) implements Serializable {
+record SweepTasks(String spec, String folder, String mark) implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** What the driver needs from the grid, resolved on an executor against the loaded model. */
@@ -77,19 +85,27 @@ record SweepTasks(String spec, String folder) implements Serializable {
         }
     }
 
-    /** Runs one reference (JSON of a {@link Cell}) and stores it in the folder. */
+    /** Runs one reference (JSON of a {@link Cell}) and stores it in the folder; null, or why it could not. */
     String reference(String referenceJson, String identityJson) {
+        String unshared = unshared();
+        if (unshared != null) {
+            return unshared;
+        }
         Cell reference = parse(referenceJson, Cell.class);
         SweepIdentity identity = parse(identityJson, SweepIdentity.class);
         SweepSpec s = sweepSpec();
         try (ExecutorPipelines.Lease lease = borrow(s)) {
             runs(s, lease, identity).runReference(reference, StepListener.NONE);
-            return reference.id();
+            return null;
         }
     }
 
-    /** Runs one cell against its stored reference (JSON of both {@link Cell}s) and stores it in the folder. */
+    /** Runs one cell against its stored reference (JSON of both {@link Cell}s); null, or why it could not. */
     String cell(String pairJson, String identityJson) {
+        String unshared = unshared();
+        if (unshared != null) {
+            return unshared;
+        }
         Cell[] pair = parse(pairJson, Cell[].class);
         Cell reference = pair[0];
         Cell cell = pair[1];
@@ -100,8 +116,24 @@ record SweepTasks(String spec, String folder) implements Serializable {
             CellResult ref = f.finishedReference(reference).orElseThrow(() -> new IllegalStateException(
                     "the reference " + reference.id() + " ran before this cell but is not in " + folder));
             runs(s, lease, identity).runCell(cell, ref, f.loadReferenceOutput(ref), StepListener.NONE);
-            return cell.id();
+            return null;
         }
+    }
+
+    /** Null when this JVM reads the driver's check file in the folder; else the sentence saying it cannot. */
+    String unshared() {
+        try {
+            if (mark.equals(Files.readString(Path.of(folder, mark), StandardCharsets.UTF_8))) {
+                return null;
+            }
+        } catch (IOException | RuntimeException e) {
+            // missing or unreadable: not the driver's folder
+        }
+        String executor = SparkEnv.get() == null ? "" : SparkEnv.get().executorId();
+        return "The executor on " + TakeRecord.host() + " (executor " + executor + ") does not see the driver's sweep"
+                + " folder " + folder + " (the check file the driver wrote there is missing), so its runs would land"
+                + " where the driver never looks; give --out as a folder the driver and every executor share: a mount"
+                + " at the same path on every machine.";
     }
 
     private SweepRuns runs(SweepSpec s, ExecutorPipelines.Lease lease, SweepIdentity identity) {
