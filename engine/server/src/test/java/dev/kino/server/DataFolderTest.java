@@ -83,7 +83,7 @@ class DataFolderTest {
         }
         try (KinoServer s = KinoServer.start(config(data))) {
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data)));
-            for (String f : List.of("kino.db", "kino.db-wal", "token", "lock")) {
+            for (String f : List.of("kino.db", "kino.db-wal", "token", "lock", "reserve")) {
                 if (Files.exists(data.resolve(f))) {
                     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(f))), f);
                 }
