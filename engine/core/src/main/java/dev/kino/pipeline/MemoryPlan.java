@@ -1,0 +1,220 @@
+package dev.kino.pipeline;
+
+import dev.kino.model.Manifest;
+import dev.kino.model.ModelPackage;
+import dev.kino.model.Weights;
+import dev.kino.runtime.GraphStats;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How much memory a package needs to make a video of a given size, worked out before loading it: each graph's
+ * weights (from its file's initializers, so the figure follows the package's precision mode) and an estimate of
+ * the activations its ONNX Runtime session holds at that size, plus the arrays Kino keeps on the Java heap.
+ *
+ * <p>The activation estimate reads the graph's widths from its weights' shapes and its attention heads from its
+ * nodes, then counts the tensors alive at a graph's widest point: in a transformer block the feed-forward's
+ * inner activation and its activated copy ({@code 2 × ffn}), six hidden-width tensors (residual stream, norm
+ * output, Q, K, V, attention output) and the attention probabilities ONNX Runtime's attention kernel holds for
+ * every head at once ({@code heads × tokens²}); in a convolutional VAE decoder, four full-resolution tensors
+ * (the upsampled input, twice as wide, the convolution output and the normalised output) as wide as its last
+ * RGB convolution's input. Each session keeps
+ * its own memory arena and does not give it back, so the sessions' peaks add up.
+ *
+ * @param width        video width in pixels
+ * @param height       video height in pixels
+ * @param frames       video frames
+ * @param batch        denoiser batch (2 with guidance in one batch)
+ * @param graphs       one row per graph the pipeline opens
+ * @param javaBytes    arrays on the Java heap: latents, scheduler history, decoded frames
+ */
+public record MemoryPlan(int width, int height, int frames, int batch, List<Graph> graphs, long javaBytes) {
+    /**
+     * Full-resolution tensors alive at once in a decoder's last block: the nearest-upsampled input (twice the
+     * block's width, counted as two), the convolution's output and the normalised copy.
+     */
+    private static final int DECODER_TENSORS = 4;
+
+    /**
+     * One graph: its weights and its session's activations at this size.
+     *
+     * @param expert true for one expert of a mixture (only one need be loaded at a time)
+     */
+    public record Graph(String role, String file, String format, long weightBytes, long activationBytes,
+                        boolean expert) {
+        public long bytes() {
+            return weightBytes + activationBytes;
+        }
+    }
+
+    public MemoryPlan {
+        graphs = List.copyOf(graphs);
+    }
+
+    /** Every graph's weights. */
+    public long weightBytes() {
+        return graphs.stream().mapToLong(Graph::weightBytes).sum();
+    }
+
+    /** Every session's activation peak. */
+    public long activationBytes() {
+        return graphs.stream().mapToLong(Graph::activationBytes).sum();
+    }
+
+    /** What ONNX Runtime holds with every graph loaded: on the GPU for CUDA, in the process for the CPU. */
+    public long runtimeBytes() {
+        return weightBytes() + activationBytes();
+    }
+
+    /** {@link #runtimeBytes()} with one expert of a mixture loaded at a time (the largest counts). */
+    public long runtimeBytesOneExpert() {
+        long others = graphs.stream().filter(g -> !g.expert()).mapToLong(Graph::bytes).sum();
+        return others + graphs.stream().filter(Graph::expert).mapToLong(Graph::bytes).max().orElse(0);
+    }
+
+    /** Whether the package has several experts (so one-at-a-time loading can save memory). */
+    public boolean hasExperts() {
+        return graphs.stream().filter(Graph::expert).count() > 1;
+    }
+
+    /** The whole CPU process's peak: {@code baseline} (the JVM with ONNX Runtime, FFmpeg and the tokenizer loaded), the runtime's share and the Java arrays. */
+    public long processBytes(long baseline, boolean oneExpert) {
+        return baseline + (oneExpert ? runtimeBytesOneExpert() : runtimeBytes()) + javaBytes;
+    }
+
+    /**
+     * Plans {@code pkg} at {@code width × height × frames} with denoiser batch {@code batch}, reading only the
+     * files' headers (no session is created).
+     */
+    public static MemoryPlan of(ModelPackage pkg, int width, int height, int frames, int batch) {
+        Manifest m = pkg.manifest();
+        Manifest.Latent l = m.latent();
+        int cell = l.spatialCompression();
+        int latentFrames = l.latentFrames(frames);
+        List<Graph> rows = new ArrayList<>();
+        Map<String, GraphStats> read = new HashMap<>();
+        List<Manifest.TextEncoder> texts = m.textEncoders();
+        for (int i = 0; i < texts.size(); i++) {
+            Manifest.TextEncoder t = texts.get(i);
+            GraphStats s = stats(pkg, t.file(), read);
+            Widths w = Widths.of(s, t.weights());
+            long tokens = (long) batch * t.maxLength();
+            rows.add(new Graph(i == 0 ? "text encoder" : "text encoder " + (i + 1), t.file(), t.weights().format(),
+                    weights(pkg, t.file(), s), transformer(tokens, t.maxLength(), w, s.heads(), batch), false));
+        }
+        Manifest.Denoiser d = m.denoiser();
+        List<Manifest.Expert> experts = d.experts();
+        long tokens = d.sequenceLength(latentFrames, height / cell, width / cell);
+        for (int i = 0; i < experts.size(); i++) {
+            String file = experts.get(i).file();
+            GraphStats s = stats(pkg, file, read);
+            Widths w = Widths.of(s, d.weights());
+            rows.add(new Graph(experts.size() == 1 ? "denoiser" : "denoiser expert " + (i + 1), file,
+                    d.weights().format(), weights(pkg, file, s), transformer(batch * tokens, tokens, w, s.heads(), batch),
+                    experts.size() > 1));
+        }
+        Manifest.Vae v = m.vae();
+        long pixels = (long) width * height * switch (v.kind()) {
+            case CAUSAL -> Math.max(v.framesFirst(), v.framesNext()) + 2L;   // a step's frames and the causal cache
+            case THREE_D -> frames;
+            case TWO_D -> v.dynamicBatch() ? Math.max(1, v.chunkFrames()) : 1;
+        };
+        for (String file : v.nextFile() == null ? List.of(v.file()) : List.of(v.file(), v.nextFile())) {
+            GraphStats s = stats(pkg, file, read);
+            rows.add(new Graph(file.equals(v.file()) ? "VAE decoder" : "VAE next-frame decoder", file,
+                    v.weights().format(), weights(pkg, file, s),
+                    (long) (DECODER_TENSORS * Float.BYTES * pixels * rgbWidth(s, l.temporalCompression())), false));
+        }
+        for (Manifest.VaeEncoder e : m.videoEncoder() == null ? List.<Manifest.VaeEncoder>of() : List.of(m.videoEncoder())) {
+            // loaded with the package; its activations arise only for video-to-video and are not planned here
+            GraphStats s = stats(pkg, e.file(), read);
+            rows.add(new Graph("VAE encoder", e.file(), "as exported", weights(pkg, e.file(), s), 0, false));
+        }
+        long java = MemoryCheck.bytes(m, frames, width, height, batch > 1);
+        return new MemoryPlan(width, height, frames, batch, rows, java);
+    }
+
+    /** Activations of a transformer over {@code rows} token rows ({@code seq} per sample) of widths {@code w}. */
+    private static long transformer(long rows, long seq, Widths w, int heads, int batch) {
+        long hidden = rows * (2L * w.widest + 6L * w.hidden);
+        long probs = (long) batch * heads * seq * seq;
+        return Float.BYTES * (hidden + probs);
+    }
+
+    /**
+     * Floats per video pixel of the decoder's widest full-resolution tensor: the input width of the convolution
+     * that makes the RGB output (weight {@code [3k, C, ...]} for k frames folded into channels, so C per k
+     * pixels); falls back to the widest convolution.
+     */
+    private static double rgbWidth(GraphStats s, int foldedFrames) {
+        long widest = 0;
+        for (GraphStats.Initializer i : s.initializers()) {
+            long[] dims = i.dims();
+            if (dims.length >= 4 && dims[0] % 3 == 0 && dims[0] <= 3L * foldedFrames && dims[1] > dims[0]) {
+                return dims[1] * 3.0 / dims[0];
+            }
+            if (dims.length >= 4) {
+                widest = Math.max(widest, dims[0]);
+            }
+        }
+        return widest;
+    }
+
+    /**
+     * A graph's hidden width (the commonest dimension of its weight matrices) and widest one (the feed-forward's
+     * inner width), leaving out tables much taller than wide (token embeddings, position tables).
+     */
+    record Widths(long hidden, long widest) {
+        static Widths of(GraphStats s, Weights weights) {
+            Map<Long, Integer> count = new HashMap<>();
+            for (GraphStats.Initializer i : s.initializers()) {
+                long[] dims = i.dims();
+                long a;
+                long b;
+                if (dims.length == 2) {
+                    a = dims[0];
+                    b = dims[1];
+                } else if (dims.length == 3 && !i.isFloat() && weights.blockSize() > 0) {
+                    a = dims[0];                          // MatMulNBits: [N, blocks, blob]
+                    b = dims[1] * weights.blockSize();    // K
+                } else {
+                    continue;
+                }
+                if (Math.max(a, b) > 16 * Math.min(a, b)) {
+                    continue;
+                }
+                count.merge(a, 1, Integer::sum);
+                count.merge(b, 1, Integer::sum);
+            }
+            long hidden = count.entrySet().stream().max(Map.Entry.<Long, Integer>comparingByValue()
+                    .thenComparing(Map.Entry.comparingByKey())).map(Map.Entry::getKey).orElse(0L);
+            long widest = count.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
+            return new Widths(hidden, widest);
+        }
+    }
+
+    private static GraphStats stats(ModelPackage pkg, String file, Map<String, GraphStats> read) {
+        return read.computeIfAbsent(file, f -> GraphStats.read(pkg.resolve(f), f));
+    }
+
+    /** The larger of the initializers' in-memory size and the files' size (the graph's protobuf is held too). */
+    private static long weights(ModelPackage pkg, String file, GraphStats s) {
+        return Math.max(s.weightBytes(), fileBytes(pkg.resolve(file)));
+    }
+
+    static long fileBytes(Path file) {
+        try {
+            long bytes = Files.size(file);
+            Path data = file.resolveSibling(file.getFileName() + "_data");
+            return Files.exists(data) ? bytes + Files.size(data) : bytes;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}
