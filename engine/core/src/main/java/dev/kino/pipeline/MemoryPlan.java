@@ -18,14 +18,10 @@ import java.util.Map;
  * weights (from its file's initializers, so the figure follows the package's precision mode) and an estimate of
  * the activations its ONNX Runtime session holds at that size, plus the arrays Kino keeps on the Java heap.
  *
- * <p>The activation estimate reads the graph's widths from its weights' shapes and its attention heads from its
- * nodes, then counts the tensors alive at a graph's widest point: in a transformer block the feed-forward's
- * inner activation and its activated copy ({@code 2 × ffn}), six hidden-width tensors (residual stream, norm
- * output, Q, K, V, attention output) and the attention probabilities ONNX Runtime's attention kernel holds for
- * every head at once ({@code heads × tokens²}); in a convolutional VAE decoder, four full-resolution tensors
- * (the upsampled input, twice as wide, the convolution output and the normalised output) as wide as its last
- * RGB convolution's input. Each session keeps
- * its own memory arena and does not give it back, so the sessions' peaks add up.
+ * <p>The activation estimate reads the graph's widths from its weights' shapes and whether its attention is fused
+ * from its nodes, then counts what is alive at a graph's widest point ({@code transformer}, {@code decoder}
+ * below say what). Each session keeps its own memory arena and does not give it back, so the sessions' peaks
+ * add up. Not counted: a graph's load-time copies, and the VAE encoder's activations (video-to-video only).
  *
  * @param width        video width in pixels
  * @param height       video height in pixels
@@ -36,8 +32,8 @@ import java.util.Map;
  */
 public record MemoryPlan(int width, int height, int frames, int batch, List<Graph> graphs, long javaBytes) {
     /**
-     * Full-resolution tensors alive at once in a decoder's last block: the nearest-upsampled input (twice the
-     * block's width, counted as two), the convolution's output and the normalised copy.
+     * Full-resolution tensors alive at once in a decoder's last block, in units of its width: the
+     * nearest-upsampled input (twice the block's width), the convolution's output and the normalised copy.
      */
     private static final int DECODER_TENSORS = 4;
 
@@ -120,16 +116,20 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
                     experts.size() > 1));
         }
         Manifest.Vae v = m.vae();
-        long pixels = (long) width * height * switch (v.kind()) {
-            case CAUSAL -> Math.max(v.framesFirst(), v.framesNext()) + 2L;   // a step's frames and the causal cache
-            case THREE_D -> frames;
-            case TWO_D -> v.dynamicBatch() ? Math.max(1, v.chunkFrames()) : 1;
-        };
-        for (String file : v.nextFile() == null ? List.of(v.file()) : List.of(v.file(), v.nextFile())) {
+        long frame = (long) width * height;
+        List<String> decoders = v.nextFile() == null ? List.of(v.file()) : List.of(v.file(), v.nextFile());
+        for (String file : decoders) {
             GraphStats s = stats(pkg, file, read);
+            // a causal decoder's step makes framesFirst (then framesNext) frames, reading two cached frames too
+            long outPixels = frame * switch (v.kind()) {
+                case CAUSAL -> file.equals(v.file()) ? v.framesFirst() : v.framesNext();
+                case THREE_D -> frames;
+                case TWO_D -> v.dynamicBatch() ? Math.max(1, v.chunkFrames()) : 1;
+            };
+            long inPixels = v.kind() == Manifest.VaeKind.CAUSAL ? outPixels + 2 * frame : outPixels;
             rows.add(new Graph(file.equals(v.file()) ? "VAE decoder" : "VAE next-frame decoder", file,
                     v.weights().format(), weights(pkg, file, s),
-                    (long) (DECODER_TENSORS * Float.BYTES * pixels * rgbWidth(s, l.temporalCompression())), false));
+                    decoder(s, l.temporalCompression(), inPixels, outPixels), false));
         }
         for (Manifest.VaeEncoder e : m.videoEncoder() == null ? List.<Manifest.VaeEncoder>of() : List.of(m.videoEncoder())) {
             // loaded with the package; its activations arise only for video-to-video and are not planned here
@@ -140,30 +140,56 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
         return new MemoryPlan(width, height, frames, batch, rows, java);
     }
 
-    /** Activations of a transformer over {@code rows} token rows ({@code seq} per sample) of widths {@code w}. */
+    /**
+     * Activations of a transformer over {@code rows} token rows ({@code seq} per sample) of widths {@code w}. A graph
+     * with fused attention nodes (they declare {@code num_heads}) runs ONNX Runtime's flash attention on the CPU,
+     * which never holds the probabilities; a graph with attention spelled out in MatMul/Softmax holds them for
+     * every head (head width taken as 64 when the graph does not say).
+     */
     private static long transformer(long rows, long seq, Widths w, int heads, int batch) {
         long hidden = rows * (2L * w.widest + 6L * w.hidden);
-        long probs = (long) batch * heads * seq * seq;
+        long probs = heads > 0 ? 0 : (long) batch * Math.max(1, w.hidden / 64) * seq * seq;
         return Float.BYTES * (hidden + probs);
     }
 
     /**
-     * Floats per video pixel of the decoder's widest full-resolution tensor: the input width of the convolution
-     * that makes the RGB output (weight {@code [3k, C, ...]} for k frames folded into channels, so C per k
-     * pixels); falls back to the widest convolution.
+     * A convolutional decoder's last, full-resolution block: the widest tensors there ({@link #DECODER_TENSORS}
+     * of the RGB convolution's input width {@code C}, per {@code inputVoxels}) and the im2col buffer ONNX
+     * Runtime's CPU convolution fills for its widest full-resolution convolution ({@code C_in × kernel volume}
+     * floats per output voxel). The RGB convolution's weight is {@code [3k, C, ...]} for k frames folded into
+     * channels; the full-resolution convolutions are those no wider than {@code C}. Without an RGB convolution,
+     * the widest convolution stands in.
      */
-    private static double rgbWidth(GraphStats s, int foldedFrames) {
-        long widest = 0;
+    private static long decoder(GraphStats s, int foldedFrames, long inputPixels, long outputPixels) {
+        long rgbOut = 0;
+        long c = 0;
         for (GraphStats.Initializer i : s.initializers()) {
             long[] dims = i.dims();
             if (dims.length >= 4 && dims[0] % 3 == 0 && dims[0] <= 3L * foldedFrames && dims[1] > dims[0]) {
-                return dims[1] * 3.0 / dims[0];
-            }
-            if (dims.length >= 4) {
-                widest = Math.max(widest, dims[0]);
+                rgbOut = dims[0];
+                c = dims[1];
+                break;
             }
         }
-        return widest;
+        long widest = 0;
+        long im2col = 0;
+        for (GraphStats.Initializer i : s.initializers()) {
+            long[] dims = i.dims();
+            if (dims.length < 4) {
+                continue;
+            }
+            widest = Math.max(widest, dims[0]);
+            if (c > 0 && dims[0] <= c) {
+                long volume = 1;
+                for (int k = 2; k < dims.length; k++) {
+                    volume *= dims[k];
+                }
+                im2col = Math.max(im2col, dims[1] * volume);
+            }
+        }
+        double fold = c > 0 ? 3.0 / rgbOut : 1;   // voxels per pixel at the folded resolution
+        long width = c > 0 ? c : widest;
+        return (long) (Float.BYTES * fold * (DECODER_TENSORS * width * inputPixels + im2col * outputPixels));
     }
 
     /**
