@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 
@@ -43,10 +45,84 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
      * @param expert true for one expert of a mixture (only one need be loaded at a time)
      */
     public record Graph(String role, String file, String format, long weightBytes, long activationBytes,
-                        boolean expert) {
+                        boolean expert, Matrices matrices) {
         public long bytes() {
             return weightBytes + activationBytes;
         }
+
+        /** Its weights were its weight matrices stored in {@code mode} ({@link #MODES}); the rest as they are. */
+        public long weightBytesIn(String mode) {
+            return weightBytes - matrices.bytes() + (long) (matrices.params() * bytesPerWeight(mode));
+        }
+    }
+
+    /**
+     * A graph's weight matrices, the part a precision mode converts: how many weights and the bytes they take
+     * now (the weight inputs of MatMul, MatMulInteger and MatMulNBits nodes: 2-D float or int8, or MatMulNBits' packed {@code [N, blocks, blob]} blocks), leaving out
+     * the layers a converted graph's manifest record lists as kept fp32. An unconverted graph does not say which
+     * layers a converter would keep: its estimate converts them too (under 1 % of a real model's weights).
+     */
+    public record Matrices(long params, long bytes) {
+        static Matrices of(GraphStats s, Weights weights) {
+            // the layers a converted graph kept in fp32 stay so in every mode
+            Set<String> kept = new HashSet<>();
+            weights.keptFp32().forEach(n -> kept.addAll(s.nodeInputs().getOrDefault(n, List.of())));
+            Set<String> matmul = s.matmulWeights();
+            boolean quantized = weights.format().startsWith("int");
+            long params = 0;
+            double bytes = 0;
+            for (GraphStats.Initializer i : s.initializers()) {
+                long[] d = i.dims();
+                // a quantized graph's float MatMul weights are layers its converter left alone
+                if (kept.contains(i.name()) || !matmul.contains(i.name()) || (quantized && i.isFloat())) {
+                    continue;
+                }
+                if (d.length == 2) {
+                    params += i.elements();
+                    bytes += i.elements() * i.bytesPerElement();
+                } else if (d.length == 3 && !i.isFloat() && weights.blockSize() > 0) {
+                    params += d[0] * d[1] * weights.blockSize();
+                    bytes += i.elements() * i.bytesPerElement();
+                }
+            }
+            return new Matrices(params, (long) bytes);
+        }
+    }
+
+    /** The precision modes of {@code models/quantize}, largest first. */
+    public static final List<String> MODES = List.of("fp32", "fp16", "bf16", "w8", "int8", "w4");
+
+    /**
+     * Bytes per weight of a matrix in {@code mode}: the block formats add one fp32 scale per block of 32 (the
+     * quantizer's block size), int8's per-channel scales are negligible.
+     */
+    public static double bytesPerWeight(String mode) {
+        return switch (mode) {
+            case "fp32" -> 4;
+            case "fp16", "bf16" -> 2;
+            case "w8" -> 1 + 4.0 / 32;
+            case "int8" -> 1;
+            case "w4" -> 0.5 + 4.0 / 32;
+            default -> throw new IllegalArgumentException("no precision mode " + mode);
+        };
+    }
+
+    /** {@link #runtimeBytes} (or one expert at a time) with the denoiser(s) converted to {@code mode}. */
+    public long runtimeBytesIn(String mode, boolean oneExpert) {
+        long others = 0;
+        long experts = 0;
+        long largestExpert = 0;
+        for (Graph g : graphs) {
+            boolean denoiser = g.role().startsWith("denoiser");
+            long b = (denoiser ? g.weightBytesIn(mode) : g.weightBytes()) + g.activationBytes();
+            if (g.expert()) {
+                experts += b;
+                largestExpert = Math.max(largestExpert, b);
+            } else {
+                others += b;
+            }
+        }
+        return others + (oneExpert ? largestExpert : experts);
     }
 
     public MemoryPlan {
@@ -102,7 +178,8 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
             Widths w = Widths.of(s, t.weights());
             long tokens = (long) batch * t.maxLength();
             rows.add(new Graph(i == 0 ? "text encoder" : "text encoder " + (i + 1), t.file(), t.weights().format(),
-                    weights(pkg, t.file(), s), transformer(tokens, t.maxLength(), w, s.heads(), batch), false));
+                    weights(pkg, t.file(), s), transformer(tokens, t.maxLength(), w, s.heads(), batch), false,
+                    Matrices.of(s, t.weights())));
         }
         Manifest.Denoiser d = m.denoiser();
         List<Manifest.Expert> experts = d.experts();
@@ -113,7 +190,7 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
             Widths w = Widths.of(s, d.weights());
             rows.add(new Graph(experts.size() == 1 ? "denoiser" : "denoiser expert " + (i + 1), file,
                     d.weights().format(), weights(pkg, file, s), transformer(batch * tokens, tokens, w, s.heads(), batch),
-                    experts.size() > 1));
+                    experts.size() > 1, Matrices.of(s, d.weights())));
         }
         Manifest.Vae v = m.vae();
         long frame = (long) width * height;
@@ -129,12 +206,13 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
             long inPixels = v.kind() == Manifest.VaeKind.CAUSAL ? outPixels + 2 * frame : outPixels;
             rows.add(new Graph(file.equals(v.file()) ? "VAE decoder" : "VAE next-frame decoder", file,
                     v.weights().format(), weights(pkg, file, s),
-                    decoder(s, l.temporalCompression(), inPixels, outPixels), false));
+                    decoder(s, l.temporalCompression(), inPixels, outPixels), false, Matrices.of(s, v.weights())));
         }
         for (Manifest.VaeEncoder e : m.videoEncoder() == null ? List.<Manifest.VaeEncoder>of() : List.of(m.videoEncoder())) {
             // loaded with the package; its activations arise only for video-to-video and are not planned here
             GraphStats s = stats(pkg, e.file(), read);
-            rows.add(new Graph("VAE encoder", e.file(), "as exported", weights(pkg, e.file(), s), 0, false));
+            rows.add(new Graph("VAE encoder", e.file(), "as exported", weights(pkg, e.file(), s), 0, false,
+                    new Matrices(0, 0)));
         }
         long java = MemoryCheck.bytes(m, frames, width, height, batch > 1);
         return new MemoryPlan(width, height, frames, batch, rows, java);
@@ -229,9 +307,9 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
         return read.computeIfAbsent(file, f -> GraphStats.read(pkg.resolve(f), f));
     }
 
-    /** The larger of the initializers' in-memory size and the files' size (the graph's protobuf is held too). */
+    /** The initializers' in-memory size (the graph's node definitions are part of a session's fixed cost). */
     private static long weights(ModelPackage pkg, String file, GraphStats s) {
-        return Math.max(s.weightBytes(), fileBytes(pkg.resolve(file)));
+        return s.weightBytes();
     }
 
     static long fileBytes(Path file) {

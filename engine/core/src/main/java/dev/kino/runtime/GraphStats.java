@@ -2,19 +2,21 @@ package dev.kino.runtime;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a graph's file says about its size without loading it: the shape and element type of every initializer
  * (its weights) and the largest {@code num_heads} an attention node declares. Read from the ONNX header
  * ({@link OnnxHeader}) with no ONNX Runtime session, for the memory plan.
  *
- * @param initializers every initializer's dimensions and ONNX element type
+ * @param initializers every initializer's name, dimensions and ONNX element type
+ * @param nodeInputs   each node's op type followed by its input names, by node name
  * @param heads        the largest {@code num_heads} attribute of the graph's nodes, 0 when none declares one
  */
-public record GraphStats(List<Initializer> initializers, int heads) {
+public record GraphStats(List<Initializer> initializers, Map<String, List<String>> nodeInputs, int heads) {
 
-    /** One initializer: its dimensions and its ONNX {@code TensorProto.DataType}. */
-    public record Initializer(long[] dims, int dataType) {
+    /** One initializer: its name, dimensions and its ONNX {@code TensorProto.DataType}. */
+    public record Initializer(String name, long[] dims, int dataType) {
 
         /** Elements it holds (1 for a scalar). */
         public long elements() {
@@ -43,6 +45,18 @@ public record GraphStats(List<Initializer> initializers, int heads) {
 
     public GraphStats {
         initializers = List.copyOf(initializers);
+        nodeInputs = Map.copyOf(nodeInputs);
+    }
+
+    /** The initializers a MatMul-family node (MatMul, MatMulInteger, MatMulNBits) takes as its weight (input B). */
+    public java.util.Set<String> matmulWeights() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (List<String> node : nodeInputs.values()) {
+            if (node.size() > 2 && node.get(0).startsWith("MatMul")) {
+                names.add(node.get(2));
+            }
+        }
+        return names;
     }
 
     /** Bytes of all initializers as ONNX Runtime holds them. */

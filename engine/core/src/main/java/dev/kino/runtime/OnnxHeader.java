@@ -107,9 +107,10 @@ final class OnnxHeader {
         return new GraphSignature(role, file, in, outputs);
     }
 
-    /** Initializers' dims and types, and the largest num_heads attribute of the nodes. */
+    /** Initializers' names, dims and types, each node's name and inputs, and the largest num_heads attribute. */
     private GraphStats stats(long end) throws IOException {
         List<GraphStats.Initializer> inits = new ArrayList<>();
+        Map<String, List<String>> nodeInputs = new LinkedHashMap<>();
         int heads = 0;
         while (pos < end) {
             long key = varint();
@@ -120,22 +121,25 @@ final class OnnxHeader {
                 seek(stop);
             } else if ((key & 7) == 2 && field == GRAPH_NODE) {
                 long stop = messageEnd();
-                heads = Math.max(heads, numHeads(stop));
+                heads = Math.max(heads, node(stop, nodeInputs));
                 seek(stop);
             } else {
                 skip(key);
             }
         }
-        return new GraphStats(inits, heads);
+        return new GraphStats(inits, nodeInputs, heads);
     }
 
-    /** TensorProto: 1 dims (varints, packed or not), 2 data_type. */
+    /** TensorProto: 1 dims (varints, packed or not), 2 data_type, 8 name. */
     private GraphStats.Initializer initializer(long end) throws IOException {
         List<Long> dims = new ArrayList<>();
         int type = 0;
+        String name = "";
         while (pos < end) {
             long key = varint();
-            if (key == (TENSOR_DIMS << 3)) {
+            if (key == (TENSOR_NAME << 3 | 2)) {
+                name = string();
+            } else if (key == (TENSOR_DIMS << 3)) {
                 dims.add(varint());
             } else if (key == (TENSOR_DIMS << 3 | 2)) {
                 long stop = messageEnd();
@@ -148,15 +152,27 @@ final class OnnxHeader {
                 skip(key);
             }
         }
-        return new GraphStats.Initializer(dims.stream().mapToLong(Long::longValue).toArray(), type);
+        return new GraphStats.Initializer(name, dims.stream().mapToLong(Long::longValue).toArray(), type);
     }
 
-    /** NodeProto → AttributeProto (1 name, 3 i): the node's num_heads, 0 without one. */
-    private int numHeads(long end) throws IOException {
+    /**
+     * NodeProto (1 input, 3 name, 4 op_type, 5 attribute → 1 name, 3 i): records its op type and inputs (as
+     * {@code [op_type, input...]}); returns its num_heads or 0.
+     */
+    private int node(long end, Map<String, List<String>> nodeInputs) throws IOException {
         int heads = 0;
+        String nodeName = "";
+        String op = "";
+        List<String> inputs = new ArrayList<>();
         while (pos < end) {
             long key = varint();
-            if (key == (NODE_ATTRIBUTE << 3 | 2)) {
+            if (key == (1 << 3 | 2)) {
+                inputs.add(string());
+            } else if (key == (3 << 3 | 2)) {
+                nodeName = string();
+            } else if (key == (4 << 3 | 2)) {
+                op = string();
+            } else if (key == (NODE_ATTRIBUTE << 3 | 2)) {
                 long stop = messageEnd();
                 String name = "";
                 long value = 0;
@@ -177,6 +193,8 @@ final class OnnxHeader {
                 skip(key);
             }
         }
+        inputs.add(0, op);
+        nodeInputs.put(nodeName, inputs);
         return heads;
     }
 
