@@ -54,6 +54,7 @@ class MemoryPlanRssTest {
                 new Case(WAN.resolve("tiny-wan22"), 256, 256, 33),
                 new Case(WAN.resolve("tiny-wan22"), 320, 192, 49),
                 new Case(WAN.resolve("tiny-wan22"), 128, 128, 17),
+                new Case(Fixtures.overlaid(WAN.resolve("tiny-wan21-int8"), tmp), 256, 256, 33),
                 new Case(Fixtures.testResources().resolve("../../../../../models/demo/package").normalize(), 64, 64, 16));
         List<String> failures = new ArrayList<>();
         for (Case c : cases) {
