@@ -35,10 +35,6 @@ public final class RssProbe {
                     .frames(Integer.parseInt(args[4])).build();
             ModelPackage pkg = ModelPackage.open(Path.of(args[1]));
             try (TextToVideoPipeline p = TextToVideoPipeline.load(pkg, OnnxRuntime.create(Device.CPU))) {
-                if (System.getProperty("probe.loadOnly") != null) {
-                    printPeak();
-                    return;
-                }
                 GenerationResult r = p.generate(request, e -> true);
                 Mp4Writer.write(r.frames(), 8, out, 1);
             }
