@@ -50,6 +50,11 @@ final class DoctorCommand implements Callable<Integer> {
             description = "An fp16 export of the same model: its step time is reported beside fp32's.")
     Path fp16Model;
 
+    @Option(names = "--memory", paramLabel = "SIZE",
+            description = "Memory the device has for Kino (e.g. 24GB), for the memory plan (default: the GPU's free "
+                    + "memory per nvidia-smi, or the machine's available memory for the CPU).")
+    String memory;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -61,6 +66,7 @@ final class DoctorCommand implements Callable<Integer> {
         Device asked = device.device();
         Path modelDir = ModelLocator.resolve(model);
         ModelPackage pkg = ModelPackage.open(modelDir);   // a bad --model fails here, in one sentence
+        Long memoryBytes = memory == null ? null : MemoryReport.parseSize(memory);
         if (fp16Model != null) {
             ModelPackage.open(fp16Model);
         }
@@ -109,6 +115,13 @@ final class DoctorCommand implements Callable<Integer> {
                 : Device.cuda(asked.kind() == Device.Kind.CUDA ? asked.index() : 0);
         row(out, "Device", "--device " + asked + " -> " + (chosen.kind() == Device.Kind.CPU ? "CPU" : "CUDA GPU " + chosen.index())
                 + (cudaProblem == null ? "" : " (CUDA: " + cudaProblem + ")"));
+
+        // the plan is for the device asked for, even when it cannot be used here
+        var d0 = pkg.manifest().defaults();
+        List<String> plan = MemoryReport.lines(pkg, asked.kind() == Device.Kind.CUDA ? asked : chosen, memoryBytes,
+                d0.width(), d0.height(), d0.frames());
+        row(out, "Memory", plan.get(0));
+        plan.subList(1, plan.size()).forEach(out::println);
 
         GenerationRequest request = DeviceCheck.request(steps);
         DeviceCheck.Run cpu = DeviceCheck.generate(modelDir, Device.CPU, request);

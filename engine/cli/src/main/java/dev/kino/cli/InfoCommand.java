@@ -7,6 +7,7 @@ import dev.kino.model.Manifest;
 import dev.kino.model.ModelGraphs;
 import dev.kino.model.ModelPackage;
 import dev.kino.model.Weights;
+import dev.kino.runtime.Device;
 import dev.kino.runtime.OnnxModel;
 import dev.kino.runtime.OnnxRuntime;
 import dev.kino.runtime.Port;
@@ -33,6 +34,14 @@ final class InfoCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device;
 
+    @Mixin
+    VideoSizeOptions size;
+
+    @Option(names = "--memory", paramLabel = "SIZE",
+            description = "Memory the device has for Kino (e.g. 24GB): the memory plan says whether the video fits it "
+                    + "(default: the GPU's free memory per nvidia-smi, or the machine's available memory for the CPU).")
+    String memory;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -40,11 +49,17 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         ModelPackage pkg = ModelPackage.open(ModelLocator.resolve(model));
-        OnnxRuntime runtime = OnnxRuntime.create(device.device());
+        Long memoryBytes = memory == null ? null : MemoryReport.parseSize(memory);
+        Device asked = device.device();
+        // planning for a GPU needs no GPU: without a usable one the sessions below open on the CPU
+        String cudaProblem = asked.kind() == Device.Kind.CUDA ? OnnxRuntime.cudaProblem(asked.index()) : null;
+        OnnxRuntime runtime = OnnxRuntime.create(cudaProblem == null ? asked : Device.CPU);
         Manifest m = pkg.manifest();
         out.println("Model      " + m.name() + (m.description().isEmpty() ? "" : " — " + m.description()));
         out.println("Folder     " + pkg.dir());
-        out.println("Provider   " + runtime.provider().label() + " (" + runtime.provider().reason() + ")");
+        out.println("Provider   " + runtime.provider().label() + " (" + runtime.provider().reason() + ")"
+                + (cudaProblem == null ? "" : "; CUDA GPU " + asked.index() + " cannot be used here (" + cudaProblem
+                + "): the signatures below come from CPU sessions, the memory plan is for the GPU"));
         Manifest.Latent l = m.latent();
         Manifest.Defaults d = m.defaults();
         out.println("Latents    " + l.channels() + " channels, " + l.spatialCompression() + "x spatial and "
@@ -86,6 +101,12 @@ final class InfoCommand implements Callable<Integer> {
                 : ", scaling factor " + m.vae().scalingFactor() + ", shift " + m.vae().shiftFactor())
                 + (m.vae().injectedNoise().isEmpty() ? "" : ", " + m.vae().injectedNoise().size()
                 + " noise planes injected in the decoder (drawn from the run's generator)"));
+        Device planned = cudaProblem != null ? asked : runtime.provider().device();
+        List<String> plan = MemoryReport.lines(pkg, planned, memoryBytes,
+                size.width() == null ? d.width() : size.width(), size.height() == null ? d.height() : size.height(),
+                size.frames() == null ? d.frames() : size.frames());
+        out.println("Memory     " + plan.get(0));
+        plan.subList(1, plan.size()).forEach(out::println);
         out.println("Files");
         for (Map.Entry<String, String> f : m.files().entrySet()) {
             out.printf("  %-22s %s (%s)%n", f.getKey(), f.getValue(), size(pkg.resolve(f.getValue())));

@@ -39,6 +39,9 @@ class DoctorCommandTest {
         assertTrue(Double.parseDouble(step.group(1)) > 0, out);
         assertTrue(out.contains("Step fp16     not measured: pass --fp16-model"), out);
         assertTrue(out.contains("Verdict       OK: Kino runs on CPU"), out);
+        assertTrue(out.contains("Memory        at 64x64, 16 frames, denoiser batch 2 (planned from the files"), out);
+        assertTrue(out.contains("total on the CPU: "), out);
+        assertTrue(out.contains("fits: yes"), "the demo model fits any machine that runs this test\n" + out);
         assertEquals("", r.err().replaceAll("(?m)^\\[.*WARN.*$", "").strip(), r.err());
     }
 
@@ -52,6 +55,9 @@ class DoctorCommandTest {
         assertTrue(r.out().contains("Verdict       PROBLEM: CUDA GPU 0 cannot be used: "), r.out());
         assertTrue(r.out().contains("--device cuda:0 -> CPU (CUDA: "), r.out());
         assertTrue(r.out().contains("CPU vs CPU again"), "the CPU checks still ran\n" + r.out());
+        // the memory plan is for the GPU asked for, which nvidia-smi cannot report here
+        assertTrue(r.out().contains("total on the GPU: "), r.out());
+        assertTrue(r.out().contains("fits: unknown ("), r.out());
         assertFalse(r.err().contains("Exception"), r.err());
     }
 

@@ -27,6 +27,10 @@ final class OnnxHeader {
     private static final int GRAPH_INPUT = 11;
     private static final int GRAPH_OUTPUT = 12;
     private static final int TENSOR_NAME = 8;
+    private static final int GRAPH_NODE = 1;
+    private static final int NODE_ATTRIBUTE = 5;
+    private static final int TENSOR_DIMS = 1;
+    private static final int TENSOR_DATA_TYPE = 2;
 
     private final FileChannel in;
     private final ByteBuffer buf = ByteBuffer.allocate(1 << 16);
@@ -38,6 +42,18 @@ final class OnnxHeader {
     }
 
     static GraphSignature read(Path file, String role) {
+        return walk(file, role, (r, end) -> r.graph(end, role, file));
+    }
+
+    static GraphStats stats(Path file, String role) {
+        return walk(file, role, OnnxHeader::stats);
+    }
+
+    private interface GraphReader<T> {
+        T read(OnnxHeader r, long graphEnd) throws IOException;
+    }
+
+    private static <T> T walk(Path file, String role, GraphReader<T> reader) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             OnnxHeader r = new OnnxHeader(ch);
             long end = ch.size();
@@ -45,7 +61,7 @@ final class OnnxHeader {
                 long key = r.varint();
                 if (key >>> 3 == MODEL_GRAPH && (key & 7) == 2) {
                     long len = r.varint();
-                    return r.graph(r.pos + len, role, file);
+                    return reader.read(r, r.pos + len);
                 }
                 r.skip(key);
             }
@@ -89,6 +105,97 @@ final class OnnxHeader {
         Map<String, Port> in = new LinkedHashMap<>();
         inputs.stream().filter(p -> !initializers.contains(p.name())).forEach(p -> in.put(p.name(), p));
         return new GraphSignature(role, file, in, outputs);
+    }
+
+    /** Initializers' names, dims and types, each node's name and inputs, and the largest num_heads attribute. */
+    private GraphStats stats(long end) throws IOException {
+        List<GraphStats.Initializer> inits = new ArrayList<>();
+        Map<String, List<String>> nodeInputs = new LinkedHashMap<>();
+        int heads = 0;
+        while (pos < end) {
+            long key = varint();
+            int field = (int) (key >>> 3);
+            if ((key & 7) == 2 && field == GRAPH_INITIALIZER) {
+                long stop = messageEnd();
+                inits.add(initializer(stop));
+                seek(stop);
+            } else if ((key & 7) == 2 && field == GRAPH_NODE) {
+                long stop = messageEnd();
+                heads = Math.max(heads, node(stop, nodeInputs));
+                seek(stop);
+            } else {
+                skip(key);
+            }
+        }
+        return new GraphStats(inits, nodeInputs, heads);
+    }
+
+    /** TensorProto: 1 dims (varints, packed or not), 2 data_type, 8 name. */
+    private GraphStats.Initializer initializer(long end) throws IOException {
+        List<Long> dims = new ArrayList<>();
+        int type = 0;
+        String name = "";
+        while (pos < end) {
+            long key = varint();
+            if (key == (TENSOR_NAME << 3 | 2)) {
+                name = string();
+            } else if (key == (TENSOR_DIMS << 3)) {
+                dims.add(varint());
+            } else if (key == (TENSOR_DIMS << 3 | 2)) {
+                long stop = messageEnd();
+                while (pos < stop) {
+                    dims.add(varint());
+                }
+            } else if (key == (TENSOR_DATA_TYPE << 3)) {
+                type = (int) varint();
+            } else {
+                skip(key);
+            }
+        }
+        return new GraphStats.Initializer(name, dims.stream().mapToLong(Long::longValue).toArray(), type);
+    }
+
+    /**
+     * NodeProto (1 input, 3 name, 4 op_type, 5 attribute → 1 name, 3 i): records its op type and inputs (as
+     * {@code [op_type, input...]}); returns its num_heads or 0.
+     */
+    private int node(long end, Map<String, List<String>> nodeInputs) throws IOException {
+        int heads = 0;
+        String nodeName = "";
+        String op = "";
+        List<String> inputs = new ArrayList<>();
+        while (pos < end) {
+            long key = varint();
+            if (key == (1 << 3 | 2)) {
+                inputs.add(string());
+            } else if (key == (3 << 3 | 2)) {
+                nodeName = string();
+            } else if (key == (4 << 3 | 2)) {
+                op = string();
+            } else if (key == (NODE_ATTRIBUTE << 3 | 2)) {
+                long stop = messageEnd();
+                String name = "";
+                long value = 0;
+                while (pos < stop) {
+                    long k = varint();
+                    if (k == (1 << 3 | 2)) {
+                        name = string();
+                    } else if (k == (3 << 3)) {
+                        value = varint();
+                    } else {
+                        skip(k);
+                    }
+                }
+                if (name.equals("num_heads")) {
+                    heads = (int) value;
+                }
+            } else {
+                skip(key);
+            }
+        }
+        inputs.add(0, op);
+        nodeInputs.put(nodeName, inputs);
+        return heads;
     }
 
     private String initializerName(long end) throws IOException {
