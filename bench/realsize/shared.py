@@ -82,11 +82,11 @@ def package_files(out):
     return {"package": out, "files": {n: os.path.getsize(os.path.join(out, n)) for n in sorted(os.listdir(out))}}
 
 
-def kino_generate(package, width, height, frames, mp4):
-    """``./kino generate`` (3 steps, seed 0, CPU) on ``package`` under /usr/bin/time -v: its exit code, load
+def kino_generate(package, width, height, frames, mp4, steps=3):
+    """``./kino generate`` (STEPS steps, seed 0, CPU) on ``package`` under /usr/bin/time -v: its exit code, load
     time, denoise time, time per step and the JVM's peak RSS, as Kino prints them."""
     cmd = ["/usr/bin/time", "-v", os.path.join(ROOT, "kino"), "generate", "a red fox runs through snow",
-           "-m", package, "--width", str(width), "--height", str(height), "--frames", str(frames), "--steps", "3",
+           "-m", package, "--width", str(width), "--height", str(height), "--frames", str(frames), "--steps", str(steps),
            "--seed", "0", "--device", "cpu", "-q", "-o", mp4]
     print("$", " ".join(cmd), flush=True)
     p = subprocess.run(cmd, capture_output=True, text=True)

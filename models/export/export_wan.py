@@ -54,34 +54,17 @@ def export_text_encoder(src, out, precision, do_verify):
 def export_denoiser(folder, path, precision, attention, do_verify, check=True, per_frame=False, clip_tokens=None):
     """``per_frame``: expand_timesteps models (timestep [B, F]); ``clip_tokens``: one image's CLIP tokens."""
     from diffusers import WanTransformer3DModel
-    config = WanTransformer3DModel.load_config(folder)
     if check:   # rewrites vs diffusers on the real weights of the first block (a 1-layer model)
         small = load_real(WanTransformer3DModel, folder, num_layers=1)
         fail_if_bad("denoiser rewrites (block 0, real weights)",
                     dn.check_rewrites(small, per_frame_timestep=per_frame, clip_tokens=clip_tokens), 1e-4)
-    with torch.device("meta"):
-        t = WanTransformer3DModel.from_config(config)
-    t.rope = None   # replaced by KinoRope (its float64-derived tables are rebuilt on the CPU)
-    ow.to_placeholders_(dn.to_export_dtype_(t, DTYPES[precision]))
-    n_img = dn.image_tokens(t.config, clip_tokens)
-    wrapper = dn.KinoWanDenoiser(t, attention, per_frame, n_img)
-    inputs, axes = dn.io(t.config, per_frame)
-    example = dn.example_inputs(t.config, per_frame_timestep=per_frame, image_tokens=n_img)
-    graph = ow.export_graph(wrapper, example, path, inputs, dn.DENOISER_OUTPUTS, axes)
-    log(f"{os.path.basename(path)}: graph traced ({len(graph.graph.node)} nodes)")
-    buffers = dict(wrapper.named_buffers())
-    source = ow.SafetensorsSource(folder)
+    def describe(t):
+        n_img = dn.image_tokens(t.config, clip_tokens)
+        example = dn.example_inputs(t.config, per_frame_timestep=per_frame, image_tokens=n_img)
+        return (dn.KinoWanDenoiser(t, attention, per_frame, n_img), example, *dn.io(t.config, per_frame))
 
-    def fetch(name, dt):
-        if name in buffers:
-            return buffers[name].numpy().astype(dt)
-        return ow.torch_to_numpy(source.get(name.removeprefix("transformer.")), dt)
-
-    weights = ow.WeightFile(path + "_data")
-    ow.attach_weights(graph, inputs, fetch, weights)
-    weights.close()
-    ow.save_graph(graph, path)
-    log(f"{os.path.basename(path)} ({precision}, {weights.bytes / 2**30:.2f} GiB of weights)")
+    tcfg = dn.export_streamed(WanTransformer3DModel, folder, path, precision, describe)
+    n_img = dn.image_tokens(tcfg, clip_tokens)
     if do_verify:
         real = load_real(WanTransformer3DModel, folder)
         fail_if_bad(f"{os.path.basename(path)} onnx vs diffusers",
@@ -89,7 +72,7 @@ def export_denoiser(folder, path, precision, attention, do_verify, check=True, p
                                                  (1, 3, 6, 4, 7 if n_img is None else 512)],   # image at L - 512
                                     per_frame, n_img),
                     1e-4 if precision == "fp32" else 3e-2)
-    return t.config
+    return tcfg
 
 
 def export_vae(src, out, do_verify):
@@ -267,7 +250,7 @@ def main():
         folder = os.path.join(args.src, sub)
         if "denoiser" in only and is_vace:
             tcfg = vace.export(folder, os.path.join(args.out, fname), precision, args.attention, args.verify,
-                               not args.no_check, DTYPES, load_real)
+                               not args.no_check, load_real)
         elif "denoiser" in only:
             tcfg = export_denoiser(folder, os.path.join(args.out, fname), precision, args.attention,
                                    args.verify, check=not args.no_check, per_frame=expand,

@@ -131,13 +131,19 @@ def export_into(exporter, src, out, args):
     shutil.rmtree(out + ".old", ignore_errors=True)
 
 
+# These two packages are exported without the VAE encoder a text model now gets: video-to-video is tested on
+# make_tiny_wan_v2v.py's package (the same model with its encoder), and diffusers' WanVideoToVideoPipeline has no
+# second expert, so a 2.2 A14B encoder would have nothing to be compared with. Keeps the fixtures as committed.
+WITHOUT_ENCODER = ["--only", "tokenizer,text_encoder,denoiser,vae,manifest"]
+
+
 def main():
     build_folder(os.path.join(SRC, "wan21"), experts=1)
     build_folder(os.path.join(SRC, "wan22"), experts=2, num_res_blocks=1)
     export(os.path.join(SRC, "wan21"), os.path.join(FIXTURES, "tiny-wan21"),
-           ["--name", "tiny-wan21", "--guidance", "5.0"])
+           ["--name", "tiny-wan21", "--guidance", "5.0", *WITHOUT_ENCODER])
     export(os.path.join(SRC, "wan22"), os.path.join(FIXTURES, "tiny-wan22"),
-           ["--name", "tiny-wan22", "--guidance", "4.0", "--guidance-2", "3.0"])
+           ["--name", "tiny-wan22", "--guidance", "4.0", "--guidance-2", "3.0", *WITHOUT_ENCODER])
 
 
 if __name__ == "__main__":

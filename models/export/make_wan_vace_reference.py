@@ -9,10 +9,13 @@ reference image), ``control`` (control video only), ``mask`` (the control video 
 a mask of a moving box), ``all`` (control video, mask and both reference images, conditioning_scale 0.7). Recorded
 by wrapping the pipeline's own methods: the conditioning latents (``prepare_video_latents`` + ``prepare_masks``,
 the transformer's ``control_hidden_states``), the noise, every step's latents, the latents decoded, the 8-bit
-frames. Run after make_tiny_wan_vace.py:
+frames. ``--variant wan22`` does the same for tiny-wan22-vace (the Wan2.2-VACE-Fun-A14B design:
+``transformer`` + ``transformer_2`` and the pipeline's ``boundary_ratio``, guidance 4.0 / ``guidance_scale_2``
+3.0) into ``reference-wan22/``, cases ``control`` and ``all``. Run after make_tiny_wan_vace.py:
 
-    python models/export/make_wan_vace_reference.py
+    python models/export/make_wan_vace_reference.py && python models/export/make_wan_vace_reference.py --variant wan22
 """
+import argparse
 import json
 import os
 import sys
@@ -26,13 +29,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from kinoexport.common.reference import Writer  # noqa: E402
 
-SRC = os.path.join(HERE, "work", "tiny-src", "wan21-vace")
+TINY = os.path.join(HERE, "work", "tiny-src")
 OUT = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "core", "src", "test", "resources", "wan-vace"))
-PROMPT, NEGATIVE, SEED, STEPS, GUIDANCE = "A red fox runs through fresh snow at dawn.", "", 42, 4, 5.0
+PROMPT, NEGATIVE, SEED, STEPS = "A red fox runs through fresh snow at dawn.", "", 42, 4
 WIDTH, HEIGHT, FRAMES = 48, 32, 9
 # name: (reference images, control video, mask video, conditioning_scale)
 CASES = {"refs": (["ref_a"], False, False, 1.0), "control": ([], True, False, 1.0),
          "mask": ([], True, True, 1.0), "all": (["ref_a", "ref_b"], True, True, 0.7)}
+# variant: (source folder, reference folder, package, guidance, guidance_scale_2 of the low-noise expert, cases)
+VARIANTS = {"wan21": ("wan21-vace", "reference", "tiny-wan21-vace", 5.0, None, list(CASES)),
+            "wan22": ("wan22-vace", "reference-wan22", "tiny-wan22-vace", 4.0, 3.0, ["control", "all"])}
 
 
 def picture(w, h, seed):
@@ -66,27 +72,31 @@ def mask_frames():
     return out
 
 
-def load_pipeline():
+def load_pipeline(src):
     from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanVACEPipeline, WanVACETransformer3DModel
     from diffusers.pipelines.wan import pipeline_wan_vace
     from transformers import AutoTokenizer, UMT5EncoderModel
     from kinoexport.common.package import load_real
     pipeline_wan_vace.ftfy = types.SimpleNamespace(fix_text=lambda text: text)   # ASCII prompt: unchanged
+    index = json.load(open(os.path.join(src, "model_index.json")))
+    second = os.path.join(src, "transformer_2")   # Wan 2.2 VACE-Fun: the low-noise expert
     return WanVACEPipeline(
-        tokenizer=AutoTokenizer.from_pretrained(os.path.join(SRC, "tokenizer")),
-        text_encoder=UMT5EncoderModel.from_pretrained(os.path.join(SRC, "text_encoder")).eval(),
-        transformer=load_real(WanVACETransformer3DModel, os.path.join(SRC, "transformer")),
-        vae=load_real(AutoencoderKLWan, os.path.join(SRC, "vae")),
-        scheduler=UniPCMultistepScheduler.from_pretrained(os.path.join(SRC, "scheduler")))
+        tokenizer=AutoTokenizer.from_pretrained(os.path.join(src, "tokenizer")),
+        text_encoder=UMT5EncoderModel.from_pretrained(os.path.join(src, "text_encoder")).eval(),
+        transformer=load_real(WanVACETransformer3DModel, os.path.join(src, "transformer")),
+        transformer_2=load_real(WanVACETransformer3DModel, second) if os.path.isdir(second) else None,
+        boundary_ratio=index.get("boundary_ratio"),
+        vae=load_real(AutoencoderKLWan, os.path.join(src, "vae")),
+        scheduler=UniPCMultistepScheduler.from_pretrained(os.path.join(src, "scheduler")))
 
 
 @torch.no_grad()
-def reference(pipe, name, spec, inputs, w):
+def reference(pipe, name, spec, inputs, w, guidance, guidance_2):
     refs, control, mask, scale = spec
     data = {"steps": []}
     original_forward, original_decode, original_prepare = pipe.transformer.forward, pipe.vae.decode, pipe.prepare_latents
 
-    def forward(*args, **kwargs):
+    def forward(*args, **kwargs):   # the high-noise expert runs first, so it sees the conditioning
         data["control_hidden_states"] = kwargs["control_hidden_states"].clone()
         return original_forward(*args, **kwargs)
 
@@ -105,7 +115,8 @@ def reference(pipe, name, spec, inputs, w):
 
     pipe.transformer.forward, pipe.vae.decode, pipe.prepare_latents = forward, decode, prepare
     kwargs = dict(prompt=PROMPT, negative_prompt=NEGATIVE, height=HEIGHT, width=WIDTH, num_frames=FRAMES,
-                  num_inference_steps=STEPS, guidance_scale=GUIDANCE, conditioning_scale=scale,
+                  num_inference_steps=STEPS, guidance_scale=guidance, guidance_scale_2=guidance_2,
+                  conditioning_scale=scale,
                   generator=torch.Generator("cpu").manual_seed(SEED), output_type="np", callback_on_step_end=step)
     if refs:
         kwargs["reference_images"] = [inputs[r] for r in refs]
@@ -129,8 +140,11 @@ def reference(pipe, name, spec, inputs, w):
 
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--variant", choices=list(VARIANTS), default="wan21")
+    src, folder, package, guidance, guidance_2, names = VARIANTS[ap.parse_args().variant]
     torch.set_num_threads(2)
-    root = os.path.join(OUT, "reference")
+    root = os.path.join(OUT, folder)
     os.makedirs(os.path.join(root, "images"), exist_ok=True)
     w = Writer(root)
     inputs = {"ref_a": picture(40, 64, 1), "ref_b": picture(80, 24, 2), "control": control_frames(),
@@ -142,13 +156,15 @@ def main():
         inputs[k] = Image.open(os.path.join(root, "images", f"{k}.png")).convert("RGB")   # as load_image reads it
     w("control_u8", inputs["control"])
     w("mask_u8", inputs["mask"])
-    pipe = load_pipeline()
+    pipe = load_pipeline(os.path.join(TINY, src))
     pipe.set_progress_bar_config(disable=True)
-    cases = {name: reference(pipe, name, spec, inputs, w) for name, spec in CASES.items()}
+    cases = {name: reference(pipe, name, CASES[name], inputs, w, guidance, guidance_2) for name in names}
     meta = {"generator": "models/export/make_wan_vace_reference.py", "pipeline": "WanVACEPipeline",
-            "package": "tiny-wan21-vace", "prompt": PROMPT, "negative_prompt": NEGATIVE, "seed": SEED,
-            "steps": STEPS, "guidance": GUIDANCE, "width": WIDTH, "height": HEIGHT, "frames": FRAMES,
+            "package": package, "prompt": PROMPT, "negative_prompt": NEGATIVE, "seed": SEED,
+            "steps": STEPS, "guidance": guidance, "width": WIDTH, "height": HEIGHT, "frames": FRAMES,
             "images": images, "cases": cases, "tensors": w.index}
+    if guidance_2 is not None:
+        meta.update(guidance_2=guidance_2, boundary_ratio=pipe.config.boundary_ratio)
     with open(os.path.join(root, "reference.json"), "w") as f:
         json.dump(meta, f, indent=1)
     for name, c in cases.items():

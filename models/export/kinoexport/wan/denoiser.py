@@ -23,10 +23,15 @@ rewritten, and every rewrite is compared with the original module by :func:`chec
   the per-token time embedding diffusers builds from a [B, F*H*W/4] timestep is built per frame and
   repeated over the frame's tokens, which is the same numbers at a fraction of the memory.
 """
+import os
+
 import torch
 import torch.nn as nn
 
+from ..common import onnx_weights as ow
 from ..common.layers import attention, rms_norm
+from ..common.package import DTYPES
+from ..common.report import log
 
 # diffusers' WanTransformer3DModel._keep_in_fp32_modules ("rope" is replaced by KinoRope, float32)
 KEEP_FP32 = ("time_embedder", "scale_shift_table", "norm1", "norm2", "norm3")
@@ -291,3 +296,32 @@ def check_rewrites(transformer, shapes=((2, 2, 4, 6, 8), (1, 3, 6, 4, 5)), kind=
             blk.attn2.set_processor(p2)
         results["forward"] = max(results.get("forward", 0), _rel(out, ref))
     return results
+
+
+def export_streamed(cls, folder, path, precision, describe, label="graph"):
+    """A Wan transformer class (``WanTransformer3DModel``, ``WanVACETransformer3DModel``) built on the meta device
+    from FOLDER's config and traced into PATH with placeholder weights; the weights are then streamed from
+    FOLDER's safetensors into PATH_data one tensor at a time (RAM stays near the largest tensor).
+    ``describe(transformer)`` gives (export wrapper, example inputs, input names, dynamic axes). Returns the
+    transformer's config."""
+    with torch.device("meta"):
+        t = cls.from_config(cls.load_config(folder))
+    t.rope = None   # replaced by KinoRope (its float64-derived tables are rebuilt on the CPU)
+    ow.to_placeholders_(to_export_dtype_(t, DTYPES[precision]))
+    wrapper, example, inputs, axes = describe(t)
+    graph = ow.export_graph(wrapper, example, path, inputs, DENOISER_OUTPUTS, axes)
+    log(f"{os.path.basename(path)}: {label} traced ({len(graph.graph.node)} nodes)")
+    buffers = dict(wrapper.named_buffers())
+    source = ow.SafetensorsSource(folder)
+
+    def fetch(name, dt):
+        if name in buffers:
+            return buffers[name].numpy().astype(dt)
+        return ow.torch_to_numpy(source.get(name.removeprefix("transformer.")), dt)
+
+    weights = ow.WeightFile(path + "_data")
+    ow.attach_weights(graph, inputs, fetch, weights)
+    weights.close()
+    ow.save_graph(graph, path)
+    log(f"{os.path.basename(path)} ({precision}, {weights.bytes / 2**30:.2f} GiB of weights)")
+    return t.config

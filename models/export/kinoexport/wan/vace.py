@@ -14,10 +14,9 @@ import os
 import numpy as np
 import torch
 
-from ..common import onnx_weights as ow
 from ..common.checks import rel, session
-from ..common.report import fail_if_bad, log
-from .denoiser import KinoAttnProcessor, KinoWanDenoiser, to_export_dtype_
+from ..common.report import fail_if_bad
+from .denoiser import KinoAttnProcessor, KinoWanDenoiser, export_streamed
 
 CONTROL_INPUT, SCALE_INPUT = "control_hidden_states", "control_hidden_states_scale"
 INPUTS = ["hidden_states", "timestep", "encoder_hidden_states", CONTROL_INPUT, SCALE_INPUT]
@@ -110,40 +109,24 @@ def verify(path, transformer, shapes):
     return out
 
 
-def export(folder, path, precision, attention, do_verify, check_rewrites, dtypes, load_real):
+def export(folder, path, precision, attention, do_verify, check_rewrites, load_real):
     """transformer/ (WanVACETransformer3DModel) -> denoiser.onnx + .onnx_data, weights streamed; returns its config."""
     from diffusers import WanVACETransformer3DModel
-    config = WanVACETransformer3DModel.load_config(folder)
     if check_rewrites:   # the whole forward on the real weights, cut to the first main and VACE block
         small = load_real(WanVACETransformer3DModel, folder, num_layers=1, vace_layers=[0])
         fail_if_bad("VACE denoiser rewrites (block 0, real weights)", check(small), 1e-4)
-    with torch.device("meta"):
-        t = WanVACETransformer3DModel.from_config(config)
-    t.rope = None   # replaced by KinoRope
-    ow.to_placeholders_(to_export_dtype_(t, dtypes[precision]))
-    t.vace_patch_embedding.float()
-    wrapper = KinoWanVaceDenoiser(t, attention)
-    graph = ow.export_graph(wrapper, example_inputs(t.config), path, INPUTS, ["noise_pred"], AXES)
-    log(f"{os.path.basename(path)}: VACE graph traced ({len(graph.graph.node)} nodes)")
-    buffers = dict(wrapper.named_buffers())
-    source = ow.SafetensorsSource(folder)
 
-    def fetch(name, dt):
-        if name in buffers:
-            return buffers[name].numpy().astype(dt)
-        return ow.torch_to_numpy(source.get(name.removeprefix("transformer.")), dt)
+    def describe(t):
+        t.vace_patch_embedding.float()   # as the main patch embedding: float32 in every precision
+        return KinoWanVaceDenoiser(t, attention), example_inputs(t.config), INPUTS, AXES
 
-    weights = ow.WeightFile(path + "_data")
-    ow.attach_weights(graph, INPUTS, fetch, weights)
-    weights.close()
-    ow.save_graph(graph, path)
-    log(f"{os.path.basename(path)} ({precision}, {weights.bytes / 2**30:.2f} GiB of weights)")
+    config = export_streamed(WanVACETransformer3DModel, folder, path, precision, describe, "VACE graph")
     if do_verify:
         real = load_real(WanVACETransformer3DModel, folder)
         fail_if_bad(f"{os.path.basename(path)} onnx vs diffusers", verify(path, real, [(2, 2, 4, 6, 16),
                                                                                        (1, 3, 6, 4, 7)]),
                     1e-4 if precision == "fp32" else 3e-2)
-    return t.config
+    return config
 
 
 def manifest_control(cfg):
