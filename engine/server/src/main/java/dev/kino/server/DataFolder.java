@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  */
 public final class DataFolder implements AutoCloseable {
     static final String LOCK = "lock";
-    private static final List<String> WORK_FOLDERS = List.of("videos", "pictures", "checkpoints");
+    private static final List<String> WORK_FOLDERS = List.of("videos", "pictures", "video-uploads", "lora-uploads", "checkpoints");
 
     private final Path dir;
     private final FileChannel channel;

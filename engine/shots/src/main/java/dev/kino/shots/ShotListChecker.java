@@ -230,7 +230,7 @@ final class ShotListChecker {
             return null;
         }
         try {
-            return setting.read(JSON.treeToValue(v, Object.class), (s, reference) -> pictures.find(reference));
+            return setting.read(JSON.treeToValue(v, Object.class), pictures::find);
         } catch (SettingException e) {
             problem(where, e.problem());
             return null;

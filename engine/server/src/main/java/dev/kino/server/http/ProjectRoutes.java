@@ -51,7 +51,7 @@ final class ProjectRoutes {
         ShotListReader.Format format = yaml ? ShotListReader.Format.YAML : ShotListReader.Format.JSON;
         ShotList list;
         try {
-            list = ShotListReader.parse(ctx.body(), "in the request", format, s.pictures().files());
+            list = ShotListReader.parse(ctx.body(), "in the request", format, s.uploads().files());
         } catch (KinoException e) {
             throw ApiError.bad(e.getMessage());
         }
