@@ -21,7 +21,7 @@ import java.util.Set;
  */
 public final class RequestSchema {
     private static final Set<Surface> EVERYWHERE = EnumSet.allOf(Surface.class);
-    private static final Set<Surface> PICTURES = EnumSet.of(Surface.CLI, Surface.HTTP, Surface.SHOT_LIST);
+    private static final Set<Surface> PICTURES = EVERYWHERE; // Spark reads them beside the shot list
 
     /** Longest prompt or negative prompt, in characters. */
     public static final int MAX_PROMPT = 2000;
