@@ -82,6 +82,12 @@ final class ShotSource {
                     + " shots (.csv, .parquet); rename it or convert it.");
         }
         for (Shot s : list.shots()) {
+            if (!s.videosFrom().isEmpty()) {
+                String setting = s.videosFrom().keySet().iterator().next();
+                throw new KinoException("Shot " + s.name() + " of " + name + " takes its " + setting.replace('_', ' ')
+                        + " from shot " + s.videosFrom().get(setting) + ", but the Spark job renders takes independently"
+                        + " of one another; render this list with kino render, or name the video's file.");
+            }
             if (s.continueFrom() != null) {
                 throw new KinoException("Shot " + s.name() + " of " + name + " continues from shot " + s.continueFrom()
                         + ", but the Spark job renders takes independently of one another; render this list with kino render or"

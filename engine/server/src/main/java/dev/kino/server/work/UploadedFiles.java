@@ -85,7 +85,8 @@ public final class UploadedFiles {
 
         /** The sentence for an upload over {@link #maxBytes}. */
         public String tooLarge() {
-            return "The " + word + " is larger than " + (maxBytes >> 20) + " MiB; send a smaller file.";
+            return "The " + word + " is larger than " + (maxBytes >> 20) + " MiB; send a smaller "
+                    + (this == PICTURE ? "PNG, JPEG or WebP file." : "file.");
         }
     }
 
