@@ -194,6 +194,23 @@ class RequestSchemaSurfacesTest {
             assertEquals(201, r.statusCode(), r.body());
             uploaded.put(kind[1], JSON.readTree(r.body()).path(kind[1]).asText());
         }
+        // What is not of its kind is refused at upload in one sentence, nothing kept.
+        for (String[] bad : new String[][]{{"loras", "p.png"}, {"videos", "l.safetensors"}}) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/api/" + bad[0])).header("Authorization", "Bearer " + server.token())
+                    .POST(HttpRequest.BodyPublishers.ofFile(folder.resolve(bad[1]))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, r.statusCode(), r.body());
+            String error = JSON.readTree(r.body()).path("error").asText();
+            assertTrue(error.endsWith(".") && !error.contains("\n") && !error.contains(".partial"), error);
+            if (bad[0].equals("videos") && bad[1].equals("l.safetensors")) {
+                assertEquals("The upload is not a video FFmpeg can read; send an MP4, MOV, WebM or other video file"
+                        + " FFmpeg reads.", error);
+            }
+        }
+        try (var kept = Files.list(tmp.resolve("data/video-uploads"))) {
+            assertEquals(1, kept.count(), "only the video");
+        }
         int checked = 0;
         for (Setting<?> s : RequestSchema.ALL) {
             if (s.kind() != Setting.Kind.FILE && s.kind() != Setting.Kind.FILES || s == RequestSchema.CONTINUE_FROM) {
