@@ -41,7 +41,8 @@ import java.util.concurrent.Callable;
  * index page. Resumable: a take whose MP4 exists beside a record of the same request hash is not rendered again,
  * so a killed render continues where it stopped. Shots render in dependency order: a shot that continues from
  * another ({@code continue_from}) starts on the last frame of that shot's chosen take ({@code pick}, default
- * take 1), rendered first.
+ * take 1), rendered first; so does a shot whose source or control video is another shot's chosen take
+ * ({@code source_video_from}, {@code control_video_from}).
  */
 @Command(name = "render", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Render every take of a shot list (JSON or YAML, see examples/shots/README.md) into a folder, "
@@ -94,9 +95,9 @@ final class RenderCommand implements Callable<Integer> {
                 String label = t.shot().name() + " take " + t.take() + "/" + t.shot().takeCount();
                 VideoFrames frames;
                 TextToVideoPipeline kino = models.get(key(t.model()));
-                // A continuation is planned now: its first frame is the source take's MP4, rendered above.
-                GenerationPlan plan = t.source() == null ? p.plan()
-                        : kino.plan(t.continuing(byKey.get(t.source().key()).mp4()));
+                // A take that needs other takes is planned now: their MP4s (rendered above) are its first frame
+                // (continue_from) or its source or control video (source_video_from, control_video_from).
+                GenerationPlan plan = !t.waits() ? p.plan() : kino.plan(t.resolved(src -> byKey.get(src.key()).mp4()));
                 if (done(p, plan)) {
                     kept++;
                     err.println(label + ": already rendered, kept");
@@ -156,9 +157,9 @@ final class RenderCommand implements Callable<Integer> {
             }
             TextToVideoPipeline kino = models.get(key);
             GenerationPlan plan = null;
-            if (kino != null && t.source() != null) {
-                // Its first frame does not exist yet; what can be checked now is that the model takes one.
-                if (kino.modelPackage().manifest().conditioning() == null) {
+            if (kino != null && t.waits()) {
+                // Its first frame or videos do not exist yet; what can be checked now is that the model takes one.
+                if (t.source() != null && kino.modelPackage().manifest().conditioning() == null) {
                     problems.add("shot " + t.shot().name() + " continues from " + t.source().shot().name()
                             + ", but its model " + kino.modelPackage().manifest().name() + " makes video from text"
                             + " only (use an image-to-video model, or leave out continue_from)");

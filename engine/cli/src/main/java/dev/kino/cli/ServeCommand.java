@@ -45,9 +45,13 @@ final class ServeCommand implements Callable<Integer> {
             description = "Models each worker keeps loaded (default: ${DEFAULT-VALUE}).")
     int modelsPerWorker;
 
-    @Option(names = "--picture-quota", defaultValue = "1024", paramLabel = "MIB",
-            description = "Room for all uploaded pictures together, in MiB (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--upload-quota", "--picture-quota"}, defaultValue = "4096", paramLabel = "MIB",
+            description = "Room for all uploaded pictures, videos and LoRAs together, in MiB (default: ${DEFAULT-VALUE}).")
     long pictureQuota;
+
+    @Option(names = "--loras", paramLabel = "DIR", description = "A folder of LoRA .safetensors files jobs may name"
+            + " by sha256:HEX without uploading them (GET /api/loras lists them).")
+    Path loras;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -62,7 +66,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new KinoException("--checkpoint-every and --models-per-worker must be at least 1.");
         }
         if (pictureQuota < 1 || pictureQuota > (1L << 40)) {
-            throw new KinoException("--picture-quota must be a number of MiB from 1 up, but " + pictureQuota
+            throw new KinoException("--upload-quota must be a number of MiB from 1 up, but " + pictureQuota
                     + " was given.");
         }
         List<Device> list = new ArrayList<>();
@@ -70,7 +74,7 @@ final class ServeCommand implements Callable<Integer> {
             list.add(Device.parse(d.trim()));
         }
         ServerConfig config = new ServerConfig(host, port, list, data, models,
-                new Workers.Settings(modelsPerWorker, checkpointEvery, 4), pictureQuota << 20);
+                new Workers.Settings(modelsPerWorker, checkpointEvery, 4), pictureQuota << 20, loras);
         CountDownLatch stop = new CountDownLatch(1);
         KinoServer server = KinoServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

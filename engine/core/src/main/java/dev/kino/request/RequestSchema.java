@@ -21,7 +21,7 @@ import java.util.Set;
  */
 public final class RequestSchema {
     private static final Set<Surface> EVERYWHERE = EnumSet.allOf(Surface.class);
-    private static final Set<Surface> PICTURES = EnumSet.of(Surface.CLI, Surface.HTTP, Surface.SHOT_LIST);
+    private static final Set<Surface> PICTURES = EVERYWHERE; // Spark reads them beside the shot list
 
     /** Longest prompt or negative prompt, in characters. */
     public static final int MAX_PROMPT = 2000;
@@ -66,9 +66,9 @@ public final class RequestSchema {
                     + " cut the overflow), pad (fit inside, fill the bands from the picture's edges), stretch.",
             PICTURES);
 
-    // Video-to-video and Wan VACE (docs/video-to-video.md, docs/vace.md): the command line only for now; shot
-    // lists, the server (video uploads) and Spark do not offer them yet.
-    private static final Set<Surface> VIDEOS = EnumSet.of(Surface.CLI);
+    // Video-to-video, Wan VACE and LoRA (docs/video-to-video.md, docs/vace.md, docs/lora.md) reach every surface:
+    // paths on the command line, relative to the shot list in shot lists and Spark, uploads (sha256:HEX) on a server.
+    private static final Set<Surface> VIDEOS = EVERYWHERE;
     public static final Setting<Path> SOURCE_VIDEO = Setting.of("source_video", Kind.FILE, Path.class, 0, 0,
             List.of(), "none", "VIDEO", "Video-to-video: restyle this video (any file FFmpeg reads; its frame count is"
                     + " the output's) instead of starting from noise; needs a model with a VAE encoder.", VIDEOS);
@@ -90,10 +90,10 @@ public final class RequestSchema {
     public static final Setting<List<Path>> LORA = Setting.of("lora", Kind.FILES, listOfPaths(), 0, 8, List.of(),
             "none", "FILE[:STRENGTH[:high|low]]", "LoRA adapters (.safetensors, diffusers or ComfyUI layout) merged into"
                     + " the denoiser, stacked in order; STRENGTH (default 1, negative subtracts) may follow the file"
-                    + " or come from lora_strength (docs/lora.md).", EnumSet.of(Surface.CLI, Surface.SHOT_LIST));
+                    + " or come from lora_strength (docs/lora.md).", EVERYWHERE);
     public static final Setting<String> LORA_STRENGTH = Setting.of("lora_strength", Kind.TEXT, String.class, 0, 200,
             List.of(), "1 each", "S[:high|low],...", "The strength of each LoRA, in order (e.g. 0.8,-0.3); :high or"
-                    + " :low applies it to one expert of Wan 2.2 A14B.", EnumSet.of(Surface.CLI, Surface.SHOT_LIST));
+                    + " :low applies it to one expert of Wan 2.2 A14B.", EVERYWHERE);
 
     /** Every setting, in the order help and documentation list them. */
     public static final List<Setting<?>> ALL = List.of(PROMPT, NEGATIVE, STEPS, SCHEDULER, GUIDANCE, SEED,

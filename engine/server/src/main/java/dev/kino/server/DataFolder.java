@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  */
 public final class DataFolder implements AutoCloseable {
     static final String LOCK = "lock";
-    private static final List<String> WORK_FOLDERS = List.of("videos", "pictures", "checkpoints");
+    private static final List<String> WORK_FOLDERS = java.util.stream.Stream.concat(Stream.of("videos", "checkpoints"),
+            Stream.of(dev.kino.server.work.UploadedFiles.Kind.values()).map(k -> k.folder)).toList();
 
     private final Path dir;
     private final FileChannel channel;

@@ -1,7 +1,7 @@
 package dev.kino.server;
 
 import dev.kino.server.queue.Housekeeping;
-import dev.kino.server.work.UploadedPictures;
+import dev.kino.server.work.UploadedFiles;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -10,14 +10,14 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Collects uploaded pictures nothing uses: at start and then every hour, an upload older than {@link #GRACE} that
+ * Collects uploaded files (pictures, videos, LoRAs) nothing uses: at start and then every hour, an upload older than {@link #GRACE} that
  * no queued or running job and no project's shot list names is deleted (a client uploads first and submits
  * after, so a fresh upload is left alone).
  */
 final class Janitor implements AutoCloseable {
     /** How long an unused upload is kept. */
     static final Duration GRACE = Duration.ofHours(24);
-    private final UploadedPictures pictures;
+    private final UploadedFiles pictures;
     private final Housekeeping housekeeping;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "kino-janitor");
@@ -25,7 +25,7 @@ final class Janitor implements AutoCloseable {
         return t;
     });
 
-    Janitor(UploadedPictures pictures, Housekeeping housekeeping) {
+    Janitor(UploadedFiles pictures, Housekeeping housekeeping) {
         this.pictures = pictures;
         this.housekeeping = housekeeping;
         timer.scheduleWithFixedDelay(this::collect, 0, 1, TimeUnit.HOURS);

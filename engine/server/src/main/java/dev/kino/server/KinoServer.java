@@ -10,7 +10,8 @@ import dev.kino.server.queue.Housekeeping;
 import dev.kino.server.queue.JobStore;
 import dev.kino.server.queue.ProjectStore;
 import dev.kino.server.work.ModelCatalog;
-import dev.kino.server.work.UploadedPictures;
+import dev.kino.server.work.LoraFolder;
+import dev.kino.server.work.UploadedFiles;
 import dev.kino.server.work.Workers;
 import io.javalin.Javalin;
 
@@ -80,9 +81,10 @@ public final class KinoServer implements AutoCloseable {
         try {
             int recovered = store.recover();
             workers = new Workers(store, catalog, config.devices(), data, events, config.work());
+            LoraFolder loras = config.lorasDir() == null ? null : LoraFolder.of(config.lorasDir());
             Services services = new Services(store, new ProjectStore(store), catalog, workers, events, auth, data,
-                    config.pictureQuota());
-            janitor = new Janitor(new UploadedPictures(data), new Housekeeping(store));
+                    new UploadedFiles(data, config.pictureQuota(), loras), loras);
+            janitor = new Janitor(services.uploads(), new Housekeeping(store));
             Javalin http = Api.start(services, config.host(), config.port());
             workers.start();
             return new KinoServer(folder, janitor, events, store, catalog, workers, http, auth, recovered);

@@ -1,7 +1,7 @@
 package dev.kino.server;
 
 import dev.kino.runtime.Device;
-import dev.kino.server.work.UploadedPictures;
+import dev.kino.server.work.UploadedFiles;
 import dev.kino.server.work.Workers;
 
 import java.nio.file.Path;
@@ -16,17 +16,24 @@ import java.util.List;
  * @param dataDir  the database, token, videos and checkpoints
  * @param modelsDir folder of model packages offered besides the built-in {@code demo}, or null
  * @param work     per-worker tuning
- * @param pictureQuota bytes all uploaded pictures together may use
+ * @param pictureQuota bytes all uploaded files (pictures, videos, LoRAs) together may use
+ * @param lorasDir  folder of LoRA files offered without an upload ({@code --loras}), or null
  */
 public record ServerConfig(String host, int port, List<Device> devices, Path dataDir, Path modelsDir,
-                           Workers.Settings work, long pictureQuota) {
+                           Workers.Settings work, long pictureQuota, Path lorasDir) {
 
     public ServerConfig {
         devices = List.copyOf(devices);
     }
 
-    /** A configuration with the default upload quota ({@link UploadedPictures#DEFAULT_QUOTA}). */
+    /** A configuration with the default upload quota ({@link UploadedFiles#DEFAULT_QUOTA}) and no LoRA folder. */
     public ServerConfig(String host, int port, List<Device> devices, Path dataDir, Path modelsDir, Workers.Settings work) {
-        this(host, port, devices, dataDir, modelsDir, work, UploadedPictures.DEFAULT_QUOTA);
+        this(host, port, devices, dataDir, modelsDir, work, UploadedFiles.DEFAULT_QUOTA, null);
+    }
+
+    /** A configuration without a LoRA folder. */
+    public ServerConfig(String host, int port, List<Device> devices, Path dataDir, Path modelsDir, Workers.Settings work,
+                        long pictureQuota) {
+        this(host, port, devices, dataDir, modelsDir, work, pictureQuota, null);
     }
 }

@@ -193,7 +193,7 @@ class ServerLimitsTest {
         String first = upload(noise(1), 201).path("picture").asText();
         String second = upload(noise(2), 201).path("picture").asText(); // ~2 x 190 KB of the 400 KB quota
         JsonNode over = upload(noise(3), 507);
-        assertTrue(over.path("error").asText().startsWith("Uploaded pictures use "), over.toString());
+        assertTrue(over.path("error").asText().startsWith("Uploaded files use "), over.toString());
         assertEquals(3 - 1, files("pictures").size(), "nothing kept of the refused upload");
 
         String list = "{\"project\": \"uses\", \"defaults\": {\"steps\": 1}, \"shots\": [{\"name\": \"a\", \"prompt\":"

@@ -5,7 +5,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
- * Where the picture a shot names ({@code image}, {@code last_image}) is: {@code kino render} reads paths relative to
+ * Where a file a shot names (a picture, a video, a LoRA) is: {@code kino render} reads paths relative to
  * the shot list's folder; the server reads only pictures uploaded to it, by content hash ({@code sha256:HEX}), so a
  * shot list sent over HTTP can never name a file on the server.
  */
@@ -19,6 +19,14 @@ public interface PictureFiles {
      *                                  not a file; ..."
      */
     Path find(String reference);
+
+    /**
+     * The file {@code reference} names for {@code setting}: the same as {@link #find(String)} unless where a file
+     * is looked up depends on what it is for (a server keeps uploaded pictures, videos and LoRAs apart).
+     */
+    default Path find(dev.kino.request.Setting<?> setting, String reference) {
+        return find(reference);
+    }
 
     /** Pictures are not accepted (a shot list not read from a file, with nowhere to look). */
     PictureFiles NONE = reference -> {

@@ -22,7 +22,8 @@ public record ShotList(String project, long seed, List<Shot> shots) {
 
     /**
      * Every take of every shot, shot by shot in cut order, take 1 first. A take of a shot that continues from
-     * another carries that shot's chosen take ({@link Take#source()}, the source's {@link Shot#pick}).
+     * another carries that shot's chosen take ({@link Take#source()}, the source's {@link Shot#pick}); one whose
+     * videos are other shots' takes carries those ({@link Take#videos()}, their shots' picks).
      */
     public List<Take> takes() {
         Map<String, List<Take>> byShot = new HashMap<>();
@@ -32,9 +33,11 @@ public record ShotList(String project, long seed, List<Shot> shots) {
                 Shot from = shot(shot.continueFrom());
                 source = byShot.get(from.name()).get(from.pick() - 1);
             }
+            Map<String, Take> videos = new HashMap<>();
+            shot.videosFrom().forEach((setting, name) -> videos.put(setting, byShot.get(name).get(shot(name).pick() - 1)));
             List<Take> takes = new ArrayList<>();
             for (int t = 1; t <= shot.takeCount(); t++) {
-                takes.add(Take.of(project, shot, t, source));
+                takes.add(Take.of(project, shot, t, source, videos));
             }
             byShot.put(shot.name(), takes);
         }
@@ -59,8 +62,9 @@ public record ShotList(String project, long seed, List<Shot> shots) {
     }
 
     /**
-     * The shots in cut order, except that a shot comes after the shot it continues from. Shots caught in a
-     * circle of continuations are left out (the reader refuses such lists).
+     * The shots in cut order, except that a shot comes after the shots it needs ({@link Shot#dependsOn}: the one it
+     * continues from, those whose takes are its videos). Shots caught in a circle are left out (the reader
+     * refuses such lists).
      */
     static List<Shot> dependencyOrder(List<Shot> shots) {
         Set<String> done = new LinkedHashSet<>();
@@ -69,7 +73,7 @@ public record ShotList(String project, long seed, List<Shot> shots) {
         while (progress) {
             progress = false;
             for (Shot s : shots) {
-                if (!done.contains(s.name()) && (s.continueFrom() == null || done.contains(s.continueFrom()))) {
+                if (!done.contains(s.name()) && done.containsAll(s.dependsOn())) {
                     done.add(s.name());
                     ordered.add(s);
                     progress = true;

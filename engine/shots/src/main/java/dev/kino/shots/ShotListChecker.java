@@ -151,6 +151,16 @@ final class ShotListChecker {
                 && continueFrom == null) {
             problem(at + "/last_image", "needs a first frame too: give \"image\" or \"continue_from\"");
         }
+        Map<String, String> videosFrom = new java.util.TreeMap<>();
+        for (Map.Entry<String, String> f : Shot.VIDEOS_FROM.entrySet()) {
+            String from = text(n, at, f.getKey(), false, 64);
+            if (from != null && request.containsKey(RequestSchema.named(f.getValue()))) {
+                problem(at, "gives both \"" + f.getValue() + "\" and \"" + f.getKey() + "\"; a shot has one "
+                        + f.getValue().replace('_', ' ') + ", keep one");
+            } else if (from != null) {
+                videosFrom.put(f.getValue(), from);
+            }
+        }
         Integer pick = intField(n, at, "pick", 1, MAX_TAKES);
         if (problems.size() > before || name == null || prompt == null) {
             return null;
@@ -171,31 +181,38 @@ final class ShotListChecker {
             return null;
         }
         return new Shot(index, name, s.model(), GenerationRequest.of(request), seeds, continueFrom,
-                pick == null ? 1 : pick);
+                pick == null ? 1 : pick, videosFrom);
     }
 
     /**
-     * Every {@code continue_from} names another shot of the list, and the shots can be rendered in an order where
-     * each source comes before the shots continuing from it (no cycles; a shot may continue from a later one).
+     * Every {@code continue_from}, {@code source_video_from} and {@code control_video_from} names another shot of
+     * the list, and the shots can be rendered in an order where each shot comes after the shots it needs (no
+     * cycles; a shot may need a later one).
      */
     private void continuations(List<Shot> shots) {
         Map<String, Shot> byName = new java.util.HashMap<>();
         shots.forEach(s -> byName.put(s.name(), s));
         boolean known = true;
         for (Shot s : shots) {
-            String from = s.continueFrom();
-            String at = "/shots/" + s.index() + "/continue_from";
-            if (from == null) {
-                continue;
+            Map<String, String> refs = new java.util.TreeMap<>();
+            if (s.continueFrom() != null) {
+                refs.put("continue_from", s.continueFrom());
             }
-            if (from.equals(s.name())) {
-                problem(at, "names the shot itself; a shot continues from another shot's take");
-                known = false;
-            } else if (!byName.containsKey(from)) {
-                String hint = byName.keySet().stream().filter(k -> distance(k, from) <= 2).sorted().findFirst()
-                        .map(k -> " (did you mean \"" + k + "\"?)").orElse("");
-                problem(at, "\"" + from + "\" is not a shot of this list" + hint);
-                known = false;
+            s.videosFrom().forEach((setting, from) -> refs.put(setting + "_from", from));
+            for (Map.Entry<String, String> ref : refs.entrySet()) {
+                String from = ref.getValue();
+                String at = "/shots/" + s.index() + "/" + ref.getKey();
+                if (from.equals(s.name())) {
+                    problem(at, ref.getKey().equals("continue_from")
+                            ? "names the shot itself; a shot continues from another shot's take"
+                            : "names the shot itself; a shot's video comes from another shot's take");
+                    known = false;
+                } else if (!byName.containsKey(from)) {
+                    String hint = byName.keySet().stream().filter(k -> distance(k, from) <= 2).sorted().findFirst()
+                            .map(k -> " (did you mean \"" + k + "\"?)").orElse("");
+                    problem(at, "\"" + from + "\" is not a shot of this list" + hint);
+                    known = false;
+                }
             }
         }
         if (!known) {
@@ -205,9 +222,14 @@ final class ShotListChecker {
         if (ordered.size() < shots.size()) {
             List<String> cycle = shots.stream().filter(s -> !ordered.contains(s)).map(Shot::name).toList();
             Shot first = shots.stream().filter(s -> !ordered.contains(s)).findFirst().orElseThrow();
-            problem("/shots/" + first.index() + "/continue_from", "the shots " + String.join(", ", cycle)
+            boolean continuations = shots.stream().filter(x -> !ordered.contains(x)).allMatch(x -> x.videosFrom().isEmpty());
+            String field = first.continueFrom() != null ? "continue_from"
+                    : first.videosFrom().keySet().iterator().next() + "_from";
+            problem("/shots/" + first.index() + "/" + field, continuations ? "the shots " + String.join(", ", cycle)
                     + " continue from one another in a circle, so none of them can render first; start one of them"
-                    + " from a picture or from text");
+                    + " from a picture or from text" : "the shots " + String.join(", ", cycle) + " need one another's"
+                    + " takes in a circle (continue_from, source_video_from, control_video_from), so none of them can"
+                    + " render first; give one of them its video as a file");
         }
     }
 
@@ -230,7 +252,7 @@ final class ShotListChecker {
             return null;
         }
         try {
-            return setting.read(JSON.treeToValue(v, Object.class), (s, reference) -> pictures.find(reference));
+            return setting.read(JSON.treeToValue(v, Object.class), pictures::find);
         } catch (SettingException e) {
             problem(where, e.problem());
             return null;

@@ -135,7 +135,7 @@ public final class ShotListReader {
                 .filter(s -> s != dev.kino.request.RequestSchema.PROMPT).forEach(s -> names.add(s.name()));
         names.addAll(List.of("model", "seconds", "takes"));
         if (shot) {
-            names.addAll(List.of("seeds", "continue_from", "pick"));
+            names.addAll(List.of("seeds", "continue_from", "source_video_from", "control_video_from", "pick"));
         }
         return names;
     }

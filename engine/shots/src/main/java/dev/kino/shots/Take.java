@@ -4,7 +4,12 @@ import dev.kino.pipeline.GenerationRequest;
 import dev.kino.request.RequestSchema;
 import dev.kino.request.Sha256;
 
+import dev.kino.request.Setting;
+
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * One render: take {@code take} of a shot.
@@ -19,21 +24,56 @@ import java.nio.file.Path;
  *                    null; {@code kino render} uses the source shot's {@link Shot#pick}
  * @param requestHash a stable hash of the model reference, the request, the pictures' bytes and the source
  *                    take's hash ({@link #hash}); equal hashes render equal videos with the same model package,
- *                    which is what lets a batch skip finished takes
+ *                    which is what lets a batch skip finished takes; with {@code videos}, also their takes' hashes
+ * @param videos      the takes of other shots whose MP4s are this take's video settings ({@link Shot#videosFrom}):
+ *                    setting name to take; empty for most takes
  */
 public record Take(String project, Shot shot, int take, long seed, GenerationRequest request, Take source,
-                   String requestHash) {
+                   String requestHash, Map<String, Take> videos) {
 
-    static Take of(String project, Shot shot, int take, Take source) {
+    public Take {
+        videos = Map.copyOf(videos);
+    }
+
+    /** A take whose videos are files (or none). */
+    public Take(String project, Shot shot, int take, long seed, GenerationRequest request, Take source,
+                String requestHash) {
+        this(project, shot, take, seed, request, source, requestHash, Map.of());
+    }
+
+    static Take of(String project, Shot shot, int take, Take source, Map<String, Take> videos) {
         long seed = shot.seeds().get(take - 1);
         GenerationRequest request = shot.request().with(RequestSchema.SEED, seed);
-        return new Take(project, shot, take, seed, request, source,
-                hash(shot.model(), request, source == null ? null : source.requestHash()));
+        String hash = hash(shot.model(), request, source == null ? null : source.requestHash());
+        if (!videos.isEmpty()) { // the same request on another take's video is another take
+            hash = Sha256.of(hash + "\nvideos_from=" + new TreeMap<>(videos).entrySet().stream()
+                    .map(e -> e.getKey() + ":" + e.getValue().requestHash()).toList());
+        }
+        return new Take(project, shot, take, seed, request, source, hash, videos);
     }
 
     /** The request with {@code mp4} (the source take's video) to continue from. */
     public GenerationRequest continuing(Path mp4) {
         return request.with(RequestSchema.CONTINUE_FROM, mp4);
+    }
+
+    /**
+     * The request to render once the takes it needs are rendered: {@code mp4} gives each such take's video; the
+     * source take's becomes {@code continue_from}, the others their video settings.
+     */
+    public GenerationRequest resolved(Function<Take, Path> mp4) {
+        GenerationRequest r = source == null ? request : continuing(mp4.apply(source));
+        for (Map.Entry<String, Take> v : videos.entrySet()) {
+            @SuppressWarnings("unchecked")
+            Setting<Path> setting = (Setting<Path>) RequestSchema.named(v.getKey());
+            r = r.with(setting, mp4.apply(v.getValue()));
+        }
+        return r;
+    }
+
+    /** True when the request needs other takes' videos, so it can be planned only once they are rendered. */
+    public boolean waits() {
+        return source != null || !videos.isEmpty();
     }
 
     /** The model reference of the shot (null: the built-in demo model). */

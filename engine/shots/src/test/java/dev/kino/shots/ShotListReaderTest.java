@@ -87,7 +87,9 @@ class ShotListReaderTest {
         List<String> problems = e.problems().stream().map(Object::toString).toList();
         assertTrue(problems.contains("line 5, shots[0].stpes: is not a shot-list field (did you mean \"steps\"?); "
                 + "known fields: name, prompt, negative, steps, scheduler, guidance, noise_kernel, frames, width, height, "
-                + "fps, image, last_image, fit, lora, lora_strength, model, seconds, takes, seeds, continue_from, pick"), problems.toString());
+                + "fps, image, last_image, fit, lora, lora_strength, source_video, strength, reference_image, control_video, "
+                + "mask_video, conditioning_scale, model, seconds, takes, seeds, continue_from, source_video_from, "
+                + "control_video_from, pick"), problems.toString());
         assertTrue(problems.contains("line 4, shots[0]: gives both \"frames\" and \"seconds\"; keep one"), problems.toString());
         assertTrue(problems.contains("line 7, shots[1].prompt: is empty; describe the video to make"), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("line 8, shots[1].scheduler: must be one of ddim, ") && p.endsWith(", not \"warp-drive\"")), problems.toString());

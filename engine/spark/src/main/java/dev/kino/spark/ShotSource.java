@@ -39,11 +39,23 @@ final class ShotSource {
     private static final Set<String> DECIMALS = Set.of("seconds");
     private static final int MAX_BYTES = ShotListReader.MAX_BYTES;
 
-    /** The Spark job renders text-only takes: a shot naming a picture is a problem of the list. */
-    static final PictureFiles NO_PICTURES = reference -> {
-        throw new IllegalArgumentException("names a picture, but the Spark job renders text-only shots; render this"
-                + " list with kino render or kino serve");
-    };
+    /**
+     * Where the files a shot names (pictures, videos, LoRAs) are: relative to the shot list's folder, as in
+     * {@code kino render}, when the list is on a local or shared file system (a {@code file:} URI or a plain path);
+     * the driver resolves them, and every executor reads the same path, checking the bytes against the hash the
+     * driver's plan recorded. A list on hdfs: or s3a: names no files (executors have no folder to find them in).
+     */
+    static PictureFiles files(String uri) {
+        java.net.URI u = new Path(uri).toUri();
+        if (u.getScheme() != null && !u.getScheme().equals("file")) {
+            return reference -> {
+                throw new IllegalArgumentException("names a file, but the shot list is on " + u.getScheme() + ":, so"
+                        + " there is no folder to find it in; put the list and its files on a folder every executor"
+                        + " mounts (file:)");
+            };
+        }
+        return PictureFiles.relativeTo(java.nio.file.Path.of(u.getPath()).toAbsolutePath().normalize().getParent());
+    }
 
     private ShotSource() {
     }
@@ -59,20 +71,27 @@ final class ShotSource {
         String lower = name.toLowerCase(Locale.ROOT);
         ShotList list;
         if (lower.endsWith(".csv")) {
-            list = table(spark.read().option("header", "true").csv(uri), base(name), projectSeed, name, false);
+            list = table(spark.read().option("header", "true").csv(uri), base(name), projectSeed, name, false, files(uri));
         } else if (lower.endsWith(".parquet")) {
-            list = table(spark.read().parquet(uri), base(name), projectSeed, name, true);
+            list = table(spark.read().parquet(uri), base(name), projectSeed, name, true, files(uri));
         } else if (lower.endsWith(".json") || lower.endsWith(".yaml") || lower.endsWith(".yml")) {
             ShotListReader.Format format = lower.endsWith(".json") ? ShotListReader.Format.JSON : ShotListReader.Format.YAML;
-            list = ShotListReader.parse(text(spark, uri), uri, format, NO_PICTURES);
+            list = ShotListReader.parse(text(spark, uri), uri, format, files(uri));
         } else {
             throw new KinoException("--shots " + uri + " is neither a shot list (.json, .yaml, .yml) nor a table of"
                     + " shots (.csv, .parquet); rename it or convert it.");
         }
         for (Shot s : list.shots()) {
+            if (!s.videosFrom().isEmpty()) {
+                String setting = s.videosFrom().keySet().iterator().next();
+                throw new KinoException("Shot " + s.name() + " of " + name + " takes its " + setting.replace('_', ' ')
+                        + " from shot " + s.videosFrom().get(setting) + ", but the Spark job renders takes independently"
+                        + " of one another; render this list with kino render, or name the video's file.");
+            }
             if (s.continueFrom() != null) {
                 throw new KinoException("Shot " + s.name() + " of " + name + " continues from shot " + s.continueFrom()
-                        + ", but the Spark job renders text-only shots; render this list with kino render or kino serve.");
+                        + ", but the Spark job renders takes independently of one another; render this list with kino render or"
+                        + " kino serve.");
             }
         }
         return takes == null ? list : withTakes(list, takes);
@@ -101,7 +120,8 @@ final class ShotSource {
      * A table as a shot-list text with shot {@code i} on line {@code i + 2}, the line of row {@code i} in a CSV
      * file with its header, so the reader's line numbers are the CSV's.
      */
-    private static ShotList table(Dataset<Row> table, String project, long seed, String source, boolean rows) {
+    private static ShotList table(Dataset<Row> table, String project, long seed, String source, boolean rows,
+                                  PictureFiles files) {
         ObjectMapper json = new ObjectMapper();
         List<Row> shots = table.collectAsList();
         if (shots.size() > 1000) {
@@ -124,7 +144,7 @@ final class ShotSource {
         }
         text.append("]}\n");
         try {
-            return ShotListReader.parse(text.toString(), source, ShotListReader.Format.JSON, NO_PICTURES);
+            return ShotListReader.parse(text.toString(), source, ShotListReader.Format.JSON, files);
         } catch (ShotListException e) {
             if (!rows) {
                 throw e;

@@ -170,6 +170,95 @@ class RequestSchemaSurfacesTest {
         assertEquals("must be one of crop, pad, stretch, not \"zoom\"", http(RequestSchema.FIT, "zoom"));
     }
 
+    /**
+     * Every file setting but {@code continue_from} (shot lists and the server name a shot instead) is on every
+     * surface, and each surface finds a real file its own way: a path on the command line, a path relative to the
+     * shot list (JSON and a CSV table, what Spark reads), and on the server an upload of the setting's kind by
+     * {@code sha256:HEX} (another kind's upload is refused with a sentence naming the right endpoint).
+     */
+    @Test
+    void everyFileSettingNamesARealFileOnEverySurface() throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("files"));
+        Path picture = Files.copy(resources().resolve("wan-vace/reference/images/ref_a.png"), folder.resolve("p.png"));
+        Path lora = Files.copy(resources().resolve("wan/lora/peft.safetensors"), folder.resolve("l.safetensors"));
+        Path video = folder.resolve("v.mp4");
+        byte[] grey = new byte[16 * 16 * 3];
+        java.util.Arrays.fill(grey, (byte) 90);
+        dev.kino.video.Mp4Writer.write(new dev.kino.video.VideoFrames(16, 16, List.of(grey, grey, grey)), 8, video, 1);
+        java.util.Map<String, String> uploaded = new java.util.HashMap<>();
+        for (String[] kind : new String[][]{{"pictures", "picture"}, {"videos", "video"}, {"loras", "lora"}}) {
+            Path file = kind[1].equals("picture") ? picture : kind[1].equals("video") ? video : lora;
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/api/" + kind[0])).header("Authorization", "Bearer " + server.token())
+                    .POST(HttpRequest.BodyPublishers.ofFile(file)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, r.statusCode(), r.body());
+            uploaded.put(kind[1], JSON.readTree(r.body()).path(kind[1]).asText());
+        }
+        // What is not of its kind is refused at upload in one sentence, nothing kept.
+        for (String[] bad : new String[][]{{"loras", "p.png"}, {"videos", "l.safetensors"}}) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/api/" + bad[0])).header("Authorization", "Bearer " + server.token())
+                    .POST(HttpRequest.BodyPublishers.ofFile(folder.resolve(bad[1]))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, r.statusCode(), r.body());
+            String error = JSON.readTree(r.body()).path("error").asText();
+            assertTrue(error.endsWith(".") && !error.contains("\n") && !error.contains(".partial"), error);
+            if (bad[0].equals("videos") && bad[1].equals("l.safetensors")) {
+                assertEquals("The upload is not a video FFmpeg can read; send an MP4, MOV, WebM or other video file"
+                        + " FFmpeg reads.", error);
+            }
+        }
+        try (var kept = Files.list(tmp.resolve("data/video-uploads"))) {
+            assertEquals(1, kept.count(), "only the video");
+        }
+        int checked = 0;
+        for (Setting<?> s : RequestSchema.ALL) {
+            if (s.kind() != Setting.Kind.FILE && s.kind() != Setting.Kind.FILES || s == RequestSchema.CONTINUE_FROM) {
+                continue;
+            }
+            for (Surface surface : Surface.values()) {
+                assertTrue(s.on(surface), s + " is offered on " + surface);
+            }
+            String kind = s == RequestSchema.LORA ? "lora" : s.label().equals("VIDEO") ? "video" : "picture";
+            Path file = kind.equals("picture") ? picture : kind.equals("video") ? video : lora;
+            Object relative = s.kind() == Setting.Kind.FILES ? List.of(file.getFileName().toString())
+                    : file.getFileName().toString();
+            assertEquals(null, cli(s, file.toString()), "kino generate " + s);
+            ObjectNode shot = JSON.createObjectNode().put("name", "a").put("prompt", "x");
+            if (s == RequestSchema.LAST_IMAGE) {
+                shot.put(RequestSchema.IMAGE.name(), "p.png"); // a last frame needs a first one
+            }
+            shot.set(s.name(), JSON.valueToTree(relative));
+            ShotList list = ShotListReader.parse(JSON.createObjectNode().put("project", "p").set("shots",
+                    JSON.createArrayNode().add(shot)).toString(), "t.json", ShotListReader.Format.JSON,
+                    PictureFiles.relativeTo(folder));
+            Object found = list.shots().get(0).request().get(s);
+            assertEquals(file.toAbsolutePath(), found instanceof List<?> l ? l.get(0) : found, "shot list " + s);
+            String first = s == RequestSchema.LAST_IMAGE ? "image," : "";
+            Path table = Files.writeString(folder.resolve("t-" + s.name() + ".csv"), "name,prompt," + first + s.name()
+                    + "\na,x," + (first.isEmpty() ? "" : "p.png,") + file.getFileName() + "\n");
+            found = ShotSource.read(LocalSpark.session(), table.toString(), 0, null).shots().get(0).request().get(s);
+            assertEquals(file.toAbsolutePath(), found instanceof List<?> l ? l.get(0) : found, "Spark table " + s);
+            Object ref = s.kind() == Setting.Kind.FILES ? List.of(uploaded.get(kind)) : uploaded.get(kind);
+            assertEquals(null, http(s, ref), "POST /api/jobs " + s);
+            String other = uploaded.get(kind.equals("picture") ? "video" : "picture");
+            String refused = http(s, s.kind() == Setting.Kind.FILES ? List.of(other) : other);
+            assertTrue(refused != null && refused.contains("names no " + kind + " uploaded to this server; upload it"
+                    + " with POST /api/" + kind + "s first"), s + ": " + refused);
+            checked++;
+        }
+        assertEquals(7, checked, "image, last_image, lora, source_video, reference_image, control_video, mask_video");
+    }
+
+    private static Path resources() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.isDirectory(d.resolve("engine/core/src/test/resources"))) {
+                return d.resolve("engine/core/src/test/resources");
+            }
+        }
+        throw new IllegalStateException("engine/core/src/test/resources not found");
+    }
+
     @SuppressWarnings("unchecked")
     private static Setting<Object> cast(Setting<?> s) {
         return (Setting<Object>) s;

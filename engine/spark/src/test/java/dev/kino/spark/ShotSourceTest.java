@@ -89,20 +89,25 @@ class ShotSourceTest {
     }
 
     @Test
-    void picturesAndContinuationsAreRefusedInOneSentence() throws IOException {
+    void filesAreRelativeToTheListAndContinuationsAreRefusedInOneSentence() throws IOException {
         SparkSession spark = LocalSpark.session();
         Files.writeString(tmp.resolve("a.png"), "x");
         Path image = Files.writeString(tmp.resolve("image.json"), """
-                {"project": "p", "shots": [{"name": "a", "prompt": "x", "image": "a.png"}]}""");
-        KinoException e = assertThrows(KinoException.class, () -> ShotSource.read(spark, image.toString(), 0, null));
-        assertTrue(e.getMessage().contains("shots[0].image: names a picture, but the Spark job renders text-only shots"),
-                e.getMessage());
+                {"project": "p", "shots": [{"name": "a", "prompt": "x", "image": "a.png",
+                                            "reference_image": ["a.png"], "control_video": "a.png"}]}""");
+        var shot = ShotSource.read(spark, image.toString(), 0, null).shots().get(0);
+        assertEquals(tmp.resolve("a.png").toAbsolutePath(), shot.request().get(dev.kino.request.RequestSchema.CONTROL_VIDEO));
+        Path missing = Files.writeString(tmp.resolve("missing.json"), """
+                {"project": "p", "shots": [{"name": "a", "prompt": "x", "source_video": "no.mp4"}]}""");
+        KinoException e = assertThrows(KinoException.class, () -> ShotSource.read(spark, missing.toString(), 0, null));
+        assertTrue(e.getMessage().contains("shots[0].source_video: names " + tmp.resolve("no.mp4").toAbsolutePath()
+                + ", which is not a file; check the path (it is relative to the shot list's folder)"), e.getMessage());
         Path chain = Files.writeString(tmp.resolve("chain.json"), """
                 {"project": "p", "shots": [{"name": "a", "prompt": "x"},
                                            {"name": "b", "prompt": "y", "continue_from": "a"}]}""");
         KinoException c = assertThrows(KinoException.class, () -> ShotSource.read(spark, chain.toString(), 0, null));
-        assertEquals("Shot b of chain.json continues from shot a, but the Spark job renders text-only shots; render"
-                + " this list with kino render or kino serve.", c.getMessage());
+        assertEquals("Shot b of chain.json continues from shot a, but the Spark job renders takes independently of one"
+                + " another; render this list with kino render or kino serve.", c.getMessage());
     }
 
     @Test

@@ -28,7 +28,7 @@ public final class Api {
     public static Javalin start(Services s, String host, int port) {
         JobRoutes jobs = new JobRoutes(s);
         ProjectRoutes projects = new ProjectRoutes(s, jobs);
-        BodyLimit limits = new BodyLimit(MAX_BODY, s.pictures().maxBytes());
+        BodyLimit limits = new BodyLimit(MAX_BODY);
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY;
@@ -64,6 +64,7 @@ public final class Api {
         projects.register(app);
         new CutExportRoutes(s).register(app);
         new LifecycleRoutes(s, jobs, projects).register(app);
+        new UploadRoutes(s).register(app);
         app.get("/api/models", ctx -> ctx.json(s.models().describe()));
         app.get("/api/health", ctx -> ctx.json(health(s)));
         app.post("/api/session", ctx -> {

@@ -1,5 +1,6 @@
 package dev.kino.server.http;
 
+import dev.kino.server.work.UploadedFiles;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -15,26 +16,26 @@ import java.io.IOException;
 /**
  * Every request body is counted as it is read, so a limit holds whether the client announced the length or sent
  * the body in chunks ({@code Transfer-Encoding: chunked}, no length up front): reading past it stops with a 413
- * and a sentence, and nothing is stored. Pictures ({@code POST /api/pictures}) have their own, larger limit.
+ * and a sentence, and nothing is stored. Uploads ({@code POST /api/pictures}, {@code /api/videos},
+ * {@code /api/loras}) have their own, larger limits ({@link UploadedFiles.Kind#maxBytes}).
  */
 final class BodyLimit implements Filter {
     private final long json;
-    private final long picture;
 
-    BodyLimit(long json, long picture) {
+    BodyLimit(long json) {
         this.json = json;
-        this.picture = picture;
     }
 
     /** The limit of a request to {@code path}. */
     long limit(String path) {
-        return path.equals("/api/pictures") ? picture : json;
+        UploadedFiles.Kind upload = UploadedFiles.Kind.at(path);
+        return upload != null ? upload.maxBytes : json;
     }
 
     /** The sentence for a body over the limit of {@code path}. */
     String tooLarge(String path) {
-        return path.equals("/api/pictures")
-                ? "The picture is larger than " + (picture >> 20) + " MiB; send a smaller PNG, JPEG or WebP file."
+        UploadedFiles.Kind upload = UploadedFiles.Kind.at(path);
+        return upload != null ? upload.tooLarge()
                 : "The request body is larger than " + (json >> 20) + " MiB; send a smaller shot list or split the project.";
     }
 

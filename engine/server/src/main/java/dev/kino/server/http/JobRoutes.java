@@ -10,7 +10,6 @@ import dev.kino.server.queue.JobState;
 import dev.kino.server.queue.JobStore;
 import dev.kino.server.queue.NewJob;
 import dev.kino.server.work.ModelCatalog;
-import dev.kino.server.work.UploadedPictures;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
@@ -37,21 +36,6 @@ final class JobRoutes {
         app.patch("/api/jobs/{id}", this::reprioritize);
         app.delete("/api/jobs/{id}", this::delete);
         app.get("/api/jobs/{id}/video", this::video);
-        app.post("/api/pictures", this::upload);
-    }
-
-    /** A picture's bytes as the body: stored by content hash, answered with its {@code sha256:HEX} reference. */
-    private void upload(Context ctx) throws IOException {
-        UploadedPictures.Stored stored;
-        try {
-            stored = s.pictures().store(ctx.req().getInputStream()); // counted by BodyLimit, chunked or not
-        } catch (UploadedPictures.QuotaExceeded e) {
-            throw new ApiError(507, e.getMessage());
-        } catch (KinoException e) {
-            throw ApiError.bad(e.getMessage());
-        }
-        ctx.status(201).json(java.util.Map.of("picture", stored.reference(), "width", stored.width(),
-                "height", stored.height(), "bytes", stored.bytes()));
     }
 
     private void submit(Context ctx) throws JsonProcessingException {
@@ -59,7 +43,7 @@ final class JobRoutes {
         Requests.onlyFields(n, fields());
         String model = Requests.text(n, "model", false, 64);
         model = model == null ? ModelCatalog.DEMO : model;
-        GenerationRequest request = Requests.generationRequest(n, s.pictures().files());
+        GenerationRequest request = Requests.generationRequest(n, s.uploads().files());
         Integer priority = Requests.smallInt(n, "priority", -1000, 1000);
         GenerationPlan plan = check(model, request);
         int p = priority == null ? 0 : priority;

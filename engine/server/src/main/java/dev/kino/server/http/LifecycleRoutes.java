@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 
 /**
- * Retrying a failed job, deleting projects and uploaded pictures, and HEAD on the videos (a client learns a
+ * Retrying a failed job, deleting projects, and HEAD on the videos (a client learns a
  * video's type and length without downloading it).
  */
 final class LifecycleRoutes {
@@ -28,7 +28,6 @@ final class LifecycleRoutes {
     void register(Javalin app) {
         app.post("/api/jobs/{id}/retry", this::retry);
         app.delete("/api/projects/{id}", this::deleteProject);
-        app.delete("/api/pictures/{ref}", this::deletePicture);
         app.head("/api/jobs/{id}/video", jobs::video);
         app.head("/api/projects/{id}/cut/video", projects::cutVideo);
     }
@@ -47,22 +46,6 @@ final class LifecycleRoutes {
         }
         for (String id : gone.jobIds()) {
             Files.deleteIfExists(s.dataDir().resolve("checkpoints").resolve(id + ".ckpt"));
-        }
-        ctx.status(204);
-    }
-
-    /** An upload no queued or running job and no project uses; 409 while one does. */
-    private void deletePicture(Context ctx) throws IOException {
-        String ref = ctx.pathParam("ref");
-        if (!ref.matches("sha256:[0-9a-f]{64}")) {
-            throw new ApiError(404, "There is no picture " + Requests.shown(ref) + "; pictures are named sha256:HEX.");
-        }
-        if (housekeeping.pictureInUse(ref.substring("sha256:".length()))) {
-            throw new ApiError(409, "The picture " + ref + " is used by a queued or running job or by a project; "
-                    + "delete those first.");
-        }
-        if (!s.pictures().delete(ref)) {
-            throw new ApiError(404, "There is no picture " + ref + " on this server.");
         }
         ctx.status(204);
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kino.request.RequestSchema;
 import dev.kino.request.Setting;
 import dev.kino.request.Surface;
+import dev.kino.server.work.UploadedFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,7 +57,8 @@ final class OpenApi {
             }
         }
         String files = s.kind() == Setting.Kind.FILE || s.kind() == Setting.Kind.FILES
-                ? " Names a file uploaded with POST /api/pictures (the server reads no paths)." : "";
+                ? " Names a file uploaded with POST " + UploadedFiles.Kind.of(s).endpoint()
+                + (s == RequestSchema.LORA ? " or listed by GET /api/loras" : "") + " (the server reads no paths)." : "";
         return p.put("description", s.doc() + files + " Default: " + (s.fromModel() ? "the model's" : s.defaultText())
                 + ".");
     }

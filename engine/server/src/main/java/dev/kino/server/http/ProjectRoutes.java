@@ -51,7 +51,7 @@ final class ProjectRoutes {
         ShotListReader.Format format = yaml ? ShotListReader.Format.YAML : ShotListReader.Format.JSON;
         ShotList list;
         try {
-            list = ShotListReader.parse(ctx.body(), "in the request", format, s.pictures().files());
+            list = ShotListReader.parse(ctx.body(), "in the request", format, s.uploads().files());
         } catch (KinoException e) {
             throw ApiError.bad(e.getMessage());
         }
@@ -74,6 +74,12 @@ final class ProjectRoutes {
             String from = t.shot().continueFrom();
             dev.kino.pipeline.GenerationPlan plan = null;
             try {
+                if (!t.videos().isEmpty()) {
+                    String field = t.videos().keySet().iterator().next();
+                    throw new KinoException("its " + field.replace('_', ' ') + " is shot " + t.videos().get(field)
+                            .shot().name() + "'s take, which this server does not wait for yet; upload that pick's MP4"
+                            + " (POST /api/videos) and name it in \"" + field + "\" instead of \"" + field + "_from\"");
+                }
                 if (from == null) {
                     plan = s.models().check(model, t.request());
                 } else if (!s.models().takesPictures(model)) {

@@ -122,7 +122,7 @@ final class Requests {
             }
             try {
                 values.put(setting, setting.read(Views.JSON.treeToValue(v, Object.class),
-                        (s, reference) -> files.find(reference)));
+                        files::find));
             } catch (SettingException e) {
                 throw ApiError.bad("The field \"" + setting.name() + "\" " + e.problem() + ".");
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -16,6 +16,7 @@ final class ModelCache implements AutoCloseable {
     private final Device device;
     private final int capacity;
     private final LinkedHashMap<String, TextToVideoPipeline> loaded = new LinkedHashMap<>(8, 0.75f, true);
+    private int loads;
 
     ModelCache(ModelCatalog catalog, Device device, int capacity) {
         this.catalog = catalog;
@@ -35,8 +36,17 @@ final class ModelCache implements AutoCloseable {
             eldest.getValue().close();
         }
         kino = TextToVideoPipeline.load(catalog.folder(name), device);
+        loads++;
         loaded.put(name, kino);
         return kino;
+    }
+
+    /**
+     * How many times a model was loaded from disk. A job's LoRA set is not part of the key: jobs with other LoRAs
+     * use the same loaded model, whose denoiser sessions are remade from the base weights it keeps in memory.
+     */
+    int loads() {
+        return loads;
     }
 
     /** Names of the loaded models (a copy). */
