@@ -18,7 +18,8 @@ def conditioning(siglip_config, processor):
     """Image-to-video (``HunyuanVideo15ImageToVideoPipeline``): the picture, crop-resized (lanczos) to the video's
     size, is encoded alone (``encode: first_picture``) into latent frame 0 of 32 condition channels that come
     before the one mask channel (``layout: latents_mask``), scaled by ``vae.scaling_factor``; SigLIP's tokens of
-    the picture resized straight to its square (no ``shortest_edge``: no centre crop) feed ``image_embeds``."""
+    the picture at the video's size (``picture: resized``), resized straight to SigLIP's square (no
+    ``shortest_edge``: no centre crop), feed ``image_embeds``."""
     size = processor.get("size", {})
     return {
         "mode": "concat", "image": "required", "last_image": "unsupported", "resize": "lanczos",
@@ -26,7 +27,7 @@ def conditioning(siglip_config, processor):
         "vae_encoder": {"kind": "3d", "file": "vae_encoder.onnx", "input": "sample", "output": "latent"},
         "image_encoder": {
             "file": "image_encoder.onnx", "input": "pixel_values", "output": "image_embeds",
-            "denoiser_input": "image_embeds", "images": 1, "tokens": siglip_config.tokens,
+            "denoiser_input": "image_embeds", "images": 1, "tokens": siglip_config.tokens, "picture": "resized",
             "crop_height": int(size.get("height", siglip_config.image_size)),
             "crop_width": int(size.get("width", siglip_config.image_size)),
             "resample": {2: "bilinear", 3: "bicubic", 1: "lanczos"}[int(processor.get("resample", 3))],
