@@ -8,6 +8,7 @@ import dev.kino.denoise.StepEvent;
 import dev.kino.model.Manifest;
 import dev.kino.model.ModelGraphs;
 import dev.kino.model.ModelPackage;
+import dev.kino.pipeline.GenerationPlanner;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.TextToVideoPipeline;
@@ -144,11 +145,19 @@ class HunyuanParityTest {
                     () -> kino.plan(GenerationRequest.builder("a fox").width(40).build()));
             assertTrue(size.getMessage().contains("multiple of 16") && size.getMessage().contains("try 32 or 48"),
                     size.getMessage());
-            KinoException tooLong = assertThrows(KinoException.class,
-                    // within the request limit of 2000 characters, but about 2000 tokens: punctuation splits
-                    () -> kino.generate(GenerationRequest.builder("x!".repeat(999)).build(), e -> true));
-            assertEquals("The prompt is too long for the model's text encoder: with its template it must fit 1108 tokens"
-                    + " (1000 for the prompt itself, about 3-4 characters each); shorten the prompt.", tooLong.getMessage());
+            // within the request limit of 2000 characters, but about 2000 tokens: punctuation splits
+            GenerationRequest tooLong = GenerationRequest.builder("x!".repeat(999)).build();
+            String sentence = "The prompt is too long for the model's text encoder: with its template it must fit 1108"
+                    + " tokens (1000 for the prompt itself, about 3-4 characters each); shorten the prompt.";
+            assertEquals(sentence, assertThrows(KinoException.class, () -> kino.plan(tooLong)).getMessage(),
+                    "refused when planned, before any work");
+            GenerationPlanner unloaded = GenerationPlanner.of(ModelPackage.open(PACKAGE));
+            assertEquals(sentence, assertThrows(KinoException.class, () -> unloaded.plan(tooLong)).getMessage(),
+                    "refused by a planner that has no sessions (the server's)");
+            KinoException negative = assertThrows(KinoException.class, () -> unloaded.plan(
+                    GenerationRequest.builder("a fox").negativePrompt("x!".repeat(999)).build()));
+            assertTrue(negative.getMessage().startsWith("The negative prompt is too long"), negative.getMessage());
+            unloaded.plan(GenerationRequest.builder("a fox").negativePrompt("x!".repeat(999)).guidance(1.0).build());
         }
     }
 
