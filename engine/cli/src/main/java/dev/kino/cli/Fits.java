@@ -28,7 +28,7 @@ final class Fits {
         sb.append(c.vaeEncoder().kind() == Manifest.VaeKind.CAUSAL
                 ? "; causal VAE encoder in steps" : "; VAE encoder on the whole clip");
         if (c.imageEncoder() != null) {
-            sb.append("; CLIP image encoder, ").append(c.imageEncoder().images()).append(" x ")
+            sb.append("; image encoder, ").append(c.imageEncoder().images()).append(" x ")
                     .append(c.imageEncoder().tokens()).append(" tokens");
         }
         return sb.append("; resized with ").append(c.resize()).toString();
