@@ -95,7 +95,7 @@ def verify_text(path, encoder, vocab, shapes=((2, 24), (1, 9))):
     return out
 
 
-def export_denoiser(folder, path, do_verify, check=True, image_tokens=0):
+def export_denoiser(folder, path, do_verify, check=True, image_tokens=0, attention="sdpa"):
     """``image_tokens``: the image encoder's token count for an image-to-video transformer (0: text-to-video)."""
     from diffusers import HunyuanVideo15Transformer3DModel
     config = HunyuanVideo15Transformer3DModel.load_config(folder)
@@ -105,13 +105,14 @@ def export_denoiser(folder, path, do_verify, check=True, image_tokens=0):
     inputs = dn.inputs(image_tokens > 0)
     if check:
         small = load_real(HunyuanVideo15Transformer3DModel, folder, num_layers=1)
-        fail_if_bad("denoiser rewrites (block 0, real weights)", dn.check_rewrites(small, image_tokens=image_tokens),
+        fail_if_bad("denoiser rewrites (block 0, real weights)", dn.check_rewrites(small, image_tokens=image_tokens,
+                                                                           attention_kind=attention),
                     1e-4)
         del small
     with torch.device("meta"):
         t = HunyuanVideo15Transformer3DModel.from_config(config)
     ow.to_placeholders_(t)
-    wrapper = dn.KinoHunyuan(t, image=image_tokens > 0)
+    wrapper = dn.KinoHunyuan(t, image=image_tokens > 0, attention_kind=attention)
     example = dn.example_inputs(t.config, 2, 2, 3, 4, 12, 8, image_tokens=min(image_tokens, 5))
     graph = ow.export_graph(wrapper, example, path, inputs, dn.OUTPUTS, dn.AXES)
     log(f"{os.path.basename(path)}: graph traced ({len(graph.graph.node)} nodes)")
@@ -233,6 +234,10 @@ def main():
                     help="comma-separated subset of tokenizer,text_encoder,image_encoder,denoiser,vae,manifest "
                          "(image_encoder, and the VAE encoder with vae: image-to-video folders only)")
     ap.add_argument("--verify", action="store_true", help="also compare every graph with its PyTorch module")
+    ap.add_argument("--attention", choices=["sdpa", "mha"], default="sdpa",
+                    help="the transformer blocks' attention: MatMul/Softmax/MatMul with an additive key mask (sdpa, "
+                         "any runtime) or ONNX Runtime's fused com.microsoft.MultiHeadAttention with "
+                         "key_padding_mask (mha)")
     ap.add_argument("--no-check", action="store_true", help="skip the transformer's rewrite check on real weights")
     ap.add_argument("--name", help="package name (default: the folder name)")
     for key in ("width", "height", "frames", "fps", "steps"):
@@ -258,7 +263,7 @@ def main():
         export_byt5(args.src, args.out, args.verify)
     if "denoiser" in only:
         export_denoiser(os.path.join(args.src, "transformer"), os.path.join(args.out, "denoiser.onnx"), args.verify,
-                        check=not args.no_check, image_tokens=icfg.tokens if icfg else 0)
+                        check=not args.no_check, image_tokens=icfg.tokens if icfg else 0, attention=args.attention)
     if "vae" in only:
         real_vae = export_vae(args.src, args.out, args.verify)
         if image_model:
@@ -284,7 +289,7 @@ def main():
             | {"negative_prompt": manifest.DEFAULTS["negative_prompt"]}, weights="fp32")
         manifest.write(m, os.path.join(args.out, "kino.json"))
         log("kino.json written")
-    finish(os.path.join(args.out, "export_report.json"), args.out, started)
+    finish(os.path.join(args.out, "export_report.json"), args.out, started, attention=args.attention)
 
 
 if __name__ == "__main__":

@@ -65,8 +65,31 @@ class RefinerAttention:
         return attn.to_out[1](attn.to_out[0](out))
 
 
+class _MaskedMultiHeadAttention(torch.autograd.Function):
+    """q, k, v ``[B, S, H*D]`` and a key mask ``[B, T]`` (1 = attend): exports as ONNX Runtime's fused
+    ``com.microsoft.MultiHeadAttention`` with ``key_padding_mask`` (scale 1/sqrt(D)); runs as :func:`attention`."""
+
+    @staticmethod
+    def forward(ctx, q, k, v, mask, heads):
+        split = lambda x: x.unflatten(2, (heads, -1)).transpose(1, 2)  # noqa: E731
+        return attention(split(q), split(k), split(v), key_bias(mask, q.dtype)).transpose(1, 2).flatten(2)
+
+    @staticmethod
+    def symbolic(g, q, k, v, mask, heads):
+        from torch.onnx import symbolic_helper
+        no_bias = symbolic_helper._optional_input_placeholder_tensor(g)
+        out = g.op("com.microsoft::MultiHeadAttention", q, k, v, no_bias, g.op("Cast", mask, to_i=6),
+                   num_heads_i=heads)
+        out.setType(q.type())
+        return out
+
+
 class JointAttention:
-    """``HunyuanVideo15AttnProcessor2_0`` with the text mask applied to keys only (video tokens always attend)."""
+    """``HunyuanVideo15AttnProcessor2_0`` with the text mask applied to keys only (video tokens always attend);
+    ``mha``: the attention itself as ONNX Runtime's fused MultiHeadAttention (else MatMul/Softmax/MatMul)."""
+
+    def __init__(self, mha=False):
+        self.mha = mha
 
     def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None, image_rotary_emb=None):
         b, head_dim = hidden_states.shape[0], attn.inner_dim // attn.heads
@@ -81,10 +104,14 @@ class JointAttention:
             eq = attn.norm_added_q(eq)
         if attn.norm_added_k is not None:
             ek = attn.norm_added_k(ek)
-        q, k, v = (torch.cat([a, e], dim=1).transpose(1, 2) for a, e in ((q, eq), (k, ek), (v, ev)))
         video = hidden_states.shape[1]
         mask = torch.cat([torch.ones_like(attention_mask[:, :1]).expand(-1, video), attention_mask], dim=1)
-        out = attention(q, k, v, key_bias(mask, q.dtype)).transpose(1, 2).flatten(2, 3)
+        if self.mha:
+            q, k, v = (torch.cat([a, e], dim=1).flatten(2) for a, e in ((q, eq), (k, ek), (v, ev)))
+            out = _MaskedMultiHeadAttention.apply(q, k, v, mask, attn.heads)
+        else:
+            q, k, v = (torch.cat([a, e], dim=1).transpose(1, 2) for a, e in ((q, eq), (k, ek), (v, ev)))
+            out = attention(q, k, v, key_bias(mask, q.dtype)).transpose(1, 2).flatten(2, 3)
         hs, ehs = out[:, :video], out[:, video:]
         return attn.to_out[1](attn.to_out[0](hs)), attn.to_add_out(ehs)
 
@@ -101,14 +128,14 @@ def rotate(x, rope):
 class KinoHunyuan(nn.Module):
     """The transformer's forward as an exportable module (see the module docstring); ``image``: image-to-video."""
 
-    def __init__(self, transformer, image=False):
+    def __init__(self, transformer, image=False, attention_kind="sdpa"):
         super().__init__()
         self.t = transformer
         self.image = image
         for block in transformer.context_embedder.token_refiner.refiner_blocks:
             block.attn.set_processor(RefinerAttention())
         for block in transformer.transformer_blocks:
-            block.attn.set_processor(JointAttention())
+            block.attn.set_processor(JointAttention(mha=attention_kind == "mha"))
 
     def forward(self, hidden_states, timestep, encoder_hidden_states, encoder_attention_mask,
                 encoder_hidden_states_2, encoder_attention_mask_2, image_embeds=None):
@@ -172,11 +199,12 @@ def reference_forward(transformer, hs, ts, ehs, mask, ehs2, mask2, image=None):
 
 
 @torch.no_grad()
-def check_rewrites(transformer, shapes=((2, 2, 4, 6, 12, 8), (1, 1, 3, 2, 7, 5)), image_tokens=0):
+def check_rewrites(transformer, shapes=((2, 2, 4, 6, 12, 8), (1, 1, 3, 2, 7, 5)), image_tokens=0,
+                   attention_kind="sdpa"):
     """Kino's forward vs diffusers' on a fresh copy's processors; ``max|a-b|/max|b|`` per shape."""
     import copy
     ref = transformer
-    kino = KinoHunyuan(copy.deepcopy(transformer), image=image_tokens > 0).eval()
+    kino = KinoHunyuan(copy.deepcopy(transformer), image=image_tokens > 0, attention_kind=attention_kind).eval()
     out = {}
     for shape in shapes:
         x = example_inputs(ref.config, *shape, image_tokens=image_tokens)

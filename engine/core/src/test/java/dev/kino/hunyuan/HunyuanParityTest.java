@@ -95,14 +95,27 @@ class HunyuanParityTest {
 
     @TestFactory
     List<DynamicTest> pipelineMatchesHunyuanVideo15PipelineStepByStep() {
-        return perCase(this::checkCase);
+        return perCase((name, c) -> checkCase(PACKAGE, name, c));
     }
 
-    private void checkCase(String name, JsonNode c) {
+    /**
+     * The same denoiser exported with {@code --attention mha} (ONNX Runtime's fused MultiHeadAttention with a key
+     * padding mask; tiny-hunyuan-mha holds only its graph, the weights are tiny-hunyuan's byte for byte).
+     */
+    @TestFactory
+    List<DynamicTest> fusedAttentionExportMatchesToo(@TempDir Path tmp) throws IOException {
+        Path mha = dev.kino.Fixtures.overlaid(DIR.resolve("tiny-hunyuan-mha"), tmp);
+        String graph = new String(Files.readAllBytes(mha.resolve("denoiser.onnx")),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(graph.contains("MultiHeadAttention"), "the mha graph runs com.microsoft.MultiHeadAttention");
+        return perCase((name, c) -> checkCase(mha, name, c));
+    }
+
+    private void checkCase(Path pkg, String name, JsonNode c) {
         List<float[]> perStep = new ArrayList<>();
         List<Double> timesteps = new ArrayList<>();
         GenerationResult r;
-        try (TextToVideoPipeline kino = TextToVideoPipeline.load(PACKAGE, Device.CPU)) {
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(pkg, Device.CPU)) {
             GenerationRequest req = GenerationRequest.builder(c.path("prompt").asText())
                     .negativePrompt(c.path("negative_prompt").asText()).seed(c.path("seed").asLong())
                     .steps(c.path("steps").asInt()).frames(c.path("frames").asInt())
@@ -131,8 +144,8 @@ class HunyuanParityTest {
         assertEquals(shape[3], r.frames().width(), "width");
         int worst = ReferenceRuns.worstLevels(r.frames(), frames);
         assertTrue(worst <= 1, name + " frames differ by " + worst + " levels");
-        System.out.printf("Hunyuan parity %-6s latents (every step) rel. diff <= %.2e, frames max diff %d/255%n", name,
-                worstLatents, worst);
+        System.out.printf("Hunyuan parity %-6s %s latents (every step) rel. diff <= %.2e, frames max diff %d/255%n",
+                name, pkg.getFileName(), worstLatents, worst);
     }
 
     @Test
