@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Exports a diffusers HunyuanVideo 1.5 text-to-video folder (``HunyuanVideo15Pipeline``) to a Kino package.
+"""Exports a diffusers HunyuanVideo 1.5 folder (``HunyuanVideo15Pipeline`` or ``HunyuanVideo15ImageToVideoPipeline``)
+to a Kino package.
 
 Folder: ``model_index.json``, ``tokenizer/`` + ``text_encoder/`` (Qwen2.5-VL), ``tokenizer_2/`` + ``text_encoder_2/``
 (ByT5), ``transformer/``, ``vae/``, ``scheduler/``, ``guider/``. Package:
@@ -10,6 +11,9 @@ Folder: ``model_index.json``, ``tokenizer/`` + ``text_encoder/`` (Qwen2.5-VL), `
     text_encoder_2.onnx + .onnx_data            ByT5 encoder (kinoexport/common/umt5.py, model_type t5), ids + mask
     denoiser.onnx       + .onnx_data            HunyuanVideo15Transformer3DModel, text-to-video (kinoexport/hunyuan/denoiser.py)
     vae_decoder.onnx    + .onnx_data            AutoencoderKLHunyuanVideo15 decoder, whole clip (kinoexport/hunyuan/vae.py)
+    image-to-video only:
+    image_encoder.onnx  + .onnx_data            SigLIP vision tower, last_hidden_state (kinoexport/hunyuan/siglip.py)
+    vae_encoder.onnx    + .onnx_data            the VAE encoder's mean (posterior mode), for the picture
     export_report.json                          every check, file sizes, time, peak RSS
 
 Weights are streamed tensor by tensor into the external data (kinoexport/common/onnx_weights.py); transformers is
@@ -31,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kinoexport.common import checks as verify, onnx_weights as ow, t5_export, umt5  # noqa: E402
 from kinoexport.common.package import load_real  # noqa: E402
 from kinoexport.common.report import fail_if_bad, finish, log  # noqa: E402
-from kinoexport.hunyuan import denoiser as dn, manifest, qwen, text, vae as hvae  # noqa: E402
+from kinoexport.hunyuan import denoiser as dn, manifest, qwen, siglip, text, vae as hvae  # noqa: E402
 
 
 def export_qwen(src, out, do_verify):
@@ -91,23 +95,30 @@ def verify_text(path, encoder, vocab, shapes=((2, 24), (1, 9))):
     return out
 
 
-def export_denoiser(folder, path, do_verify, check=True):
+def export_denoiser(folder, path, do_verify, check=True, image_tokens=0, attention="sdpa"):
+    """``image_tokens``: the image encoder's token count for an image-to-video transformer (0: text-to-video)."""
     from diffusers import HunyuanVideo15Transformer3DModel
     config = HunyuanVideo15Transformer3DModel.load_config(folder)
+    if config.get("use_meanflow"):
+        raise SystemExit(f"{folder}: use_meanflow (the step-distilled/super-resolution transformers take a second "
+                         "timestep) is not exported yet; use a folder without it")
+    inputs = dn.inputs(image_tokens > 0)
     if check:
         small = load_real(HunyuanVideo15Transformer3DModel, folder, num_layers=1)
-        fail_if_bad("denoiser rewrites (block 0, real weights)", dn.check_rewrites(small), 1e-4)
+        fail_if_bad("denoiser rewrites (block 0, real weights)", dn.check_rewrites(small, image_tokens=image_tokens,
+                                                                           attention_kind=attention),
+                    1e-4)
         del small
     with torch.device("meta"):
         t = HunyuanVideo15Transformer3DModel.from_config(config)
     ow.to_placeholders_(t)
-    wrapper = dn.KinoHunyuanT2V(t)
-    example = dn.example_inputs(t.config, 2, 2, 3, 4, 12, 8)
-    graph = ow.export_graph(wrapper, example, path, dn.INPUTS, dn.OUTPUTS, dn.AXES)
+    wrapper = dn.KinoHunyuan(t, image=image_tokens > 0, attention_kind=attention)
+    example = dn.example_inputs(t.config, 2, 2, 3, 4, 12, 8, image_tokens=min(image_tokens, 5))
+    graph = ow.export_graph(wrapper, example, path, inputs, dn.OUTPUTS, dn.AXES)
     log(f"{os.path.basename(path)}: graph traced ({len(graph.graph.node)} nodes)")
     source = ow.SafetensorsSource(folder)
     weights = ow.WeightFile(path + "_data")
-    ow.attach_weights(graph, dn.INPUTS, lambda name, dt: ow.torch_to_numpy(source.get(name.removeprefix("t.")), dt),
+    ow.attach_weights(graph, inputs, lambda name, dt: ow.torch_to_numpy(source.get(name.removeprefix("t.")), dt),
                       weights)
     weights.close()
     ow.save_graph(graph, path)
@@ -117,8 +128,8 @@ def export_denoiser(folder, path, do_verify, check=True):
         sess = verify.session(path)
         res = {}
         for shape in ((2, 2, 3, 4, 12, 8), (1, 1, 2, 3, 7, 5)):
-            x = dn.example_inputs(real.config, *shape)
-            got = sess.run(None, dict(zip(dn.INPUTS, (a.numpy() for a in x))))[0]
+            x = dn.example_inputs(real.config, *shape, image_tokens=image_tokens)
+            got = sess.run(None, dict(zip(inputs, (a.numpy() for a in x))))[0]
             res["x".join(map(str, shape))] = verify.rel(got, dn.reference_forward(real, *x).numpy())
         fail_if_bad("denoiser onnx vs diffusers", res, 1e-4)
     return dict(config)
@@ -153,13 +164,80 @@ def export_vae(src, out, do_verify):
     return real
 
 
+def export_image_encoder(src, out, do_verify):
+    """image_encoder/ (SiglipVisionModel weights) -> image_encoder.onnx; returns the tower's config."""
+    folder = os.path.join(src, "image_encoder")
+    cfg = siglip.SiglipVisionConfig.from_folder(folder)
+    path = os.path.join(out, "image_encoder.onnx")
+    with torch.device("meta"):
+        tower = siglip.SiglipVisionTower(cfg)
+    ow.to_placeholders_(tower)
+    graph = ow.export_graph(tower, (torch.zeros(1, 3, cfg.image_size, cfg.image_size),), path, siglip.INPUTS,
+                            siglip.OUTPUTS, siglip.AXES)
+    source = ow.SafetensorsSource(folder)
+    keys = set(source.keys())
+    weights = ow.WeightFile(path + "_data")
+    ow.attach_weights(graph, siglip.INPUTS, lambda name, dt: ow.torch_to_numpy(
+        source.get(siglip.SiglipVisionTower.source_key(name, keys)), dt), weights)
+    weights.close()
+    ow.save_graph(graph, path)
+    log(f"image_encoder.onnx (SigLIP, {cfg.num_layers} layers, {cfg.tokens} tokens, "
+        f"{weights.bytes / 2**20:.1f} MiB of weights)")
+    if do_verify:
+        real = siglip.load(folder)
+        sess = verify.session(path)
+        g = torch.Generator().manual_seed(4)
+        res = {}
+        for b in (1, 2):
+            x = torch.rand(b, 3, cfg.image_size, cfg.image_size, generator=g) * 2 - 1
+            with torch.no_grad():
+                res[f"batch {b}"] = verify.rel(sess.run(None, {"pixel_values": x.numpy()})[0], real(x).numpy())
+        fail_if_bad("image_encoder onnx vs torch", res, 1e-4)
+    return cfg
+
+
+def export_vae_encoder(src, out, real, do_verify):
+    """The VAE encoder's mean as vae_encoder.onnx (the picture's latents, before scaling)."""
+    from diffusers import AutoencoderKLHunyuanVideo15
+    fail_if_bad("vae encoder rewrites (real weights)", hvae.check_encoder(real), 1e-4)
+    with torch.device("meta"):
+        v = AutoencoderKLHunyuanVideo15.from_config(real.config)
+    ow.to_placeholders_(v)
+    path = os.path.join(out, "vae_encoder.onnx")
+    x = torch.zeros(1, 3, 1, 32, 48)    # one frame: the trace of the temporal downsamplers holds for that count only
+    graph = ow.export_graph(hvae.Encoder(v), (x,), path, hvae.ENCODER_INPUTS, hvae.ENCODER_OUTPUTS,
+                            hvae.ENCODER_AXES)
+    source = ow.SafetensorsSource(os.path.join(src, "vae"))
+    weights = ow.WeightFile(path + "_data")
+    ow.attach_weights(graph, hvae.ENCODER_INPUTS, lambda name, dt: ow.torch_to_numpy(source.get(name), dt),
+                      weights)
+    weights.close()
+    ow.save_graph(graph, path)
+    log(f"vae_encoder.onnx ({weights.bytes / 2**20:.1f} MiB of weights)")
+    if do_verify:
+        sess = verify.session(path)
+        res = {}
+        g = torch.Generator().manual_seed(8)
+        for f, h, w in ((1, 64, 48), (1, 32, 32)):
+            x = torch.rand(1, 3, f, h, w, generator=g) * 2 - 1
+            with torch.no_grad():
+                ref = real.encode(x).latent_dist.mode().numpy()
+            res[f"1x{f}x{h}x{w}"] = verify.rel(sess.run(None, {"sample": x.numpy()})[0], ref)
+        fail_if_bad("vae_encoder onnx vs diffusers", res, 1e-4)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("src", help="diffusers HunyuanVideo 1.5 folder")
     ap.add_argument("out", help="package folder to write")
-    ap.add_argument("--only", default="tokenizer,text_encoder,denoiser,vae,manifest",
-                    help="comma-separated subset of tokenizer,text_encoder,denoiser,vae,manifest")
+    ap.add_argument("--only", default="tokenizer,text_encoder,image_encoder,denoiser,vae,manifest",
+                    help="comma-separated subset of tokenizer,text_encoder,image_encoder,denoiser,vae,manifest "
+                         "(image_encoder, and the VAE encoder with vae: image-to-video folders only)")
     ap.add_argument("--verify", action="store_true", help="also compare every graph with its PyTorch module")
+    ap.add_argument("--attention", choices=["sdpa", "mha"], default="sdpa",
+                    help="the transformer blocks' attention: MatMul/Softmax/MatMul with an additive key mask (sdpa, "
+                         "any runtime) or ONNX Runtime's fused com.microsoft.MultiHeadAttention with "
+                         "key_padding_mask (mha)")
     ap.add_argument("--no-check", action="store_true", help="skip the transformer's rewrite check on real weights")
     ap.add_argument("--name", help="package name (default: the folder name)")
     for key in ("width", "height", "frames", "fps", "steps"):
@@ -170,6 +248,11 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     started = time.time()
     tok = os.path.join(args.src, "tokenizer")
+    index = json.load(open(os.path.join(args.src, "model_index.json")))
+    image_model = index.get("_class_name") == "HunyuanVideo15ImageToVideoPipeline"
+    icfg = siglip.SiglipVisionConfig.from_folder(os.path.join(args.src, "image_encoder")) if image_model else None
+    if image_model and "image_encoder" in only:
+        export_image_encoder(args.src, args.out, args.verify)
     if "tokenizer" in only:
         text.export_qwen_tokenizer(tok, args.out)
         with open(os.path.join(args.out, "tokenizer_2.json"), "w") as f:
@@ -180,17 +263,25 @@ def main():
         export_byt5(args.src, args.out, args.verify)
     if "denoiser" in only:
         export_denoiser(os.path.join(args.src, "transformer"), os.path.join(args.out, "denoiser.onnx"), args.verify,
-                        check=not args.no_check)
+                        check=not args.no_check, image_tokens=icfg.tokens if icfg else 0, attention=args.attention)
     if "vae" in only:
-        export_vae(args.src, args.out, args.verify)
+        real_vae = export_vae(args.src, args.out, args.verify)
+        if image_model:
+            export_vae_encoder(args.src, args.out, real_vae, args.verify)
     if "manifest" in only:
         guider = json.load(open(os.path.join(args.src, "guider", "guider_config.json")))
         guidance = args.guidance if args.guidance is not None else float(guider.get("guidance_scale", 6.0))
         if guider.get("use_original_formulation") or guider.get("guidance_rescale", 0.0):
             raise SystemExit("guider: use_original_formulation / guidance_rescale are not what Kino's guidance does")
+        image = None
+        if image_model:
+            fe = os.path.join(args.src, "feature_extractor", "preprocessor_config.json")
+            image = manifest.conditioning(icfg, json.load(open(fe)) if os.path.exists(fe) else {})
+        tcfg = json.load(open(os.path.join(args.src, "transformer", "config.json")))
         m = manifest.build(
             args.name or os.path.basename(os.path.normpath(args.src)),
-            "HunyuanVideo 1.5 text-to-video exported by models/export/export_hunyuan.py (fp32)",
+            f"HunyuanVideo 1.5 {'image' if image_model else 'text'}-to-video exported by "
+            "models/export/export_hunyuan.py (fp32)", image=image, in_channels=tcfg["in_channels"],
             template=text.render_template(tok),
             scheduler_config=json.load(open(os.path.join(args.src, "scheduler", "scheduler_config.json"))),
             vae_config=json.load(open(os.path.join(args.src, "vae", "config.json"))), guidance=guidance,
@@ -198,7 +289,7 @@ def main():
             | {"negative_prompt": manifest.DEFAULTS["negative_prompt"]}, weights="fp32")
         manifest.write(m, os.path.join(args.out, "kino.json"))
         log("kino.json written")
-    finish(os.path.join(args.out, "export_report.json"), args.out, started)
+    finish(os.path.join(args.out, "export_report.json"), args.out, started, attention=args.attention)
 
 
 if __name__ == "__main__":

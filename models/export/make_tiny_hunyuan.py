@@ -24,6 +24,7 @@ sys.path.insert(0, HERE)
 from make_tiny_wan import export_into  # noqa: E402
 
 SRC = os.path.join(HERE, "work", "tiny-src", "hunyuan")
+SRC_I2V = os.path.join(HERE, "work", "tiny-src", "hunyuan-i2v")
 FIXTURES = os.path.normpath(os.path.join(HERE, "..", "..", "engine", "core", "src", "test", "resources", "hunyuan"))
 
 QWEN = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2,
@@ -36,6 +37,9 @@ TRANSFORMER = dict(in_channels=65, out_channels=32, num_attention_heads=2, atten
                    rope_axes_dim=(4, 6, 6), target_size=64, task_type="t2v")
 VAE = dict(latent_channels=32, block_out_channels=(16, 16, 32, 32, 32), layers_per_block=1,
            spatial_compression_ratio=16, temporal_compression_ratio=4)
+# image-to-video: a SigLIP tower whose width is the transformer's image_embed_dim; 32 px, 8 px patches: 16 tokens
+SIGLIP = dict(hidden_size=16, intermediate_size=32, num_hidden_layers=2, num_attention_heads=2, image_size=32,
+              patch_size=8)
 # Qwen2.5-VL's chat template, the branch for text-only messages (its image/video branches never run here)
 CHAT_TEMPLATE = ("{% for message in messages %}{% if loop.first and message['role'] != 'system' %}<|im_start|>system\n"
                  "You are a helpful assistant.<|im_end|>\n{% endif %}<|im_start|>{{ message['role'] }}\n"
@@ -74,17 +78,19 @@ def qwen_tokenizer(folder):
     return len(t)
 
 
-def build_folder(root):
+def build_folder(root, image=False):
+    """``image``: the image-to-video folder (HunyuanVideo15ImageToVideoPipeline: a SigLIP image encoder and its
+    processor; other weights drawn from another seed)."""
     from diffusers import (AutoencoderKLHunyuanVideo15, ClassifierFreeGuidance, FlowMatchEulerDiscreteScheduler,
                            HunyuanVideo15Transformer3DModel)
     from transformers import ByT5Tokenizer, Qwen2_5_VLTextConfig, Qwen2_5_VLTextModel, T5Config, T5EncoderModel
-    torch.manual_seed(0)
+    torch.manual_seed(1 if image else 0)
     vocab = qwen_tokenizer(os.path.join(root, "tokenizer"))
     Qwen2_5_VLTextModel(Qwen2_5_VLTextConfig(vocab_size=vocab, **QWEN)).save_pretrained(
         os.path.join(root, "text_encoder"))
     ByT5Tokenizer().save_pretrained(os.path.join(root, "tokenizer_2"))
     T5EncoderModel(T5Config(**BYT5)).save_pretrained(os.path.join(root, "text_encoder_2"))
-    transformer = HunyuanVideo15Transformer3DModel(**TRANSFORMER)
+    transformer = HunyuanVideo15Transformer3DModel(**dict(TRANSFORMER, task_type="i2v" if image else "t2v"))
     with torch.no_grad():   # cond_type_embed and the zero-initialised parts get real values (a random-weight test)
         for p in transformer.parameters():
             if p.abs().max() == 0:
@@ -94,18 +100,42 @@ def build_folder(root):
         mid = transformer.context_embedder_2.linear_2.weight
         mid.copy_(torch.diag(torch.randn(mid.shape[0]) * 0.5))
     transformer.save_pretrained(os.path.join(root, "transformer"))
-    vae = AutoencoderKLHunyuanVideo15(**VAE)
+    # the encoder averages its last width over groups of 2 x latent channels: 64 wide for image-to-video
+    vae = AutoencoderKLHunyuanVideo15(**dict(VAE, block_out_channels=(16, 16, 32, 32, 64)) if image else VAE)
     vae.save_pretrained(os.path.join(root, "vae"))
     FlowMatchEulerDiscreteScheduler(shift=5.0).save_pretrained(os.path.join(root, "scheduler"))
     ClassifierFreeGuidance(guidance_scale=6.0).save_pretrained(os.path.join(root, "guider"))
-    json.dump({"_class_name": "HunyuanVideo15Pipeline", "_diffusers_version": "0.40.0.dev0",
+    index = {"_class_name": "HunyuanVideo15Pipeline", "_diffusers_version": "0.40.0.dev0",
                "text_encoder": ["transformers", "Qwen2_5_VLTextModel"], "tokenizer": ["transformers", "Qwen2Tokenizer"],
                "text_encoder_2": ["transformers", "T5EncoderModel"], "tokenizer_2": ["transformers", "ByT5Tokenizer"],
                "transformer": ["diffusers", "HunyuanVideo15Transformer3DModel"],
                "vae": ["diffusers", "AutoencoderKLHunyuanVideo15"],
                "scheduler": ["diffusers", "FlowMatchEulerDiscreteScheduler"],
-               "guider": ["diffusers", "ClassifierFreeGuidance"]},
-              open(os.path.join(root, "model_index.json"), "w"), indent=2)
+               "guider": ["diffusers", "ClassifierFreeGuidance"]}
+    if image:
+        image_encoder(root)
+        # as the real folder names it; without torchvision transformers 5 runs it as SiglipImageProcessorPil
+        # (PIL bicubic resize, then (x / 255 - 0.5) / 0.5), which is the rule Kino follows
+        index.update({"_class_name": "HunyuanVideo15ImageToVideoPipeline",
+                      "image_encoder": ["transformers", "SiglipVisionModel"],
+                      "feature_extractor": ["transformers", "SiglipImageProcessor"]})
+    json.dump(index, open(os.path.join(root, "model_index.json"), "w"), indent=2)
+
+
+def image_encoder(root):
+    """SiglipVisionModel + its processor, and Kino's own tower (kinoexport/hunyuan/siglip.py) checked against it."""
+    from transformers import SiglipImageProcessorPil, SiglipVisionConfig, SiglipVisionModel
+    from kinoexport.hunyuan import siglip
+    model = SiglipVisionModel(SiglipVisionConfig(**SIGLIP)).eval()
+    model.save_pretrained(os.path.join(root, "image_encoder"))
+    SiglipImageProcessorPil(size={"height": SIGLIP["image_size"], "width": SIGLIP["image_size"]}).save_pretrained(
+        os.path.join(root, "feature_extractor"))
+    x = torch.rand(2, 3, SIGLIP["image_size"], SIGLIP["image_size"]) * 2 - 1
+    with torch.no_grad():
+        ref = model(pixel_values=x).last_hidden_state
+        err = float((siglip.load(os.path.join(root, "image_encoder"))(x) - ref).abs().max() / ref.abs().max())
+    assert err < 1e-5, f"Kino's SigLIP tower vs transformers: {err}"
+    print(f"SigLIP tower: Kino's module vs SiglipVisionModel, max rel {err:.1e}")
 
 
 def check_pipeline_constants(root):
@@ -127,13 +157,16 @@ def check_pipeline_constants(root):
 
 
 def main():
+    """``--i2v``: the image-to-video folder and package (tiny-hunyuan-i2v) instead of the text-to-video ones."""
     torch.set_num_threads(2)
-    build_folder(SRC)
-    check_pipeline_constants(SRC)
+    image = "--i2v" in sys.argv
+    src, name = (SRC_I2V, "tiny-hunyuan-i2v") if image else (SRC, "tiny-hunyuan")
+    build_folder(src, image=image)
+    check_pipeline_constants(src)
     if "--no-export" not in sys.argv:
-        export_into(os.path.join(HERE, "export_hunyuan.py"), SRC, os.path.join(FIXTURES, "tiny-hunyuan"),
-                    ["--name", "tiny-hunyuan", "--verify", "--width", "64", "--height", "64", "--frames", "5",
-                     "--steps", "3"])
+        export_into(os.path.join(HERE, "export_hunyuan.py"), src, os.path.join(FIXTURES, name),
+                    ["--name", name, "--verify", "--width", "64", "--height", "48" if image else "64", "--frames",
+                     "5", "--steps", "3"])
 
 
 if __name__ == "__main__":

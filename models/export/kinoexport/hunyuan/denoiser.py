@@ -15,6 +15,10 @@ output the model makes; checked by :func:`check_rewrites` against ``transformer.
 * **condition channels**: text-to-video feeds ``cat([latents, zeros(32), zeros(1)])``; the graph takes the 32
   latent channels and adds the zero channels itself.
 
+Image-to-video (:class:`KinoHunyuan` with ``image=True``, ``HunyuanVideo15ImageToVideoPipeline``): the graph takes
+all ``in_channels`` (``[latents, image latents, mask]``, built by Kino) and ``image_embeds [B, N, 1152]`` (the
+SigLIP tokens); the projected image tokens are all valid and go in front of the text, as diffusers puts them.
+
 Graph: ``hidden_states [B, 32, F, H, W]``, ``timestep [B]`` (float, 0..1000), ``encoder_hidden_states [B, L, D]``
 + ``encoder_attention_mask [B, L]`` (Qwen), ``encoder_hidden_states_2 [B, L2, D2]`` + ``encoder_attention_mask_2
 [B, L2]`` (ByT5) -> ``noise_pred [B, 32, F, H, W]``.
@@ -24,11 +28,16 @@ import torch.nn as nn
 
 INPUTS = ["hidden_states", "timestep", "encoder_hidden_states", "encoder_attention_mask", "encoder_hidden_states_2",
           "encoder_attention_mask_2"]
+IMAGE_INPUT = "image_embeds"
 OUTPUTS = ["noise_pred"]
 AXES = {"hidden_states": {0: "batch", 2: "frames", 3: "height", 4: "width"}, "timestep": {0: "batch"},
         "encoder_hidden_states": {0: "batch", 1: "length"}, "encoder_attention_mask": {0: "batch", 1: "length"},
         "encoder_hidden_states_2": {0: "batch", 1: "length_2"}, "encoder_attention_mask_2": {0: "batch", 1: "length_2"},
-        "noise_pred": {0: "batch", 2: "frames", 3: "height", 4: "width"}}
+        "noise_pred": {0: "batch", 2: "frames", 3: "height", 4: "width"}, IMAGE_INPUT: {0: "batch", 1: "image_tokens"}}
+
+
+def inputs(image):
+    return INPUTS + [IMAGE_INPUT] if image else INPUTS
 
 
 def key_bias(mask, dtype):
@@ -56,8 +65,31 @@ class RefinerAttention:
         return attn.to_out[1](attn.to_out[0](out))
 
 
+class _MaskedMultiHeadAttention(torch.autograd.Function):
+    """q, k, v ``[B, S, H*D]`` and a key mask ``[B, T]`` (1 = attend): exports as ONNX Runtime's fused
+    ``com.microsoft.MultiHeadAttention`` with ``key_padding_mask`` (scale 1/sqrt(D)); runs as :func:`attention`."""
+
+    @staticmethod
+    def forward(ctx, q, k, v, mask, heads):
+        split = lambda x: x.unflatten(2, (heads, -1)).transpose(1, 2)  # noqa: E731
+        return attention(split(q), split(k), split(v), key_bias(mask, q.dtype)).transpose(1, 2).flatten(2)
+
+    @staticmethod
+    def symbolic(g, q, k, v, mask, heads):
+        from torch.onnx import symbolic_helper
+        no_bias = symbolic_helper._optional_input_placeholder_tensor(g)
+        out = g.op("com.microsoft::MultiHeadAttention", q, k, v, no_bias, g.op("Cast", mask, to_i=6),
+                   num_heads_i=heads)
+        out.setType(q.type())
+        return out
+
+
 class JointAttention:
-    """``HunyuanVideo15AttnProcessor2_0`` with the text mask applied to keys only (video tokens always attend)."""
+    """``HunyuanVideo15AttnProcessor2_0`` with the text mask applied to keys only (video tokens always attend);
+    ``mha``: the attention itself as ONNX Runtime's fused MultiHeadAttention (else MatMul/Softmax/MatMul)."""
+
+    def __init__(self, mha=False):
+        self.mha = mha
 
     def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None, image_rotary_emb=None):
         b, head_dim = hidden_states.shape[0], attn.inner_dim // attn.heads
@@ -72,10 +104,14 @@ class JointAttention:
             eq = attn.norm_added_q(eq)
         if attn.norm_added_k is not None:
             ek = attn.norm_added_k(ek)
-        q, k, v = (torch.cat([a, e], dim=1).transpose(1, 2) for a, e in ((q, eq), (k, ek), (v, ev)))
         video = hidden_states.shape[1]
         mask = torch.cat([torch.ones_like(attention_mask[:, :1]).expand(-1, video), attention_mask], dim=1)
-        out = attention(q, k, v, key_bias(mask, q.dtype)).transpose(1, 2).flatten(2, 3)
+        if self.mha:
+            q, k, v = (torch.cat([a, e], dim=1).flatten(2) for a, e in ((q, eq), (k, ek), (v, ev)))
+            out = _MaskedMultiHeadAttention.apply(q, k, v, mask, attn.heads)
+        else:
+            q, k, v = (torch.cat([a, e], dim=1).transpose(1, 2) for a, e in ((q, eq), (k, ek), (v, ev)))
+            out = attention(q, k, v, key_bias(mask, q.dtype)).transpose(1, 2).flatten(2, 3)
         hs, ehs = out[:, :video], out[:, video:]
         return attn.to_out[1](attn.to_out[0](hs)), attn.to_add_out(ehs)
 
@@ -89,23 +125,26 @@ def rotate(x, rope):
     return (x.float() * cos + rotated.float() * sin).to(x.dtype)
 
 
-class KinoHunyuanT2V(nn.Module):
-    """The transformer's text-to-video forward as an exportable module (see the module docstring)."""
+class KinoHunyuan(nn.Module):
+    """The transformer's forward as an exportable module (see the module docstring); ``image``: image-to-video."""
 
-    def __init__(self, transformer):
+    def __init__(self, transformer, image=False, attention_kind="sdpa"):
         super().__init__()
         self.t = transformer
+        self.image = image
         for block in transformer.context_embedder.token_refiner.refiner_blocks:
             block.attn.set_processor(RefinerAttention())
         for block in transformer.transformer_blocks:
-            block.attn.set_processor(JointAttention())
+            block.attn.set_processor(JointAttention(mha=attention_kind == "mha"))
 
     def forward(self, hidden_states, timestep, encoder_hidden_states, encoder_attention_mask,
-                encoder_hidden_states_2, encoder_attention_mask_2):
+                encoder_hidden_states_2, encoder_attention_mask_2, image_embeds=None):
         t = self.t
         b, c, f, h, w = hidden_states.shape
-        extra = t.config.in_channels - c          # the condition latents and mask channel: zeros without a picture
-        x = torch.cat([hidden_states, (hidden_states[:, :1] * 0).expand(-1, extra, -1, -1, -1)], dim=1)
+        x = hidden_states
+        if not self.image:                         # the condition latents and mask channel: zeros without a picture
+            extra = t.config.in_channels - c
+            x = torch.cat([hidden_states, (hidden_states[:, :1] * 0).expand(-1, extra, -1, -1, -1)], dim=1)
         rope = t.rope(x)
         temb = t.time_embed(timestep)
         x = t.x_embedder(x)
@@ -115,6 +154,10 @@ class KinoHunyuanT2V(nn.Module):
         text2 = t.context_embedder_2(encoder_hidden_states_2) + t.cond_type_embed.weight[1]
         ctx = torch.cat([text2 * mask2[..., None].to(text2.dtype), text * mask[..., None].to(text.dtype)], dim=1)
         ctx_mask = torch.cat([mask2, mask], dim=1)
+        if self.image:
+            img = t.image_embedder(image_embeds) + t.cond_type_embed.weight[2]
+            ctx = torch.cat([img, ctx], dim=1)
+            ctx_mask = torch.cat([torch.ones_like(mask[:, :1]).expand(-1, img.shape[1]), ctx_mask], dim=1)
         for block in t.transformer_blocks:
             x, ctx = block(x, ctx, temb, ctx_mask, rope)
         x = t.proj_out(t.norm_out(x, temb))
@@ -123,9 +166,11 @@ class KinoHunyuanT2V(nn.Module):
         return x.flatten(6, 7).flatten(4, 5).flatten(2, 3)
 
 
-def example_inputs(config, batch, frames, height, width, length, length_2, seed=0):
+def example_inputs(config, batch, frames, height, width, length, length_2, seed=0, image_tokens=0):
+    """``image_tokens`` > 0: image-to-video inputs (all channels, and image embeddings last)."""
     g = torch.Generator().manual_seed(seed)
-    hs = torch.randn(batch, config.out_channels, frames, height, width, generator=g)
+    channels = config.in_channels if image_tokens else config.out_channels
+    hs = torch.randn(batch, channels, frames, height, width, generator=g)
     ts = torch.tensor([917.0, 250.0][:batch] + [500.0] * max(0, batch - 2))
     ehs = torch.randn(batch, length, config.text_embed_dim, generator=g)
     ehs2 = torch.randn(batch, length_2, config.text_embed_2_dim, generator=g)
@@ -134,29 +179,35 @@ def example_inputs(config, batch, frames, height, width, length, length_2, seed=
     for i in range(batch):
         mask[i, : max(1, length - 3 - 2 * i)] = 1
         mask2[i, : (length_2 // 2 if i == 0 else 0)] = 1       # sample 1: no quoted text (all padding)
+    if image_tokens:
+        return hs, ts, ehs, mask, ehs2, mask2, torch.randn(batch, image_tokens, config.image_embed_dim, generator=g)
     return hs, ts, ehs, mask, ehs2, mask2
 
 
 @torch.no_grad()
-def reference_forward(transformer, hs, ts, ehs, mask, ehs2, mask2):
-    """diffusers' own forward, fed as HunyuanVideo15Pipeline feeds it for text-to-video."""
+def reference_forward(transformer, hs, ts, ehs, mask, ehs2, mask2, image=None):
+    """diffusers' own forward, fed as HunyuanVideo15Pipeline feeds it for text-to-video (``image`` None) or as
+    the image-to-video pipeline does (all channels given, image embeddings)."""
     b = hs.shape[0]
-    cond = torch.zeros(b, transformer.config.in_channels - hs.shape[1], *hs.shape[2:])
-    image = torch.zeros(b, 729, transformer.config.image_embed_dim)
-    return transformer(hidden_states=torch.cat([hs, cond], 1), timestep=ts, encoder_hidden_states=ehs,
+    if image is None:
+        cond = torch.zeros(b, transformer.config.in_channels - hs.shape[1], *hs.shape[2:])
+        hs = torch.cat([hs, cond], 1)
+        image = torch.zeros(b, 729, transformer.config.image_embed_dim)
+    return transformer(hidden_states=hs, timestep=ts, encoder_hidden_states=ehs,
                        encoder_attention_mask=mask.float(), encoder_hidden_states_2=ehs2,
                        encoder_attention_mask_2=mask2.float(), image_embeds=image, return_dict=False)[0]
 
 
 @torch.no_grad()
-def check_rewrites(transformer, shapes=((2, 2, 4, 6, 12, 8), (1, 1, 3, 2, 7, 5))):
+def check_rewrites(transformer, shapes=((2, 2, 4, 6, 12, 8), (1, 1, 3, 2, 7, 5)), image_tokens=0,
+                   attention_kind="sdpa"):
     """Kino's forward vs diffusers' on a fresh copy's processors; ``max|a-b|/max|b|`` per shape."""
     import copy
     ref = transformer
-    kino = KinoHunyuanT2V(copy.deepcopy(transformer)).eval()
+    kino = KinoHunyuan(copy.deepcopy(transformer), image=image_tokens > 0, attention_kind=attention_kind).eval()
     out = {}
     for shape in shapes:
-        x = example_inputs(ref.config, *shape)
+        x = example_inputs(ref.config, *shape, image_tokens=image_tokens)
         a, b = kino(*x), reference_forward(ref, *x)
         out["x".join(map(str, shape))] = float((a - b).abs().max() / b.abs().max())
     return out

@@ -14,7 +14,32 @@ import kino_manifest  # noqa: E402
 DEFAULTS = {"width": 848, "height": 480, "frames": 121, "fps": 24, "steps": 50, "negative_prompt": ""}
 
 
-def build(name, description, *, template, scheduler_config, vae_config, guidance, defaults, weights):
+def conditioning(siglip_config, processor):
+    """Image-to-video (``HunyuanVideo15ImageToVideoPipeline``): the picture, crop-resized (lanczos) to the video's
+    size, is encoded alone (``encode: first_picture``) into latent frame 0 of 32 condition channels that come
+    before the one mask channel (``layout: latents_mask``), scaled by ``vae.scaling_factor``; SigLIP's tokens of
+    the picture at the video's size (``picture: resized``), resized straight to SigLIP's square (no
+    ``shortest_edge``: no centre crop), feed ``image_embeds``."""
+    size = processor.get("size", {})
+    return {
+        "mode": "concat", "image": "required", "last_image": "unsupported", "resize": "lanczos",
+        "mask_channels": 1, "layout": "latents_mask", "encode": "first_picture",
+        "vae_encoder": {"kind": "3d", "file": "vae_encoder.onnx", "input": "sample", "output": "latent"},
+        "image_encoder": {
+            "file": "image_encoder.onnx", "input": "pixel_values", "output": "image_embeds",
+            "denoiser_input": "image_embeds", "images": 1, "tokens": siglip_config.tokens, "picture": "resized",
+            "crop_height": int(size.get("height", siglip_config.image_size)),
+            "crop_width": int(size.get("width", siglip_config.image_size)),
+            "resample": {2: "bilinear", 3: "bicubic", 1: "lanczos"}[int(processor.get("resample", 3))],
+            "mean": [float(v) for v in processor.get("image_mean", [0.5] * 3)],
+            "std": [float(v) for v in processor.get("image_std", [0.5] * 3)]},
+    }
+
+
+def build(name, description, *, template, scheduler_config, vae_config, guidance, defaults, weights,
+          image=None, in_channels=None):
+    """``image``: :func:`conditioning`'s section for an image-to-video package (then ``in_channels``: the
+    denoiser's, 65)."""
     spatial, temporal = vae_config["spatial_compression_ratio"], vae_config["temporal_compression_ratio"]
     text_encoder = {
         "file": "text_encoder.onnx", "precision": "fp32", "weights": weights, "max_length": text.MAX_LENGTH,
@@ -35,6 +60,9 @@ def build(name, description, *, template, scheduler_config, vae_config, guidance
         "text_mask": "encoder_attention_mask", "output": "noise_pred", "prediction_type": "flow",
         "timestep_dtype": "float32", "timestep_scale": 1.0, "patch_size": [1, 1, 1],
     }
+    if image:
+        denoiser["in_channels"] = in_channels
+        denoiser["image_embeddings"] = image["image_encoder"]["denoiser_input"]
     vae = {"kind": "3d", "file": "vae_decoder.onnx", "precision": "fp32", "dynamic_batch": True, "input": "latent",
            "output": "frames", "scaling_factor": float(vae_config["scaling_factor"]), "shift_factor": 0.0}
     latent = {"channels": vae_config["latent_channels"], "spatial_compression": spatial,
@@ -42,7 +70,7 @@ def build(name, description, *, template, scheduler_config, vae_config, guidance
     m = kino_manifest.manifest(name, description, text_encoder=text_encoder, latent=latent,
                                defaults=dict(defaults, guidance=guidance), denoiser=denoiser,
                                scheduler=dict(scheduler_config), vae=vae, extra_text_encoders=[glyphs],
-                               sampling={"sigmas": "linspace"})
+                               sampling={"sigmas": "linspace"}, conditioning=image)
     return m
 
 

@@ -21,7 +21,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ACTIVATIONS = {"gelu": F.gelu, "quick_gelu": lambda x: x * torch.sigmoid(1.702 * x)}
+ACTIVATIONS = {"gelu": F.gelu, "quick_gelu": lambda x: x * torch.sigmoid(1.702 * x),
+               "gelu_pytorch_tanh": lambda x: F.gelu(x, approximate="tanh")}   # SigLIP (kinoexport/hunyuan)
 
 # CLIPImageProcessor of the Wan I2V folders (image_processor/preprocessor_config.json): OpenAI CLIP's
 IMAGE_MEAN = [0.48145466, 0.4578275, 0.40821073]

@@ -25,10 +25,11 @@ final class Fits {
         if (c.mode() == Manifest.Conditioning.Mode.CONCAT && c.image() == Need.OPTIONAL) {
             sb.append(" (all zeros without a picture)");
         }
-        sb.append(c.vaeEncoder().kind() == Manifest.VaeKind.CAUSAL
+        sb.append(c.encode() == Manifest.Conditioning.Encode.FIRST_PICTURE ? "; VAE encoder on the picture alone"
+                : c.vaeEncoder().kind() == Manifest.VaeKind.CAUSAL
                 ? "; causal VAE encoder in steps" : "; VAE encoder on the whole clip");
         if (c.imageEncoder() != null) {
-            sb.append("; CLIP image encoder, ").append(c.imageEncoder().images()).append(" x ")
+            sb.append("; image encoder, ").append(c.imageEncoder().images()).append(" x ")
                     .append(c.imageEncoder().tokens()).append(" tokens");
         }
         return sb.append("; resized with ").append(c.resize()).toString();

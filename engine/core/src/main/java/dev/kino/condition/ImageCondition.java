@@ -5,6 +5,8 @@ import dev.kino.image.ImagePreprocessing;
 import dev.kino.image.PilResize.Filter;
 import dev.kino.image.RgbImage;
 import dev.kino.model.Manifest;
+import dev.kino.model.Manifest.Conditioning.Encode;
+import dev.kino.model.Manifest.Conditioning.Layout;
 import dev.kino.model.Manifest.Conditioning.Mode;
 import dev.kino.tensor.FloatTensor;
 
@@ -21,7 +23,9 @@ import dev.kino.tensor.FloatTensor;
  * (Wan) channel c of latent frame f stands for video frame {@code t·f + c - (t - 1)} (frame 0 counted t times),
  * so latent frame 0 is all ones; for a non-causal one (the demo model) it stands for video frame
  * {@code t·f + c}, so only channel 0 of latent frame 0 is one. A last picture sets only the last channel of
- * the last latent frame.
+ * the last latent frame. HunyuanVideo 1.5 ({@code layout: latents_mask}, {@code encode: first_picture}): the
+ * first picture alone encoded and scaled into latent frame 0 of {@code [z + 1, F, h, w]}, later frames zero, then
+ * one mask channel that is one on latent frame 0.
  */
 public final class ImageCondition {
     private ImageCondition() {
@@ -35,12 +39,13 @@ public final class ImageCondition {
     public static FloatTensor build(Manifest m, VaeEncoder encoder, float[] first, float[] last, int frames,
                                     int width, int height) {
         Manifest.Conditioning spec = m.conditioning();
+        boolean alone = spec.mode() == Mode.EXPAND_TIMESTEPS || spec.encode() == Encode.FIRST_PICTURE;
         int plane = width * height;
-        int videoFrames = spec.mode() == Mode.EXPAND_TIMESTEPS ? 1 : frames;
+        int videoFrames = alone ? 1 : frames;
         float[] video = new float[3 * videoFrames * plane];
         for (int c = 0; c < 3; c++) {
             System.arraycopy(first, c * plane, video, c * videoFrames * plane, plane);
-            if (last != null && spec.mode() == Mode.CONCAT) {
+            if (last != null && !alone) {
                 System.arraycopy(last, c * plane, video, (c * videoFrames + videoFrames - 1) * plane, plane);
             }
         }
@@ -49,18 +54,26 @@ public final class ImageCondition {
             return latents;
         }
         int z = latents.dim(1);
-        int lf = latents.dim(2);
+        int encoded = latents.dim(2);
+        int lf = alone ? m.latent().latentFrames(frames) : encoded;
         int lplane = latents.dim(3) * latents.dim(4);
         int mask = spec.maskChannels();
+        boolean maskFirst = spec.layout() == Layout.MASK_LATENTS;
+        int maskAt = maskFirst ? 0 : z;
+        int latentsAt = maskFirst ? mask : 0;
         float[] out = new float[(mask + z) * lf * lplane];
-        for (int c = 0; c < (m.latent().causal() ? mask : 1); c++) {
+        for (int c = maskAt; c < maskAt + (m.latent().causal() ? mask : 1); c++) {
             java.util.Arrays.fill(out, (c * lf) * lplane, (c * lf + 1) * lplane, 1f);
         }
         if (last != null) {
-            int c = mask - 1;
+            int c = maskAt + mask - 1;
             java.util.Arrays.fill(out, (c * lf + lf - 1) * lplane, (c * lf + lf) * lplane, 1f);
         }
-        System.arraycopy(latents.data(), 0, out, mask * lf * lplane, z * lf * lplane);
+        // the encoded frames lead each channel; a first picture encoded alone leaves the later frames zero
+        for (int c = 0; c < z; c++) {
+            System.arraycopy(latents.data(), c * encoded * lplane, out, (latentsAt + c) * lf * lplane,
+                    encoded * lplane);
+        }
         return new FloatTensor(new long[] {1, mask + z, lf, latents.dim(3), latents.dim(4)}, out);
     }
 
@@ -75,11 +88,22 @@ public final class ImageCondition {
         return new FloatTensor(s, new float[Math.toIntExact(FloatTensor.numel(s))]);
     }
 
-    /** {@code (latent - mean[c]) * (1 / std[c])} in float32, the pipeline's own arithmetic. */
+    /**
+     * {@code (latent - mean[c]) * (1 / std[c])} in float32, the pipeline's own arithmetic (Wan); without
+     * per-channel statistics {@code (latent - shift) * scaling} (HunyuanVideo 1.5: {@code latents * scaling}).
+     */
     static FloatTensor normalise(FloatTensor latents, Manifest.Vae vae) {
         float[] d = latents.data();
         int z = latents.dim(1);
         int per = d.length / z;
+        if (vae.latentsMean() == null) {
+            float shift = (float) vae.shiftFactor();
+            float scaling = (float) vae.scalingFactor();
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (d[i] - shift) * scaling;
+            }
+            return latents;
+        }
         for (int c = 0; c < z; c++) {
             float mean = vae.latentsMean()[c];
             float inv = 1.0f / vae.latentsStd()[c];

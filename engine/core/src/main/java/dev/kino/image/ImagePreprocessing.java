@@ -32,10 +32,16 @@ public final class ImagePreprocessing {
         return out;
     }
 
-    /** The 8-bit picture CLIPImageProcessor normalises: shortest edge resized, then centre-cropped. */
+    /**
+     * The 8-bit picture CLIPImageProcessor normalises: shortest edge resized, then centre-cropped; with
+     * {@code shortestEdge} 0 (SiglipImageProcessor) resized straight to the crop size.
+     */
     public static RgbImage clipCrop(RgbImage image, int shortestEdge, int cropWidth, int cropHeight, Filter filter) {
         int w = image.width();
         int h = image.height();
+        if (shortestEdge == 0) {
+            return w == cropWidth && h == cropHeight ? image : PilResize.resize(image, cropWidth, cropHeight, filter);
+        }
         int newW;
         int newH;
         if (w <= h) {

@@ -128,6 +128,11 @@ final class JsonFields {
         return allowed[0];
     }
 
+    /** An optional choice among {@code allowed}: the first when absent. */
+    String optionalOneOf(String key, String... allowed) {
+        return has(key) ? oneOf(key, allowed) : allowed[0];
+    }
+
     /** A required list of non-empty strings (may be empty). */
     List<String> strings(String key) {
         JsonNode v = get(key);

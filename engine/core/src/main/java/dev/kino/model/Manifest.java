@@ -283,11 +283,20 @@ public record Manifest(
      * concatenated to the noise with mask channels (Wan 2.1 I2V/FLF2V, 2.2 I2V-A14B, the demo model), or the clean
      * first latent frame with timestep 0 (Wan 2.2 TI2V-5B, {@code expand_timesteps}). A {@code concat} model whose
      * {@code image} is optional gets all-zero condition channels when no picture is given (the demo model). {@code resize}: the filter of the
-     * picture's resize to the video size. {@code imageEncoder} is null for models without a CLIP encoder.
+     * picture's resize to the video size. {@code imageEncoder} is null for models without an image encoder.
+     * {@code layout} (concat): the mask channels before the image latents (Wan) or after them (HunyuanVideo
+     * 1.5); {@code encode}: the VAE encodes the video {@code [picture, zeros..., (last)]} (Wan) or the first
+     * picture alone, whose latents fill latent frame 0 and zeros the rest (HunyuanVideo 1.5).
      */
     public record Conditioning(Mode mode, Need image, Need lastImage, String resize, int maskChannels,
-                               VaeEncoder vaeEncoder, ImageEncoder imageEncoder) {
+                               VaeEncoder vaeEncoder, ImageEncoder imageEncoder, Layout layout, Encode encode) {
         public enum Mode { CONCAT, EXPAND_TIMESTEPS }
+
+        /** The order of a concat model's condition channels. */
+        public enum Layout { MASK_LATENTS, LATENTS_MASK }
+
+        /** What a concat model's VAE encoder is given. */
+        public enum Encode { VIDEO, FIRST_PICTURE }
 
         /** Whether a picture must, may or cannot be given. */
         public enum Need { REQUIRED, OPTIONAL, UNSUPPORTED }
@@ -304,12 +313,14 @@ public record Manifest(
     }
 
     /**
-     * The CLIP vision tower and its preprocessing (shortest edge resized with {@code resample}, centre crop,
-     * normalised with {@code mean}/{@code std}); {@code images} pictures' embeddings ({@code tokens} each) go to
+     * The vision tower (CLIP for Wan, SigLIP for HunyuanVideo 1.5) and its preprocessing (shortest edge resized
+     * with {@code resample}, centre crop, normalised with {@code mean}/{@code std}; {@code shortestEdge} 0: resized
+     * straight to the crop size, as SiglipImageProcessor does; {@code resized}: the tower sees the picture already
+     * brought to the video's size (HunyuanVideo 1.5) rather than the picture as given (Wan)); {@code images} pictures' embeddings ({@code tokens} each) go to
      * the denoiser input {@code denoiserInput} side by side.
      */
     public record ImageEncoder(String file, String input, String output, String denoiserInput, int images,
                                int tokens, int shortestEdge, int cropWidth, int cropHeight, String resample,
-                               float[] mean, float[] std) {
+                               float[] mean, float[] std, boolean resized) {
     }
 }

@@ -224,21 +224,25 @@ public final class ManifestReader {
             JsonFields i = f.object("image_encoder");
             image = new Manifest.ImageEncoder(i.string("file"), i.string("input"), i.string("output"),
                     i.string("denoiser_input"), i.positiveInt("images"), i.positiveInt("tokens"),
-                    i.positiveInt("shortest_edge"), i.positiveInt("crop_width"), i.positiveInt("crop_height"),
+                    i.optionalPositiveInt("shortest_edge", 0), i.positiveInt("crop_width"), i.positiveInt("crop_height"),
                     i.oneOf("resample", "bicubic", "bilinear", "lanczos"), i.optionalFloats("mean"),
-                    i.optionalFloats("std"));
+                    i.optionalFloats("std"), "resized".equals(i.optionalOneOf("picture", "original", "resized")));
             if (image.mean() == null || image.std() == null || image.mean().length != 3 || image.std().length != 3) {
                 i.problem("mean", "and std must be given with 3 values each");
             }
         }
         return new Manifest.Conditioning(mode, need(f, "image"), need(f, "last_image"),
                 f.oneOf("resize", "lanczos", "bicubic", "bilinear"),
-                mode == Manifest.Conditioning.Mode.CONCAT ? f.positiveInt("mask_channels") : 0, encoder, image);
+                mode == Manifest.Conditioning.Mode.CONCAT ? f.positiveInt("mask_channels") : 0, encoder, image,
+                Manifest.Conditioning.Layout.valueOf(f.optionalOneOf("layout", "mask_latents", "latents_mask")
+                        .toUpperCase(java.util.Locale.ROOT)),
+                Manifest.Conditioning.Encode.valueOf(f.optionalOneOf("encode", "video", "first_picture")
+                        .toUpperCase(java.util.Locale.ROOT)));
     }
 
     /** A VAE encoder: an image model's (under {@code conditioning}) or a text model's own (video-to-video). */
     private static Manifest.VaeEncoder vaeEncoder(JsonFields e) {
-        boolean causal = "causal".equals(e.raw("kind") == null ? "causal" : e.oneOf("kind", "causal", "3d"));
+        boolean causal = "causal".equals(e.optionalOneOf("kind", "causal", "3d"));
         Manifest.VaeEncoder encoder = causal
                 ? new Manifest.VaeEncoder(Manifest.VaeKind.CAUSAL, e.string("file"), e.string("next_file"),
                         e.string("input"), e.string("output"), e.strings("cache_inputs"), e.strings("cache_outputs"),

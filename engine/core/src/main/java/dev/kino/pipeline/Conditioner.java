@@ -5,6 +5,7 @@ import dev.kino.condition.ImageEmbedder;
 import dev.kino.condition.VaeEncoder;
 import dev.kino.denoise.DenoiserCondition;
 import dev.kino.image.Fit;
+import dev.kino.image.PilResize.Filter;
 import dev.kino.image.RgbImage;
 import dev.kino.model.Manifest;
 import dev.kino.model.ModelGraphs;
@@ -38,8 +39,13 @@ final class Conditioner {
                 : ImageCondition.pixels(pictures.last(), s.width(), s.height(), fit, spec);
         VaeEncoder encoder = VaeEncoder.of(spec.vaeEncoder(), graphs);
         FloatTensor latents = ImageCondition.build(m, encoder, first, last, s.frames(), s.width(), s.height());
-        FloatTensor embeddings = graphs.imageEncoder() == null ? null
-                : new ImageEmbedder(graphs.imageEncoder(), spec.imageEncoder()).embed(images);
+        FloatTensor embeddings = null;
+        if (graphs.imageEncoder() != null) {
+            if (spec.imageEncoder().resized()) {    // HunyuanVideo 1.5 encodes the picture at the video's size
+                images.replaceAll(img -> fit.apply(img, s.width(), s.height(), Filter.named(spec.resize())));
+            }
+            embeddings = new ImageEmbedder(graphs.imageEncoder(), spec.imageEncoder()).embed(images);
+        }
         return spec.mode() == Manifest.Conditioning.Mode.CONCAT
                 ? new DenoiserCondition(latents, null, embeddings)
                 : new DenoiserCondition(null, latents, embeddings);

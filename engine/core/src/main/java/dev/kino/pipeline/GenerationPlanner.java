@@ -34,7 +34,9 @@ public final class GenerationPlanner {
     public static GenerationPlanner of(ModelPackage pkg) {
         Planner planner = new Planner(pkg.manifest(), PackageSignatures.read(pkg), PROVIDER, pkg.identity(),
                 new dev.kino.lora.LoraSessions(null, pkg.manifest().denoiser().experts().stream()
-                        .map(e -> pkg.resolve(e.file())).toList()));
+                        .map(e -> pkg.resolve(e.file())).toList()),
+                (prompt, negative, guided) -> dev.kino.text.TextStage.checkFits(pkg.manifest().textEncoders(),
+                        pkg::resolve, prompt, negative, guided));
         planner.scheduler(null);
         return new GenerationPlanner(pkg, planner);
     }

@@ -29,9 +29,18 @@ final class Planner {
     private final String provider;
     private final String modelIdentity;
     private final LoraSessions loras;
+    private final PromptCheck prompts;
 
-    Planner(Manifest m, PackageSignatures graphs, String provider, String modelIdentity, LoraSessions loras) {
+    /** Refuses a prompt that does not fit the model's text encoders (tokenizers only, no session). */
+    @FunctionalInterface
+    interface PromptCheck {
+        void check(String prompt, String negative, boolean guided);
+    }
+
+    Planner(Manifest m, PackageSignatures graphs, String provider, String modelIdentity, LoraSessions loras,
+            PromptCheck prompts) {
         this.loras = loras;
+        this.prompts = prompts;
         this.m = m;
         this.graphs = graphs;
         this.provider = provider;
@@ -92,6 +101,7 @@ final class Planner {
             perExpert[i] = r.guidance() != null ? r.guidance() : ownGuidance(i);
         }
         String negative = r.negativePrompt() != null ? r.negativePrompt() : d.negativePrompt();
+        prompts.check(prompt, negative, dev.kino.denoise.Guidance.enabled(perExpert[0]));
         long seed = r.seed() != null ? r.seed() : 0L;
         TorchGenerator.Kernel kernel = r.noiseKernel() != null ? r.noiseKernel() : TorchGenerator.Kernel.AVX2;
         ResolvedSettings settings = new ResolvedSettings(prompt, negative, steps, guidance, seed, frames, width,

@@ -79,7 +79,8 @@ public final class TextToVideoPipeline implements AutoCloseable {
             case THREE_D -> new ClipVaeDecoder(graphs.vae(), m.vae(), m.latent());
             case CAUSAL -> new CausalVaeDecoder(graphs.vae(), graphs.vaeNext(), m.vae(), m.latent().spatialCompression());
         };
-        this.planner = new Planner(m, graphs.signatures(), runtime.provider().label(), pkg.identity(), loraSessions);
+        this.planner = new Planner(m, graphs.signatures(), runtime.provider().label(), pkg.identity(), loraSessions,
+                text::checkFits);
         planner.scheduler(null); // the model's own scheduler config must be valid before anyone waits on a run
     }
 

@@ -76,6 +76,44 @@ public final class TextStage implements AutoCloseable {
         return new Tokenized(all, guided);
     }
 
+    /**
+     * Refuses, in one sentence, a prompt or negative prompt that does not fit a templated encoder, from the
+     * tokenizers alone (no session runs): what planning checks before any work.
+     */
+    public void checkFits(String prompt, String negative, boolean guided) {
+        for (int i = 0; i < specs.size(); i++) {
+            checkFits(specs.get(i), i, tokenizers.get(i), prompt, negative, guided);
+        }
+    }
+
+    /**
+     * {@link #checkFits(String, String, boolean)} for a package that is not loaded: each templated encoder's
+     * tokenizer is loaded for the check and freed (models without a template load nothing).
+     */
+    public static void checkFits(List<Manifest.TextEncoder> specs, Function<String, Path> resolve, String prompt,
+                                 String negative, boolean guided) {
+        for (int i = 0; i < specs.size(); i++) {
+            Manifest.TextEncoder t = specs.get(i);
+            if (t.template() != null) {
+                try (PromptTokenizer tokenizer = PromptTokenizer.load(resolve.apply(t.tokenizer()), t.tokenizedLength(),
+                        t.padding())) {
+                    checkFits(t, i, tokenizer, prompt, negative, guided);
+                }
+            }
+        }
+    }
+
+    private static void checkFits(Manifest.TextEncoder t, int index, PromptTokenizer tokenizer, String prompt,
+                                  String negative, boolean guided) {
+        if (t.template() == null) {
+            return;
+        }
+        fits(t, index, tokenizer.tokenize(view(t, prompt)), "prompt");
+        if (guided) {
+            fits(t, index, tokenizer.tokenize(view(t, negative)), "negative prompt");
+        }
+    }
+
     /** What encoder {@code t} reads of {@code text}: cleaned, templated, or only its quotes (null: none). */
     private static String view(Manifest.TextEncoder t, String text) {
         String s = t.cleanPrompt() ? PromptCleaner.clean(text) : text;

@@ -8,6 +8,7 @@ import dev.kino.denoise.StepEvent;
 import dev.kino.model.Manifest;
 import dev.kino.model.ModelGraphs;
 import dev.kino.model.ModelPackage;
+import dev.kino.pipeline.GenerationPlanner;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.TextToVideoPipeline;
@@ -94,14 +95,27 @@ class HunyuanParityTest {
 
     @TestFactory
     List<DynamicTest> pipelineMatchesHunyuanVideo15PipelineStepByStep() {
-        return perCase(this::checkCase);
+        return perCase((name, c) -> checkCase(PACKAGE, name, c));
     }
 
-    private void checkCase(String name, JsonNode c) {
+    /**
+     * The same denoiser exported with {@code --attention mha} (ONNX Runtime's fused MultiHeadAttention with a key
+     * padding mask; tiny-hunyuan-mha holds only its graph, the weights are tiny-hunyuan's byte for byte).
+     */
+    @TestFactory
+    List<DynamicTest> fusedAttentionExportMatchesToo(@TempDir Path tmp) throws IOException {
+        Path mha = dev.kino.Fixtures.overlaid(DIR.resolve("tiny-hunyuan-mha"), tmp);
+        String graph = new String(Files.readAllBytes(mha.resolve("denoiser.onnx")),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(graph.contains("MultiHeadAttention"), "the mha graph runs com.microsoft.MultiHeadAttention");
+        return perCase((name, c) -> checkCase(mha, name, c));
+    }
+
+    private void checkCase(Path pkg, String name, JsonNode c) {
         List<float[]> perStep = new ArrayList<>();
         List<Double> timesteps = new ArrayList<>();
         GenerationResult r;
-        try (TextToVideoPipeline kino = TextToVideoPipeline.load(PACKAGE, Device.CPU)) {
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(pkg, Device.CPU)) {
             GenerationRequest req = GenerationRequest.builder(c.path("prompt").asText())
                     .negativePrompt(c.path("negative_prompt").asText()).seed(c.path("seed").asLong())
                     .steps(c.path("steps").asInt()).frames(c.path("frames").asInt())
@@ -130,8 +144,8 @@ class HunyuanParityTest {
         assertEquals(shape[3], r.frames().width(), "width");
         int worst = ReferenceRuns.worstLevels(r.frames(), frames);
         assertTrue(worst <= 1, name + " frames differ by " + worst + " levels");
-        System.out.printf("Hunyuan parity %-6s latents (every step) rel. diff <= %.2e, frames max diff %d/255%n", name,
-                worstLatents, worst);
+        System.out.printf("Hunyuan parity %-6s %s latents (every step) rel. diff <= %.2e, frames max diff %d/255%n",
+                name, pkg.getFileName(), worstLatents, worst);
     }
 
     @Test
@@ -144,11 +158,19 @@ class HunyuanParityTest {
                     () -> kino.plan(GenerationRequest.builder("a fox").width(40).build()));
             assertTrue(size.getMessage().contains("multiple of 16") && size.getMessage().contains("try 32 or 48"),
                     size.getMessage());
-            KinoException tooLong = assertThrows(KinoException.class,
-                    // within the request limit of 2000 characters, but about 2000 tokens: punctuation splits
-                    () -> kino.generate(GenerationRequest.builder("x!".repeat(999)).build(), e -> true));
-            assertEquals("The prompt is too long for the model's text encoder: with its template it must fit 1108 tokens"
-                    + " (1000 for the prompt itself, about 3-4 characters each); shorten the prompt.", tooLong.getMessage());
+            // within the request limit of 2000 characters, but about 2000 tokens: punctuation splits
+            GenerationRequest tooLong = GenerationRequest.builder("x!".repeat(999)).build();
+            String sentence = "The prompt is too long for the model's text encoder: with its template it must fit 1108"
+                    + " tokens (1000 for the prompt itself, about 3-4 characters each); shorten the prompt.";
+            assertEquals(sentence, assertThrows(KinoException.class, () -> kino.plan(tooLong)).getMessage(),
+                    "refused when planned, before any work");
+            GenerationPlanner unloaded = GenerationPlanner.of(ModelPackage.open(PACKAGE));
+            assertEquals(sentence, assertThrows(KinoException.class, () -> unloaded.plan(tooLong)).getMessage(),
+                    "refused by a planner that has no sessions (the server's)");
+            KinoException negative = assertThrows(KinoException.class, () -> unloaded.plan(
+                    GenerationRequest.builder("a fox").negativePrompt("x!".repeat(999)).build()));
+            assertTrue(negative.getMessage().startsWith("The negative prompt is too long"), negative.getMessage());
+            unloaded.plan(GenerationRequest.builder("a fox").negativePrompt("x!".repeat(999)).guidance(1.0).build());
         }
     }
 

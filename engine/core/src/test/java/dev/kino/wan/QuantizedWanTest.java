@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * manifest would render identically and fail here). The bounds are the measured figures (printed) with
  * headroom: int8 measured 56.7 dB frames / 0.30% latents, w4 49.6 dB / 0.99% (models/quantize/README.md).
  */
-class QuantizedWanTest {
+public class QuantizedWanTest {
     private static final Path WAN = Fixtures.testResources().resolve("wan");
     private static GenerationResult reference;
 
@@ -78,7 +78,7 @@ class QuantizedWanTest {
     }
 
     /** PSNR of 8-bit frames over the whole clip (peak 255). */
-    static double framePsnr(GenerationResult a, GenerationResult b) {
+    public static double framePsnr(GenerationResult a, GenerationResult b) {
         double se = 0;
         long n = 0;
         for (int i = 0; i < a.frames().count(); i++) {
@@ -94,7 +94,7 @@ class QuantizedWanTest {
     }
 
     /** ||a - b|| / ||a||. */
-    static double latentDistance(float[] a, float[] b) {
+    public static double latentDistance(float[] a, float[] b) {
         double diff = 0;
         double norm = 0;
         for (int i = 0; i < a.length; i++) {
