@@ -17,23 +17,24 @@ import java.util.stream.IntStream;
  * (+ diff)}, {@code b' = b + Σ strength · bias}, for the session to be opened with the merged tensors in place
  * of the file's ({@code SessionOptions.addExternalInitializers}).
  *
- * <p>How a diffusers module name becomes a graph weight: Kino's exporter keeps PyTorch's names for weights it
- * stores as they are ({@code transformer.blocks.0.attn1.to_q.bias}, the time embedder's Linear weights) and
- * stores every other Linear weight transposed, named by the tracer's scope
- * ({@code /blocks.0/attn1/to_q/Transpose_output_0}, shape [in, out]; the image embedder's FFN of image-to-video
- * models, which the exporter's wrapper calls directly, as {@code /ff/net.0/proj/Transpose_output_0}). A module
- * found under none of these names is an error naming the LoRA key, never skipped; the shapes are checked too.
+ * <p>Which graph weight a module name means is {@link GraphLinears}'s job (by name, or by the scope of the
+ * MatMul/Gemm node that uses it). A module found nowhere is an error naming the LoRA key, never skipped; the
+ * shapes are checked too.
  *
  * <p>The base values of every weight a LoRA touched stay in memory after the first merge, so merging another
  * LoRA set (a server switching between jobs) does not read them from disk again.
  */
 public final class LoraMerge {
-    private static final String IMAGE_EMBEDDER = "condition_embedder.image_embedder.";
     private final OnnxInitializers graph;
+    private final GraphLinears linears;
     private final Map<String, float[]> base = new ConcurrentHashMap<>();
 
-    /** The weights of one merged tensor, in the graph's element type (float32 or float16) and shape. */
-    public record Merged(String name, long[] shape, boolean float16, float[] values) {
+    /**
+     * The weights of one merged tensor, in the graph's element type (float32 or float16) and shape;
+     * {@code inlineAt}: where the graph file itself holds the tensor's bytes, or -1 when they are in its
+     * external-data file (ONNX Runtime replaces only external initializers, so inline ones are patched).
+     */
+    public record Merged(String name, long[] shape, boolean float16, float[] values, long inlineAt) {
     }
 
     private record Target(OnnxInitializers.Initializer weight, boolean transposed,
@@ -43,6 +44,7 @@ public final class LoraMerge {
     /** For the graph file {@code onnx} (its external-data file beside it). */
     public LoraMerge(Path onnx) {
         this.graph = OnnxInitializers.of(onnx);
+        this.linears = new GraphLinears(graph);
     }
 
     /**
@@ -75,7 +77,8 @@ public final class LoraMerge {
                     addWeightDelta(w, c.layer(), c.target(), c.strength());
                 }
             }
-            sink.accept(new Merged(init.name(), init.dims(), init.dataType() == OnnxInitializers.FLOAT16, w));
+            long inlineAt = init.file().equals(graph.graph()) ? init.offset() : -1;
+            sink.accept(new Merged(init.name(), init.dims(), init.dataType() == OnnxInitializers.FLOAT16, w, inlineAt));
         }
     }
 
@@ -171,21 +174,15 @@ public final class LoraMerge {
 
     private Target target(LoraFile file, LoraFile.LayerChange c) {
         String module = c.module();
-        Map<String, OnnxInitializers.Initializer> by = graph.byName();
-        OnnxInitializers.Initializer plain = by.get("transformer." + module + ".weight");
-        OnnxInitializers.Initializer transposed = by.get(scope(module) + "/Transpose_output_0");
-        if (transposed == null && module.startsWith(IMAGE_EMBEDDER)) {
-            // the exporter calls the image embedder's FFN from its wrapper, so the tracer scopes it as "/ff/..."
-            transposed = by.get(scope(module.substring(IMAGE_EMBEDDER.length())) + "/Transpose_output_0");
-        }
-        OnnxInitializers.Initializer weight = plain != null ? plain : transposed;
-        OnnxInitializers.Initializer bias = by.get("transformer." + module + ".bias");
+        GraphLinears.Linear linear = linears.find(module);
+        OnnxInitializers.Initializer weight = linear == null ? null : linear.weight();
+        OnnxInitializers.Initializer bias = linear == null ? null : linear.bias();
         String name = file.file().getFileName().toString();
         if (weight == null || weight.dims().length != 2) {
             throw new KinoException("The LoRA " + name + " changes " + module + ", which " + graph.graph().getFileName()
                     + " does not have as a linear layer; it was made for another model (or a block this one lacks).");
         }
-        boolean t = plain == null;
+        boolean t = linear.transposed();
         long out = t ? weight.dims()[1] : weight.dims()[0];
         long in = t ? weight.dims()[0] : weight.dims()[1];
         long[] wants = c.down() != null ? new long[] {c.out(), c.in()} : c.diffShape();

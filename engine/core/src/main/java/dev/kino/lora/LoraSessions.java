@@ -74,19 +74,53 @@ public final class LoraSessions {
         try {
             for (int e = 0; e < graphs.size(); e++) {
                 Map<String, OnnxTensor> weights = new LinkedHashMap<>();
+                List<LoraMerge.Merged> inline = new ArrayList<>();
                 try {   // each merged weight goes off-heap as soon as it is made
-                    merge(e).merge(loras, files, e, m -> weights.put(m.name(), tensor(runtime.env(), m)));
+                    merge(e).merge(loras, files, e, m -> {
+                        if (m.inlineAt() >= 0) {
+                            inline.add(m);
+                        } else {
+                            weights.put(m.name(), tensor(runtime.env(), m));
+                        }
+                    });
                 } catch (RuntimeException ex) {
                     weights.values().forEach(OnnxTensor::close);
                     throw ex;
                 }
-                opened.add(runtime.open(graphs.get(e), roles.get(e), weights));
+                opened.add(inline.isEmpty() ? runtime.open(graphs.get(e), roles.get(e), weights)
+                        : runtime.open(graphs.get(e), patched(graphs.get(e), inline), roles.get(e), weights));
             }
             return opened;
         } catch (RuntimeException ex) {
             opened.forEach(OnnxModel::close);
             throw ex;
         }
+    }
+
+    /**
+     * The graph file's bytes with the merged values of weights it holds inline written over the originals
+     * (same type and shape, so the same length: no protobuf is re-encoded). Small graphs keep their weights
+     * inline (the demo model's 10 MB denoiser), and ONNX Runtime replaces only external initializers.
+     */
+    static byte[] patched(Path graph, List<LoraMerge.Merged> inline) {
+        byte[] bytes;
+        try {
+            bytes = java.nio.file.Files.readAllBytes(graph);
+        } catch (java.io.IOException ex) {
+            throw new KinoException("Kino cannot read " + graph + " (" + ex.getMessage() + ").", ex);
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (LoraMerge.Merged m : inline) {
+            b.position(Math.toIntExact(m.inlineAt()));
+            for (float x : m.values()) {
+                if (m.float16()) {
+                    b.putShort(Fp16Conversions.floatToFp16(x));
+                } else {
+                    b.putFloat(x);
+                }
+            }
+        }
+        return bytes;
     }
 
     /** A direct (off-heap) tensor ONNX Runtime can use in place, in the graph's element type. */

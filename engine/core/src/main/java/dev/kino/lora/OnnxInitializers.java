@@ -40,12 +40,18 @@ final class OnnxInitializers {
         }
     }
 
+    /** One node: its name (the tracer's scope, e.g. {@code /d2a.0/self_attn/q/MatMul}), op and inputs. */
+    record Node(String name, String opType, List<String> inputs, Map<String, Long> ints) {
+    }
+
     private final Path graph;
     private final Map<String, Initializer> byName;
+    private final List<Node> nodes;
 
-    private OnnxInitializers(Path graph, Map<String, Initializer> byName) {
+    private OnnxInitializers(Path graph, Map<String, Initializer> byName, List<Node> nodes) {
         this.graph = graph;
         this.byName = byName;
+        this.nodes = nodes;
     }
 
     /** Reads the initializer table of {@code graph}. */
@@ -53,6 +59,7 @@ final class OnnxInitializers {
         try {
             ByteBuffer model = ByteBuffer.wrap(Files.readAllBytes(graph));
             Map<String, Initializer> byName = new LinkedHashMap<>();
+            List<Node> nodes = new ArrayList<>();
             while (model.hasRemaining()) {
                 long tag = varint(model);
                 if (tag >>> 3 == 7 && (tag & 7) == 2) {
@@ -62,6 +69,8 @@ final class OnnxInitializers {
                         if (gt >>> 3 == 5 && (gt & 7) == 2) {
                             Initializer init = tensor(sub(g), graph);
                             byName.put(init.name(), init);
+                        } else if (gt >>> 3 == 1 && (gt & 7) == 2) {
+                            nodes.add(node(sub(g)));
                         } else {
                             skip(g, gt);
                         }
@@ -70,7 +79,7 @@ final class OnnxInitializers {
                     skip(model, tag);
                 }
             }
-            return new OnnxInitializers(graph, Collections.unmodifiableMap(byName));
+            return new OnnxInitializers(graph, Collections.unmodifiableMap(byName), Collections.unmodifiableList(nodes));
         } catch (IOException | RuntimeException e) {
             throw new KinoException("Kino cannot read the weights table of " + graph.getFileName() + " ("
                     + e.getMessage() + "); re-export the model.", e);
@@ -83,6 +92,11 @@ final class OnnxInitializers {
 
     Path graph() {
         return graph;
+    }
+
+    /** The graph's nodes in file order ({@code NodeProto}: input 1, name 3, op_type 4, attribute 5). */
+    List<Node> nodes() {
+        return nodes;
     }
 
     /** The initializer's values as float32 (float and float16 initializers). */
@@ -173,6 +187,44 @@ final class OnnxInitializers {
                     length < 0 ? bytes : length);
         }
         return new Initializer(name, shape, dataType, graph, rawAt, rawLength);   // inline raw_data
+    }
+
+    private static Node node(ByteBuffer n) {
+        List<String> inputs = new ArrayList<>();
+        String name = "";
+        String op = "";
+        Map<String, Long> ints = new LinkedHashMap<>();
+        while (n.hasRemaining()) {
+            long tag = varint(n);
+            int field = (int) (tag >>> 3);
+            if (field == 1 && (tag & 7) == 2) {
+                inputs.add(string(sub(n)));
+            } else if (field == 3 && (tag & 7) == 2) {
+                name = string(sub(n));
+            } else if (field == 4 && (tag & 7) == 2) {
+                op = string(sub(n));
+            } else if (field == 5 && (tag & 7) == 2) {   // AttributeProto: name 1, i 3 (integer attributes only)
+                ByteBuffer a = sub(n);
+                String key = null;
+                Long value = null;
+                while (a.hasRemaining()) {
+                    long at = varint(a);
+                    if (at >>> 3 == 1 && (at & 7) == 2) {
+                        key = string(sub(a));
+                    } else if (at >>> 3 == 3 && (at & 7) == 0) {
+                        value = varint(a);
+                    } else {
+                        skip(a, at);
+                    }
+                }
+                if (key != null && value != null) {
+                    ints.put(key, value);
+                }
+            } else {
+                skip(n, tag);
+            }
+        }
+        return new Node(name, op, List.copyOf(inputs), ints);
     }
 
     private static long varint(ByteBuffer b) {
