@@ -21,9 +21,23 @@ import java.util.Map;
 final class GraphLinears {
     private static final String IMAGE_EMBEDDER = "condition_embedder.image_embedder.";
 
-    /** A linear layer's weight ({@code transposed}: stored [in, out]) and bias (null: none in the graph). */
-    record Linear(OnnxInitializers.Initializer weight, boolean transposed, OnnxInitializers.Initializer bias) {
+    /**
+     * A linear layer's weight ({@code transposed}: stored [in, out]) and bias (null: none in the graph);
+     * {@code quant}: how a precision package stores the weight (null: float32 or float16 as it is).
+     */
+    record Linear(OnnxInitializers.Initializer weight, boolean transposed, OnnxInitializers.Initializer bias,
+                  QuantizedWeight quant) {
+        Linear(OnnxInitializers.Initializer weight, boolean transposed, OnnxInitializers.Initializer bias) {
+            this(weight, transposed, bias, null);
+        }
+
+        /** The float weight's shape in its layout. */
+        long[] dims() {
+            return quant == null ? weight.dims() : quant.dims();
+        }
     }
+
+    private static final java.util.Set<String> LINEAR_OPS = java.util.Set.of("MatMul", "Gemm", "MatMulInteger", "MatMulNBits");
 
     private final OnnxInitializers graph;
     private final Map<String, OnnxInitializers.Node> byScope = new HashMap<>();
@@ -35,7 +49,7 @@ final class GraphLinears {
             for (String in : n.inputs()) {
                 uses.merge(in, 1, Integer::sum);
             }
-            boolean linear = n.opType().equals("MatMul") || n.opType().equals("Gemm");
+            boolean linear = LINEAR_OPS.contains(n.opType());
             if (linear && n.inputs().size() >= 2 && graph.byName().containsKey(n.inputs().get(1))) {
                 byScope.putIfAbsent(module(n.name()), n);
             }
@@ -63,6 +77,11 @@ final class GraphLinears {
             return null;
         }
         OnnxInitializers.Initializer weight = by.get(node.inputs().get(1));
+        QuantizedWeight quant = switch (node.opType()) {
+            case "MatMulInteger" -> QuantizedWeight.int8(module, graph, node);
+            case "MatMulNBits" -> QuantizedWeight.nbits(module, graph, node);
+            default -> null;
+        };
         if (uses.getOrDefault(weight.name(), 0) > 1) {
             throw new KinoException("The weight of " + module + " in " + graph.graph().getFileName() + " is shared with"
                     + " another layer, so a LoRA cannot change it alone; re-export the model without weight sharing.");
@@ -70,6 +89,9 @@ final class GraphLinears {
         boolean gemm = node.opType().equals("Gemm");
         if (gemm && node.inputs().size() >= 3 && by.containsKey(node.inputs().get(2))) {
             bias = by.get(node.inputs().get(2));
+        }
+        if (quant != null) {
+            return new Linear(weight, quant.transposed(), bias, quant);
         }
         boolean t = !gemm || node.ints().getOrDefault("transB", 0L) == 0;
         return new Linear(weight, t, bias);

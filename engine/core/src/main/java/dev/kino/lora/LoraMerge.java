@@ -34,11 +34,22 @@ public final class LoraMerge {
      * {@code inlineAt}: where the graph file itself holds the tensor's bytes, or -1 when they are in its
      * external-data file (ONNX Runtime replaces only external initializers, so inline ones are patched).
      */
-    public record Merged(String name, long[] shape, boolean float16, float[] values, long inlineAt) {
+    public record Merged(String name, long[] shape, boolean float16, float[] values, long inlineAt, byte[] raw,
+                         int rawType) {
+        /** A float32 or float16 tensor. */
+        public Merged(String name, long[] shape, boolean float16, float[] values, long inlineAt) {
+            this(name, shape, float16, values, inlineAt, null, 0);
+        }
+
+        /** A quantized tensor's bytes as the graph stores them (ONNX data type {@code init.dataType()}). */
+        static Merged raw(OnnxInitializers.Initializer init, byte[] bytes, long inlineAt) {
+            return new Merged(init.name(), init.dims(), false, null, inlineAt, bytes, init.dataType());
+        }
     }
 
+    /** A layer's weight, its float layout ({@code dims}, transposed: [in, out]) and how it is stored. */
     private record Target(OnnxInitializers.Initializer weight, boolean transposed,
-                          OnnxInitializers.Initializer bias) {
+                          OnnxInitializers.Initializer bias, long[] dims, QuantizedWeight quant) {
     }
 
     /** For the graph file {@code onnx} (its external-data file beside it). */
@@ -67,7 +78,9 @@ public final class LoraMerge {
         Map<String, List<Change>> byWeight = changes(loras, files, expert);
         for (Map.Entry<String, List<Change>> e : byWeight.entrySet()) {
             OnnxInitializers.Initializer init = e.getValue().get(0).init();
-            float[] w = base.computeIfAbsent(init.name(), k -> OnnxInitializers.read(init)).clone();
+            QuantizedWeight quant = e.getValue().get(0).bias() ? null : e.getValue().get(0).target().quant();
+            float[] w = base.computeIfAbsent(init.name(), k -> quant != null ? quant.dequantize()
+                    : OnnxInitializers.read(init)).clone();
             for (Change c : e.getValue()) {
                 if (c.bias()) {
                     for (int i = 0; i < w.length; i++) {
@@ -77,9 +90,17 @@ public final class LoraMerge {
                     addWeightDelta(w, c.layer(), c.target(), c.strength());
                 }
             }
-            long inlineAt = init.file().equals(graph.graph()) ? init.offset() : -1;
-            sink.accept(new Merged(init.name(), init.dims(), init.dataType() == OnnxInitializers.FLOAT16, w, inlineAt));
+            if (quant != null) {
+                quant.requantize(w, inlineAt(init), inlineAt(quant.scales())).forEach(sink);
+            } else {
+                sink.accept(new Merged(init.name(), init.dims(), init.dataType() == OnnxInitializers.FLOAT16, w,
+                        inlineAt(init)));
+            }
         }
+    }
+
+    private long inlineAt(OnnxInitializers.Initializer init) {
+        return init.file().equals(graph.graph()) ? init.offset() : -1;
     }
 
     /** Maps and checks every LoRA key onto this graph without merging anything (a plan's check). */
@@ -121,7 +142,7 @@ public final class LoraMerge {
      * operands read contiguously: for a transposed weight [in, out] the up factor is transposed first.
      */
     private static void addWeightDelta(float[] w, LoraFile.LayerChange c, Target t, float strength) {
-        long[] dims = t.weight.dims();
+        long[] dims = t.dims;
         int rows = (int) dims[0];
         int cols = (int) dims[1];
         float s = (float) (strength * c.scale());
@@ -178,13 +199,13 @@ public final class LoraMerge {
         OnnxInitializers.Initializer weight = linear == null ? null : linear.weight();
         OnnxInitializers.Initializer bias = linear == null ? null : linear.bias();
         String name = file.file().getFileName().toString();
-        if (weight == null || weight.dims().length != 2) {
+        if (weight == null || linear.dims().length != 2) {
             throw new KinoException("The LoRA " + name + " changes " + module + ", which " + graph.graph().getFileName()
                     + " does not have as a linear layer; it was made for another model (or a block this one lacks).");
         }
         boolean t = linear.transposed();
-        long out = t ? weight.dims()[1] : weight.dims()[0];
-        long in = t ? weight.dims()[0] : weight.dims()[1];
+        long out = t ? linear.dims()[1] : linear.dims()[0];
+        long in = t ? linear.dims()[0] : linear.dims()[1];
         long[] wants = c.down() != null ? new long[] {c.out(), c.in()} : c.diffShape();
         if (wants != null && (wants.length != 2 || wants[0] != out || wants[1] != in)) {
             throw new KinoException("The LoRA " + name + " changes " + module + " as a " + LoraFile.shape(wants)
@@ -195,7 +216,7 @@ public final class LoraMerge {
                     + " values but this model's has " + (bias == null ? "none" : bias.numel())
                     + "; it was made for another model.");
         }
-        return new Target(weight, t, bias);
+        return new Target(weight, t, bias, linear.dims(), linear.quant());
     }
 
     /** The tracer's scope of a module: {@code blocks.0.ffn.net.0.proj} -> {@code /blocks.0/ffn/net.0/proj}. */

@@ -112,6 +112,10 @@ public final class LoraSessions {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         for (LoraMerge.Merged m : inline) {
             b.position(Math.toIntExact(m.inlineAt()));
+            if (m.raw() != null) {
+                b.put(m.raw());
+                continue;
+            }
             for (float x : m.values()) {
                 if (m.float16()) {
                     b.putShort(Fp16Conversions.floatToFp16(x));
@@ -125,6 +129,15 @@ public final class LoraSessions {
 
     /** A direct (off-heap) tensor ONNX Runtime can use in place, in the graph's element type. */
     static OnnxTensor tensor(OrtEnvironment env, LoraMerge.Merged m) {
+        if (m.raw() != null) {   // int8 (3) or uint8 (2) as the quantized graph stores it
+            ByteBuffer raw = ByteBuffer.allocateDirect(m.raw().length).put(m.raw()).flip();
+            try {
+                return OnnxTensor.createTensor(env, raw, m.shape(), m.rawType() == 3 ? OnnxJavaType.INT8 : OnnxJavaType.UINT8);
+            } catch (OrtException e) {
+                throw new KinoException("ONNX Runtime cannot hold the merged LoRA weight " + m.name() + ": "
+                        + e.getMessage() + ".", e);
+            }
+        }
         float[] v = m.values();
         ByteBuffer bytes = ByteBuffer.allocateDirect(v.length * (m.float16() ? 2 : 4)).order(ByteOrder.nativeOrder());
         try {

@@ -101,6 +101,20 @@ final class OnnxInitializers {
 
     /** The initializer's values as float32 (float and float16 initializers). */
     static float[] read(Initializer init) {
+        ByteBuffer bytes = ByteBuffer.wrap(readBytes(init)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] out = new float[Math.toIntExact(init.numel())];
+        if (init.dataType() == FLOAT) {
+            bytes.asFloatBuffer().get(out);
+        } else {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = ai.onnxruntime.platform.Fp16Conversions.fp16ToFloat(bytes.getShort());
+            }
+        }
+        return out;
+    }
+
+    /** The initializer's bytes as stored (little-endian). */
+    static byte[] readBytes(Initializer init) {
         ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(init.length())).order(ByteOrder.LITTLE_ENDIAN);
         try (FileChannel ch = FileChannel.open(init.file(), StandardOpenOption.READ)) {
             while (bytes.hasRemaining()) {
@@ -112,16 +126,7 @@ final class OnnxInitializers {
         } catch (IOException e) {
             throw new KinoException("Kino cannot read " + init.file() + " (" + e.getMessage() + ").", e);
         }
-        bytes.flip();
-        float[] out = new float[Math.toIntExact(init.numel())];
-        if (init.dataType() == FLOAT) {
-            bytes.asFloatBuffer().get(out);
-        } else {
-            for (int i = 0; i < out.length; i++) {
-                out[i] = ai.onnxruntime.platform.Fp16Conversions.fp16ToFloat(bytes.getShort());
-            }
-        }
-        return out;
+        return bytes.array();
     }
 
     private static Initializer tensor(ByteBuffer t, Path graph) {
@@ -148,7 +153,10 @@ final class OnnxInitializers {
                 dataType = (int) varint(t);
             } else if (field == 8 && wire == 2) {
                 name = string(sub(t));
-            } else if (field == 9 && wire == 2) {
+            } else if ((field == 9 || field == 4 || field == 5) && wire == 2) {
+                // raw_data, or packed float_data (the same little-endian floats) or int32_data (varints: only
+                // ever checked for all zeros, a zero varint being one zero byte); ONNX's helpers write small
+                // tensors (the int8 mode's scales and zero points) that way
                 ByteBuffer raw = sub(t);
                 rawAt = raw.arrayOffset() + raw.position();   // = its offset in the file
                 rawLength = raw.remaining();
@@ -178,7 +186,7 @@ final class OnnxInitializers {
             }
         }
         long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
-        long bytes = (dataType == FLOAT ? 4 : 2);
+        long bytes = dataType == FLOAT ? 4 : dataType == 2 || dataType == 3 ? 1 : 2;   // uint8/int8: 1
         for (long d : shape) {
             bytes *= d;
         }
