@@ -42,15 +42,24 @@ final class GraphLinears {
     private final OnnxInitializers graph;
     private final Map<String, OnnxInitializers.Node> byScope = new HashMap<>();
     private final Map<String, Integer> uses = new HashMap<>();
+    private final Map<String, OnnxInitializers.Initializer> names = new HashMap<>();
 
     GraphLinears(OnnxInitializers graph) {
         this.graph = graph;
+        names.putAll(graph.byName());
+        for (OnnxInitializers.Node n : graph.nodes()) {
+            // the bf16 mode stores a weight as NAME_bf16 and casts it back to float32 under the weight's own name
+            OnnxInitializers.Initializer in = n.inputs().isEmpty() ? null : graph.byName().get(n.inputs().get(0));
+            if (n.opType().equals("Cast") && in != null && in.dataType() == OnnxInitializers.BFLOAT16) {
+                names.put(n.outputs().get(0), in);
+            }
+        }
         for (OnnxInitializers.Node n : graph.nodes()) {
             for (String in : n.inputs()) {
                 uses.merge(in, 1, Integer::sum);
             }
             boolean linear = LINEAR_OPS.contains(n.opType());
-            if (linear && n.inputs().size() >= 2 && graph.byName().containsKey(n.inputs().get(1))) {
+            if (linear && n.inputs().size() >= 2 && names.containsKey(n.inputs().get(1))) {
                 byScope.putIfAbsent(module(n.name()), n);
             }
         }
@@ -58,7 +67,7 @@ final class GraphLinears {
 
     /** The layer of module {@code module}, or null when the graph has no linear layer of that name. */
     Linear find(String module) {
-        Map<String, OnnxInitializers.Initializer> by = graph.byName();
+        Map<String, OnnxInitializers.Initializer> by = names;
         OnnxInitializers.Initializer bias = first(by, "transformer." + module + ".bias", module + ".bias");
         OnnxInitializers.Initializer plain = by.get("transformer." + module + ".weight");
         if (plain != null) {

@@ -92,6 +92,8 @@ public final class LoraMerge {
             }
             if (quant != null) {
                 quant.requantize(w, inlineAt(init), inlineAt(quant.scales())).forEach(sink);
+            } else if (init.dataType() == OnnxInitializers.BFLOAT16) {
+                sink.accept(Merged.raw(init, OnnxInitializers.bfloat16(w), inlineAt(init)));
             } else {
                 sink.accept(new Merged(init.name(), init.dims(), init.dataType() == OnnxInitializers.FLOAT16, w,
                         inlineAt(init)));

@@ -129,9 +129,13 @@ public final class LoraSessions {
 
     /** A direct (off-heap) tensor ONNX Runtime can use in place, in the graph's element type. */
     static OnnxTensor tensor(OrtEnvironment env, LoraMerge.Merged m) {
-        if (m.raw() != null) {   // int8 (3) or uint8 (2) as the quantized graph stores it
-            ByteBuffer raw = ByteBuffer.allocateDirect(m.raw().length).put(m.raw()).flip();
+        if (m.raw() != null) {   // int8 (3), uint8 (2) or bfloat16 (16) bytes as the graph stores them
+            ByteBuffer raw = ByteBuffer.allocateDirect(m.raw().length).order(ByteOrder.nativeOrder());
+            raw.put(m.raw()).flip();
             try {
+                if (m.rawType() == 16) {
+                    return OnnxTensor.createTensor(env, raw.asShortBuffer(), m.shape(), OnnxJavaType.BFLOAT16);
+                }
                 return OnnxTensor.createTensor(env, raw, m.shape(), m.rawType() == 3 ? OnnxJavaType.INT8 : OnnxJavaType.UINT8);
             } catch (OrtException e) {
                 throw new KinoException("ONNX Runtime cannot hold the merged LoRA weight " + m.name() + ": "

@@ -28,6 +28,7 @@ import java.util.Map;
 final class OnnxInitializers {
     static final int FLOAT = 1;
     static final int FLOAT16 = 10;
+    static final int BFLOAT16 = 16;
 
     /** One initializer: its bytes are {@code length} bytes at {@code offset} of {@code file}. */
     record Initializer(String name, long[] dims, int dataType, Path file, long offset, long length) {
@@ -41,7 +42,7 @@ final class OnnxInitializers {
     }
 
     /** One node: its name (the tracer's scope, e.g. {@code /d2a.0/self_attn/q/MatMul}), op and inputs. */
-    record Node(String name, String opType, List<String> inputs, Map<String, Long> ints) {
+    record Node(String name, String opType, List<String> inputs, List<String> outputs, Map<String, Long> ints) {
     }
 
     private final Path graph;
@@ -105,12 +106,26 @@ final class OnnxInitializers {
         float[] out = new float[Math.toIntExact(init.numel())];
         if (init.dataType() == FLOAT) {
             bytes.asFloatBuffer().get(out);
+        } else if (init.dataType() == BFLOAT16) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Float.intBitsToFloat((bytes.getShort() & 0xffff) << 16);
+            }
         } else {
             for (int i = 0; i < out.length; i++) {
                 out[i] = ai.onnxruntime.platform.Fp16Conversions.fp16ToFloat(bytes.getShort());
             }
         }
         return out;
+    }
+
+    /** {@code values} as bfloat16 bytes (little-endian), rounded to nearest even as the bf16 mode stores them. */
+    static byte[] bfloat16(float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            int bits = Float.floatToRawIntBits(v);
+            b.putShort((short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16));
+        }
+        return b.array();
     }
 
     /** The initializer's bytes as stored (little-endian). */
@@ -199,6 +214,7 @@ final class OnnxInitializers {
 
     private static Node node(ByteBuffer n) {
         List<String> inputs = new ArrayList<>();
+        List<String> outputs = new ArrayList<>();
         String name = "";
         String op = "";
         Map<String, Long> ints = new LinkedHashMap<>();
@@ -207,6 +223,8 @@ final class OnnxInitializers {
             int field = (int) (tag >>> 3);
             if (field == 1 && (tag & 7) == 2) {
                 inputs.add(string(sub(n)));
+            } else if (field == 2 && (tag & 7) == 2) {
+                outputs.add(string(sub(n)));
             } else if (field == 3 && (tag & 7) == 2) {
                 name = string(sub(n));
             } else if (field == 4 && (tag & 7) == 2) {
@@ -232,7 +250,7 @@ final class OnnxInitializers {
                 skip(n, tag);
             }
         }
-        return new Node(name, op, List.copyOf(inputs), ints);
+        return new Node(name, op, List.copyOf(inputs), List.copyOf(outputs), ints);
     }
 
     private static long varint(ByteBuffer b) {

@@ -53,7 +53,8 @@ class QuantizedWanLoraTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"tiny-wan21-int8, 50, 0.01", "tiny-wan21-w4, 43, 0.03"})
+    @CsvSource({"tiny-wan21-int8, 50, 0.01", "tiny-wan21-w4, 43, 0.03", "tiny-wan21-fp16, 60, 0.003",
+                "tiny-wan21-bf16, 55, 0.01"})
     void loRAsMergeIntoTheQuantizedWeights(String name, double minPsnrDb, double maxLatentDistance) {
         Path pkg = Fixtures.overlaid(WAN.resolve(name), tmp);
         GenerationResult withLoras;
