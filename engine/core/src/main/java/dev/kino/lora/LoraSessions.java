@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * Opens a model's denoiser graphs with LoRAs merged into their weights: one {@link LoraMerge} per expert graph,
- * kept for the life of the model so that its base weights are read from disk once, whatever LoRA sets follow.
+ * kept for the life of the model (its weights table and node scopes are read once; the base values of the
+ * weights a LoRA set touches are read again, from the page cache, at each switch).
  *
  * <p>Why merged sessions rather than low-rank branches switched per run (ONNX Runtime's {@code OrtLoraAdapter}):
  * a merged step costs exactly what the plain model's step costs, and Kino's exported graphs have no LoRA
