@@ -58,7 +58,8 @@ def graphs(te, dn, vae):
         g_te = export_bytes(te, (ids, mask), ["input_ids", "attention_mask"], ["last_hidden_state"],
                             {"input_ids": {0: "batch"}, "attention_mask": {0: "batch"},
                              "last_hidden_state": {0: "batch"}})
-        x, t, txt = torch.randn(2, C, F, S, S), torch.tensor([1000.0, 500.0]), te(ids, mask)
+        cin = dn.conv_in.in_channels  # 8, or 18 for the image-conditioned denoiser the package ships now
+        x, t, txt = torch.randn(2, cin, F, S, S), torch.tensor([1000.0, 500.0]), te(ids, mask)
         g_dn = export_bytes(dn, (x, t, txt), ["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
                             {"sample": {0: "batch"}, "timestep": {0: "batch"},
                              "encoder_hidden_states": {0: "batch"}, "out_sample": {0: "batch"}})
@@ -117,7 +118,8 @@ def main():
     torch.set_num_threads(2)
     shipped = [onnx.load(os.path.join(a.package, f)) for f in ("text_encoder.onnx", "denoiser.onnx",
                                                                  "vae_decoder.onnx")]
-    te, dn, vae = models.TextEncoder(len(data.VOCAB)), models.Denoiser(), models.VAE()
+    cin = [i for i in shipped[1].graph.initializer if i.name == "conv_in.weight"][0].dims[1]
+    te, dn, vae = models.TextEncoder(len(data.VOCAB)), models.Denoiser(cond_channels=cin - models.LATENT_C), models.VAE()
     for i, m in enumerate((te, dn, vae)):
         distinct(m, 11 + i)
         m.eval()

@@ -1,12 +1,15 @@
 package dev.kino.sweep;
 
+import dev.kino.lora.Lora;
 import dev.kino.pipeline.GenerationRequest;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * One run of the grid: a prompt and seed (which fix the initial noise), a guidance scale, and the sampler
@@ -18,19 +21,25 @@ import java.util.HexFormat;
  * <p>The {@link #id()} names the cell's folder in the sweep's output; it is derived from the values alone
  * (the prompt by a hash of its text) so that a re-run finds the cells that already finished.
  */
-public record Cell(String prompt, long seed, Double guidance, String scheduler, int steps) {
+public record Cell(String prompt, long seed, Double guidance, String scheduler, int steps, Double loraStrength) {
+
+    /** A cell without LoRAs. */
+    public Cell(String prompt, long seed, Double guidance, String scheduler, int steps) {
+        this(prompt, seed, guidance, scheduler, steps, null);
+    }
 
     /** {@code p} and the first 8 hex digits of the SHA-256 of the prompt's text. */
     public String promptId() {
         return "p" + sha256(prompt).substring(0, 8);
     }
 
-    /** A file-name-safe key, e.g. {@code euler_8steps_g3_seed0_p1a2b3c4d}. */
+    /** A file-name-safe key, e.g. {@code euler_8steps_g3_seed0_p1a2b3c4d} ({@code _lora0.5} after the steps with LoRAs). */
     public String id() {
-        return safe(scheduler) + "_" + steps + "steps_g" + number(guidance) + "_seed" + seed + "_" + promptId();
+        return safe(scheduler) + "_" + steps + "steps" + (loraStrength == null ? "" : "_lora" + number(loraStrength))
+                + "_g" + number(guidance) + "_seed" + seed + "_" + promptId();
     }
 
-    /** The reference run this cell is compared with: the same prompt, seed and guidance, another sampler. */
+    /** The reference run this cell is compared with: the same prompt, seed and guidance, another sampler, no LoRA. */
     public Cell referenceFor(String referenceScheduler, int referenceSteps) {
         return new Cell(prompt, seed, guidance, referenceScheduler, referenceSteps);
     }
@@ -40,9 +49,17 @@ public record Cell(String prompt, long seed, Double guidance, String scheduler, 
      * so the engine builds it from the model's scheduler config exactly as {@code kino generate} does.
      */
     public GenerationRequest request(String modelScheduler, Integer frames, Integer width, Integer height) {
+        return request(modelScheduler, frames, width, height, List.of());
+    }
+
+    /** As {@link #request(String, Integer, Integer, Integer)}, with {@code loras} at this cell's strength. */
+    public GenerationRequest request(String modelScheduler, Integer frames, Integer width, Integer height,
+                                     List<Path> loras) {
+        List<Lora> applied = loraStrength == null ? List.of()
+                : loras.stream().map(f -> new Lora(f, loraStrength, null)).toList();
         return GenerationRequest.builder(prompt).seed(seed).guidance(guidance)
                 .scheduler(scheduler.equals(modelScheduler) ? null : scheduler).steps(steps)
-                .frames(frames).width(width).height(height).build();
+                .frames(frames).width(width).height(height).loras(applied).build();
     }
 
     /** Guidance as the shortest plain decimal: 3.0 → "3", 4.5 → "4.5"; null (the model's own) → "model". */

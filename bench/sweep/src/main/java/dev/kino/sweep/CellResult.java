@@ -41,12 +41,14 @@ import java.util.stream.Stream;
  * @param machine     where and with what software the run was measured
  * @param onnxThreads ONNX Runtime intra-op threads asked for (0: its default)
  * @param finishedAt  ISO-8601 instant the run finished
+ * @param loraStrength the strength every LoRA of the sweep was applied at; null: no LoRA (the reference, and
+ *                    every cell of a sweep without LoRAs)
  */
 public record CellResult(int format, String id, String prompt, String promptId, long seed, double guidance,
                          String scheduler, Map<String, Object> schedulerConfig, int steps, Reference reference,
                          Video video, Timings timings,
                          Memory memory, Quality quality, ModelInfo model, MachineInfo machine, int onnxThreads,
-                         String finishedAt) {
+                         String finishedAt, Double loraStrength) {
 
     public static final int FORMAT = 1;
 

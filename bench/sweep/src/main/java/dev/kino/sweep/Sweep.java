@@ -4,6 +4,7 @@ import dev.kino.model.ModelPackage;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.ResolvedSettings;
 import dev.kino.pipeline.TextToVideoPipeline;
+import dev.kino.request.Sha256;
 import dev.kino.runtime.Device;
 import dev.kino.runtime.OnnxRuntime;
 import dev.kino.sweep.measure.MachineInfo;
@@ -66,7 +67,8 @@ public final class Sweep {
             CellResult.ModelInfo model = CellResult.ModelInfo.of(pkg);
             ResolvedSettings s = grid.settings();
             SweepFolder folder = SweepFolder.open(out, new SweepIdentity(1, model.name(), model.fingerprint(),
-                    pipeline.provider().label(), spec.threads(), s.frames(), s.width(), s.height(), s.negativePrompt()));
+                    pipeline.provider().label(), spec.threads(), s.frames(), s.width(), s.height(), s.negativePrompt(),
+                    spec.loras().stream().map(Sha256::of).toList()));
             MachineInfo machine = MachineInfo.collect(pipeline.provider());
             return new Sweep(pipeline, grid, folder, model, machine, spec.threads(), spec.repeats()).run(progress);
         }
@@ -155,7 +157,8 @@ public final class Sweep {
     }
 
     private static String label(Cell c) {
-        return c.scheduler() + " " + c.steps() + " steps, seed " + c.seed() + ", "
+        return c.scheduler() + " " + c.steps() + " steps" + (c.loraStrength() == null ? ""
+                : ", LoRA " + Cell.number(c.loraStrength())) + ", seed " + c.seed() + ", "
                 + (c.guidance() == null ? "the model's guidance" : "guidance " + Cell.number(c.guidance()));
     }
 }

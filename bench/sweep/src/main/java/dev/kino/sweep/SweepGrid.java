@@ -4,6 +4,7 @@ import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.ResolvedSettings;
 import dev.kino.pipeline.TextToVideoPipeline;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -23,8 +24,11 @@ public final class SweepGrid {
     private final ResolvedSettings settings;
     private final List<Group> groups;
     private final List<String> warnings;
+    private final List<Path> loras;
 
-    private SweepGrid(String modelScheduler, ResolvedSettings settings, List<Group> groups, List<String> warnings) {
+    private SweepGrid(String modelScheduler, ResolvedSettings settings, List<Group> groups, List<String> warnings,
+                      List<Path> loras) {
+        this.loras = loras;
         this.modelScheduler = modelScheduler;
         this.settings = settings;
         this.groups = groups;
@@ -40,6 +44,8 @@ public final class SweepGrid {
         // Unset guidance stays unset, so the engine applies the model's own (per expert where it has experts).
         List<Double> guidance = spec.guidance().isEmpty() ? Collections.singletonList(null) : spec.guidance();
         String referenceScheduler = spec.referenceScheduler() == null ? modelScheduler : spec.referenceScheduler();
+        // no LoRAs: one cell per sampler setting, none applied (null); the reference never has LoRAs
+        List<Double> strengths = spec.loras().isEmpty() ? Collections.singletonList(null) : spec.loraStrengths();
 
         List<Group> groups = new ArrayList<>();
         for (String prompt : spec.prompts()) {
@@ -50,9 +56,11 @@ public final class SweepGrid {
                     List<Cell> cells = new ArrayList<>();
                     for (String scheduler : schedulers) {
                         for (int steps : spec.steps()) {
-                            Cell cell = new Cell(prompt, seed, g, scheduler, steps);
-                            check(cell, modelScheduler, spec, pipeline);
-                            cells.add(cell);
+                            for (Double strength : strengths) {
+                                Cell cell = new Cell(prompt, seed, g, scheduler, steps, strength);
+                                check(cell, modelScheduler, spec, pipeline);
+                                cells.add(cell);
+                            }
                         }
                     }
                     groups.add(new Group(reference, List.copyOf(cells)));
@@ -66,11 +74,11 @@ public final class SweepGrid {
                     + "; quality figures near the top of the grid measure distance to a reference that is no better"
                     + " converged. Raise --reference-steps.");
         }
-        return new SweepGrid(modelScheduler, base, List.copyOf(groups), List.copyOf(warnings));
+        return new SweepGrid(modelScheduler, base, List.copyOf(groups), List.copyOf(warnings), spec.loras());
     }
 
     private static void check(Cell cell, String modelScheduler, SweepSpec spec, TextToVideoPipeline pipeline) {
-        pipeline.plan(cell.request(modelScheduler, spec.frames(), spec.width(), spec.height()));
+        pipeline.plan(cell.request(modelScheduler, spec.frames(), spec.width(), spec.height(), spec.loras()));
     }
 
     /** The name of the model's own scheduler; cells with this name run the model's config unchanged. */
@@ -97,6 +105,6 @@ public final class SweepGrid {
     }
 
     public GenerationRequest request(Cell cell) {
-        return cell.request(modelScheduler, settings.frames(), settings.width(), settings.height());
+        return cell.request(modelScheduler, settings.frames(), settings.width(), settings.height(), loras);
     }
 }

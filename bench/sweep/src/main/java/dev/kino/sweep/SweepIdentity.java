@@ -8,10 +8,23 @@ import java.util.Objects;
  * What every cell of one sweep folder must share for its figures to be comparable: the model, where it ran,
  * and the video's size. Stored as {@code sweep.json}; a re-run with the same folder must match it. The grid's
  * axes (prompts, schedulers, steps, guidance, seeds, reference) may change between runs: new cells are added
- * beside the finished ones.
+ * beside the finished ones. The LoRA files (by the SHA-256 of their bytes) are part of the identity: cells are
+ * named by the LoRA's strength only, so another LoRA in the same folder would otherwise look finished.
  */
 public record SweepIdentity(int format, String modelName, String modelFingerprint, String executionProvider,
-                            int onnxThreads, int frames, int width, int height, String negativePrompt) {
+                            int onnxThreads, int frames, int width, int height, String negativePrompt,
+                            List<String> loraSha256) {
+
+    public SweepIdentity {
+        loraSha256 = loraSha256 == null ? List.of() : List.copyOf(loraSha256);   // folders from before LoRAs
+    }
+
+    /** Without LoRAs. */
+    public SweepIdentity(int format, String modelName, String modelFingerprint, String executionProvider,
+                         int onnxThreads, int frames, int width, int height, String negativePrompt) {
+        this(format, modelName, modelFingerprint, executionProvider, onnxThreads, frames, width, height,
+                negativePrompt, List.of());
+    }
 
     /** What differs from {@code other}, as phrases for an error message; empty when they match. */
     public List<String> differences(SweepIdentity other) {
@@ -32,6 +45,10 @@ public record SweepIdentity(int format, String modelName, String modelFingerprin
         }
         if (!Objects.equals(negativePrompt, other.negativePrompt)) {
             d.add("another negative prompt");
+        }
+        if (!loraSha256.equals(other.loraSha256)) {
+            d.add(other.loraSha256.isEmpty() ? "no LoRA instead of " + loraSha256.size() + " LoRA file(s)"
+                    : "other LoRA files (" + other.loraSha256.size() + ")");
         }
         return d;
     }

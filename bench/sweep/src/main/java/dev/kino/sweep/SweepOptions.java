@@ -42,6 +42,12 @@ public final class SweepOptions {
     @Option(names = "--reference-scheduler", paramLabel = "NAME", description = "Scheduler of the reference (default: the model's own).")
     String referenceScheduler;
 
+    @Option(names = "--lora", paramLabel = "FILE", description = "A LoRA (.safetensors) applied in every run but the reference; repeat for several, applied together.")
+    List<Path> lora = new ArrayList<>();
+
+    @Option(names = "--lora-strength", split = ",", paramLabel = "0,0.5,1", description = "Strengths to sweep the LoRAs over (0: the plain model; default: 1).")
+    List<Double> loraStrength = new ArrayList<>();
+
     @Mixin
     VideoSizeOptions size;
 
@@ -55,6 +61,6 @@ public final class SweepOptions {
             throw new KinoException("No prompts given; pass --prompts FILE (one prompt per line) or --prompt TEXT.");
         }
         return new SweepSpec(model, device, threads, prompts, schedulers, steps, guidance, seeds, referenceSteps,
-                referenceScheduler, size.frames(), size.width(), size.height(), repeats);
+                referenceScheduler, size.frames(), size.width(), size.height(), repeats, lora, loraStrength);
     }
 }

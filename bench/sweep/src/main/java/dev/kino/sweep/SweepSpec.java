@@ -26,15 +26,38 @@ import java.util.Objects;
  * @param width              pixels; null: the model's default
  * @param height             pixels; null: the model's default
  * @param repeats            times each run is timed (the median run is kept); 1 for a single measurement
+ * @param loras              LoRA files applied together in every cell (not in the reference); empty: none
+ * @param loraStrengths      the strengths the LoRAs are swept over (0 is the plain model bit for bit);
+ *                           empty with LoRAs: 1
  */
 public record SweepSpec(Path modelDir, String device, int threads, List<String> prompts, List<String> schedulers,
                         List<Integer> steps, List<Double> guidance, List<Long> seeds, int referenceSteps,
-                        String referenceScheduler, Integer frames, Integer width, Integer height, int repeats) {
+                        String referenceScheduler, Integer frames, Integer width, Integer height, int repeats,
+                        List<Path> loras, List<Double> loraStrengths) {
 
     public static final int DEFAULT_REFERENCE_STEPS = 50;
 
+    /** A sweep without LoRAs. */
+    public SweepSpec(Path modelDir, String device, int threads, List<String> prompts, List<String> schedulers,
+                     List<Integer> steps, List<Double> guidance, List<Long> seeds, int referenceSteps,
+                     String referenceScheduler, Integer frames, Integer width, Integer height, int repeats) {
+        this(modelDir, device, threads, prompts, schedulers, steps, guidance, seeds, referenceSteps,
+                referenceScheduler, frames, width, height, repeats, List.of(), List.of());
+    }
+
     public SweepSpec {
         Objects.requireNonNull(modelDir, "modelDir");
+        loras = distinct(loras);
+        loraStrengths = distinct(loraStrengths);
+        if (loras.isEmpty() && !loraStrengths.isEmpty()) {
+            throw new KinoException("--lora-strength sweeps a LoRA's strength, but no LoRA is given; add --lora FILE.");
+        }
+        if (!loras.isEmpty() && loraStrengths.isEmpty()) {
+            loraStrengths = List.of(1.0);
+        }
+        if (loraStrengths.stream().anyMatch(s -> !Double.isFinite(s))) {
+            throw new KinoException("--lora-strength takes finite numbers, e.g. --lora-strength 0,0.5,1.");
+        }
         prompts = distinct(prompts);
         schedulers = distinct(schedulers);
         steps = distinct(steps);
@@ -78,6 +101,8 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
         private Integer width;
         private Integer height;
         private int repeats = 1;
+        private List<Path> loras = new ArrayList<>();
+        private List<Double> loraStrengths = new ArrayList<>();
 
         private Builder(Path modelDir) {
             this.modelDir = modelDir;
@@ -131,6 +156,13 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
             return this;
         }
 
+        /** LoRA files applied together in every cell, swept over {@code strengths} (none: 1). */
+        public Builder loras(List<Path> files, List<Double> strengths) {
+            loras = new ArrayList<>(files);
+            loraStrengths = new ArrayList<>(strengths);
+            return this;
+        }
+
         public Builder repeats(int v) {
             repeats = v;
             return this;
@@ -138,7 +170,7 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
 
         public SweepSpec build() {
             return new SweepSpec(modelDir, device, threads, prompts, schedulers, steps, guidance, seeds,
-                    referenceSteps, referenceScheduler, frames, width, height, repeats);
+                    referenceSteps, referenceScheduler, frames, width, height, repeats, loras, loraStrengths);
         }
     }
 }

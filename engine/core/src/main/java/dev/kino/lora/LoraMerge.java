@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
@@ -17,32 +16,47 @@ import java.util.stream.IntStream;
  * (+ diff)}, {@code b' = b + Σ strength · bias}, for the session to be opened with the merged tensors in place
  * of the file's ({@code SessionOptions.addExternalInitializers}).
  *
- * <p>How a diffusers module name becomes a graph weight: Kino's exporter keeps PyTorch's names for weights it
- * stores as they are ({@code transformer.blocks.0.attn1.to_q.bias}, the time embedder's Linear weights) and
- * stores every other Linear weight transposed, named by the tracer's scope
- * ({@code /blocks.0/attn1/to_q/Transpose_output_0}, shape [in, out]; the image embedder's FFN of image-to-video
- * models, which the exporter's wrapper calls directly, as {@code /ff/net.0/proj/Transpose_output_0}). A module
- * found under none of these names is an error naming the LoRA key, never skipped; the shapes are checked too.
+ * <p>Which graph weight a module name means is {@link GraphLinears}'s job (by name, or by the scope of the
+ * MatMul/Gemm node that uses it). A module found nowhere is an error naming the LoRA key, never skipped; the
+ * shapes are checked too.
  *
- * <p>The base values of every weight a LoRA touched stay in memory after the first merge, so merging another
- * LoRA set (a server switching between jobs) does not read them from disk again.
+ * <p>The base values of a touched weight are read from the graph's files at each merge (the page cache after
+ * the first: ONNX Runtime read them when it opened the plain session) and dropped once merged, rather than
+ * kept as float32 copies on the heap: for a LoRA on every layer those copies cost as much memory as the layers
+ * themselves (0.7 GiB on the Wan-width bench model), and a switch reads only the weights the LoRAs touch,
+ * never the whole model.
  */
 public final class LoraMerge {
-    private static final String IMAGE_EMBEDDER = "condition_embedder.image_embedder.";
     private final OnnxInitializers graph;
-    private final Map<String, float[]> base = new ConcurrentHashMap<>();
+    private final GraphLinears linears;
 
-    /** The weights of one merged tensor, in the graph's element type (float32 or float16) and shape. */
-    public record Merged(String name, long[] shape, boolean float16, float[] values) {
+    /**
+     * The weights of one merged tensor, in the graph's element type (float32 or float16) and shape;
+     * {@code inlineAt}: where the graph file itself holds the tensor's bytes, or -1 when they are in its
+     * external-data file (ONNX Runtime replaces only external initializers, so inline ones are patched).
+     */
+    public record Merged(String name, long[] shape, boolean float16, float[] values, long inlineAt, byte[] raw,
+                         int rawType) {
+        /** A float32 or float16 tensor. */
+        public Merged(String name, long[] shape, boolean float16, float[] values, long inlineAt) {
+            this(name, shape, float16, values, inlineAt, null, 0);
+        }
+
+        /** A quantized tensor's bytes as the graph stores them (ONNX data type {@code init.dataType()}). */
+        static Merged raw(OnnxInitializers.Initializer init, byte[] bytes, long inlineAt) {
+            return new Merged(init.name(), init.dims(), false, null, inlineAt, bytes, init.dataType());
+        }
     }
 
+    /** A layer's weight, its float layout ({@code dims}, transposed: [in, out]) and how it is stored. */
     private record Target(OnnxInitializers.Initializer weight, boolean transposed,
-                          OnnxInitializers.Initializer bias) {
+                          OnnxInitializers.Initializer bias, long[] dims, QuantizedWeight quant) {
     }
 
     /** For the graph file {@code onnx} (its external-data file beside it). */
     public LoraMerge(Path onnx) {
         this.graph = OnnxInitializers.of(onnx);
+        this.linears = new GraphLinears(graph);
     }
 
     /**
@@ -65,7 +79,8 @@ public final class LoraMerge {
         Map<String, List<Change>> byWeight = changes(loras, files, expert);
         for (Map.Entry<String, List<Change>> e : byWeight.entrySet()) {
             OnnxInitializers.Initializer init = e.getValue().get(0).init();
-            float[] w = base.computeIfAbsent(init.name(), k -> OnnxInitializers.read(init)).clone();
+            QuantizedWeight quant = e.getValue().get(0).bias() ? null : e.getValue().get(0).target().quant();
+            float[] w = quant != null ? quant.dequantize() : OnnxInitializers.read(init);
             for (Change c : e.getValue()) {
                 if (c.bias()) {
                     for (int i = 0; i < w.length; i++) {
@@ -75,8 +90,19 @@ public final class LoraMerge {
                     addWeightDelta(w, c.layer(), c.target(), c.strength());
                 }
             }
-            sink.accept(new Merged(init.name(), init.dims(), init.dataType() == OnnxInitializers.FLOAT16, w));
+            if (quant != null) {
+                quant.requantize(w, inlineAt(init), inlineAt(quant.scales())).forEach(sink);
+            } else if (init.dataType() == OnnxInitializers.BFLOAT16) {
+                sink.accept(Merged.raw(init, OnnxInitializers.bfloat16(w), inlineAt(init)));
+            } else {
+                sink.accept(new Merged(init.name(), init.dims(), init.dataType() == OnnxInitializers.FLOAT16, w,
+                        inlineAt(init)));
+            }
         }
+    }
+
+    private long inlineAt(OnnxInitializers.Initializer init) {
+        return init.file().equals(graph.graph()) ? init.offset() : -1;
     }
 
     /** Maps and checks every LoRA key onto this graph without merging anything (a plan's check). */
@@ -118,7 +144,7 @@ public final class LoraMerge {
      * operands read contiguously: for a transposed weight [in, out] the up factor is transposed first.
      */
     private static void addWeightDelta(float[] w, LoraFile.LayerChange c, Target t, float strength) {
-        long[] dims = t.weight.dims();
+        long[] dims = t.dims;
         int rows = (int) dims[0];
         int cols = (int) dims[1];
         float s = (float) (strength * c.scale());
@@ -171,23 +197,17 @@ public final class LoraMerge {
 
     private Target target(LoraFile file, LoraFile.LayerChange c) {
         String module = c.module();
-        Map<String, OnnxInitializers.Initializer> by = graph.byName();
-        OnnxInitializers.Initializer plain = by.get("transformer." + module + ".weight");
-        OnnxInitializers.Initializer transposed = by.get(scope(module) + "/Transpose_output_0");
-        if (transposed == null && module.startsWith(IMAGE_EMBEDDER)) {
-            // the exporter calls the image embedder's FFN from its wrapper, so the tracer scopes it as "/ff/..."
-            transposed = by.get(scope(module.substring(IMAGE_EMBEDDER.length())) + "/Transpose_output_0");
-        }
-        OnnxInitializers.Initializer weight = plain != null ? plain : transposed;
-        OnnxInitializers.Initializer bias = by.get("transformer." + module + ".bias");
+        GraphLinears.Linear linear = linears.find(module);
+        OnnxInitializers.Initializer weight = linear == null ? null : linear.weight();
+        OnnxInitializers.Initializer bias = linear == null ? null : linear.bias();
         String name = file.file().getFileName().toString();
-        if (weight == null || weight.dims().length != 2) {
+        if (weight == null || linear.dims().length != 2) {
             throw new KinoException("The LoRA " + name + " changes " + module + ", which " + graph.graph().getFileName()
                     + " does not have as a linear layer; it was made for another model (or a block this one lacks).");
         }
-        boolean t = plain == null;
-        long out = t ? weight.dims()[1] : weight.dims()[0];
-        long in = t ? weight.dims()[0] : weight.dims()[1];
+        boolean t = linear.transposed();
+        long out = t ? linear.dims()[1] : linear.dims()[0];
+        long in = t ? linear.dims()[0] : linear.dims()[1];
         long[] wants = c.down() != null ? new long[] {c.out(), c.in()} : c.diffShape();
         if (wants != null && (wants.length != 2 || wants[0] != out || wants[1] != in)) {
             throw new KinoException("The LoRA " + name + " changes " + module + " as a " + LoraFile.shape(wants)
@@ -198,7 +218,7 @@ public final class LoraMerge {
                     + " values but this model's has " + (bias == null ? "none" : bias.numel())
                     + "; it was made for another model.");
         }
-        return new Target(weight, t, bias);
+        return new Target(weight, t, bias, linear.dims(), linear.quant());
     }
 
     /** The tracer's scope of a module: {@code blocks.0.ffn.net.0.proj} -> {@code /blocks.0/ffn/net.0/proj}. */

@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * Opens a model's denoiser graphs with LoRAs merged into their weights: one {@link LoraMerge} per expert graph,
- * kept for the life of the model so that its base weights are read from disk once, whatever LoRA sets follow.
+ * kept for the life of the model (its weights table and node scopes are read once; the base values of the
+ * weights a LoRA set touches are read again, from the page cache, at each switch).
  *
  * <p>Why merged sessions rather than low-rank branches switched per run (ONNX Runtime's {@code OrtLoraAdapter}):
  * a merged step costs exactly what the plain model's step costs, and Kino's exported graphs have no LoRA
@@ -74,13 +75,21 @@ public final class LoraSessions {
         try {
             for (int e = 0; e < graphs.size(); e++) {
                 Map<String, OnnxTensor> weights = new LinkedHashMap<>();
+                List<LoraMerge.Merged> inline = new ArrayList<>();
                 try {   // each merged weight goes off-heap as soon as it is made
-                    merge(e).merge(loras, files, e, m -> weights.put(m.name(), tensor(runtime.env(), m)));
+                    merge(e).merge(loras, files, e, m -> {
+                        if (m.inlineAt() >= 0) {
+                            inline.add(m);
+                        } else {
+                            weights.put(m.name(), tensor(runtime.env(), m));
+                        }
+                    });
                 } catch (RuntimeException ex) {
                     weights.values().forEach(OnnxTensor::close);
                     throw ex;
                 }
-                opened.add(runtime.open(graphs.get(e), roles.get(e), weights));
+                opened.add(inline.isEmpty() ? runtime.open(graphs.get(e), roles.get(e), weights)
+                        : runtime.open(graphs.get(e), patched(graphs.get(e), inline), roles.get(e), weights));
             }
             return opened;
         } catch (RuntimeException ex) {
@@ -89,8 +98,51 @@ public final class LoraSessions {
         }
     }
 
+    /**
+     * The graph file's bytes with the merged values of weights it holds inline written over the originals
+     * (same type and shape, so the same length: no protobuf is re-encoded). Small graphs keep their weights
+     * inline (the demo model's 10 MB denoiser), and ONNX Runtime replaces only external initializers.
+     */
+    static byte[] patched(Path graph, List<LoraMerge.Merged> inline) {
+        byte[] bytes;
+        try {
+            bytes = java.nio.file.Files.readAllBytes(graph);
+        } catch (java.io.IOException ex) {
+            throw new KinoException("Kino cannot read " + graph + " (" + ex.getMessage() + ").", ex);
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (LoraMerge.Merged m : inline) {
+            b.position(Math.toIntExact(m.inlineAt()));
+            if (m.raw() != null) {
+                b.put(m.raw());
+                continue;
+            }
+            for (float x : m.values()) {
+                if (m.float16()) {
+                    b.putShort(Fp16Conversions.floatToFp16(x));
+                } else {
+                    b.putFloat(x);
+                }
+            }
+        }
+        return bytes;
+    }
+
     /** A direct (off-heap) tensor ONNX Runtime can use in place, in the graph's element type. */
     static OnnxTensor tensor(OrtEnvironment env, LoraMerge.Merged m) {
+        if (m.raw() != null) {   // int8 (3), uint8 (2) or bfloat16 (16) bytes as the graph stores them
+            ByteBuffer raw = ByteBuffer.allocateDirect(m.raw().length).order(ByteOrder.nativeOrder());
+            raw.put(m.raw()).flip();
+            try {
+                if (m.rawType() == 16) {
+                    return OnnxTensor.createTensor(env, raw.asShortBuffer(), m.shape(), OnnxJavaType.BFLOAT16);
+                }
+                return OnnxTensor.createTensor(env, raw, m.shape(), m.rawType() == 3 ? OnnxJavaType.INT8 : OnnxJavaType.UINT8);
+            } catch (OrtException e) {
+                throw new KinoException("ONNX Runtime cannot hold the merged LoRA weight " + m.name() + ": "
+                        + e.getMessage() + ".", e);
+            }
+        }
         float[] v = m.values();
         ByteBuffer bytes = ByteBuffer.allocateDirect(v.length * (m.float16() ? 2 : 4)).order(ByteOrder.nativeOrder());
         try {

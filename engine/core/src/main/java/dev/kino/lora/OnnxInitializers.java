@@ -28,6 +28,7 @@ import java.util.Map;
 final class OnnxInitializers {
     static final int FLOAT = 1;
     static final int FLOAT16 = 10;
+    static final int BFLOAT16 = 16;
 
     /** One initializer: its bytes are {@code length} bytes at {@code offset} of {@code file}. */
     record Initializer(String name, long[] dims, int dataType, Path file, long offset, long length) {
@@ -40,12 +41,18 @@ final class OnnxInitializers {
         }
     }
 
+    /** One node: its name (the tracer's scope, e.g. {@code /d2a.0/self_attn/q/MatMul}), op and inputs. */
+    record Node(String name, String opType, List<String> inputs, List<String> outputs, Map<String, Long> ints) {
+    }
+
     private final Path graph;
     private final Map<String, Initializer> byName;
+    private final List<Node> nodes;
 
-    private OnnxInitializers(Path graph, Map<String, Initializer> byName) {
+    private OnnxInitializers(Path graph, Map<String, Initializer> byName, List<Node> nodes) {
         this.graph = graph;
         this.byName = byName;
+        this.nodes = nodes;
     }
 
     /** Reads the initializer table of {@code graph}. */
@@ -53,6 +60,7 @@ final class OnnxInitializers {
         try {
             ByteBuffer model = ByteBuffer.wrap(Files.readAllBytes(graph));
             Map<String, Initializer> byName = new LinkedHashMap<>();
+            List<Node> nodes = new ArrayList<>();
             while (model.hasRemaining()) {
                 long tag = varint(model);
                 if (tag >>> 3 == 7 && (tag & 7) == 2) {
@@ -62,6 +70,8 @@ final class OnnxInitializers {
                         if (gt >>> 3 == 5 && (gt & 7) == 2) {
                             Initializer init = tensor(sub(g), graph);
                             byName.put(init.name(), init);
+                        } else if (gt >>> 3 == 1 && (gt & 7) == 2) {
+                            nodes.add(node(sub(g)));
                         } else {
                             skip(g, gt);
                         }
@@ -70,7 +80,7 @@ final class OnnxInitializers {
                     skip(model, tag);
                 }
             }
-            return new OnnxInitializers(graph, Collections.unmodifiableMap(byName));
+            return new OnnxInitializers(graph, Collections.unmodifiableMap(byName), Collections.unmodifiableList(nodes));
         } catch (IOException | RuntimeException e) {
             throw new KinoException("Kino cannot read the weights table of " + graph.getFileName() + " ("
                     + e.getMessage() + "); re-export the model.", e);
@@ -85,8 +95,41 @@ final class OnnxInitializers {
         return graph;
     }
 
+    /** The graph's nodes in file order ({@code NodeProto}: input 1, name 3, op_type 4, attribute 5). */
+    List<Node> nodes() {
+        return nodes;
+    }
+
     /** The initializer's values as float32 (float and float16 initializers). */
     static float[] read(Initializer init) {
+        ByteBuffer bytes = ByteBuffer.wrap(readBytes(init)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] out = new float[Math.toIntExact(init.numel())];
+        if (init.dataType() == FLOAT) {
+            bytes.asFloatBuffer().get(out);
+        } else if (init.dataType() == BFLOAT16) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Float.intBitsToFloat((bytes.getShort() & 0xffff) << 16);
+            }
+        } else {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = ai.onnxruntime.platform.Fp16Conversions.fp16ToFloat(bytes.getShort());
+            }
+        }
+        return out;
+    }
+
+    /** {@code values} as bfloat16 bytes (little-endian), rounded to nearest even as the bf16 mode stores them. */
+    static byte[] bfloat16(float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            int bits = Float.floatToRawIntBits(v);
+            b.putShort((short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16));
+        }
+        return b.array();
+    }
+
+    /** The initializer's bytes as stored (little-endian). */
+    static byte[] readBytes(Initializer init) {
         ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(init.length())).order(ByteOrder.LITTLE_ENDIAN);
         try (FileChannel ch = FileChannel.open(init.file(), StandardOpenOption.READ)) {
             while (bytes.hasRemaining()) {
@@ -98,16 +141,7 @@ final class OnnxInitializers {
         } catch (IOException e) {
             throw new KinoException("Kino cannot read " + init.file() + " (" + e.getMessage() + ").", e);
         }
-        bytes.flip();
-        float[] out = new float[Math.toIntExact(init.numel())];
-        if (init.dataType() == FLOAT) {
-            bytes.asFloatBuffer().get(out);
-        } else {
-            for (int i = 0; i < out.length; i++) {
-                out[i] = ai.onnxruntime.platform.Fp16Conversions.fp16ToFloat(bytes.getShort());
-            }
-        }
-        return out;
+        return bytes.array();
     }
 
     private static Initializer tensor(ByteBuffer t, Path graph) {
@@ -134,7 +168,10 @@ final class OnnxInitializers {
                 dataType = (int) varint(t);
             } else if (field == 8 && wire == 2) {
                 name = string(sub(t));
-            } else if (field == 9 && wire == 2) {
+            } else if ((field == 9 || field == 4 || field == 5) && wire == 2) {
+                // raw_data, or packed float_data (the same little-endian floats) or int32_data (varints: only
+                // ever checked for all zeros, a zero varint being one zero byte); ONNX's helpers write small
+                // tensors (the int8 mode's scales and zero points) that way
                 ByteBuffer raw = sub(t);
                 rawAt = raw.arrayOffset() + raw.position();   // = its offset in the file
                 rawLength = raw.remaining();
@@ -164,7 +201,7 @@ final class OnnxInitializers {
             }
         }
         long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
-        long bytes = (dataType == FLOAT ? 4 : 2);
+        long bytes = dataType == FLOAT ? 4 : dataType == 2 || dataType == 3 ? 1 : 2;   // uint8/int8: 1
         for (long d : shape) {
             bytes *= d;
         }
@@ -173,6 +210,47 @@ final class OnnxInitializers {
                     length < 0 ? bytes : length);
         }
         return new Initializer(name, shape, dataType, graph, rawAt, rawLength);   // inline raw_data
+    }
+
+    private static Node node(ByteBuffer n) {
+        List<String> inputs = new ArrayList<>();
+        List<String> outputs = new ArrayList<>();
+        String name = "";
+        String op = "";
+        Map<String, Long> ints = new LinkedHashMap<>();
+        while (n.hasRemaining()) {
+            long tag = varint(n);
+            int field = (int) (tag >>> 3);
+            if (field == 1 && (tag & 7) == 2) {
+                inputs.add(string(sub(n)));
+            } else if (field == 2 && (tag & 7) == 2) {
+                outputs.add(string(sub(n)));
+            } else if (field == 3 && (tag & 7) == 2) {
+                name = string(sub(n));
+            } else if (field == 4 && (tag & 7) == 2) {
+                op = string(sub(n));
+            } else if (field == 5 && (tag & 7) == 2) {   // AttributeProto: name 1, i 3 (integer attributes only)
+                ByteBuffer a = sub(n);
+                String key = null;
+                Long value = null;
+                while (a.hasRemaining()) {
+                    long at = varint(a);
+                    if (at >>> 3 == 1 && (at & 7) == 2) {
+                        key = string(sub(a));
+                    } else if (at >>> 3 == 3 && (at & 7) == 0) {
+                        value = varint(a);
+                    } else {
+                        skip(a, at);
+                    }
+                }
+                if (key != null && value != null) {
+                    ints.put(key, value);
+                }
+            } else {
+                skip(n, tag);
+            }
+        }
+        return new Node(name, op, List.copyOf(inputs), List.copyOf(outputs), ints);
     }
 
     private static long varint(ByteBuffer b) {

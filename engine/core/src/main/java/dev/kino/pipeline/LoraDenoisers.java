@@ -13,8 +13,8 @@ import java.util.function.Function;
  * The denoiser a plan runs on: the package's own sessions without LoRAs, else sessions with the plan's LoRA
  * set merged in. One LoRA set is kept open beside the plain sessions, so jobs that share a set (the takes of a
  * shot) open it once; a plan with another set waits for the generations on the open one to finish, then
- * replaces it. The base weights a LoRA touches stay in memory ({@link LoraSessions}), so a switch reads only
- * the LoRA files.
+ * replaces it. A switch reads the LoRA files and the base values of the weights they touch (from the page
+ * cache: the plain sessions' files), never the whole model ({@link LoraSessions}).
  */
 final class LoraDenoisers implements AutoCloseable {
     /** A denoiser lent to one generation, with its graphs (for timings); close gives it back. */

@@ -65,6 +65,14 @@ public final class OnnxRuntime {
      * (ONNX Runtime may use their memory in place for as long as the session lives).
      */
     public OnnxModel open(Path file, String role, Map<String, OnnxTensor> weights) {
+        return open(file, null, role, weights);
+    }
+
+    /**
+     * As {@link #open(Path, String, Map)}, from {@code graph}: the bytes of {@code file} with some inline weights
+     * changed (null: the file as it is). External-data files are still found beside {@code file}.
+     */
+    public OnnxModel open(Path file, byte[] graph, String role, Map<String, OnnxTensor> weights) {
         if (!Files.isRegularFile(file)) {
             weights.values().forEach(OnnxTensor::close);
             throw new KinoException("The " + role + " file " + file + " does not exist; check the model package.");
@@ -73,7 +81,14 @@ public final class OnnxRuntime {
             if (!weights.isEmpty()) {
                 options.addExternalInitializers(new LinkedHashMap<String, OnnxTensorLike>(weights));
             }
-            OrtSession session = env.createSession(file.toString(), options);
+            OrtSession session;
+            if (graph == null) {
+                session = env.createSession(file.toString(), options);
+            } else {
+                Path folder = file.toAbsolutePath().getParent();
+                options.addConfigEntry("session.model_external_initializers_file_folder_path", folder.toString());
+                session = env.createSession(graph, options);
+            }
             return new OnnxModel(role, file, env, session, weights.values());
         } catch (OrtException e) {
             weights.values().forEach(OnnxTensor::close);

@@ -75,7 +75,8 @@ public final class HtmlReport {
             ordered.sort(Comparator.comparingInt((CellResult c) -> schedulerOrder.indexOf(c.scheduler()))
                     .thenComparingInt(CellResult::steps));
             for (CellResult c : ordered) {
-                row(h, c.scheduler() + ", " + c.steps() + " steps", c, null);
+                row(h, c.scheduler() + ", " + c.steps() + " steps" + (c.loraStrength() == null ? ""
+                        : ", LoRA " + SweepSummary.trim(c.loraStrength())), c, null);
             }
             h.append("</table>\n");
         }
@@ -107,7 +108,8 @@ public final class HtmlReport {
                 + "<th>of which Kino</th><th></th></tr>\n");
         List<SweepSummary.Point> front = SweepSummary.paretoFront(points);
         for (SweepSummary.Point p : points) {
-            h.append("<tr><td>").append(esc(p.scheduler())).append("</td><td class=\"num\">")
+            h.append("<tr><td>").append(esc(p.scheduler() + (p.loraStrength() == null ? ""
+                    : ", LoRA " + SweepSummary.trim(p.loraStrength())))).append("</td><td class=\"num\">")
                     .append(SweepSummary.trim(p.guidance())).append("</td><td class=\"num\">").append(p.steps())
                     .append("</td><td class=\"num\">").append(p.runs()).append("</td><td class=\"num\">")
                     .append(p.identicalToReference() ? "∞" : fmt(p.psnrDb(), 2)).append("</td><td class=\"num\">")

@@ -31,6 +31,7 @@ public final class ResultsCsv {
             col("guidance", CellResult::guidance),
             col("scheduler", CellResult::scheduler),
             col("steps", CellResult::steps),
+            col("lora_strength", CellResult::loraStrength),
             col("scheduler_config", r -> json(r.schedulerConfig())),
             col("reference_scheduler", r -> r.referenceRun() ? null : r.reference().scheduler()),
             col("reference_steps", r -> r.referenceRun() ? null : r.reference().steps()),

@@ -52,6 +52,7 @@ public final class ResultsJson {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("scheduler", p.scheduler());
         m.put("guidance", p.guidance());
+        m.put("lora_strength", p.loraStrength());
         m.put("steps", p.steps());
         m.put("runs", p.runs());
         m.put("psnr_db", finite(p.psnrDb()));

@@ -46,11 +46,13 @@ public final class SweepReport {
         }
         List<SweepSummary.Point> points = SweepSummary.of(r.cells());
         List<SweepSummary.Point> front = SweepSummary.paretoFront(points);
-        out.printf(Locale.ROOT, "  %-18s %8s %5s %9s %7s %11s %9s%n", "scheduler", "guidance", "steps", "PSNR dB",
-                "SSIM", "generation", "ms/step");
+        boolean lora = points.stream().anyMatch(p -> p.loraStrength() != null);
+        out.printf(Locale.ROOT, "  %-18s %8s%s %5s %9s %7s %11s %9s%n", "scheduler", "guidance", lora ? "     LoRA" : "",
+                "steps", "PSNR dB", "SSIM", "generation", "ms/step");
         for (SweepSummary.Point p : points) {
-            out.printf(Locale.ROOT, "  %-18s %8s %5d %9s %7.4f %9.0f ms %9.1f%s%n", p.scheduler(),
-                    Cell.number(p.guidance()), p.steps(), p.identicalToReference() ? "inf" : String.format(Locale.ROOT, "%.2f", p.psnrDb()),
+            out.printf(Locale.ROOT, "  %-18s %8s%s %5d %9s %7.4f %9.0f ms %9.1f%s%n", p.scheduler(),
+                    Cell.number(p.guidance()), lora ? String.format(Locale.ROOT, " %8s", Cell.number(p.loraStrength())) : "",
+                    p.steps(), p.identicalToReference() ? "inf" : String.format(Locale.ROOT, "%.2f", p.psnrDb()),
                     p.ssim(), p.generationMs(), p.stepMs(), front.contains(p) ? "  *" : "");
         }
         out.println("  (* Pareto front: nothing else is both faster and closer to the reference)");

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The grid folded over prompts and seeds: one point per scheduler, guidance and step count, with the mean of
+ * The grid folded over prompts and seeds: one point per scheduler, guidance, LoRA strength and step count, with the mean of
  * each figure over the cells it stands for. Charts, the report's table and "best under a budget" use these.
  */
 public final class SweepSummary {
@@ -25,10 +25,12 @@ public final class SweepSummary {
      * @param stepMs       mean wall time of one denoising step
      * @param onnxStepMs   of which inside ONNX Runtime (the denoise stage's ONNX time over its steps)
      * @param kinoStepMs   of which Kino's own work: scheduler math, copies, the guidance combine
+     * @param loraStrength the LoRAs' strength; null: no LoRA
      */
     public record Point(String scheduler, double guidance, int steps, int runs, double psnrDb, double ssim,
                         double latentRelativeL2, double temporalRatio, double generationMs, double stepMs,
-                        double onnxStepMs, double kinoStepMs) {
+                        double onnxStepMs, double kinoStepMs,
+                        Double loraStrength) {
 
         public boolean identicalToReference() {
             return Double.isInfinite(psnrDb);
@@ -43,7 +45,7 @@ public final class SweepSummary {
         Map<String, List<CellResult>> groups = new LinkedHashMap<>();
         for (CellResult c : cells) {
             if (c.quality() != null) {
-                groups.computeIfAbsent(c.scheduler() + "\u0000" + c.guidance() + "\u0000" + c.steps(),
+                groups.computeIfAbsent(c.scheduler() + "\u0000" + c.guidance() + "\u0000" + c.loraStrength() + "\u0000" + c.steps(),
                         k -> new ArrayList<>()).add(c);
             }
         }
@@ -51,8 +53,8 @@ public final class SweepSummary {
         for (List<CellResult> g : groups.values()) {
             points.add(point(g));
         }
-        List<String> order = points.stream().map(p -> p.scheduler() + "\u0000" + p.guidance()).distinct().toList();
-        points.sort(Comparator.comparingInt((Point p) -> order.indexOf(p.scheduler() + "\u0000" + p.guidance()))
+        List<String> order = points.stream().map(SweepSummary::setting).distinct().toList();
+        points.sort(Comparator.comparingInt((Point p) -> order.indexOf(setting(p)))
                 .thenComparingInt(Point::steps));
         return points;
     }
@@ -68,16 +70,24 @@ public final class SweepSummary {
                 mean(g, c -> c.quality().ssim()), mean(g, c -> c.quality().latentRelativeL2()),
                 mean(g, c -> c.quality().temporalRatio() == null ? Double.NaN : c.quality().temporalRatio()),
                 mean(g, c -> c.timings().generationMs()), mean(g, c -> c.timings().meanStepMs()),
-                denoiseOnnx, denoiseWall - denoiseOnnx);
+                denoiseOnnx, denoiseWall - denoiseOnnx, first.loraStrength());
+    }
+
+    private static String setting(Point p) {
+        return p.scheduler() + "\u0000" + p.guidance() + "\u0000" + p.loraStrength();
     }
 
     private static double mean(List<CellResult> cells, java.util.function.ToDoubleFunction<CellResult> f) {
         return cells.stream().mapToDouble(f).average().orElse(Double.NaN);
     }
 
-    /** The series a point belongs to in charts: the scheduler, plus the guidance when the grid has several. */
+    /**
+     * The series a point belongs to in charts: the scheduler, plus the guidance when the grid has several, plus
+     * the LoRA strength in a sweep with LoRAs.
+     */
     public static String series(Point p, boolean severalGuidance) {
-        return severalGuidance ? p.scheduler() + " g=" + trim(p.guidance()) : p.scheduler();
+        return (severalGuidance ? p.scheduler() + " g=" + trim(p.guidance()) : p.scheduler())
+                + (p.loraStrength() == null ? "" : " LoRA " + trim(p.loraStrength()));
     }
 
     public static boolean severalGuidance(List<Point> points) {
