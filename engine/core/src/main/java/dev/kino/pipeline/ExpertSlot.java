@@ -1,6 +1,5 @@
 package dev.kino.pipeline;
 
-import dev.kino.KinoException;
 import dev.kino.runtime.OnnxModel;
 
 import java.util.ArrayList;
@@ -63,6 +62,9 @@ final class ExpertSlot implements AutoCloseable {
     /** A generation is done with the session it acquired. */
     synchronized void release() {
         users--;
+        if (closed && users == 0) {
+            evict();   // closed while in use (cannot happen through the pipeline's close, which waits): last one out
+        }
         notifyAll();
     }
 
@@ -93,14 +95,16 @@ final class ExpertSlot implements AutoCloseable {
         return List.copyOf(events);
     }
 
-    /** Closes the resident session; the pipeline calls it once no generation runs. */
+    /**
+     * Closes the resident session (the pipeline calls it once no generation runs); one still in use is closed
+     * when it is given back, never under a running step. Later acquires stop the generation.
+     */
     @Override
     public synchronized void close() {
-        if (users > 0) {
-            throw new KinoException("An expert session is still in use; close the pipeline after its generations.");
-        }
         closed = true;
-        evict();
+        if (users == 0) {
+            evict();
+        }
         notifyAll();
     }
 }
