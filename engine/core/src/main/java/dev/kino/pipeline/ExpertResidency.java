@@ -1,5 +1,6 @@
 package dev.kino.pipeline;
 
+import dev.kino.KinoException;
 import dev.kino.model.Manifest;
 import dev.kino.model.ModelPackage;
 
@@ -25,7 +26,7 @@ public enum ExpertResidency {
                 return r;
             }
         }
-        throw new dev.kino.KinoException("The expert residency must be one, both or auto, but '" + text
+        throw new KinoException("The expert residency must be one, both or auto, but '" + text
                 + "' was given.");
     }
 
