@@ -1,6 +1,7 @@
 package dev.kino.bench;
 
 import dev.kino.bench.demo.AccuracyCommand;
+import dev.kino.bench.memory.ExpertsMemoryCommand;
 import dev.kino.bench.demo.ContinuationCommand;
 import dev.kino.bench.demo.RestyleCommand;
 import dev.kino.bench.io.Console;
@@ -27,7 +28,8 @@ import java.io.PrintStream;
         description = "Measure Kino: step sweeps over schedulers, the engine's own overhead, parity with a plain ONNX Runtime loop, precision modes against fp32, LoRA load/step/switch costs, the demo model's accuracy, shot continuation and restyling, the render server under load.",
         subcommands = {SweepCommand.class, OverheadCommand.class, ParityCommand.class, PrecisionCommand.class,
                 AccuracyCommand.class, ContinuationCommand.class, RestyleCommand.class, ServeLoadCommand.class,
-                ServeMemoryCommand.class, ServeBigProjectCommand.class, LoraCommand.class, CommandLine.HelpCommand.class})
+                ServeMemoryCommand.class, ServeBigProjectCommand.class, LoraCommand.class, ExpertsMemoryCommand.class,
+                CommandLine.HelpCommand.class})
 public final class BenchCli implements Runnable, Console {
     public static final int USER_ERROR = KinoPrograms.USER_ERROR;
     public static final int USAGE_ERROR = KinoPrograms.USAGE_ERROR;

@@ -2,6 +2,8 @@ package dev.kino.cli;
 
 import dev.kino.commandline.DeviceOption;
 import dev.kino.commandline.RequestOptions;
+import dev.kino.model.ModelPackage;
+import dev.kino.pipeline.ExpertResidency;
 import dev.kino.pipeline.GenerationPlan;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
@@ -11,6 +13,7 @@ import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.request.RequestSchema;
 import dev.kino.runtime.Device;
 import dev.kino.runtime.NativeLogs;
+import dev.kino.runtime.OnnxRuntime;
 import dev.kino.video.Mp4Writer;
 import dev.kino.video.PngFrameWriter;
 import picocli.CommandLine.Command;
@@ -55,6 +58,12 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Enlarge the MP4 N times with a Lanczos filter for viewing; auto enlarges small videos to at least 256 px (default: ${DEFAULT-VALUE}).")
     String upscale;
 
+    @Option(names = "--experts", paramLabel = "one|both|auto", defaultValue = "auto",
+            description = "A mixture of denoiser experts (Wan 2.2 A14B): keep both loaded, or load one at a time (switched"
+                    + " at the boundary step); auto loads one at a time when the memory plan says both do not fit"
+                    + " the device's free memory (default: ${DEFAULT-VALUE}).")
+    String experts;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
     boolean quiet;
 
@@ -78,6 +87,7 @@ final class GenerateCommand implements Callable<Integer> {
         NativeLogs.setVerbose(verbose);
         Report.upscaleFactor(upscale, 16, 16); // reject a bad --upscale before any work
         GenerationRequest request = RequestOptions.read(spec, prompt); // a bad value before any file is touched
+        ExpertResidency residency = ExpertResidency.parse(experts);
         Path target = OutputTarget.check(output != null ? output : OutputTarget.defaultName(prompt));
         if (framesDir != null) {
             OutputTarget.checkFolder(framesDir, true);
@@ -89,13 +99,20 @@ final class GenerateCommand implements Callable<Integer> {
         Mp4Writer.preloadInBackground();
 
         long loadStart = System.nanoTime();
-        try (TextToVideoPipeline kino = TextToVideoPipeline.load(modelDir, dev)) {
+        ModelPackage pkg = ModelPackage.open(modelDir);
+        OnnxRuntime runtime = OnnxRuntime.create(dev);
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(pkg, runtime, residency,
+                residency == ExpertResidency.AUTO ? MemoryReport.runtimeBudget(runtime.provider().device()) : 0)) {
             GenerationPlan plan = kino.plan(request);
             ResolvedSettings settings = plan.settings();
             int scale = Report.upscaleFactor(upscale, settings.width(), settings.height());
             Duration load = Duration.ofNanos(System.nanoTime() - loadStart);
             err.println("Model " + kino.modelPackage().manifest().name() + " on " + kino.provider().label()
                     + " (" + kino.provider().reason() + "), loaded in " + Report.format(load));
+            if (kino.expertsOneAtATime()) {
+                err.println("Denoiser experts loaded one at a time" + (residency == ExpertResidency.AUTO
+                        ? " (both do not fit this device's free memory; --experts both keeps them)" : ""));
+            }
             java.util.List<Path> loras = plan.request().get(RequestSchema.LORA);
             if (loras != null) {
                 err.println("LoRAs " + String.join(", ", loras.stream().map(f -> f.getFileName().toString()).toList())

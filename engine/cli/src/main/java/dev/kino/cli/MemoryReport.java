@@ -96,6 +96,15 @@ final class MemoryReport {
         return out;
     }
 
+    /**
+     * What ONNX Runtime may hold on {@code device} for {@code --experts auto}: the device's free memory, less the
+     * process's own on the CPU; 0 when the device does not say.
+     */
+    static long runtimeBudget(Device device) {
+        long free = available(device, null).bytes();
+        return free <= 0 ? 0 : Math.max(1, free - (device.kind() == Device.Kind.CPU ? PROCESS_BASE : 0));
+    }
+
     /** The device's need for {@code runtime} bytes of ONNX Runtime memory (-1: the plan's own). */
     private static long need(MemoryPlan plan, boolean cpu, long runtime) {
         long r = runtime < 0 ? plan.runtimeBytes() : runtime;

@@ -2,7 +2,6 @@ package dev.kino.denoise;
 
 import dev.kino.text.TextEmbeddings;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -41,26 +40,36 @@ public final class ExpertDenoiser implements Denoiser {
         return begin(latentShape, embeddings, guidance, DenoiserCondition.NONE);
     }
 
+    /**
+     * Each expert's run begins when the loop first reaches a timestep it serves, and the previous expert's run is
+     * closed first: with {@code ResidentExpert}s that is what lets one expert's session close at the boundary
+     * step before the next one opens. Timesteps descend, so each expert begins once per generation.
+     */
     @Override
     public Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance, DenoiserCondition condition) {
-        List<Run> runs = new ArrayList<>();
-        try {
-            for (int i = 0; i < experts.size(); i++) {
-                runs.add(experts.get(i).begin(latentShape, embeddings, new float[] {guidance[i]}, condition));
-            }
-        } catch (RuntimeException e) {
-            runs.forEach(Run::close);
-            throw e;
-        }
         return new Run() {
+            private int current = -1;
+            private Run run;
+
             @Override
             public void predict(float[] modelInput, double timestep, float[] out) {
-                runs.get(expertFor(timestep)).predict(modelInput, timestep, out);
+                int i = expertFor(timestep);
+                if (i != current) {
+                    close();
+                    run = experts.get(i).begin(latentShape, embeddings, new float[] {guidance[i]}, condition);
+                    current = i;
+                }
+                run.predict(modelInput, timestep, out);
             }
 
             @Override
             public void close() {
-                runs.forEach(Run::close);
+                if (run != null) {
+                    Run r = run;
+                    run = null;
+                    current = -1;
+                    r.close();
+                }
             }
         };
     }

@@ -67,35 +67,52 @@ public final class LoraSessions {
      * weights. The caller closes the models.
      */
     public List<OnnxModel> open(List<Lora> loras, List<String> roles) {
-        List<LoraFile> files = new ArrayList<>();
-        for (Lora l : loras) {
-            files.add(LoraFile.read(l.file()));
-        }
+        List<LoraFile> files = read(loras);
         List<OnnxModel> opened = new ArrayList<>();
         try {
             for (int e = 0; e < graphs.size(); e++) {
-                Map<String, OnnxTensor> weights = new LinkedHashMap<>();
-                List<LoraMerge.Merged> inline = new ArrayList<>();
-                try {   // each merged weight goes off-heap as soon as it is made
-                    merge(e).merge(loras, files, e, m -> {
-                        if (m.inlineAt() >= 0) {
-                            inline.add(m);
-                        } else {
-                            weights.put(m.name(), tensor(runtime.env(), m));
-                        }
-                    });
-                } catch (RuntimeException ex) {
-                    weights.values().forEach(OnnxTensor::close);
-                    throw ex;
-                }
-                opened.add(inline.isEmpty() ? runtime.open(graphs.get(e), roles.get(e), weights)
-                        : runtime.open(graphs.get(e), patched(graphs.get(e), inline), roles.get(e), weights));
+                opened.add(open(loras, files, e, roles.get(e)));
             }
             return opened;
         } catch (RuntimeException ex) {
             opened.forEach(OnnxModel::close);
             throw ex;
         }
+    }
+
+    /**
+     * The session of expert {@code expert} alone with {@code loras} merged in (one expert at a time: the same
+     * LoRA set merged again each time the expert is reopened). The caller closes it.
+     */
+    public OnnxModel openExpert(List<Lora> loras, int expert, String role) {
+        return open(loras, read(loras), expert, role);
+    }
+
+    private static List<LoraFile> read(List<Lora> loras) {
+        List<LoraFile> files = new ArrayList<>();
+        for (Lora l : loras) {
+            files.add(LoraFile.read(l.file()));
+        }
+        return files;
+    }
+
+    private OnnxModel open(List<Lora> loras, List<LoraFile> files, int e, String role) {
+        Map<String, OnnxTensor> weights = new LinkedHashMap<>();
+        List<LoraMerge.Merged> inline = new ArrayList<>();
+        try {   // each merged weight goes off-heap as soon as it is made
+            merge(e).merge(loras, files, e, m -> {
+                if (m.inlineAt() >= 0) {
+                    inline.add(m);
+                } else {
+                    weights.put(m.name(), tensor(runtime.env(), m));
+                }
+            });
+        } catch (RuntimeException ex) {
+            weights.values().forEach(OnnxTensor::close);
+            throw ex;
+        }
+        return inline.isEmpty() ? runtime.open(graphs.get(e), role, weights)
+                : runtime.open(graphs.get(e), patched(graphs.get(e), inline), role, weights);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.kino.model;
 
 import dev.kino.KinoException;
+import dev.kino.runtime.GraphSignature;
 import dev.kino.runtime.OnnxModel;
 import dev.kino.runtime.OnnxRuntime;
 
@@ -19,11 +20,14 @@ public final class ModelGraphs implements AutoCloseable {
     private final List<OnnxModel> conditioning;   // image models: VAE encoder (first[, next])[, image encoder]
     private final OnnxModel vaeEncoderNext;       // causal VAE encoders only
     private final OnnxModel imageEncoder;
+    private final List<GraphSignature> denoiserSignatures;
 
-    private ModelGraphs(List<OnnxModel> textEncoders, List<OnnxModel> denoisers, OnnxModel vae, OnnxModel vaeNext,
+    private ModelGraphs(List<OnnxModel> textEncoders, List<OnnxModel> denoisers, List<GraphSignature> denoiserSignatures,
+                        OnnxModel vae, OnnxModel vaeNext,
                         List<OnnxModel> conditioning, OnnxModel vaeEncoderNext, OnnxModel imageEncoder) {
         this.textEncoders = List.copyOf(textEncoders);
         this.denoisers = List.copyOf(denoisers);
+        this.denoiserSignatures = List.copyOf(denoiserSignatures);
         this.vae = vae;
         this.vaeNext = vaeNext;
         this.conditioning = List.copyOf(conditioning);
@@ -33,6 +37,15 @@ public final class ModelGraphs implements AutoCloseable {
 
     /** Opens every graph and validates the manifest against them; on any failure nothing stays open. */
     public static ModelGraphs open(ModelPackage pkg, OnnxRuntime runtime) {
+        return open(pkg, runtime, true);
+    }
+
+    /**
+     * {@link #open(ModelPackage, OnnxRuntime)}, but with {@code keepDenoisers} false each denoiser graph is opened
+     * only to read its signature and closed again before the next opens ({@link #denoisers()} is then empty):
+     * the caller opens the experts one at a time itself.
+     */
+    public static ModelGraphs open(ModelPackage pkg, OnnxRuntime runtime, boolean keepDenoisers) {
         Manifest m = pkg.manifest();
         List<OnnxModel> opened = new ArrayList<>();
         try {
@@ -44,14 +57,25 @@ public final class ModelGraphs implements AutoCloseable {
             }
             List<Manifest.Expert> experts = m.denoiser().experts();
             List<OnnxModel> denoisers = new ArrayList<>();
+            List<GraphSignature> signatures = new ArrayList<>();
             for (int i = 0; i < experts.size(); i++) {
                 String role = experts.size() == 1 ? "denoiser" : "denoiser expert " + (i + 1);
-                denoisers.add(track(opened, runtime.open(pkg.resolve(experts.get(i).file()), role)));
+                OnnxModel d = runtime.open(pkg.resolve(experts.get(i).file()), role);
+                if (keepDenoisers) {
+                    denoisers.add(track(opened, d));
+                } else {
+                    try (d) {
+                        signatures.add(d.signature());
+                    }
+                }
+            }
+            if (keepDenoisers) {
+                denoisers.forEach(d -> signatures.add(d.signature()));
             }
             OnnxModel vae = track(opened, runtime.open(pkg.resolve(m.vae().file()), "VAE decoder"));
             OnnxModel vaeNext = m.vae().nextFile() == null ? null
                     : track(opened, runtime.open(pkg.resolve(m.vae().nextFile()), "VAE next-frame decoder"));
-            signatures(texts, denoisers, vae, vaeNext).check(pkg);
+            signatures(texts, signatures, vae, vaeNext).check(pkg);
             List<OnnxModel> conditioning = new ArrayList<>();
             OnnxModel encoderNext = null;
             OnnxModel image = null;
@@ -71,7 +95,7 @@ public final class ModelGraphs implements AutoCloseable {
                     conditioning.add(image);
                 }
             }
-            return new ModelGraphs(texts, denoisers, vae, vaeNext, conditioning, encoderNext, image);
+            return new ModelGraphs(texts, denoisers, signatures, vae, vaeNext, conditioning, encoderNext, image);
         } catch (RuntimeException e) {
             opened.forEach(OnnxModel::close);
             throw e;
@@ -80,13 +104,12 @@ public final class ModelGraphs implements AutoCloseable {
 
     /** The open graphs' declared signatures (what planning needs). */
     public PackageSignatures signatures() {
-        return signatures(textEncoders, denoisers, vae, vaeNext);
+        return signatures(textEncoders, denoiserSignatures, vae, vaeNext);
     }
 
-    private static PackageSignatures signatures(List<OnnxModel> texts, List<OnnxModel> denoisers, OnnxModel vae,
+    private static PackageSignatures signatures(List<OnnxModel> texts, List<GraphSignature> denoisers, OnnxModel vae,
                                                 OnnxModel vaeNext) {
-        return new PackageSignatures(texts.stream().map(OnnxModel::signature).toList(),
-                denoisers.stream().map(OnnxModel::signature).toList(),
+        return new PackageSignatures(texts.stream().map(OnnxModel::signature).toList(), denoisers,
                 vae.signature(), vaeNext == null ? null : vaeNext.signature());
     }
 
@@ -110,7 +133,7 @@ public final class ModelGraphs implements AutoCloseable {
         return denoisers.get(0);
     }
 
-    /** Every denoiser graph, one per expert, from high noise to low noise. */
+    /** Every denoiser graph, one per expert, from high noise to low noise (none when opened one at a time). */
     public List<OnnxModel> denoisers() {
         return denoisers;
     }

@@ -40,14 +40,6 @@ final class Generation {
         this.options = options;
     }
 
-    private static long runNanos(List<OnnxModel> graphs) {
-        return graphs.stream().mapToLong(OnnxModel::runNanos).sum();
-    }
-
-    private static long runCount(List<OnnxModel> graphs) {
-        return graphs.stream().mapToLong(OnnxModel::runCount).sum();
-    }
-
     GenerationResult run() {
         Scheduler scheduler = p.schedulerFor(plan);
         Checkpoint resume = options.resumeFrom();
@@ -121,8 +113,8 @@ final class Generation {
                                               float[] source,
                                               ResolvedSettings s, Manifest m, double[] guidance) {
         long t2 = System.nanoTime();
-        long onnx2 = runNanos(denoiser.graphs());
-        long runs2 = runCount(denoiser.graphs());
+        long onnx2 = denoiser.runNanos().getAsLong();
+        long runs2 = denoiser.runCount().getAsLong();
         TorchGenerator generator;
         float[] latents;
         int first;
@@ -155,8 +147,8 @@ final class Generation {
         }
         Conditioner.restoreFirstFrame(condition, latents, shape);
         timings.steps(Arrays.asList(steps));
-        timings.record(StageTimings.DENOISE, since(t2), Duration.ofNanos(runNanos(denoiser.graphs()) - onnx2),
-                runCount(denoiser.graphs()) - runs2);
+        timings.record(StageTimings.DENOISE, since(t2), Duration.ofNanos(denoiser.runNanos().getAsLong() - onnx2),
+                denoiser.runCount().getAsLong() - runs2);
 
         long t3 = System.nanoTime();
         long onnx3 = p.graphs().vaeRunNanos();

@@ -7,7 +7,9 @@ import dev.kino.request.Sha256;
 import dev.kino.runtime.OnnxModel;
 
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * The denoiser a plan runs on: the package's own sessions without LoRAs, else sessions with the plan's LoRA
@@ -15,10 +17,20 @@ import java.util.function.Function;
  * shot) open it once; a plan with another set waits for the generations on the open one to finish, then
  * replaces it. A switch reads the LoRA files and the base values of the weights they touch (from the page
  * cache: the plain sessions' files), never the whole model ({@link LoraSessions}).
+ *
+ * <p>Loaded with one expert at a time ({@link ExpertResidency#ONE}) there are no plain sessions to keep: every
+ * plan gets a mixture of {@link ResidentExpert}s over the pipeline's one {@link ExpertSlot}, keyed by its LoRA
+ * set, so a reopened expert is merged with the same set and two experts are never open together.
  */
 final class LoraDenoisers implements AutoCloseable {
-    /** A denoiser lent to one generation, with its graphs (for timings); close gives it back. */
-    record Lease(Denoiser denoiser, List<OnnxModel> graphs, Runnable release) implements AutoCloseable {
+    /** A denoiser lent to one generation, with its graphs' ONNX Runtime time and runs; close gives it back. */
+    record Lease(Denoiser denoiser, LongSupplier runNanos, LongSupplier runCount, Runnable release)
+            implements AutoCloseable {
+        static Lease of(Denoiser denoiser, List<OnnxModel> graphs, Runnable release) {
+            return new Lease(denoiser, () -> graphs.stream().mapToLong(OnnxModel::runNanos).sum(),
+                    () -> graphs.stream().mapToLong(OnnxModel::runCount).sum(), release);
+        }
+
         @Override
         public void close() {
             release.run();
@@ -34,7 +46,10 @@ final class LoraDenoisers implements AutoCloseable {
     private List<OnnxModel> openGraphs;
     private Denoiser openDenoiser;
     private int users;
+    private final ExpertSlot slot;
+    private final BiFunction<List<Lora>, List<String>, Denoiser> resident;
 
+    /** Both experts resident: the package's own sessions {@code plainGraphs}, {@code build} makes a denoiser of sessions. */
     LoraDenoisers(LoraSessions sessions, Denoiser plain, List<OnnxModel> plainGraphs,
                   Function<List<OnnxModel>, Denoiser> build) {
         this.sessions = sessions;
@@ -42,15 +57,33 @@ final class LoraDenoisers implements AutoCloseable {
         this.plainGraphs = plainGraphs;
         this.roles = plainGraphs.stream().map(OnnxModel::role).toList();
         this.build = build;
+        this.slot = null;
+        this.resident = null;
+    }
+
+    /**
+     * One expert at a time: {@code resident} makes the mixture for a LoRA set and its key, over {@code slot}.
+     */
+    LoraDenoisers(ExpertSlot slot, BiFunction<List<Lora>, List<String>, Denoiser> resident) {
+        this.sessions = null;
+        this.plain = null;
+        this.plainGraphs = List.of();
+        this.roles = List.of();
+        this.build = null;
+        this.slot = slot;
+        this.resident = resident;
     }
 
     /** The denoiser for {@code plan}'s LoRAs; blocks while another LoRA set is in use. */
     Lease acquire(GenerationPlan plan) {
         List<Lora> loras = plan.request() == null ? List.of() : RequestLoras.of(plan.request());   // older plans: none
-        if (loras.isEmpty()) {
-            return new Lease(plain, plainGraphs, () -> { });
-        }
         List<String> key = loras.stream().map(l -> Sha256.of(l.file()) + ":" + l.strength() + ":" + l.expert()).toList();
+        if (slot != null) {
+            return new Lease(resident.apply(loras, key), slot::runNanos, slot::runCount, () -> { });
+        }
+        if (loras.isEmpty()) {
+            return Lease.of(plain, plainGraphs, () -> { });
+        }
         synchronized (this) {
             while (!key.equals(openKey) && users > 0) {
                 try {
@@ -69,7 +102,7 @@ final class LoraDenoisers implements AutoCloseable {
             users++;
             Denoiser d = openDenoiser;
             List<OnnxModel> g = openGraphs;
-            return new Lease(d, g, this::release);
+            return Lease.of(d, g, this::release);
         }
     }
 
@@ -87,9 +120,12 @@ final class LoraDenoisers implements AutoCloseable {
         openKey = null;
     }
 
-    /** Frees the LoRA sessions (the plain ones belong to the pipeline's graphs). */
+    /** Frees the LoRA sessions and the resident expert (the plain ones belong to the pipeline's graphs). */
     @Override
     public synchronized void close() {
         closeOpen();
+        if (slot != null) {
+            slot.close();
+        }
     }
 }

@@ -50,7 +50,8 @@ import java.util.List;
  * frames. A request is resolved once into a {@link GenerationPlan} ({@link #plan}), which {@code generate}
  * runs; with {@link GenerationOptions} a run saves {@link Checkpoint}s and resumes from one bit for bit.
  *
- * <p>Loading opens every ONNX session once; they stay open for every generation until {@link #close()}.
+ * <p>Loading opens every ONNX session once; they stay open for every generation until {@link #close()}, except
+ * a mixture's experts loaded one at a time ({@link ExpertResidency#ONE}), which open and close per generation.
  * Generations may run on several threads; {@code close()} stops them at their next step and waits for them
  * before it frees anything.
  */
@@ -63,17 +64,33 @@ public final class TextToVideoPipeline implements AutoCloseable {
     private final VaeDecoder vae;
     private final Planner planner;
     private final Lifecycle lifecycle = new Lifecycle(this::free);
+    private final ExpertSlot expertSlot;   // one expert at a time, else null
 
-    private TextToVideoPipeline(ModelPackage pkg, OnnxRuntime runtime, ModelGraphs graphs, TextStage text) {
+    private TextToVideoPipeline(ModelPackage pkg, OnnxRuntime runtime, ModelGraphs graphs, TextStage text,
+                                boolean oneExpert) {
         Manifest m = pkg.manifest();
         this.pkg = pkg;
         this.runtime = runtime;
         this.graphs = graphs;
         this.text = text;
-        LoraSessions loraSessions = new LoraSessions(runtime, m.denoiser().experts().stream()
-                .map(e -> pkg.resolve(e.file())).toList());
-        this.denoisers = new LoraDenoisers(loraSessions, denoiser(graphs.denoisers(), m), graphs.denoisers(),
-                sessions -> denoiser(sessions, m));
+        List<Manifest.Expert> experts = m.denoiser().experts();
+        LoraSessions loraSessions = new LoraSessions(runtime, experts.stream().map(e -> pkg.resolve(e.file())).toList());
+        if (oneExpert) {
+            this.expertSlot = new ExpertSlot(lifecycle::closing);
+            this.denoisers = new LoraDenoisers(expertSlot, (loras, key) -> {
+                List<Denoiser> resident = new ArrayList<>();
+                for (int i = 0; i < experts.size(); i++) {
+                    resident.add(new ResidentExpert(expertSlot, key, i, e -> loras.isEmpty()
+                            ? runtime.open(pkg.resolve(experts.get(e).file()), "denoiser expert " + (e + 1))
+                            : loraSessions.openExpert(loras, e, "denoiser expert " + (e + 1)), m.denoiser()));
+                }
+                return mixture(resident, m);
+            });
+        } else {
+            this.expertSlot = null;
+            this.denoisers = new LoraDenoisers(loraSessions, denoiser(graphs.denoisers(), m), graphs.denoisers(),
+                    sessions -> denoiser(sessions, m));
+        }
         this.vae = switch (m.vae().kind()) {
             case TWO_D -> new FrameFoldingVaeDecoder(graphs.vae(), m.vae(), m.latent().spatialCompression());
             case THREE_D -> new ClipVaeDecoder(graphs.vae(), m.vae(), m.latent());
@@ -90,14 +107,17 @@ public final class TextToVideoPipeline implements AutoCloseable {
         if (experts.size() == 1) {
             return new OnnxDenoiser(sessions.get(0), m.denoiser());
         }
+        return mixture(sessions.stream().<Denoiser>map(s -> new OnnxDenoiser(s, m.denoiser())).toList(), m);
+    }
+
+    /** The experts, high noise first, switched at {@code boundary_ratio × num_train_timesteps}. */
+    private static Denoiser mixture(List<Denoiser> experts, Manifest m) {
         double train = m.scheduler().trainTimesteps();
-        List<Denoiser> graphsPerExpert = new ArrayList<>();
         double[] boundaries = new double[experts.size()];
         for (int i = 0; i < experts.size(); i++) {
-            graphsPerExpert.add(new OnnxDenoiser(sessions.get(i), m.denoiser()));
-            boundaries[i] = experts.get(i).boundaryRatio() * train;
+            boundaries[i] = m.denoiser().experts().get(i).boundaryRatio() * train;
         }
-        return new ExpertDenoiser(graphsPerExpert, boundaries);
+        return new ExpertDenoiser(experts, boundaries);
     }
 
     /** Loads the package in {@code modelDir} for {@code device} (see {@link Device#parse}). */
@@ -105,13 +125,23 @@ public final class TextToVideoPipeline implements AutoCloseable {
         return load(ModelPackage.open(modelDir), OnnxRuntime.create(device));
     }
 
-    /** Loads an already opened package with a chosen runtime. */
+    /** Loads an already opened package with a chosen runtime, both experts of a mixture resident. */
     public static TextToVideoPipeline load(ModelPackage pkg, OnnxRuntime runtime) {
-        ModelGraphs graphs = ModelGraphs.open(pkg, runtime);
+        return load(pkg, runtime, ExpertResidency.BOTH, 0);
+    }
+
+    /**
+     * Loads an already opened package with a chosen runtime, keeping a mixture's experts resident as
+     * {@code experts} says ({@link ExpertResidency#AUTO} against {@code budgetBytes} of ONNX Runtime memory).
+     */
+    public static TextToVideoPipeline load(ModelPackage pkg, OnnxRuntime runtime, ExpertResidency experts,
+                                           long budgetBytes) {
+        boolean one = experts.oneAtATime(pkg, budgetBytes);
+        ModelGraphs graphs = ModelGraphs.open(pkg, runtime, !one);
         TextStage text = null;
         try {
             text = TextStage.load(pkg.manifest().textEncoders(), graphs.textEncoders(), pkg::resolve);
-            return new TextToVideoPipeline(pkg, runtime, graphs, text);
+            return new TextToVideoPipeline(pkg, runtime, graphs, text, one);
         } catch (RuntimeException e) {
             if (text != null) {
                 text.close();
@@ -124,6 +154,16 @@ public final class TextToVideoPipeline implements AutoCloseable {
     /** The loaded package. */
     public ModelPackage modelPackage() {
         return pkg;
+    }
+
+    /** Whether a mixture's experts are loaded one at a time ({@link ExpertResidency}); false for one graph. */
+    public boolean expertsOneAtATime() {
+        return expertSlot != null;
+    }
+
+    /** One-at-a-time expert sessions opened and closed so far, in order ({@code open 0}, {@code close 0}, ...). */
+    List<String> expertEvents() {
+        return expertSlot == null ? List.of() : expertSlot.events();
     }
 
     /** Where the graphs run (CPU or CUDA) and why. */

@@ -58,7 +58,8 @@ class ExpertDenoiserTest {
                 run.predict(new float[1], t, new float[1]);
             }
         }
-        assertEquals(List.of("0@1000g4.0", "0@875g4.0", "1@874g3.0", "1@0g3.0", "0 closed", "1 closed"), log);
+        // each expert's run begins at its first timestep and the previous one closes first (one expert at a time)
+        assertEquals(List.of("0@1000g4.0", "0@875g4.0", "0 closed", "1@874g3.0", "1@0g3.0", "1 closed"), log);
     }
 
     @Test
@@ -71,19 +72,23 @@ class ExpertDenoiserTest {
                 run.predict(new float[1], t, new float[1]);
             }
         }
-        assertEquals(List.of("0@999g5.0", "0@900g5.0", "1@899g4.0", "1@500g4.0", "2@499g3.0", "2@0g3.0",
-                "0 closed", "1 closed", "2 closed"), log);
+        assertEquals(List.of("0@999g5.0", "0@900g5.0", "0 closed", "1@899g4.0", "1@500g4.0", "1 closed",
+                "2@499g3.0", "2@0g3.0", "2 closed"), log);
     }
 
     @Test
-    void anExpertThatCannotBeginClosesTheRunsAlreadyBegun() {
+    void anExpertThatCannotBeginLeavesNoRunOpen() {
         List<String> log = new ArrayList<>();
         ExpertDenoiser d = new ExpertDenoiser(List.of(new Recording(0, log), new Recording(1, log), new Failing()),
                 new double[] {900, 500, 0});
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> d.begin(new long[] {1, 1, 1, 1, 1}, null, new float[] {5f, 4f, 3f}));
-        assertEquals("no memory for expert 2", e.getMessage());
-        assertEquals(List.of("0 closed", "1 closed"), log, "nothing leaks");
+        try (Denoiser.Run run = d.begin(new long[] {1, 1, 1, 1, 1}, null, new float[] {5f, 4f, 3f})) {
+            run.predict(new float[1], 999, new float[1]);
+            run.predict(new float[1], 600, new float[1]);
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> run.predict(new float[1], 499, new float[1]));
+            assertEquals("no memory for expert 2", e.getMessage());
+        }
+        assertEquals(List.of("0@999g5.0", "0 closed", "1@600g4.0", "1 closed"), log, "nothing leaks, nothing closes twice");
     }
 
     @Test

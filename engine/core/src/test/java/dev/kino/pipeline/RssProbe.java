@@ -17,7 +17,7 @@ import java.util.List;
  * loading what every generation loads besides the model (ONNX Runtime, a tokenizer, FFmpeg writing a tiny MP4:
  * the baseline) or generating a video with a package and writing its MP4.
  *
- * <p>Arguments: {@code baseline TOKENIZER_JSON OUT.mp4} or {@code generate MODEL W H FRAMES OUT.mp4 [one-expert]}.
+ * <p>Arguments: {@code baseline TOKENIZER_JSON OUT.mp4} or {@code generate MODEL W H FRAMES OUT.mp4}.
  */
 public final class RssProbe {
     private RssProbe() {
