@@ -397,6 +397,7 @@ public final class ManifestReader {
         }
         int block = format.endsWith("weight-only") ? q.positiveInt("block_size") : 0;
         q.optionalString("tool", null);
+        q.optionalString("source", null);   // an imported checkpoint: its file and hash (import_gguf.py)
         return new Weights(format, mode, q.string("method"), block,
                 q.raw("kept_fp32") == null ? List.of() : q.strings("kept_fp32"));
     }
