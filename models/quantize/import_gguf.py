@@ -106,7 +106,7 @@ def import_graph(graph_path, gguf_path):
         node = matmul_of.get(init_name)
         if t.tensor_type in gw.NBITS and layout == "transposed" and node is not None and users[init_name] == 1:
             blocks[init_name] = (node, gw.nbits_blocks(np.asarray(t.data).reshape(shape[0], -1), t.tensor_type),
-                                 gw.NBITS[t.tensor_type], shape, value)
+                                 gw.NBITS[t.tensor_type], shape)
         else:
             inits[init_name].CopyFrom(numpy_helper.from_array(np.ascontiguousarray(stored), init_name))
             if node is not None:
@@ -131,7 +131,7 @@ def _to_nbits(model, blocks):
         if hit is None:
             nodes.append(n)
             continue
-        _, (b, scales), bits, shape, _ = hit
+        _, (b, scales), bits, shape = hit
         w, s = n.input[1] + f"_Q{bits}", n.input[1] + "_scales"
         g.initializer.extend([numpy_helper.from_array(b, w), numpy_helper.from_array(scales, s)])
         nodes.append(helper.make_node("MatMulNBits", [n.input[0], w, s], list(n.output), name=n.name + f"_Q{bits}",

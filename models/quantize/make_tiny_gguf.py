@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a GGUF Wan checkpoint from a Kino Wan package's denoiser, laid out as city96's ComfyUI files are.
 
-    python models/quantize/make_tiny_gguf.py PACKAGE OUT.gguf --type Q8_0|Q4_0 [--mixed Q5_0]
+    python models/quantize/make_tiny_gguf.py PACKAGE OUT.gguf --type Q8_0|Q4_0 [--mixed Q5_0] [--graph FILE]
 
 For the import test fixtures (engine/core/src/test/resources/wan/gguf): original Wan tensor names
 (``blocks.0.self_attn.q.weight``), 2-D weights quantized to ``--type`` with gguf.quants.quantize, 1-D tensors
@@ -27,10 +27,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gguf_wan as gw  # noqa: E402
 
 
-def weights(package):
-    """Original Wan name -> float32 value in PyTorch's shape, for every weight of the package's denoiser."""
-    with open(os.path.join(package, "kino.json")) as f:
-        graph = json.load(f)["denoiser"]["file"]
+def weights(package, graph=None):
+    """Original Wan name -> float32 value in PyTorch's shape, for every weight of the package's denoiser
+    (``graph``: another of its denoiser files, a Wan 2.2 package's low-noise expert)."""
+    if graph is None:
+        with open(os.path.join(package, "kino.json")) as f:
+            graph = json.load(f)["denoiser"]["file"]
     model = onnx.load(os.path.join(package, graph), load_external_data=True)
     inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
     out = {}
@@ -68,8 +70,9 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--type", required=True, choices=("Q8_0", "Q4_0", "Q5_0", "Q4_1"))
     ap.add_argument("--mixed", choices=("Q8_0", "Q4_0", "Q5_0", "Q4_1"))
+    ap.add_argument("--graph", help="another denoiser file of the package (default: the manifest's denoiser.file)")
     a = ap.parse_args()
-    w = weights(a.package)
+    w = weights(a.package, a.graph)
     last_block = max(int(n.split(".")[1]) for n in w if n.startswith("blocks."))
     mixed = f"blocks.{last_block}.ffn.2.weight"
     writer = GGUFWriter(a.out, "wan")

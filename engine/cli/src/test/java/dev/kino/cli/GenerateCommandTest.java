@@ -121,6 +121,16 @@ class GenerateCommandTest {
     }
 
     @Test
+    void infoShowsThatAPackageWasImportedFromAGgufFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        java.nio.file.Path q4 = Fixtures.overlaid(Fixtures.testResources().resolve("wan").resolve("tiny-wan21-gguf-q4_0"), tmp);
+        Cli.Run run = Cli.kino("info", "--model", q4.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("denoiser (denoiser.onnx, fp32 in/out, int4-weight-only weights (mode w4, blocks of"
+                + " 32, 1 layer kept fp32): GGUF import: Q4_0 as 4-bit onnxruntime MatMulNBits blocks"), run.out());
+        assertTrue(run.out().contains("kept fp32: /blocks.1/ffn/net.2/MatMul"), run.out());
+    }
+
+    @Test
     void infoShowsBothTextEncodersOfATwoEncoderModel() {
         Cli.Run run = Cli.kino("info", "--model", Fixtures.testResources().resolve("hunyuan").resolve("tiny-hunyuan").toString());
         assertEquals(0, run.exitCode(), run.err());
