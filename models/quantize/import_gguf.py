@@ -79,14 +79,14 @@ def plan(tensors, params, gguf_path):
     return out
 
 
-def import_graph(graph_path, gguf_path):
-    """Rewrites one denoiser graph with the GGUF's weights; returns its record and the float twin's path."""
+def import_graph(graph_path, base_path, gguf_path):
+    """Rewrites one denoiser graph (a copy of ``base_path``) with the GGUF's weights; returns its record and
+    the path of its float twin: the base graph holding the same values as plain floats, for the run check.
+    One graph is in memory at a time (about the fp32 denoiser's size at the peak)."""
     model = onnx.load(graph_path, load_external_data=True)
-    twin = onnx.load(graph_path, load_external_data=True)   # the same weights as plain floats, for the run check
     params = gw.graph_params(model)
     work = plan(read_gguf(gguf_path), params, gguf_path)
     inits = {i.name: i for i in model.graph.initializer}
-    twin_inits = {i.name: i for i in twin.graph.initializer}
     users = Counter(i for n in model.graph.node for i in n.input)
     matmul_of = {n.input[1]: n for n in model.graph.node if n.op_type == "MatMul" and len(n.input) > 1}
     types, blocks, kept = Counter(), {}, []
@@ -100,25 +100,35 @@ def import_graph(graph_path, gguf_path):
                                    f"{list(want)}; give the GGUF of the same Wan model size as the base package")
             shape = want
         types[t.tensor_type.name] += 1
-        value = float_value(t, shape)
-        stored = value.T if layout == "transposed" else value
-        twin_inits[init_name].CopyFrom(numpy_helper.from_array(np.ascontiguousarray(stored), init_name))
+        work[target] = (name, t, shape)
         node = matmul_of.get(init_name)
         if t.tensor_type in gw.NBITS and layout == "transposed" and node is not None and users[init_name] == 1:
             blocks[init_name] = (node, gw.nbits_blocks(np.asarray(t.data).reshape(shape[0], -1), t.tensor_type),
                                  gw.NBITS[t.tensor_type], shape)
         else:
-            inits[init_name].CopyFrom(numpy_helper.from_array(np.ascontiguousarray(stored), init_name))
+            _set(inits[init_name], float_value(t, shape), layout)
             if node is not None:
                 kept.append(node.name)
     _to_nbits(model, blocks)
     pm.save(model, graph_path)
+    del model, inits
     check_weights(graph_path, params, work)
+    twin = onnx.load(base_path, load_external_data=True)
+    twin_inits = {i.name: i for i in twin.graph.initializer}
+    for target, (name, t, shape) in work.items():
+        init_name, layout = params[target]
+        _set(twin_inits[init_name], float_value(t, shape), layout)
     twin_path = graph_path + ".float-twin.onnx"
     pm.save(twin, twin_path)
     bits = Counter(b[2] for b in blocks.values())
     return {"types": dict(types), "bits": dict(bits), "kept": sorted(kept),
             "sha256": _sha256(gguf_path), "file": os.path.basename(gguf_path)}, twin_path
+
+
+def _set(init, value, layout):
+    """An initializer's values replaced (a Linear weight stored [in, out] gets the transpose)."""
+    stored = value.T if layout == "transposed" else value
+    init.CopyFrom(numpy_helper.from_array(np.ascontiguousarray(stored), init.name))
 
 
 def _to_nbits(model, blocks):
@@ -227,7 +237,7 @@ def run(a):
         infos = []
         for graph, gguf_path in zip(files, ggufs):
             path = os.path.join(a.out, graph)
-            info, twin = import_graph(path, gguf_path)
+            info, twin = import_graph(path, os.path.join(a.base, graph), gguf_path)
             try:
                 err = check_runs(twin, path)
             finally:
