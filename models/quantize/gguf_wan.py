@@ -45,8 +45,10 @@ TOP = {
     "img_emb.proj.1": "condition_embedder.image_embedder.ff.net.0.proj",
     "img_emb.proj.3": "condition_embedder.image_embedder.ff.net.2",
     "img_emb.proj.4": "condition_embedder.image_embedder.norm2",
+    "img_emb.emb_pos": "condition_embedder.image_embedder.pos_embed",
 }
 # the q/k norms multiply the output of their projection: which norm a projection feeds
+UNSQUEEZED_TABLE = re.compile(r"(/blocks\.\d+)?/Unsqueeze(?:_\d+)?_output_0")
 NORM_OF = {"to_q": "norm_q", "to_k": "norm_k", "add_k_proj": "norm_added_k"}
 # the blocks a MatMulNBits holds exactly: GGUF type -> bits (both are 32 weights per fp16 scale)
 NBITS = {T.Q8_0: 8, T.Q4_0: 4}
@@ -77,7 +79,7 @@ def to_diffusers(name):
 def to_original(diffusers_name):
     """The inverse of ``to_diffusers`` (for writing fixtures)."""
     module, _, leaf = diffusers_name.rpartition(".")
-    if diffusers_name.endswith("scale_shift_table"):
+    if leaf not in ("weight", "bias"):   # a bare parameter: scale_shift_table, pos_embed
         module, leaf = diffusers_name, ""
     m = BLOCK.fullmatch(module)
     if m:
@@ -102,29 +104,43 @@ def module(node_name):
 
 
 def graph_params(model):
-    """diffusers parameter name -> (initializer name, layout) for every weight of the exported denoiser graph;
-    layout ``plain`` is PyTorch's own shape, ``transposed`` a Linear weight stored [in, out] for a MatMul."""
+    """diffusers parameter name -> [(initializer name, layout), ...] for every weight of the exported denoiser
+    graph; layout ``plain``: the values in PyTorch's order (reshaped to the initializer, which may hold extra
+    unit dimensions), ``transposed``: a Linear weight stored [in, out] for a MatMul. A parameter the tracer
+    folded more than once (the I2V cross-attention applies norm_q twice) has one entry per copy."""
     g = model.graph
     inits = {i.name: i for i in g.initializer}
     producer = {o: n for n in g.node for o in n.output}
-    params = {name[len("transformer."):]: (name, "plain") for name in inits if name.startswith("transformer.")}
+    params = {name[len("transformer."):]: [(name, "plain")] for name in inits if name.startswith("transformer.")}
     anonymous = {n for n in inits if not n.startswith("transformer.")}
+
+    def add(key, init, layout):
+        if (init, layout) not in params.setdefault(key, []):
+            params[key].append((init, layout))
+
     for n in g.node:
         if n.op_type in ("MatMul", "Gemm") and len(n.input) > 1 and n.input[1] in anonymous:
             trans_b = next((a.i for a in n.attribute if a.name == "transB"), 0)
-            layout = "plain" if n.op_type == "Gemm" and trans_b else "transposed"
-            params.setdefault(module(n.name) + ".weight", (n.input[1], layout))
+            add(module(n.name) + ".weight", n.input[1], "plain" if n.op_type == "Gemm" and trans_b else "transposed")
         elif n.op_type == "LayerNormalization":
             for k, leaf in ((1, "weight"), (2, "bias")):
                 if len(n.input) > k and n.input[k] in anonymous:
-                    params[module(n.name) + "." + leaf] = (n.input[k], "plain")
+                    add(module(n.name) + "." + leaf, n.input[k], "plain")
         elif n.op_type == "Mul":
             for w in n.input:
                 if w in anonymous and len(inits[w].dims) == 1:
                     source = _upstream_linear(n, producer, inits)
                     leaf = source.rpartition(".")[2] if source else None
                     if leaf in NORM_OF:
-                        params[source.rpartition(".")[0] + "." + NORM_OF[leaf] + ".weight"] = (w, "plain")
+                        add(source.rpartition(".")[0] + "." + NORM_OF[leaf] + ".weight", w, "plain")
+    for name in anonymous:
+        # Wan 2.2 TI2V (a timestep per token): the tracer folded each modulation table into an Unsqueeze
+        m = UNSQUEEZED_TABLE.fullmatch(name)
+        if m and len(inits[name].dims) == 4 and inits[name].dims[2] == (6 if m.group(1) else 2):
+            add((m.group(1)[1:] + "." if m.group(1) else "") + "scale_shift_table", name, "plain")
+    for k in [k for k in params if k.split(".")[0] in ("ff", "norm1", "norm2")]:
+        # the exporter calls the image embedder from its wrapper, so the tracer scopes it as "/ff/", "/norm1/"
+        params.setdefault("condition_embedder.image_embedder." + k, []).extend(params.pop(k))
     return params
 
 

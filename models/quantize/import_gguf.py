@@ -91,22 +91,17 @@ def import_graph(graph_path, base_path, gguf_path):
     matmul_of = {n.input[1]: n for n in model.graph.node if n.op_type == "MatMul" and len(n.input) > 1}
     types, blocks, kept = Counter(), {}, []
     for target, (name, t, shape) in sorted(work.items()):
-        init_name, layout = params[target]
-        dims = tuple(inits[init_name].dims)
-        want = dims[::-1] if layout == "transposed" else dims
-        if tuple(shape) != want:
-            if int(np.prod(shape)) != int(np.prod(want)) or t.tensor_type not in (T.F32, T.F16, T.BF16):
-                raise ImportError_(f"the GGUF tensor {name} is {list(shape)} but the base package's {target} is "
-                                   f"{list(want)}; give the GGUF of the same Wan model size as the base package")
-            shape = want
         types[t.tensor_type.name] += 1
-        work[target] = (name, t, shape)
-        node = matmul_of.get(init_name)
-        if t.tensor_type in gw.NBITS and layout == "transposed" and node is not None and users[init_name] == 1:
-            blocks[init_name] = (node, gw.nbits_blocks(np.asarray(t.data).reshape(shape[0], -1), t.tensor_type),
-                                 gw.NBITS[t.tensor_type], shape)
-        else:
-            _set(inits[init_name], float_value(t, shape), layout)
+        value = None
+        for init_name, layout in params[target]:
+            _check_shape(name, t, shape, target, inits[init_name], layout)
+            node = matmul_of.get(init_name)
+            if t.tensor_type in gw.NBITS and layout == "transposed" and node is not None and users[init_name] == 1:
+                raw = np.asarray(t.data).reshape(shape[0], -1)
+                blocks[init_name] = (gw.nbits_blocks(raw, t.tensor_type), gw.NBITS[t.tensor_type], shape)
+                continue
+            value = float_value(t, shape) if value is None else value
+            _set(inits[init_name], value, layout)
             if node is not None:
                 kept.append(node.name)
     _to_nbits(model, blocks)
@@ -116,19 +111,33 @@ def import_graph(graph_path, base_path, gguf_path):
     twin = onnx.load(base_path, load_external_data=True)
     twin_inits = {i.name: i for i in twin.graph.initializer}
     for target, (name, t, shape) in work.items():
-        init_name, layout = params[target]
-        _set(twin_inits[init_name], float_value(t, shape), layout)
+        value = float_value(t, shape)
+        for init_name, layout in params[target]:
+            _set(twin_inits[init_name], value, layout)
     twin_path = graph_path + ".float-twin.onnx"
     pm.save(twin, twin_path)
-    bits = Counter(b[2] for b in blocks.values())
+    bits = Counter(b[1] for b in blocks.values())
     return {"types": dict(types), "bits": dict(bits), "kept": sorted(kept),
             "sha256": _sha256(gguf_path), "file": os.path.basename(gguf_path)}, twin_path
 
 
+def _check_shape(name, t, shape, target, init, layout):
+    """The GGUF tensor fits the graph's weight: the same shape, or the same values with unit dimensions added
+    (a folded Unsqueeze) or, for an unquantized tensor, stored flattened."""
+    dims = tuple(init.dims)
+    want = dims[::-1] if layout == "transposed" else dims
+    same = tuple(shape) == want
+    squeezed = tuple(d for d in shape if d != 1) == tuple(d for d in want if d != 1)
+    flat = int(np.prod(shape)) == int(np.prod(want)) and t.tensor_type in (T.F32, T.F16, T.BF16)
+    if not (same or (layout == "plain" and (squeezed or flat))):
+        raise ImportError_(f"the GGUF tensor {name} is {list(shape)} but the base package's {target} is "
+                           f"{list(want)}; give the GGUF of the same Wan model size as the base package")
+
+
 def _set(init, value, layout):
     """An initializer's values replaced (a Linear weight stored [in, out] gets the transpose)."""
-    stored = value.T if layout == "transposed" else value
-    init.CopyFrom(numpy_helper.from_array(np.ascontiguousarray(stored), init.name))
+    stored = value.T if layout == "transposed" else value.reshape(tuple(init.dims))
+    init.CopyFrom(numpy_helper.from_array(np.ascontiguousarray(stored, np.float32), init.name))
 
 
 def _to_nbits(model, blocks):
@@ -141,7 +150,7 @@ def _to_nbits(model, blocks):
         if hit is None:
             nodes.append(n)
             continue
-        _, (b, scales), bits, shape = hit
+        (b, scales), bits, shape = hit
         w, s = n.input[1] + f"_Q{bits}", n.input[1] + "_scales"
         g.initializer.extend([numpy_helper.from_array(b, w), numpy_helper.from_array(scales, s)])
         nodes.append(helper.make_node("MatMulNBits", [n.input[0], w, s], list(n.output), name=n.name + f"_Q{bits}",
@@ -162,15 +171,16 @@ def check_weights(graph_path, params, work):
     inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
     nbits = {n.input[1]: n for n in model.graph.node if n.op_type == "MatMulNBits"}
     for target, (name, t, shape) in work.items():
-        init_name, layout = params[target]
         want = float_value(t, shape)
-        if init_name + "_Q8" in nbits or init_name + "_Q4" in nbits:
-            bits = 8 if init_name + "_Q8" in nbits else 4
-            got = gw.nbits_values(inits[f"{init_name}_Q{bits}"], inits[init_name + "_scales"], bits, shape[1])
-        else:
-            got = inits[init_name].T if layout == "transposed" else inits[init_name]
-        if got.size != want.size or not np.array_equal(got.ravel(), want.ravel()):
-            raise AssertionError(f"{target}: the written weights differ from the GGUF tensor {name}")
+        for init_name, layout in params[target]:
+            if init_name + "_Q8" in inits or init_name + "_Q4" in inits:
+                bits = 8 if init_name + "_Q8" in inits else 4
+                got = gw.nbits_values(inits[f"{init_name}_Q{bits}"], inits[init_name + "_scales"], bits, shape[1])
+                assert nbits[f"{init_name}_Q{bits}"].op_type == "MatMulNBits"
+            else:
+                got = inits[init_name].T if layout == "transposed" else inits[init_name]
+            if got.size != want.size or not np.array_equal(got.ravel(), want.ravel()):
+                raise AssertionError(f"{target}: the written weights differ from the GGUF tensor {name}")
 
 
 def _sha256(path):

@@ -36,7 +36,7 @@ def weights(package, graph=None):
     model = onnx.load(os.path.join(package, graph), load_external_data=True)
     inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
     out = {}
-    for target, (name, layout) in gw.graph_params(model).items():
+    for target, [(name, layout), *_] in gw.graph_params(model).items():
         value = inits[name].T if layout == "transposed" else inits[name]
         out[gw.to_original(target)] = np.ascontiguousarray(value, np.float32)
     return out
