@@ -106,7 +106,7 @@ def import_graph(graph_path, base_path, gguf_path):
                 kept.append(node.name)
     _to_nbits(model, blocks)
     pm.save(model, graph_path)
-    del model, inits
+    del model, inits, matmul_of
     check_weights(graph_path, params, work)
     twin = onnx.load(base_path, load_external_data=True)
     twin_inits = {i.name: i for i in twin.graph.initializer}
