@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * overlays of tiny-wan21's folder) load in Kino's ONNX Runtime, say in their manifest what they hold, and render
  * close to the fp32 package the GGUF was written from. Their video differs from the fp32 one (the fp32 graph under
  * an imported manifest would render identically and fail here). The bounds are the measured figures (printed)
- * with headroom; a GGUF file quantizes every matrix, the output head and embedders included, so its loss is
+ * with headroom (measured: Q8_0 59.4 dB frames / 0.21% latents, Q4_0 41.5 dB / 3.5%); a GGUF file quantizes
+ * every matrix, the output head and embedders included, so its loss is
  * larger than models/quantize's own w8/w4, which keep those in fp32 (models/quantize/README.md).
  * {@code dev.kino.lora.GgufImportWeightsTest} checks the weights themselves against the file's.
  */
@@ -53,8 +54,8 @@ public class GgufImportWanTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"tiny-wan21-gguf-q8_0, int8-weight-only, w8, '', MINPSNR8, MAXDIST8",
-                "tiny-wan21-gguf-q4_0, int4-weight-only, w4, /blocks.1/ffn/net.2/MatMul, MINPSNR4, MAXDIST4"})
+    @CsvSource({"tiny-wan21-gguf-q8_0, int8-weight-only, w8, '', 52, 0.01",
+                "tiny-wan21-gguf-q4_0, int4-weight-only, w4, /blocks.1/ffn/net.2/MatMul, 35, 0.08"})
     void rendersWithinItsBoundOfFp32AndSaysItWasImported(String name, String format, String mode, String floatLayer,
                                                         double minPsnrDb, double maxLatentDistance) throws IOException {
         Path pkg = Fixtures.overlaid(WAN.resolve(name), tmp);
