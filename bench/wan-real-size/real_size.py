@@ -127,12 +127,12 @@ def stage_kinopkg(work, precision):
         os.symlink(os.path.join("..", "src", "transformer"), os.path.join(src, "transformer"))
         json.dump({"_class_name": "WanPipeline"}, open(os.path.join(src, "model_index.json"), "w"))
     out = os.path.join(work, f"kino-{precision}")
+    link_denoiser(work, precision, out)   # first: the manifest writer checks that every graph it names is there
     w, h, f = KINO_SIZES["small"]
     subprocess.run([sys.executable, os.path.join(EXPORT, "export_wan.py"), src, out, "--only",
                     "tokenizer,text_encoder,vae,manifest", "--width", str(w), "--height", str(h), "--frames", str(f),
                     "--steps", "3", "--name", f"wan21-1.3b-real-size-{precision}"]
                    + (["--fp16"] if precision == "fp16" else []), check=True)
-    link_denoiser(work, precision, out)
     return package_files(out)
 
 

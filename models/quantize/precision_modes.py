@@ -19,6 +19,7 @@ import re
 
 import numpy as np
 import onnx
+from google.protobuf.message import EncodeError
 from onnx import TensorProto, helper, numpy_helper
 
 MODES = ("int8", "w8", "w4", "fp16", "bf16")
@@ -56,7 +57,7 @@ def _fits_protobuf(model):
     try:
         model.ByteSize()
         return True
-    except ValueError:
+    except (ValueError, EncodeError):   # over protobuf's 2 GiB: which one depends on the protobuf build
         return False
 
 
