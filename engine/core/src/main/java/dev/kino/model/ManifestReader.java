@@ -140,7 +140,7 @@ public final class ManifestReader {
                 extra ? f.string("tokenizer") : tokenizer, template, f.optionalString("empty_prompt", ""), crop,
                 layer == null ? 0 : layer.asInt(), quoted,
                 extra ? f.string("denoiser_input") : null, extra ? f.optionalString("denoiser_mask", null) : null,
-                weights(f));
+                Weights.read(f));
     }
 
     /** {@code extra_text_encoders}: a list of encoder objects, each with its tokenizer and denoiser inputs. */
@@ -182,7 +182,7 @@ public final class ManifestReader {
                 f.optionalPositiveInt("in_channels", 0), f.optionalString("image_embeddings", null),
                 f.optionalBool("timestep_per_frame", false), f.optionalString("text_mask", null),
                 f.optionalString("frame_rate", null), f.raw("control") == null ? null : control(f.object("control")),
-                weights(f));
+                Weights.read(f));
     }
 
     private static Manifest.Control control(JsonFields f) {
@@ -368,37 +368,11 @@ public final class ManifestReader {
                 scaling, f.optionalNumber("shift_factor", 0.0), mean, std,
                 causal ? f.string("next_file") : null, cacheIn, cacheOut,
                 causal ? f.positiveInt("frames_first") : 0, causal ? f.positiveInt("frames_next") : 0,
-                denormalize.equals("multiply_std"), noise, List.copyOf(injected), weights(f));
+                denormalize.equals("multiply_std"), noise, List.copyOf(injected), Weights.read(f));
     }
 
     /** The graph's input/output precision (what Kino feeds and reads back). */
     private static Precision precision(JsonFields f) {
         return "fp16".equals(f.oneOf("precision", "fp32", "fp16")) ? Precision.FP16 : Precision.FP32;
-    }
-
-    /**
-     * How the graph's weights are stored: {@code weights} (default fp32) and, for a converted graph, its
-     * {@code quantization} record, which must name the mode that writes that format, so a manifest
-     * cannot claim int4 weights with a record of int8 ones.
-     */
-    private static Weights weights(JsonFields f) {
-        String format = f.raw("weights") == null ? "fp32" : f.oneOf("weights", Weights.FORMATS.toArray(String[]::new));
-        if (f.raw("quantization") == null) {
-            if (format.startsWith("int") || format.equals("bf16")) {
-                f.problem("quantization", "is missing: " + format + " weights come from models/quantize, which records how");
-            }
-            return Weights.exported(format);
-        }
-        JsonFields q = f.object("quantization");
-        String mode = q.oneOf("mode", Weights.MODES.toArray(String[]::new));
-        String wants = Weights.FORMATS.get(Weights.MODES.indexOf(mode));
-        if (!wants.equals(format)) {
-            q.problem("mode", "is " + mode + ", which writes " + wants + " weights, but weights is " + format);
-        }
-        int block = format.endsWith("weight-only") ? q.positiveInt("block_size") : 0;
-        q.optionalString("tool", null);
-        q.optionalString("source", null);   // an imported checkpoint: its file and hash (import_gguf.py)
-        return new Weights(format, mode, q.string("method"), block,
-                q.raw("kept_fp32") == null ? List.of() : q.strings("kept_fp32"));
     }
 }

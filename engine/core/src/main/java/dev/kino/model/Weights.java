@@ -51,4 +51,30 @@ public record Weights(String format, String mode, String method, int blockSize, 
                 : String.format(Locale.ROOT, ", %d layer%s kept fp32", keptFp32.size(), keptFp32.size() == 1 ? "" : "s"));
         return s.append("): ").append(method).toString();
     }
+
+    /**
+     * How the graph's weights are stored: {@code weights} (default fp32) and, for a converted graph, its
+     * {@code quantization} record, which must name the mode that writes that format, so a manifest
+     * cannot claim int4 weights with a record of int8 ones.
+     */
+    static Weights read(JsonFields f) {
+        String format = f.raw("weights") == null ? "fp32" : f.oneOf("weights", FORMATS.toArray(String[]::new));
+        if (f.raw("quantization") == null) {
+            if (format.startsWith("int") || format.equals("bf16")) {
+                f.problem("quantization", "is missing: " + format + " weights come from models/quantize, which records how");
+            }
+            return exported(format);
+        }
+        JsonFields q = f.object("quantization");
+        String mode = q.oneOf("mode", MODES.toArray(String[]::new));
+        String wants = FORMATS.get(MODES.indexOf(mode));
+        if (!wants.equals(format)) {
+            q.problem("mode", "is " + mode + ", which writes " + wants + " weights, but weights is " + format);
+        }
+        int block = format.endsWith("weight-only") ? q.positiveInt("block_size") : 0;
+        q.optionalString("tool", null);
+        q.optionalString("source", null);   // an imported checkpoint: its file and hash (import_gguf.py)
+        return new Weights(format, mode, q.string("method"), block,
+                q.raw("kept_fp32") == null ? List.of() : q.strings("kept_fp32"));
+    }
 }
