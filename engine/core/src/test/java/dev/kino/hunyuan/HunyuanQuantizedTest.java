@@ -7,21 +7,16 @@ import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.runtime.Device;
+import dev.kino.wan.QuantizedWanTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
-import static dev.kino.wan.QuantizedWanTest.framePsnr;
-import static dev.kino.wan.QuantizedWanTest.latentDistance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -60,21 +55,8 @@ class HunyuanQuantizedTest {
         Weights w = ModelPackage.open(pkg).manifest().denoiser().weights();
         assertEquals(format, w.format());
         assertTrue(w.keptFp32().contains("/proj_out/MatMul"), "the output head stays fp32: " + w.keptFp32());
-        String graph = new String(Files.readAllBytes(pkg.resolve("denoiser.onnx")), StandardCharsets.ISO_8859_1);
-        assertTrue(graph.contains(kernel), name + " should run " + kernel);
-        assertFalse(graph.contains(notKernel), name + " should not run " + notKernel);
-
-        GenerationResult got;
-        try (TextToVideoPipeline kino = TextToVideoPipeline.load(pkg, Device.CPU)) {
-            got = kino.generate(request(), e -> true);
-        }
-        double psnr = framePsnr(reference, got);
-        double distance = latentDistance(reference.latents().data(), got.latents().data());
-        System.out.printf(Locale.ROOT, "%s against tiny-hunyuan fp32: frames %.1f dB, latents %.5f relative%n",
-                name, psnr, distance);
-        assertTrue(distance > 0, name + " rendered exactly the fp32 latents: its graph is not converted");
-        assertTrue(psnr >= minPsnrDb, name + ": frames " + psnr + " dB from fp32, bound " + minPsnrDb);
-        assertTrue(distance <= maxLatentDistance, name + ": latents " + distance + " from fp32, bound "
-                + maxLatentDistance);
+        QuantizedWanTest.assertGraphRuns(pkg, name, kernel, notKernel);
+        QuantizedWanTest.assertNearFp32(reference, pkg, request(), name + " against tiny-hunyuan", minPsnrDb,
+                maxLatentDistance, "its graph is not converted");
     }
 }

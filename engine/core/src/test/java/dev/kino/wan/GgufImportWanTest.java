@@ -13,14 +13,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -66,20 +62,8 @@ public class GgufImportWanTest {
         assertTrue(w.method().startsWith("GGUF import"), w.method());
         // the MatMuls whose GGUF type MatMulNBits cannot hold (the Q4_0 file's one Q5_0 matrix) are float
         assertEquals(floatLayer.isEmpty() ? List.of() : List.of(floatLayer), w.keptFp32());
-        String graph = new String(Files.readAllBytes(pkg.resolve("denoiser.onnx")), StandardCharsets.ISO_8859_1);
-        assertTrue(graph.contains("MatMulNBits"), name + " should run MatMulNBits");
-        assertFalse(graph.contains("MatMulInteger"), name + " should not run MatMulInteger");
-
-        GenerationResult got;
-        try (TextToVideoPipeline kino = TextToVideoPipeline.load(pkg, Device.CPU)) {
-            got = kino.generate(request(), e -> true);
-        }
-        double psnr = QuantizedWanTest.framePsnr(reference, got);
-        double distance = QuantizedWanTest.latentDistance(reference.latents().data(), got.latents().data());
-        System.out.printf(Locale.ROOT, "%s against tiny-wan21 fp32: frames %.1f dB, latents %.4f relative%n",
-                name, psnr, distance);
-        assertTrue(distance > 0, name + " rendered exactly the fp32 latents: its weights are not the GGUF's");
-        assertTrue(psnr >= minPsnrDb, name + ": frames " + psnr + " dB from fp32, bound " + minPsnrDb);
-        assertTrue(distance <= maxLatentDistance, name + ": latents " + distance + " from fp32, bound " + maxLatentDistance);
+        QuantizedWanTest.assertGraphRuns(pkg, name, "MatMulNBits", "MatMulInteger");
+        QuantizedWanTest.assertNearFp32(reference, pkg, request(), name + " against tiny-wan21", minPsnrDb,
+                maxLatentDistance, "its weights are not the GGUF's");
     }
 }

@@ -59,22 +59,35 @@ public class QuantizedWanTest {
         Weights w = ModelPackage.open(pkg).manifest().denoiser().weights();
         assertEquals(format, w.format());
         assertTrue(w.keptFp32().contains("/proj_out/MatMul"), "the output head stays fp32: " + w.keptFp32());
-        // ONNX stores op types as plain strings: the graph must name its format's kernel and not the other's
+        assertGraphRuns(pkg, name, kernel, notKernel);
+        assertNearFp32(reference, pkg, request(), name + " against tiny-wan21", minPsnrDb, maxLatentDistance,
+                "its graph is not quantized");
+    }
+
+    /** The package's denoiser names {@code kernel} and not {@code notKernel} (ONNX stores op types as plain strings). */
+    public static void assertGraphRuns(Path pkg, String name, String kernel, String notKernel) throws IOException {
         String graph = new String(Files.readAllBytes(pkg.resolve("denoiser.onnx")), StandardCharsets.ISO_8859_1);
         assertTrue(graph.contains(kernel), name + " should run " + kernel);
         assertFalse(graph.contains(notKernel), name + " should not run " + notKernel);
+    }
 
+    /**
+     * Renders {@code pkg}, prints how far it is from the fp32 {@code reference}, and asserts it is not the same
+     * video ({@code whyExact} says what that would mean) but within both bounds.
+     */
+    public static void assertNearFp32(GenerationResult reference, Path pkg, GenerationRequest request, String label,
+                                      double minPsnrDb, double maxLatentDistance, String whyExact) {
         GenerationResult got;
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(pkg, Device.CPU)) {
-            got = kino.generate(request(), e -> true);
+            got = kino.generate(request, e -> true);
         }
         double psnr = framePsnr(reference, got);
         double distance = latentDistance(reference.latents().data(), got.latents().data());
-        System.out.printf(Locale.ROOT, "%s against tiny-wan21 fp32: frames %.1f dB, latents %.4f relative%n",
-                name, psnr, distance);
-        assertTrue(distance > 0, name + " rendered exactly the fp32 latents: its graph is not quantized");
-        assertTrue(psnr >= minPsnrDb, name + ": frames " + psnr + " dB from fp32, bound " + minPsnrDb);
-        assertTrue(distance <= maxLatentDistance, name + ": latents " + distance + " from fp32, bound " + maxLatentDistance);
+        System.out.printf(Locale.ROOT, "%s fp32: frames %.1f dB, latents %.5f relative%n", label, psnr, distance);
+        assertTrue(distance > 0, label + " rendered exactly the fp32 latents: " + whyExact);
+        assertTrue(psnr >= minPsnrDb, label + ": frames " + psnr + " dB from fp32, bound " + minPsnrDb);
+        assertTrue(distance <= maxLatentDistance, label + ": latents " + distance + " from fp32, bound "
+                + maxLatentDistance);
     }
 
     /** PSNR of 8-bit frames over the whole clip (peak 255). */
