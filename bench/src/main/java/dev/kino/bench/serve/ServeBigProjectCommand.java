@@ -6,7 +6,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,10 +56,7 @@ public final class ServeBigProjectCommand implements Callable<Integer> {
             throw new KinoException("--out " + out + " exists; give a new folder.");
         }
         Files.createDirectories(out);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = ServerProcess.freePort();
         ServerProcess server = ServerProcess.start(kinoJar, out.resolve("data"), port, "none");
         Map<String, Object> r = new LinkedHashMap<>();
         try {

@@ -14,7 +14,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -84,10 +83,7 @@ public final class ServeLoadCommand implements Callable<Integer> {
         }
         Path data = Files.createDirectories(out).resolve("data");
         Mp4Writer.h264Encoder(); // loads FFmpeg and quiets its log before the MP4 checks read files
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = ServerProcess.freePort();
         ServerProcess server = ServerProcess.start(kinoJar, data, port, devices);
         log.printf("server on port %d (%s), %d jobs of %d steps from %d clients, %d SSE listeners%n",
                 port, devices, jobs, steps, clients, listeners);

@@ -7,7 +7,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,10 +68,7 @@ public final class ServeMemoryCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         long weights = size(pkg);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = ServerProcess.freePort();
         ServerProcess server = ServerProcess.start(kinoJar, out.resolve("data"), port, "none", "--models",
                 models.toString());
         Map<String, Object> r = new LinkedHashMap<>();

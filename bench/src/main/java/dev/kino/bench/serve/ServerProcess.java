@@ -17,6 +17,13 @@ final class ServerProcess {
         this.token = token;
     }
 
+    /** A port no one listens on now, for the server to take. */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
     static ServerProcess start(Path kinoJar, Path data, int port, String devices, String... more) throws IOException {
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", kinoJar.toString(), "serve",
