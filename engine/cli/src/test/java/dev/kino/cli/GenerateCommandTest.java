@@ -120,6 +120,38 @@ class GenerateCommandTest {
         assertTrue(run.out().contains("text encoder (text_encoder.onnx, fp32 in/out, fp32 weights)"), run.out());
     }
 
+    /**
+     * Every precision mode's committed tiny Wan package renders through {@code kino generate}: the MP4 is the one the
+     * library writes for that package (native size), and not the fp32 package's.
+     */
+    @Test
+    void generateRendersEachPrecisionModesPackageAsTheLibraryDoes(@TempDir Path tmp) throws Exception {
+        Path wan = Fixtures.testResources().resolve("wan");
+        byte[] fp32 = generate(wan.resolve("tiny-wan21"), tmp.resolve("fp32.mp4"));
+        for (String mode : List.of("int8", "w8", "w4", "fp16", "bf16")) {
+            Path pkg = Fixtures.overlaid(wan.resolve("tiny-wan21-" + mode), tmp);
+            byte[] cli = generate(pkg, tmp.resolve(mode + ".mp4"));
+            dev.kino.pipeline.GenerationResult r;
+            try (dev.kino.pipeline.TextToVideoPipeline kino = dev.kino.pipeline.TextToVideoPipeline.load(pkg,
+                    dev.kino.runtime.Device.CPU)) {
+                r = kino.generate(dev.kino.pipeline.GenerationRequest.builder("a red fox in the snow").steps(2).seed(7L)
+                        .build(), e -> true);
+            }
+            Path library = tmp.resolve(mode + "-library.mp4");
+            dev.kino.video.Mp4Writer.write(r.frames(), r.settings().fps(), library, 1);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(library), cli,
+                    mode + ": kino generate writes what the library writes");
+            assertFalse(java.util.Arrays.equals(fp32, cli), mode + " rendered the fp32 package's video");
+        }
+    }
+
+    private static byte[] generate(Path pkg, Path mp4) throws Exception {
+        Cli.Run run = Cli.kino("generate", "a red fox in the snow", "--model", pkg.toString(), "--steps", "2", "--seed",
+                "7", "--device", "cpu", "--upscale", "1", "-o", mp4.toString(), "-q");
+        assertEquals(0, run.exitCode(), run.err());
+        return Files.readAllBytes(mp4);
+    }
+
     @Test
     void infoShowsThatAPackageWasImportedFromAGgufFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
         java.nio.file.Path q4 = Fixtures.overlaid(Fixtures.testResources().resolve("wan").resolve("tiny-wan21-gguf-q4_0"), tmp);

@@ -27,11 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * A precision mode is a package: the server renders the committed int8 and w4 tiny Wan packages as jobs, and
+ * A precision mode is a package: the server renders the committed tiny Wan package of every mode (int8, w8, w4,
+ * fp16, bf16) as jobs on one server, and
  * each job's MP4 is the one the library writes for that package (and not the fp32 package's).
  */
 class PrecisionPackagesServerTest {
     private static final Path WAN = Fixtures.testResources().resolve("wan");
+    private static final List<String> MODES = List.of("int8", "w8", "w4", "fp16", "bf16");
 
     @TempDir
     Path tmp;
@@ -40,7 +42,7 @@ class PrecisionPackagesServerTest {
     void quantizedPackagesRenderAsJobsExactlyAsTheLibraryRendersThem() throws Exception {
         Path models = Files.createDirectories(tmp.resolve("models"));
         Files.createSymbolicLink(models.resolve("fp32"), WAN.resolve("tiny-wan21").toAbsolutePath());
-        for (String mode : List.of("int8", "w4")) {
+        for (String mode : MODES) {
             Files.createSymbolicLink(models.resolve(mode),
                     Fixtures.overlaid(WAN.resolve("tiny-wan21-" + mode), tmp.resolve("packages")).toAbsolutePath());
         }
@@ -50,7 +52,7 @@ class PrecisionPackagesServerTest {
         String base = "http://127.0.0.1:" + server.port();
         try {
             byte[] fp32 = render(http, base, server.token(), "fp32");
-            for (String mode : List.of("int8", "w4")) {
+            for (String mode : MODES) {
                 byte[] served = render(http, base, server.token(), mode);
                 GenerationResult r;
                 try (TextToVideoPipeline kino = TextToVideoPipeline.load(models.resolve(mode), Device.CPU)) {

@@ -7,6 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -14,46 +17,60 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * A precision mode is a package: a Spark row naming the committed w4 tiny Wan package renders the MP4 that
- * {@code kino generate --model} writes for it, and not the fp32 package's.
+ * A precision mode is a package: one Spark job whose shots each name the committed tiny Wan package of one mode
+ * (int8, w8, w4, fp16, bf16) renders, per row, the MP4 that {@code kino generate --model} writes for that package,
+ * and not the fp32 package's. One job for all modes, so the test starts Spark's work once.
  */
 class PrecisionPackagesSparkTest {
     private static final Path WAN = Path.of("../core/src/test/resources/wan").toAbsolutePath().normalize();
+    private static final List<String> MODES = List.of("int8", "w8", "w4", "fp16", "bf16");
 
     @TempDir
     Path tmp;
 
     @Test
-    void aW4PackageRendersAsASparkRowAsKinoGenerateRendersIt() throws IOException {
-        Path w4 = tmp.resolve("tiny-wan21-w4");
-        Files.createDirectories(w4);
-        for (Path from : new Path[] {WAN.resolve("tiny-wan21"), WAN.resolve("tiny-wan21-w4")}) {   // the w4 overlay
+    void eachModesPackageRendersAsASparkRowAsKinoGenerateRendersIt() throws IOException {
+        String shots = MODES.stream().map(m -> "{\"name\": \"%s\", \"prompt\": \"a red fox in the snow\", \"model\": \"%s\"}"
+                .formatted(m, json(overlay(m)))).collect(Collectors.joining(",\n"));
+        Path list = Files.writeString(tmp.resolve("shots.json"), """
+                {"project": "modes", "seed": 5, "defaults": {"steps": 2},
+                 "shots": [%s]}
+                """.formatted(shots));
+        Path out = tmp.resolve("out");
+        RenderJob.Summary s = RenderJobTest.render(null, "--shots", list.toString(), "--out", out.toString());
+        assertEquals(MODES.size(), s.count(RenderOutcome.RENDERED), s.outcomes().toString());
+
+        byte[] fp32 = generate(WAN.resolve("tiny-wan21"), s.outcomes().get(0), "fp32");
+        for (RenderOutcome o : s.outcomes()) {
+            byte[] row = Files.readAllBytes(Path.of(java.net.URI.create(o.output())));
+            byte[] single = generate(tmp.resolve("tiny-wan21-" + o.shot()), o, o.shot());
+            assertArrayEquals(single, row, o.shot() + ": the Spark row equals kino generate with its package");
+            assertFalse(Arrays.equals(fp32, row), o.shot() + ": the row rendered the fp32 package");
+        }
+    }
+
+    /** tiny-wan21's files with the mode's denoiser and manifest over them (the fixture is an overlay). */
+    private Path overlay(String mode) throws IOException {
+        Path pkg = Files.createDirectories(tmp.resolve("tiny-wan21-" + mode));
+        for (Path from : new Path[] {WAN.resolve("tiny-wan21"), WAN.resolve("tiny-wan21-" + mode)}) {
             try (Stream<Path> files = Files.list(from)) {
                 for (Path f : files.filter(f -> !f.getFileName().toString().equals("OVERLAY")).toList()) {
-                    Files.copy(f, w4.resolve(f.getFileName().toString()), StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(f, pkg.resolve(f.getFileName().toString()), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         }
-        Path list = Files.writeString(tmp.resolve("shots.json"), """
-                {"project": "modes", "seed": 5, "defaults": {"steps": 2, "model": "%s"},
-                 "shots": [{"name": "fox", "prompt": "a red fox in the snow"}]}
-                """.formatted(w4.toString().replace("\\", "\\\\")));
-        Path out = tmp.resolve("out");
-        RenderJob.Summary s = RenderJobTest.render(null, "--shots", list.toString(), "--out", out.toString());
-        assertEquals(1, s.count(RenderOutcome.RENDERED), s.outcomes().toString());
-        RenderOutcome o = s.outcomes().get(0);
-        byte[] row = Files.readAllBytes(Path.of(java.net.URI.create(o.output())));
+        return pkg;
+    }
 
-        Path single = tmp.resolve("single.mp4");
-        RenderJobTest.Run gen = RenderJobTest.kino("generate", o.prompt(), "--model", w4.toString(), "--steps", "2",
-                "--seed", Long.toString(o.seed()), "--device", "cpu", "-o", single.toString(), "-q");
-        assertEquals(0, gen.code(), gen.err());
-        assertArrayEquals(Files.readAllBytes(single), row, "the Spark row equals kino generate with the w4 package");
+    private byte[] generate(Path pkg, RenderOutcome o, String name) throws IOException {
+        Path mp4 = tmp.resolve("generate-" + name + ".mp4");
+        RenderJobTest.Run gen = RenderJobTest.kino("generate", o.prompt(), "--model", pkg.toString(), "--steps", "2",
+                "--seed", Long.toString(o.seed()), "--device", "cpu", "-o", mp4.toString(), "-q");
+        assertEquals(0, gen.code(), name + ": " + gen.err());
+        return Files.readAllBytes(mp4);
+    }
 
-        Path fp32 = tmp.resolve("fp32.mp4");
-        RenderJobTest.Run plain = RenderJobTest.kino("generate", o.prompt(), "--model", WAN.resolve("tiny-wan21").toString(),
-                "--steps", "2", "--seed", Long.toString(o.seed()), "--device", "cpu", "-o", fp32.toString(), "-q");
-        assertEquals(0, plain.code(), plain.err());
-        assertFalse(java.util.Arrays.equals(Files.readAllBytes(fp32), row), "the row rendered the fp32 package");
+    private static String json(Path p) {
+        return p.toString().replace("\\", "\\\\");
     }
 }
