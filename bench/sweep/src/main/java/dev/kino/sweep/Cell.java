@@ -18,14 +18,28 @@ import java.util.List;
  *
  * <p>A null guidance means the model's own (for a model with denoiser experts, each expert's own scale).
  *
+ * <p>A null {@code precision} means a sweep without a precision axis; with one, each cell names the mode whose
+ * package renders it ({@code fp32} for the {@code --model} package itself).
+ *
  * <p>The {@link #id()} names the cell's folder in the sweep's output; it is derived from the values alone
  * (the prompt by a hash of its text) so that a re-run finds the cells that already finished.
  */
-public record Cell(String prompt, long seed, Double guidance, String scheduler, int steps, Double loraStrength) {
+public record Cell(String prompt, long seed, Double guidance, String scheduler, int steps, Double loraStrength,
+                   String precision) {
 
     /** A cell without LoRAs. */
     public Cell(String prompt, long seed, Double guidance, String scheduler, int steps) {
         this(prompt, seed, guidance, scheduler, steps, null);
+    }
+
+    /** A cell of a sweep without a precision axis. */
+    public Cell(String prompt, long seed, Double guidance, String scheduler, int steps, Double loraStrength) {
+        this(prompt, seed, guidance, scheduler, steps, loraStrength, null);
+    }
+
+    /** The cell a precision cell is compared with: the same run on the fp32 package. */
+    public Cell fp32() {
+        return new Cell(prompt, seed, guidance, scheduler, steps, loraStrength, PrecisionAxis.FP32);
     }
 
     /** {@code p} and the first 8 hex digits of the SHA-256 of the prompt's text. */
@@ -33,10 +47,13 @@ public record Cell(String prompt, long seed, Double guidance, String scheduler, 
         return "p" + sha256(prompt).substring(0, 8);
     }
 
-    /** A file-name-safe key, e.g. {@code euler_8steps_g3_seed0_p1a2b3c4d} ({@code _lora0.5} after the steps with LoRAs). */
+    /**
+     * A file-name-safe key, e.g. {@code euler_8steps_g3_seed0_p1a2b3c4d} ({@code _lora0.5} after the steps with
+     * LoRAs, then the precision mode, e.g. {@code _int8}, with a precision axis).
+     */
     public String id() {
         return safe(scheduler) + "_" + steps + "steps" + (loraStrength == null ? "" : "_lora" + number(loraStrength))
-                + "_g" + number(guidance) + "_seed" + seed + "_" + promptId();
+                + (precision == null ? "" : "_" + safe(precision)) + "_g" + number(guidance) + "_seed" + seed + "_" + promptId();
     }
 
     /** The reference run this cell is compared with: the same prompt, seed and guidance, another sampler, no LoRA. */

@@ -43,12 +43,16 @@ import java.util.stream.Stream;
  * @param finishedAt  ISO-8601 instant the run finished
  * @param loraStrength the strength every LoRA of the sweep was applied at; null: no LoRA (the reference, and
  *                    every cell of a sweep without LoRAs)
+ * @param precision   the precision mode whose package rendered the run ({@code fp32}: the {@code --model} package);
+ *                    null without a precision axis (and for references, which the fp32 package renders)
+ * @param vsFp32      figures against the fp32 cell of the same prompt, seed, guidance, scheduler, steps and LoRA
+ *                    strength; null for fp32 cells, references, and sweeps without a precision axis
  */
 public record CellResult(int format, String id, String prompt, String promptId, long seed, double guidance,
                          String scheduler, Map<String, Object> schedulerConfig, int steps, Reference reference,
                          Video video, Timings timings,
                          Memory memory, Quality quality, ModelInfo model, MachineInfo machine, int onnxThreads,
-                         String finishedAt, Double loraStrength) {
+                         String finishedAt, Double loraStrength, String precision, Quality vsFp32) {
 
     public static final int FORMAT = 1;
 

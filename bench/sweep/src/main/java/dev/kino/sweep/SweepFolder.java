@@ -24,6 +24,7 @@ import java.util.stream.Stream;
  *   reference/ID/latents.npy         final latents (the reference for the latent distance)
  *   cells/ID/result.json             a finished cell ("done" mark, written last)
  *   cells/ID/strip.png, video.mp4    its contact-sheet frames and its video
+ *   cells/ID/frames.png, latents.npy an fp32 cell of a precision sweep: what the other modes are compared with
  *   results.csv, results.json, charts/, report.html   rebuilt from every finished cell at the end
  * </pre>
  * Every file is written atomically, and a run's {@code result.json} only after its other files, so a run
@@ -138,23 +139,39 @@ public final class SweepFolder {
 
     /** Caches a reference's decoded frames (lossless) and final latents; write before its result. */
     public void saveReferenceOutput(Cell reference, VideoFrames frames, FloatTensor latents) {
-        Path dir = referenceDir(reference);
+        saveOutput(referenceDir(reference), frames, latents);
+    }
+
+    /** Caches an fp32 cell's frames and latents for the other precision modes; write before its result. */
+    public void saveCellOutput(Cell cell, VideoFrames frames, FloatTensor latents) {
+        saveOutput(cellDir(cell), frames, latents);
+    }
+
+    private static void saveOutput(Path dir, VideoFrames frames, FloatTensor latents) {
         int[] all = FrameStrip.evenlySpaced(frames.count(), frames.count());
         FrameStrip.write(dir.resolve(FRAMES), frames, all);
         NpyFile.write(dir.resolve(LATENTS), latents);
     }
 
-    /** A cached reference's frames and latents. */
+    /** A cached run's frames and latents: what a cell is compared with. */
     public record ReferenceOutput(VideoFrames frames, FloatTensor latents) {
     }
 
     public ReferenceOutput loadReferenceOutput(CellResult reference) {
-        Path dir = root.resolve("reference").resolve(reference.id());
+        return loadOutput(root.resolve("reference").resolve(reference.id()), reference, "reference");
+    }
+
+    /** The cached frames and latents of a finished fp32 cell of a precision sweep. */
+    public ReferenceOutput loadCellOutput(CellResult fp32Cell) {
+        return loadOutput(root.resolve("cells").resolve(fp32Cell.id()), fp32Cell, "fp32 cell");
+    }
+
+    private static ReferenceOutput loadOutput(Path dir, CellResult run, String what) {
         try {
-            return new ReferenceOutput(FrameStrip.read(dir.resolve(FRAMES), reference.video().frames()),
+            return new ReferenceOutput(FrameStrip.read(dir.resolve(FRAMES), run.video().frames()),
                     NpyFile.read(dir.resolve(LATENTS)));
         } catch (IOException e) {
-            throw new KinoException("The cached reference in " + dir + " cannot be read (" + e.getMessage()
+            throw new KinoException("The cached " + what + " in " + dir + " cannot be read (" + e.getMessage()
                     + "); delete that folder and run the sweep again to recompute it.", e);
         }
     }

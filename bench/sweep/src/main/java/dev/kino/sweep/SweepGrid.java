@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The sweep's cells, resolved against the loaded model: the model's own scheduler and guidance filled in,
@@ -25,10 +26,12 @@ public final class SweepGrid {
     private final List<Group> groups;
     private final List<String> warnings;
     private final List<Path> loras;
+    private final Map<String, Path> precisions;
 
     private SweepGrid(String modelScheduler, ResolvedSettings settings, List<Group> groups, List<String> warnings,
-                      List<Path> loras) {
+                      List<Path> loras, Map<String, Path> precisions) {
         this.loras = loras;
+        this.precisions = precisions;
         this.modelScheduler = modelScheduler;
         this.settings = settings;
         this.groups = groups;
@@ -46,6 +49,12 @@ public final class SweepGrid {
         String referenceScheduler = spec.referenceScheduler() == null ? modelScheduler : spec.referenceScheduler();
         // no LoRAs: one cell per sampler setting, none applied (null); the reference never has LoRAs
         List<Double> strengths = spec.loras().isEmpty() ? Collections.singletonList(null) : spec.loraStrengths();
+        // no precision axis: one cell, on the --model package (null); with one, fp32 first, then each mode
+        List<String> precisions = new ArrayList<>(Collections.singletonList(null));
+        if (!spec.precisions().isEmpty()) {
+            precisions = new ArrayList<>(List.of(PrecisionAxis.FP32));
+            precisions.addAll(spec.precisions().keySet());
+        }
 
         List<Group> groups = new ArrayList<>();
         for (String prompt : spec.prompts()) {
@@ -57,9 +66,11 @@ public final class SweepGrid {
                     for (String scheduler : schedulers) {
                         for (int steps : spec.steps()) {
                             for (Double strength : strengths) {
-                                Cell cell = new Cell(prompt, seed, g, scheduler, steps, strength);
-                                check(cell, modelScheduler, spec, pipeline);
-                                cells.add(cell);
+                                for (String precision : precisions) {
+                                    Cell cell = new Cell(prompt, seed, g, scheduler, steps, strength, precision);
+                                    check(cell, modelScheduler, spec, pipeline);
+                                    cells.add(cell);
+                                }
                             }
                         }
                     }
@@ -74,7 +85,8 @@ public final class SweepGrid {
                     + "; quality figures near the top of the grid measure distance to a reference that is no better"
                     + " converged. Raise --reference-steps.");
         }
-        return new SweepGrid(modelScheduler, base, List.copyOf(groups), List.copyOf(warnings), spec.loras());
+        return new SweepGrid(modelScheduler, base, List.copyOf(groups), List.copyOf(warnings), spec.loras(),
+                spec.precisions());
     }
 
     private static void check(Cell cell, String modelScheduler, SweepSpec spec, TextToVideoPipeline pipeline) {
@@ -102,6 +114,19 @@ public final class SweepGrid {
 
     public List<Cell> cells() {
         return groups.stream().flatMap(g -> g.cells().stream()).toList();
+    }
+
+    /**
+     * The precision modes other than fp32, each to its package, in the order asked; empty without a precision axis.
+     * Their cells run on their own package after every fp32 cell (one package loaded at a time).
+     */
+    public Map<String, Path> precisionPackages() {
+        return precisions;
+    }
+
+    /** Whether a cell runs on the {@code --model} package (no precision axis, or fp32). */
+    public static boolean onModelPackage(Cell cell) {
+        return cell.precision() == null || cell.precision().equals(PrecisionAxis.FP32);
     }
 
     public GenerationRequest request(Cell cell) {

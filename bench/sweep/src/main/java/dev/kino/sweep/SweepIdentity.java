@@ -9,14 +9,24 @@ import java.util.Objects;
  * and the video's size. Stored as {@code sweep.json}; a re-run with the same folder must match it. The grid's
  * axes (prompts, schedulers, steps, guidance, seeds, reference) may change between runs: new cells are added
  * beside the finished ones. The LoRA files (by the SHA-256 of their bytes) are part of the identity: cells are
- * named by the LoRA's strength only, so another LoRA in the same folder would otherwise look finished.
+ * named by the LoRA's strength only, so another LoRA in the same folder would otherwise look finished. So are
+ * the precision modes' packages ({@code MODE=fingerprint}), for the same reason.
  */
 public record SweepIdentity(int format, String modelName, String modelFingerprint, String executionProvider,
                             int onnxThreads, int frames, int width, int height, String negativePrompt,
-                            List<String> loraSha256) {
+                            List<String> loraSha256, List<String> precisionPackages) {
 
     public SweepIdentity {
         loraSha256 = loraSha256 == null ? List.of() : List.copyOf(loraSha256);   // folders from before LoRAs
+        precisionPackages = precisionPackages == null ? List.of() : List.copyOf(precisionPackages);
+    }
+
+    /** Without a precision axis. */
+    public SweepIdentity(int format, String modelName, String modelFingerprint, String executionProvider,
+                         int onnxThreads, int frames, int width, int height, String negativePrompt,
+                         List<String> loraSha256) {
+        this(format, modelName, modelFingerprint, executionProvider, onnxThreads, frames, width, height,
+                negativePrompt, loraSha256, List.of());
     }
 
     /** Without LoRAs. */
@@ -50,7 +60,16 @@ public record SweepIdentity(int format, String modelName, String modelFingerprin
             d.add(other.loraSha256.isEmpty() ? "no LoRA instead of " + loraSha256.size() + " LoRA file(s)"
                     : "other LoRA files (" + other.loraSha256.size() + ")");
         }
+        if (!precisionPackages.equals(other.precisionPackages)) {
+            d.add("precision packages " + (other.precisionPackages.isEmpty() ? "none" : modes(other.precisionPackages))
+                    + " instead of " + (precisionPackages.isEmpty() ? "none" : modes(precisionPackages)));
+        }
         return d;
+    }
+
+    private static String modes(List<String> packages) {
+        return String.join(",", packages.stream().map(p -> p.substring(0, p.indexOf('=')) + " ("
+                + shortHash(p.substring(p.indexOf('=') + 1)) + ")").toList());
     }
 
     private static String shortHash(String hash) {

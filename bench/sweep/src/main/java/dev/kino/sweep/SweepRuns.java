@@ -79,25 +79,40 @@ public final class SweepRuns {
         GenerationResult r = m.result();
         folder.saveReferenceOutput(reference, r.frames(), r.latents());
         FrameStrip.write(dir.resolve(SweepFolder.STRIP), r.frames(), FrameStrip.evenlySpaced(r.frames().count(), STRIP_FRAMES));
-        folder.writeResult(dir, record(reference, dir, m, null, null));
+        folder.writeResult(dir, record(reference, dir, m, null, null, null));
         return r;
     }
 
     /** Runs {@code cell}, compares it with its reference's output, and stores its files and result. */
     public CellResult runCell(Cell cell, CellResult ref, SweepFolder.ReferenceOutput refOutput, StepListener listener) {
+        return runCell(cell, ref, refOutput, null, listener);
+    }
+
+    /**
+     * As {@link #runCell(Cell, CellResult, SweepFolder.ReferenceOutput, StepListener)}, and for a cell of a precision
+     * mode, also compared with {@code fp32} (the fp32 cell's output; null otherwise). An fp32 cell of a precision
+     * sweep keeps its frames and latents for the other modes.
+     */
+    public CellResult runCell(Cell cell, CellResult ref, SweepFolder.ReferenceOutput refOutput,
+                              SweepFolder.ReferenceOutput fp32, StepListener listener) {
         Path dir = folder.cellDir(cell);
         MeasuredRun m = MeasuredRun.of(pipeline, grid.request(cell), listener, dir.resolve(SweepFolder.VIDEO), repeats);
         GenerationResult r = m.result();
         QualityFigures q = VideoQuality.compare(r.frames(), r.latents(), refOutput.frames(), refOutput.latents());
+        CellResult.Quality vsFp32 = fp32 == null ? null
+                : CellResult.Quality.of(VideoQuality.compare(r.frames(), r.latents(), fp32.frames(), fp32.latents()));
         FrameStrip.write(dir.resolve(SweepFolder.STRIP), r.frames(), FrameStrip.evenlySpaced(r.frames().count(), STRIP_FRAMES));
+        if (PrecisionAxis.FP32.equals(cell.precision())) {
+            folder.saveCellOutput(cell, r.frames(), r.latents());
+        }
         CellResult result = record(cell, dir, m, new CellResult.Reference(ref.id(), ref.scheduler(), ref.steps()),
-                CellResult.Quality.of(q));
+                CellResult.Quality.of(q), vsFp32);
         folder.writeResult(dir, result);
         return result;
     }
 
     private CellResult record(Cell cell, Path dir, MeasuredRun m, CellResult.Reference reference,
-                              CellResult.Quality quality) {
+                              CellResult.Quality quality, CellResult.Quality vsFp32) {
         GenerationResult r = m.result();
         ResolvedSettings s = r.settings();
         CellResult.Video video = new CellResult.Video(r.frames().count(), r.frames().width(), r.frames().height(),
@@ -105,7 +120,7 @@ public final class SweepRuns {
         return new CellResult(CellResult.FORMAT, cell.id(), cell.prompt(), cell.promptId(), cell.seed(),
                 s.guidance(), cell.scheduler(), schedulerConfig(cell.scheduler()), cell.steps(), reference, video,
                 CellResult.Timings.of(r.timings(), repeats), CellResult.Memory.of(m.host(), m.gpu()), quality, model,
-                machine, threads, Instant.now().toString(), cell.loraStrength());
+                machine, threads, Instant.now().toString(), cell.loraStrength(), cell.precision(), vsFp32);
     }
 
     /**

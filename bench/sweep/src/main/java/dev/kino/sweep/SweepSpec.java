@@ -4,8 +4,11 @@ import dev.kino.KinoException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -29,13 +32,25 @@ import java.util.Objects;
  * @param loras              LoRA files applied together in every cell (not in the reference); empty: none
  * @param loraStrengths      the strengths the LoRAs are swept over (0 is the plain model bit for bit);
  *                           empty with LoRAs: 1
+ * @param precisions         the precision axis: each mode's package of the same model (int8, w4, ... to its folder),
+ *                           compared with {@code modelDir}, the fp32 package; empty: no precision axis
+ *                           ({@link PrecisionAxis} finds them)
  */
 public record SweepSpec(Path modelDir, String device, int threads, List<String> prompts, List<String> schedulers,
                         List<Integer> steps, List<Double> guidance, List<Long> seeds, int referenceSteps,
                         String referenceScheduler, Integer frames, Integer width, Integer height, int repeats,
-                        List<Path> loras, List<Double> loraStrengths) {
+                        List<Path> loras, List<Double> loraStrengths, Map<String, Path> precisions) {
 
     public static final int DEFAULT_REFERENCE_STEPS = 50;
+
+    /** A sweep without a precision axis. */
+    public SweepSpec(Path modelDir, String device, int threads, List<String> prompts, List<String> schedulers,
+                     List<Integer> steps, List<Double> guidance, List<Long> seeds, int referenceSteps,
+                     String referenceScheduler, Integer frames, Integer width, Integer height, int repeats,
+                     List<Path> loras, List<Double> loraStrengths) {
+        this(modelDir, device, threads, prompts, schedulers, steps, guidance, seeds, referenceSteps,
+                referenceScheduler, frames, width, height, repeats, loras, loraStrengths, Map.of());
+    }
 
     /** A sweep without LoRAs. */
     public SweepSpec(Path modelDir, String device, int threads, List<String> prompts, List<String> schedulers,
@@ -47,6 +62,10 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
 
     public SweepSpec {
         Objects.requireNonNull(modelDir, "modelDir");
+        precisions = precisions == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(precisions));
+        if (precisions.containsKey(PrecisionAxis.FP32)) {
+            throw new IllegalArgumentException("precisions lists the modes compared with the fp32 package, not fp32 itself");
+        }
         loras = distinct(loras);
         loraStrengths = distinct(loraStrengths);
         if (loras.isEmpty() && !loraStrengths.isEmpty()) {
@@ -77,6 +96,12 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
         }
     }
 
+    /** This sweep with a precision axis: each mode's package (mode to folder), compared with the fp32 cells. */
+    public SweepSpec withPrecisions(Map<String, Path> modes) {
+        return new SweepSpec(modelDir, device, threads, prompts, schedulers, steps, guidance, seeds, referenceSteps,
+                referenceScheduler, frames, width, height, repeats, loras, loraStrengths, modes);
+    }
+
     public static Builder builder(Path modelDir) {
         return new Builder(modelDir);
     }
@@ -103,6 +128,7 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
         private int repeats = 1;
         private List<Path> loras = new ArrayList<>();
         private List<Double> loraStrengths = new ArrayList<>();
+        private Map<String, Path> precisions = new LinkedHashMap<>();
 
         private Builder(Path modelDir) {
             this.modelDir = modelDir;
@@ -163,6 +189,12 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
             return this;
         }
 
+        /** The precision axis: each mode's package (mode to folder); the fp32 package is the model's. */
+        public Builder precisions(Map<String, Path> modes) {
+            precisions = new LinkedHashMap<>(modes);
+            return this;
+        }
+
         public Builder repeats(int v) {
             repeats = v;
             return this;
@@ -170,7 +202,7 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
 
         public SweepSpec build() {
             return new SweepSpec(modelDir, device, threads, prompts, schedulers, steps, guidance, seeds,
-                    referenceSteps, referenceScheduler, frames, width, height, repeats, loras, loraStrengths);
+                    referenceSteps, referenceScheduler, frames, width, height, repeats, loras, loraStrengths, precisions);
         }
     }
 }

@@ -76,7 +76,8 @@ public final class HtmlReport {
                     .thenComparingInt(CellResult::steps));
             for (CellResult c : ordered) {
                 row(h, c.scheduler() + ", " + c.steps() + " steps" + (c.loraStrength() == null ? ""
-                        : ", LoRA " + SweepSummary.trim(c.loraStrength())), c, null);
+                        : ", LoRA " + SweepSummary.trim(c.loraStrength())) + (c.precision() == null ? ""
+                        : ", " + c.precision()), c, null);
             }
             h.append("</table>\n");
         }
@@ -101,15 +102,20 @@ public final class HtmlReport {
     }
 
     private static void summaryTable(StringBuilder h, List<SweepSummary.Point> points) {
+        boolean precision = points.stream().anyMatch(p -> p.precision() != null);
         h.append("<h2>Summary</h2>\n<p>Means over prompts and seeds. ★ marks the Pareto front: no other setting is "
-                + "both faster and closer to the reference.</p>\n<table class=\"summary\"><tr><th>scheduler</th>"
+                + "both faster and closer to the reference." + (precision ? " “vs fp32” compares each precision mode's "
+                + "videos and latents with the fp32 package's at the same settings." : "")
+                + "</p>\n<table class=\"summary\"><tr><th>scheduler</th>"
                 + "<th>guidance</th><th>steps</th><th>runs</th><th>PSNR (dB)</th><th>SSIM</th><th>latent rel. L2</th>"
                 + "<th>temporal ratio</th><th>generation</th><th>ms/step</th><th>of which ONNX Runtime</th>"
-                + "<th>of which Kino</th><th></th></tr>\n");
+                + "<th>of which Kino</th>" + (precision ? "<th>vs fp32: PSNR (dB)</th><th>SSIM</th><th>latent rel. L2</th>"
+                : "") + "<th></th></tr>\n");
         List<SweepSummary.Point> front = SweepSummary.paretoFront(points);
         for (SweepSummary.Point p : points) {
             h.append("<tr><td>").append(esc(p.scheduler() + (p.loraStrength() == null ? ""
-                    : ", LoRA " + SweepSummary.trim(p.loraStrength())))).append("</td><td class=\"num\">")
+                    : ", LoRA " + SweepSummary.trim(p.loraStrength())) + (p.precision() == null ? ""
+                    : ", " + p.precision()))).append("</td><td class=\"num\">")
                     .append(SweepSummary.trim(p.guidance())).append("</td><td class=\"num\">").append(p.steps())
                     .append("</td><td class=\"num\">").append(p.runs()).append("</td><td class=\"num\">")
                     .append(p.identicalToReference() ? "∞" : fmt(p.psnrDb(), 2)).append("</td><td class=\"num\">")
@@ -117,10 +123,19 @@ public final class HtmlReport {
                     .append("</td><td class=\"num\">").append(fmt(p.temporalRatio(), 3)).append("</td><td class=\"num\">")
                     .append(seconds(p.generationMs())).append("</td><td class=\"num\">").append(fmt(p.stepMs(), 1))
                     .append("</td><td class=\"num\">").append(fmt(p.onnxStepMs(), 1)).append("</td><td class=\"num\">")
-                    .append(fmt(p.kinoStepMs(), 2)).append("</td><td>").append(front.contains(p) ? "★" : "")
+                    .append(fmt(p.kinoStepMs(), 2)).append("</td>").append(precision ? vsFp32Cells(p.vsFp32()) : "")
+                    .append("<td>").append(front.contains(p) ? "★" : "")
                     .append("</td></tr>\n");
         }
         h.append("</table>\n");
+    }
+
+    private static String vsFp32Cells(SweepSummary.VsFp32 v) {
+        if (v == null) {
+            return "<td class=\"num\">(fp32)</td><td></td><td></td>";
+        }
+        return "<td class=\"num\">" + (Double.isInfinite(v.psnrDb()) ? "∞" : fmt(v.psnrDb(), 2)) + "</td><td class=\"num\">"
+                + fmt(v.ssim(), 4) + "</td><td class=\"num\">" + fmt(v.latentRelativeL2(), 5) + "</td>";
     }
 
     static String describe(MachineInfo m) {

@@ -15,7 +15,8 @@ import java.util.function.Function;
  * {@code results.csv}: one row per run of the grid (references in their own rows, marked {@code reference}),
  * in plain RFC 4180 CSV for spreadsheets and pandas. Times are milliseconds, memory bytes. A PSNR of a video
  * identical to its reference is written {@code inf} (pandas and NumPy read it as infinity); figures that do not
- * apply (quality of a reference, GPU memory on the CPU) are left empty. Per-step and per-frame lists are
+ * apply (quality of a reference, GPU memory on the CPU) are left empty. With a precision axis, {@code fp32_*} are
+ * a mode's cell against the fp32 cell of the same settings (empty for fp32 cells). Per-step and per-frame lists are
  * space-separated within one field.
  */
 public final class ResultsCsv {
@@ -32,6 +33,7 @@ public final class ResultsCsv {
             col("scheduler", CellResult::scheduler),
             col("steps", CellResult::steps),
             col("lora_strength", CellResult::loraStrength),
+            col("precision", CellResult::precision),
             col("scheduler_config", r -> json(r.schedulerConfig())),
             col("reference_scheduler", r -> r.referenceRun() ? null : r.reference().scheduler()),
             col("reference_steps", r -> r.referenceRun() ? null : r.reference().steps()),
@@ -43,6 +45,10 @@ public final class ResultsCsv {
             col("ssim_frames", r -> r.quality() == null ? null : join(r.quality().ssimFrames())),
             col("latent_rel_l2", r -> r.quality() == null ? null : r.quality().latentRelativeL2()),
             col("latent_rmse", r -> r.quality() == null ? null : r.quality().latentRmse()),
+            col("fp32_psnr_db", r -> r.vsFp32() == null ? null : r.vsFp32().identicalToReference() ? "inf" : r.vsFp32().psnrDb()),
+            col("fp32_psnr_min_db", r -> r.vsFp32() == null ? null : r.vsFp32().identicalToReference() ? "inf" : r.vsFp32().psnrMinDb()),
+            col("fp32_ssim", r -> r.vsFp32() == null ? null : r.vsFp32().ssim()),
+            col("fp32_latent_rel_l2", r -> r.vsFp32() == null ? null : r.vsFp32().latentRelativeL2()),
             col("temporal_diff", r -> r.quality() == null ? null : r.quality().temporalDiff()),
             col("temporal_diff_reference", r -> r.quality() == null ? null : r.quality().temporalDiffReference()),
             col("temporal_ratio", r -> r.quality() == null ? null : r.quality().temporalRatio()),

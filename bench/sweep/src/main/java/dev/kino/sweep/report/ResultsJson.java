@@ -53,6 +53,7 @@ public final class ResultsJson {
         m.put("scheduler", p.scheduler());
         m.put("guidance", p.guidance());
         m.put("lora_strength", p.loraStrength());
+        m.put("precision", p.precision());
         m.put("steps", p.steps());
         m.put("runs", p.runs());
         m.put("psnr_db", finite(p.psnrDb()));
@@ -64,6 +65,12 @@ public final class ResultsJson {
         m.put("step_ms", finite(p.stepMs()));
         m.put("onnx_step_ms", finite(p.onnxStepMs()));
         m.put("kino_step_ms", finite(p.kinoStepMs()));
+        if (p.vsFp32() != null) {
+            m.put("fp32_psnr_db", finite(p.vsFp32().psnrDb()));
+            m.put("fp32_identical", Double.isInfinite(p.vsFp32().psnrDb()));
+            m.put("fp32_ssim", finite(p.vsFp32().ssim()));
+            m.put("fp32_latent_relative_l2", finite(p.vsFp32().latentRelativeL2()));
+        }
         return m;
     }
 

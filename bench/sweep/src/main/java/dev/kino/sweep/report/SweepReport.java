@@ -47,19 +47,32 @@ public final class SweepReport {
         List<SweepSummary.Point> points = SweepSummary.of(r.cells());
         List<SweepSummary.Point> front = SweepSummary.paretoFront(points);
         boolean lora = points.stream().anyMatch(p -> p.loraStrength() != null);
-        out.printf(Locale.ROOT, "  %-18s %8s%s %5s %9s %7s %11s %9s%n", "scheduler", "guidance", lora ? "     LoRA" : "",
-                "steps", "PSNR dB", "SSIM", "generation", "ms/step");
+        boolean precision = points.stream().anyMatch(p -> p.precision() != null);
+        out.printf(Locale.ROOT, "  %-18s %8s%s%s %5s %9s %7s %11s %9s%s%n", "scheduler", "guidance", lora ? "     LoRA" : "",
+                precision ? " precision" : "", "steps", "PSNR dB", "SSIM", "generation", "ms/step",
+                precision ? "   vs fp32: PSNR dB    SSIM latent dist" : "");
         for (SweepSummary.Point p : points) {
-            out.printf(Locale.ROOT, "  %-18s %8s%s %5d %9s %7.4f %9.0f ms %9.1f%s%n", p.scheduler(),
+            out.printf(Locale.ROOT, "  %-18s %8s%s%s %5d %9s %7.4f %9.0f ms %9.1f%s%s%n", p.scheduler(),
                     Cell.number(p.guidance()), lora ? String.format(Locale.ROOT, " %8s", Cell.number(p.loraStrength())) : "",
+                    precision ? String.format(Locale.ROOT, " %9s", p.precision()) : "",
                     p.steps(), p.identicalToReference() ? "inf" : String.format(Locale.ROOT, "%.2f", p.psnrDb()),
-                    p.ssim(), p.generationMs(), p.stepMs(), front.contains(p) ? "  *" : "");
+                    p.ssim(), p.generationMs(), p.stepMs(), precision ? vsFp32(p.vsFp32()) : "",
+                    front.contains(p) ? "  *" : "");
         }
         out.println("  (* Pareto front: nothing else is both faster and closer to the reference)");
         out.println("Wrote " + w.html());
         out.println("      " + w.csv());
         out.println("      " + w.json());
         out.println("      " + w.charts().size() + " charts in " + w.html().resolveSibling("charts"));
+    }
+
+    /** A mode's figures against fp32 as the summary's columns; blank for fp32 itself. */
+    static String vsFp32(SweepSummary.VsFp32 v) {
+        if (v == null) {
+            return String.format(Locale.ROOT, " %18s %7s %12s", "(fp32)", "", "");
+        }
+        return String.format(Locale.ROOT, " %18s %7.4f %12.5f", Double.isInfinite(v.psnrDb()) ? "inf"
+                : String.format(Locale.ROOT, "%.2f", v.psnrDb()), v.ssim(), v.latentRelativeL2());
     }
 
     private static String subtitle(SweepResults results) {

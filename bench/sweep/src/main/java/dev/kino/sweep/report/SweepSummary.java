@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The grid folded over prompts and seeds: one point per scheduler, guidance, LoRA strength and step count, with the mean of
+ * The grid folded over prompts and seeds: one point per scheduler, guidance, LoRA strength, precision mode and step count, with the mean of
  * each figure over the cells it stands for. Charts, the report's table and "best under a budget" use these.
  */
 public final class SweepSummary {
@@ -26,15 +26,33 @@ public final class SweepSummary {
      * @param onnxStepMs   of which inside ONNX Runtime (the denoise stage's ONNX time over its steps)
      * @param kinoStepMs   of which Kino's own work: scheduler math, copies, the guidance combine
      * @param loraStrength the LoRAs' strength; null: no LoRA
+     * @param precision    the precision mode; null: no precision axis
+     * @param vsFp32       a mode's figures against the fp32 cells of the same settings; null for fp32 and without
+     *                     a precision axis
      */
     public record Point(String scheduler, double guidance, int steps, int runs, double psnrDb, double ssim,
                         double latentRelativeL2, double temporalRatio, double generationMs, double stepMs,
                         double onnxStepMs, double kinoStepMs,
-                        Double loraStrength) {
+                        Double loraStrength, String precision, VsFp32 vsFp32) {
+
+        /** Point without a precision axis. */
+        public Point(String scheduler, double guidance, int steps, int runs, double psnrDb, double ssim,
+                     double latentRelativeL2, double temporalRatio, double generationMs, double stepMs,
+                     double onnxStepMs, double kinoStepMs, Double loraStrength) {
+            this(scheduler, guidance, steps, runs, psnrDb, ssim, latentRelativeL2, temporalRatio, generationMs, stepMs,
+                    onnxStepMs, kinoStepMs, loraStrength, null, null);
+        }
 
         public boolean identicalToReference() {
             return Double.isInfinite(psnrDb);
         }
+    }
+
+    /**
+     * A precision mode against fp32, averaged like the point: mean PSNR (a video identical to fp32's counts at its
+     * ceiling; +∞ only when all are identical), mean SSIM and mean latent distance {@code ‖mode − fp32‖ / ‖fp32‖}.
+     */
+    public record VsFp32(double psnrDb, double ssim, double latentRelativeL2) {
     }
 
     private SweepSummary() {
@@ -45,7 +63,8 @@ public final class SweepSummary {
         Map<String, List<CellResult>> groups = new LinkedHashMap<>();
         for (CellResult c : cells) {
             if (c.quality() != null) {
-                groups.computeIfAbsent(c.scheduler() + "\u0000" + c.guidance() + "\u0000" + c.loraStrength() + "\u0000" + c.steps(),
+                groups.computeIfAbsent(c.scheduler() + "\u0000" + c.guidance() + "\u0000" + c.loraStrength() + "\u0000" + c.precision()
+                        + "\u0000" + c.steps(),
                         k -> new ArrayList<>()).add(c);
             }
         }
@@ -70,11 +89,21 @@ public final class SweepSummary {
                 mean(g, c -> c.quality().ssim()), mean(g, c -> c.quality().latentRelativeL2()),
                 mean(g, c -> c.quality().temporalRatio() == null ? Double.NaN : c.quality().temporalRatio()),
                 mean(g, c -> c.timings().generationMs()), mean(g, c -> c.timings().meanStepMs()),
-                denoiseOnnx, denoiseWall - denoiseOnnx, first.loraStrength());
+                denoiseOnnx, denoiseWall - denoiseOnnx, first.loraStrength(), first.precision(), vsFp32(g));
+    }
+
+    private static VsFp32 vsFp32(List<CellResult> g) {
+        if (g.stream().anyMatch(c -> c.vsFp32() == null)) {
+            return null;
+        }
+        boolean allIdentical = g.stream().allMatch(c -> c.vsFp32().identicalToReference());
+        double psnr = allIdentical ? Double.POSITIVE_INFINITY : mean(g, c -> c.vsFp32().identicalToReference()
+                ? c.vsFp32().psnrCeilingDb() : c.vsFp32().psnrDb());
+        return new VsFp32(psnr, mean(g, c -> c.vsFp32().ssim()), mean(g, c -> c.vsFp32().latentRelativeL2()));
     }
 
     private static String setting(Point p) {
-        return p.scheduler() + "\u0000" + p.guidance() + "\u0000" + p.loraStrength();
+        return p.scheduler() + "\u0000" + p.guidance() + "\u0000" + p.loraStrength() + "\u0000" + p.precision();
     }
 
     private static double mean(List<CellResult> cells, java.util.function.ToDoubleFunction<CellResult> f) {
@@ -83,11 +112,12 @@ public final class SweepSummary {
 
     /**
      * The series a point belongs to in charts: the scheduler, plus the guidance when the grid has several, plus
-     * the LoRA strength in a sweep with LoRAs.
+     * the LoRA strength in a sweep with LoRAs, plus the precision mode in a sweep with a precision axis.
      */
     public static String series(Point p, boolean severalGuidance) {
         return (severalGuidance ? p.scheduler() + " g=" + trim(p.guidance()) : p.scheduler())
-                + (p.loraStrength() == null ? "" : " LoRA " + trim(p.loraStrength()));
+                + (p.loraStrength() == null ? "" : " LoRA " + trim(p.loraStrength()))
+                + (p.precision() == null ? "" : " " + p.precision());
     }
 
     public static boolean severalGuidance(List<Point> points) {
