@@ -61,6 +61,10 @@ public final class SweepFolder {
                     throw new KinoException("The folder " + root + " holds a sweep of another setup, so its cells cannot"
                             + " be reused (this run has " + String.join("; ", diff) + "); choose a new --out folder.");
                 }
+                SweepIdentity merged = existing.withModesOf(identity);
+                if (!merged.equals(existing)) {
+                    BenchJson.write(marker, merged);   // a precision mode added to the folder's sweep
+                }
             }
             Files.createDirectories(root);
         } catch (IOException e) {

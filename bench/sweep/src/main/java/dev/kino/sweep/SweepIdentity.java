@@ -1,7 +1,9 @@
 package dev.kino.sweep;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -10,7 +12,8 @@ import java.util.Objects;
  * axes (prompts, schedulers, steps, guidance, seeds, reference) may change between runs: new cells are added
  * beside the finished ones. The LoRA files (by the SHA-256 of their bytes) are part of the identity: cells are
  * named by the LoRA's strength only, so another LoRA in the same folder would otherwise look finished. So are
- * the precision modes' packages ({@code MODE=fingerprint}), for the same reason.
+ * the precision modes' packages ({@code MODE=fingerprint}), for the same reason; modes may be added or left out
+ * between runs, but a mode's package may not change.
  */
 public record SweepIdentity(int format, String modelName, String modelFingerprint, String executionProvider,
                             int onnxThreads, int frames, int width, int height, String negativePrompt,
@@ -60,16 +63,32 @@ public record SweepIdentity(int format, String modelName, String modelFingerprin
             d.add(other.loraSha256.isEmpty() ? "no LoRA instead of " + loraSha256.size() + " LoRA file(s)"
                     : "other LoRA files (" + other.loraSha256.size() + ")");
         }
-        if (!precisionPackages.equals(other.precisionPackages)) {
-            d.add("precision packages " + (other.precisionPackages.isEmpty() ? "none" : modes(other.precisionPackages))
-                    + " instead of " + (precisionPackages.isEmpty() ? "none" : modes(precisionPackages)));
-        }
+        Map<String, String> mine = byMode(precisionPackages);
+        byMode(other.precisionPackages).forEach((mode, fingerprint) -> {
+            if (mine.containsKey(mode) && !mine.get(mode).equals(fingerprint)) {
+                d.add("another " + mode + " package (fingerprint " + shortHash(fingerprint) + " instead of "
+                        + shortHash(mine.get(mode)) + ")");
+            }
+        });
         return d;
     }
 
-    private static String modes(List<String> packages) {
-        return String.join(",", packages.stream().map(p -> p.substring(0, p.indexOf('=')) + " ("
-                + shortHash(p.substring(p.indexOf('=') + 1)) + ")").toList());
+    /**
+     * This identity with {@code other}'s precision modes that it lacks added: modes are an axis, so a later run may
+     * add or leave out modes, but a mode keeps its package (checked by {@link #differences}).
+     */
+    public SweepIdentity withModesOf(SweepIdentity other) {
+        Map<String, String> all = byMode(precisionPackages);
+        byMode(other.precisionPackages).forEach(all::putIfAbsent);
+        List<String> merged = all.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+        return new SweepIdentity(format, modelName, modelFingerprint, executionProvider, onnxThreads, frames, width,
+                height, negativePrompt, loraSha256, merged);
+    }
+
+    private static Map<String, String> byMode(List<String> packages) {
+        Map<String, String> m = new LinkedHashMap<>();
+        packages.forEach(p -> m.put(p.substring(0, p.indexOf('=')), p.substring(p.indexOf('=') + 1)));
+        return m;
     }
 
     private static String shortHash(String hash) {

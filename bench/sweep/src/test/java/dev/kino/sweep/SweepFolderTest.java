@@ -44,6 +44,23 @@ class SweepFolderTest {
         SweepFolder.open(tmp, ID); // the same setup resumes
     }
 
+    /** Precision modes are an axis: a later run may add or leave out modes, but not swap a mode's package. */
+    @Test
+    void precisionModesMayBeAddedOrLeftOutButAModeKeepsItsPackage(@TempDir Path tmp) throws Exception {
+        SweepFolder.open(tmp, modes("int8=aaaa", "w4=bbbb"));
+        SweepFolder.open(tmp, modes("int8=aaaa"));
+        SweepFolder.open(tmp, modes("w8=cccc"));
+        assertEquals(modes("int8=aaaa", "w4=bbbb", "w8=cccc"),
+                dev.kino.sweep.io.BenchJson.read(tmp.resolve("sweep.json"), SweepIdentity.class), "the added mode is kept");
+        KinoException e = assertThrows(KinoException.class, () -> SweepFolder.open(tmp, modes("w4=dddd")));
+        assertTrue(e.getMessage().contains("another w4 package (fingerprint dddd instead of bbbb)"), e.getMessage());
+    }
+
+    private static SweepIdentity modes(String... packages) {
+        return new SweepIdentity(1, "m", "f".repeat(64), "CPU", 0, 4, 32, 32, "", java.util.List.of(),
+                java.util.List.of(packages));
+    }
+
     @Test
     void aCellIsFinishedOnlyAgainstTheReferenceItWasMeasuredWith(@TempDir Path tmp) {
         SweepFolder f = SweepFolder.open(tmp, ID);
