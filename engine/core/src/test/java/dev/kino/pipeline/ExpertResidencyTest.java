@@ -68,6 +68,8 @@ class ExpertResidencyTest {
             assertArrayEquals(both.latents().data(), one.latents().data());
             assertArrayEquals(mp4(both, "both"), mp4(one, "one"));
             assertEquals(List.of("open 0", "close 0", "open 1"), kino.expertEvents());
+            assertEquals(List.of("open 0", "close 0", "open 1"), one.expertSessions(), "the generation's own record");
+            assertEquals(List.of(), both.expertSessions());
             assertEquals(4L, one.timings().onnxRuns().get(StageTimings.DENOISE),
                     "4 guided steps, one batch-2 run each, counted across both sessions");
 
@@ -75,6 +77,12 @@ class ExpertResidencyTest {
             assertArrayEquals(both.latents().data(), again.latents().data());
             assertEquals(List.of("open 0", "close 0", "open 1", "close 1", "open 0", "close 0", "open 1"),
                     kino.expertEvents());
+            assertEquals(List.of("close 1", "open 0", "close 0", "open 1"), again.expertSessions());
+            for (int i = 0; i < 20; i++) {   // a long-lived pipeline keeps only the last events
+                kino.generate(request(List.of()), e -> true);
+            }
+            assertEquals(ExpertSlot.KEPT_EVENTS, kino.expertEvents().size());
+            assertEquals("open 1", kino.expertEvents().get(ExpertSlot.KEPT_EVENTS - 1));
         }
     }
 
