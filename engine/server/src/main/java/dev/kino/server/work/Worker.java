@@ -216,6 +216,11 @@ final class Worker implements Runnable {
         };
     }
 
+    /** The models this worker holds loaded now (a snapshot: called from HTTP threads). */
+    java.util.Map<String, dev.kino.pipeline.TextToVideoPipeline> loadedModels() {
+        return models.loadedNow();
+    }
+
     void closeModels() {
         models.close();
     }
