@@ -62,6 +62,17 @@ final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** The server's configuration from the options (devices and {@code --experts} checked). */
+    ServerConfig config() {
+        ExpertResidency residency = experts.residency();
+        List<Device> list = new ArrayList<>();
+        for (String d : devices.equals("none") ? new String[0] : devices.split(",")) {
+            list.add(Device.parse(d.trim()));
+        }
+        return new ServerConfig(host, port, list, data, models,
+                new Workers.Settings(modelsPerWorker, checkpointEvery, 4), pictureQuota << 20, loras, residency);
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -75,13 +86,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new KinoException("--upload-quota must be a number of MiB from 1 up, but " + pictureQuota
                     + " was given.");
         }
-        ExpertResidency residency = experts.residency();
-        List<Device> list = new ArrayList<>();
-        for (String d : devices.equals("none") ? new String[0] : devices.split(",")) {
-            list.add(Device.parse(d.trim()));
-        }
-        ServerConfig config = new ServerConfig(host, port, list, data, models,
-                new Workers.Settings(modelsPerWorker, checkpointEvery, 4), pictureQuota << 20, loras, residency);
+        ServerConfig config = config();
+        List<Device> list = config.devices();
         CountDownLatch stop = new CountDownLatch(1);
         KinoServer server = KinoServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

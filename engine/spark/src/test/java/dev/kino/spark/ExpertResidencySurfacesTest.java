@@ -70,6 +70,22 @@ class ExpertResidencySurfacesTest {
     }
 
     @Test
+    void everySurfaceDeclaresTheSameOption() {
+        CommandLine kino = KinoCli.command();
+        List<CommandLine.Model.OptionSpec> options = new ArrayList<>();
+        for (String command : List.of("generate", "render", "serve")) {
+            options.add(kino.getSubcommands().get(command).getCommandSpec().findOption("--experts"));
+        }
+        options.add(new CommandLine(new RenderJob()).getCommandSpec().findOption("--experts"));
+        options.add(new CommandLine(new SweepJob()).getCommandSpec().findOption("--experts"));
+        for (CommandLine.Model.OptionSpec o : options) {
+            assertTrue(o != null, "every surface takes --experts");
+            assertEquals(options.get(0).description()[0], o.description()[0]);
+            assertEquals("auto", o.defaultValue());
+        }
+    }
+
+    @Test
     void kinoRenderAndTheServerLoadOneExpertAtATimeAndWriteTheSameTakes() throws Exception {
         Path list = shotList(TINY.toString());
         Path both = tmp.resolve("both");
