@@ -16,7 +16,7 @@ import java.util.function.IntFunction;
 final class ExpertSlot implements AutoCloseable {
     private final BooleanSupplier closing;
     /** The last {@link #KEPT_EVENTS} events: a server's pipeline lives for thousands of generations. */
-    static final int KEPT_EVENTS = 64;
+    static final int KEPT_EVENTS = 32;
     private final java.util.ArrayDeque<String> events = new java.util.ArrayDeque<>();
     private List<String> key;
     private int expert = -1;

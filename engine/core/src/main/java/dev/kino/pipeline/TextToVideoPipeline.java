@@ -181,7 +181,7 @@ public final class TextToVideoPipeline implements AutoCloseable {
     }
 
     /**
-     * The expert sessions a pipeline loaded one at a time has opened and closed, in order, the last 64
+     * The expert sessions a pipeline loaded one at a time has opened and closed, in order, the last 32
      * ({@code open 0}, {@code close 0}, {@code open 1}, ...: expert 0 is the high-noise one); empty with both
      * resident. What services show as a loaded model's status; {@link GenerationResult#expertSessions()} has
      * one generation's.

@@ -78,11 +78,6 @@ class ExpertResidencyTest {
             assertEquals(List.of("open 0", "close 0", "open 1", "close 1", "open 0", "close 0", "open 1"),
                     kino.expertEvents());
             assertEquals(List.of("close 1", "open 0", "close 0", "open 1"), again.expertSessions());
-            for (int i = 0; i < 20; i++) {   // a long-lived pipeline keeps only the last events
-                kino.generate(request(List.of()), e -> true);
-            }
-            assertEquals(ExpertSlot.KEPT_EVENTS, kino.expertEvents().size());
-            assertEquals("open 1", kino.expertEvents().get(ExpertSlot.KEPT_EVENTS - 1));
         }
     }
 

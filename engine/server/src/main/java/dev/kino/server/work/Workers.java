@@ -45,7 +45,7 @@ public final class Workers implements AutoCloseable {
     /**
      * Model name → the workers that hold it loaded now, each with how its experts stay in memory
      * ({@code expert_residency}: {@code one} at a time or {@code both}) and, one at a time, the expert sessions
-     * it closed and opened lately ({@code expert_sessions}, the last 64): what {@code GET /api/models} shows.
+     * it closed and opened lately ({@code expert_sessions}, the last 32): what {@code GET /api/models} shows.
      */
     public Map<String, List<Map<String, Object>>> loaded() {
         Map<String, List<Map<String, Object>>> out = new TreeMap<>();
