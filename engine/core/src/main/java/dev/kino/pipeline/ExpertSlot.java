@@ -2,6 +2,7 @@ package dev.kino.pipeline;
 
 import dev.kino.runtime.OnnxModel;
 
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
@@ -17,7 +18,7 @@ final class ExpertSlot implements AutoCloseable {
     private final BooleanSupplier closing;
     /** The last {@link #KEPT_EVENTS} events: a server's pipeline lives for thousands of generations. */
     static final int KEPT_EVENTS = 32;
-    private final java.util.ArrayDeque<String> events = new java.util.ArrayDeque<>();
+    private final ArrayDeque<String> events = new ArrayDeque<>();
     private List<String> key;
     private int expert = -1;
     private OnnxModel session;

@@ -6,6 +6,8 @@ import dev.kino.lora.LoraSessions;
 import dev.kino.request.Sha256;
 import dev.kino.runtime.OnnxModel;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -86,7 +88,7 @@ final class LoraDenoisers implements AutoCloseable {
         List<Lora> loras = plan.request() == null ? List.of() : RequestLoras.of(plan.request());   // older plans: none
         List<String> key = loras.stream().map(l -> Sha256.of(l.file()) + ":" + l.strength() + ":" + l.expert()).toList();
         if (slot != null) {
-            List<String> caused = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            List<String> caused = Collections.synchronizedList(new ArrayList<>());
             return new Lease(resident.make(loras, key, caused), slot::runNanos, slot::runCount, caused, () -> { });
         }
         if (loras.isEmpty()) {

@@ -7,6 +7,7 @@ import dev.kino.server.work.Workers;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * How to run a server.
@@ -27,7 +28,7 @@ public record ServerConfig(String host, int port, List<Device> devices, Path dat
 
     public ServerConfig {
         devices = List.copyOf(devices);
-        java.util.Objects.requireNonNull(experts, "experts");
+        Objects.requireNonNull(experts, "experts");
     }
 
     /** A configuration whose models decide their experts' residency by memory ({@link ExpertResidency#AUTO}). */

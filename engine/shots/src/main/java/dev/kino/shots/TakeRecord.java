@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.List;
 
 /**
  * The record written beside each rendered take ({@code take-NN.json}), the same from {@code kino render} and the
@@ -30,7 +31,7 @@ public final class TakeRecord {
      *                   ({@code GenerationResult.expertSessions()}); written only when not empty
      */
     public static String json(String project, String shot, int take, long seed, String model, String requestHash,
-                              String planFingerprint, Object settings, String device, java.util.List<String> expertSessions) {
+                              String planFingerprint, Object settings, String device, List<String> expertSessions) {
         ObjectNode n = JSON.createObjectNode();
         n.put("project", project);
         n.put("shot", shot);

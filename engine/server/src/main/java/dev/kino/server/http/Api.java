@@ -9,6 +9,7 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -119,10 +120,10 @@ public final class Api {
     }
 
     /** The catalog's models, each with the workers that hold it loaded now ({@code loaded}, maybe empty). */
-    private static java.util.List<Map<String, Object>> models(Services s) {
+    private static List<Map<String, Object>> models(Services s) {
         var loaded = s.workers().loaded();
         var out = s.models().describe();
-        out.forEach(m -> m.put("loaded", loaded.getOrDefault((String) m.get("name"), java.util.List.of())));
+        out.forEach(m -> m.put("loaded", loaded.getOrDefault((String) m.get("name"), List.of())));
         return out;
     }
 

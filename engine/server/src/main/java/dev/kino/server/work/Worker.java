@@ -19,6 +19,7 @@ import dev.kino.video.VideoFrames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /** One device's loop: claim a job, render it (checkpointing, reporting progress), record how it ended. */
 final class Worker implements Runnable {
@@ -217,7 +218,7 @@ final class Worker implements Runnable {
     }
 
     /** The models this worker holds loaded now (a snapshot: called from HTTP threads). */
-    java.util.Map<String, dev.kino.pipeline.TextToVideoPipeline> loadedModels() {
+    Map<String, TextToVideoPipeline> loadedModels() {
         return models.loadedNow();
     }
 
