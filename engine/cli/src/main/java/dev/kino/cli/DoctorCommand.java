@@ -4,7 +4,7 @@ import ai.onnxruntime.OrtProvider;
 import dev.kino.KinoException;
 import dev.kino.cli.doctor.CudaLibraries;
 import dev.kino.cli.doctor.DeviceCheck;
-import dev.kino.cli.doctor.Gpus;
+import dev.kino.runtime.Gpus;
 import dev.kino.commandline.DeviceOption;
 import dev.kino.model.ModelPackage;
 import dev.kino.pipeline.GenerationRequest;

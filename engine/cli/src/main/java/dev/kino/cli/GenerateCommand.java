@@ -1,6 +1,7 @@
 package dev.kino.cli;
 
 import dev.kino.commandline.DeviceOption;
+import dev.kino.commandline.ExpertsOption;
 import dev.kino.commandline.RequestOptions;
 import dev.kino.model.ModelPackage;
 import dev.kino.pipeline.ExpertResidency;
@@ -58,11 +59,8 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Enlarge the MP4 N times with a Lanczos filter for viewing; auto enlarges small videos to at least 256 px (default: ${DEFAULT-VALUE}).")
     String upscale;
 
-    @Option(names = "--experts", paramLabel = "one|both|auto", defaultValue = "auto",
-            description = "A mixture of denoiser experts (Wan 2.2 A14B): keep both loaded, or load one at a time (switched"
-                    + " at the boundary step); auto loads one at a time when the memory plan says both do not fit"
-                    + " the device's free memory (default: ${DEFAULT-VALUE}).")
-    String experts;
+    @Mixin
+    ExpertsOption experts;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
     boolean quiet;
@@ -87,7 +85,7 @@ final class GenerateCommand implements Callable<Integer> {
         NativeLogs.setVerbose(verbose);
         Report.upscaleFactor(upscale, 16, 16); // reject a bad --upscale before any work
         GenerationRequest request = RequestOptions.read(spec, prompt); // a bad value before any file is touched
-        ExpertResidency residency = ExpertResidency.parse(experts);
+        ExpertResidency residency = experts.residency();
         Path target = OutputTarget.check(output != null ? output : OutputTarget.defaultName(prompt));
         if (framesDir != null) {
             OutputTarget.checkFolder(framesDir, true);
@@ -101,8 +99,7 @@ final class GenerateCommand implements Callable<Integer> {
         long loadStart = System.nanoTime();
         ModelPackage pkg = ModelPackage.open(modelDir);
         OnnxRuntime runtime = OnnxRuntime.create(dev);
-        try (TextToVideoPipeline kino = TextToVideoPipeline.load(pkg, runtime, residency,
-                residency == ExpertResidency.AUTO ? MemoryReport.runtimeBudget(runtime.provider().device()) : 0)) {
+        try (TextToVideoPipeline kino = TextToVideoPipeline.load(pkg, runtime, residency)) {
             GenerationPlan plan = kino.plan(request);
             ResolvedSettings settings = plan.settings();
             int scale = Report.upscaleFactor(upscale, settings.width(), settings.height());

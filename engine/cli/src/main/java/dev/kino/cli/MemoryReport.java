@@ -1,15 +1,12 @@
 package dev.kino.cli;
 
 import dev.kino.KinoException;
-import dev.kino.cli.doctor.Gpus;
 import dev.kino.model.Manifest;
 import dev.kino.model.ModelPackage;
 import dev.kino.pipeline.MemoryPlan;
 import dev.kino.runtime.Device;
+import dev.kino.runtime.DeviceMemory;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -21,11 +18,7 @@ import java.util.Locale;
  * the free memory nvidia-smi reports for a CUDA device, else the memory Linux reports available for the CPU.
  */
 final class MemoryReport {
-    /**
-     * A Kino process's own peak before any model: the JVM with ONNX Runtime, a tokenizer and FFmpeg loaded
-     * (RssProbe's baseline, 129 MiB on the development machine; bench/README.md).
-     */
-    static final long PROCESS_BASE = 130L << 20;
+    static final long PROCESS_BASE = DeviceMemory.PROCESS_BASE;
 
     private MemoryReport() {
     }
@@ -96,15 +89,6 @@ final class MemoryReport {
         return out;
     }
 
-    /**
-     * What ONNX Runtime may hold on {@code device} for {@code --experts auto}: the device's free memory, less the
-     * process's own on the CPU; 0 when the device does not say.
-     */
-    static long runtimeBudget(Device device) {
-        long free = available(device, null).bytes();
-        return free <= 0 ? 0 : Math.max(1, free - (device.kind() == Device.Kind.CPU ? PROCESS_BASE : 0));
-    }
-
     /** The device's need for {@code runtime} bytes of ONNX Runtime memory (-1: the plan's own). */
     private static long need(MemoryPlan plan, boolean cpu, long runtime) {
         long r = runtime < 0 ? plan.runtimeBytes() : runtime;
@@ -118,27 +102,8 @@ final class MemoryReport {
         if (memory != null) {
             return new Available(memory, "--memory");
         }
-        if (device.kind() == Device.Kind.CPU) {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                    if (line.startsWith("MemAvailable:")) {
-                        return new Available(Long.parseLong(line.replaceAll("\\D", "")) * 1024, "MemAvailable of this machine");
-                    }
-                }
-            } catch (IOException | NumberFormatException e) {
-                // not Linux: fall through
-            }
-            return new Available(0, "this system does not say how much memory is free");
-        }
-        int index = device.kind() == Device.Kind.CUDA ? device.index() : 0;
-        Gpus.Listing gpus = Gpus.list();
-        for (Gpus.Gpu g : gpus.gpus()) {
-            if (g.index() == index) {
-                return new Available((g.totalMib() - g.usedMib()) << 20, "free on GPU " + index + ", " + g.name()
-                        + ", per nvidia-smi");
-            }
-        }
-        return new Available(0, gpus.gpus().isEmpty() ? "no GPU listed: " + gpus.problem() : "no GPU " + index);
+        DeviceMemory.Free free = DeviceMemory.free(device);
+        return new Available(free.bytes(), free.source());
     }
 
     /** Parses {@code --memory}: a number with an optional unit (B, KB, MB, GB, TB; powers of 1024). */

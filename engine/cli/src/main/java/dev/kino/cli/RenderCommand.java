@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kino.KinoException;
 import dev.kino.commandline.DeliveryFormatOption;
 import dev.kino.commandline.DeviceOption;
+import dev.kino.commandline.ExpertsOption;
+import dev.kino.pipeline.ExpertResidency;
 import dev.kino.demo.DemoModel;
 import dev.kino.model.ManifestReader;
 import dev.kino.pipeline.GenerationPlan;
@@ -61,6 +63,9 @@ final class RenderCommand implements Callable<Integer> {
     DeviceOption device;
 
     @Mixin
+    ExpertsOption experts;
+
+    @Mixin
     DeliveryFormatOption formatOption;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
@@ -77,13 +82,21 @@ final class RenderCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        ExpertResidency residency = experts.residency();   // a bad value before anything is read or loaded
         ShotList list = ShotListReader.read(shotList);
         Path dir = out.toAbsolutePath().normalize();
         OutputTarget.checkFolder(dir, true);
         Mp4Writer.preloadInBackground();
         Map<String, TextToVideoPipeline> models = new LinkedHashMap<>();
         try {
-            List<Planned> takes = check(list, dir, models);
+            List<Planned> takes = check(list, dir, models, residency);
+            models.forEach((key, kino) -> {
+                if (kino.expertsOneAtATime()) {
+                    err.println("Denoiser experts of " + kino.modelPackage().manifest().name() + " loaded one at a time"
+                            + (residency == ExpertResidency.AUTO
+                            ? " (both do not fit this device's free memory; --experts both keeps them)" : ""));
+                }
+            });
             int rendered = 0;
             int kept = 0;
             Map<String, ContactSheet.Cell> cellByKey = new LinkedHashMap<>();
@@ -139,7 +152,8 @@ final class RenderCommand implements Callable<Integer> {
      * Loads every model the list names and checks every take against it before the first one renders, so a
      * shot the model cannot make fails the run at once, with all such problems in one message.
      */
-    private List<Planned> check(ShotList list, Path dir, Map<String, TextToVideoPipeline> models) {
+    private List<Planned> check(ShotList list, Path dir, Map<String, TextToVideoPipeline> models,
+                                ExpertResidency residency) {
         List<String> problems = new ArrayList<>();
         Path listDir = shotList.toAbsolutePath().normalize().getParent();
         List<Planned> planned = new ArrayList<>();
@@ -152,7 +166,7 @@ final class RenderCommand implements Callable<Integer> {
                             + ManifestReader.FILE_NAME);
                     models.put(key, null);
                 } else {
-                    models.put(key, TextToVideoPipeline.load(folder, device.device()));
+                    models.put(key, TextToVideoPipeline.load(folder, device.device(), residency));
                 }
             }
             TextToVideoPipeline kino = models.get(key);
@@ -211,7 +225,7 @@ final class RenderCommand implements Callable<Integer> {
             throws IOException {
         Take t = p.take();
         String json = TakeRecord.json(t.project(), t.shot().name(), t.take(), t.seed(), t.model(), t.requestHash(),
-                plan.fingerprint(), r.settings(), device);
+                plan.fingerprint(), r.settings(), device, r.expertSessions());
         Path temp = p.record().resolveSibling("." + p.record().getFileName() + ".partial");
         Files.writeString(temp, json);
         Files.move(temp, p.record(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -1,11 +1,14 @@
 package dev.kino.cli;
 
 import dev.kino.KinoException;
+import dev.kino.commandline.ExpertsOption;
+import dev.kino.pipeline.ExpertResidency;
 import dev.kino.runtime.Device;
 import dev.kino.server.KinoServer;
 import dev.kino.server.ServerConfig;
 import dev.kino.server.work.Workers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -49,12 +52,26 @@ final class ServeCommand implements Callable<Integer> {
             description = "Room for all uploaded pictures, videos and LoRAs together, in MiB (default: ${DEFAULT-VALUE}).")
     long pictureQuota;
 
+    @Mixin
+    ExpertsOption experts;
+
     @Option(names = "--loras", paramLabel = "DIR", description = "A folder of LoRA .safetensors files jobs may name"
             + " by sha256:HEX without uploading them (GET /api/loras lists them).")
     Path loras;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The server's configuration from the options (devices and {@code --experts} checked). */
+    ServerConfig config() {
+        ExpertResidency residency = experts.residency();
+        List<Device> list = new ArrayList<>();
+        for (String d : devices.equals("none") ? new String[0] : devices.split(",")) {
+            list.add(Device.parse(d.trim()));
+        }
+        return new ServerConfig(host, port, list, data, models,
+                new Workers.Settings(modelsPerWorker, checkpointEvery, 4), pictureQuota << 20, loras, residency);
+    }
 
     @Override
     public Integer call() throws InterruptedException {
@@ -69,12 +86,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new KinoException("--upload-quota must be a number of MiB from 1 up, but " + pictureQuota
                     + " was given.");
         }
-        List<Device> list = new ArrayList<>();
-        for (String d : devices.equals("none") ? new String[0] : devices.split(",")) {
-            list.add(Device.parse(d.trim()));
-        }
-        ServerConfig config = new ServerConfig(host, port, list, data, models,
-                new Workers.Settings(modelsPerWorker, checkpointEvery, 4), pictureQuota << 20, loras);
+        ServerConfig config = config();
+        List<Device> list = config.devices();
         CountDownLatch stop = new CountDownLatch(1);
         KinoServer server = KinoServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

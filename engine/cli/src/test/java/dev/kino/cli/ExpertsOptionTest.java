@@ -12,7 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code kino generate --experts one|both|auto} on the tiny Wan 2.2 package: the same video either way. */
+/**
+ * {@code kino generate --experts one|both|auto} on the tiny Wan 2.2 package: the same video either way; {@code kino
+ * serve --experts} reaches the server's configuration ({@code ExpertResidencySurfacesTest} in engine/spark renders
+ * through {@code kino render}, the server and Spark).
+ */
 class ExpertsOptionTest {
     private static final Path TINY = Fixtures.testResources().resolve("wan/tiny-wan22");
 
@@ -34,6 +38,19 @@ class ExpertsOptionTest {
         assertTrue(one.err().contains("Denoiser experts loaded one at a time"), one.err());
         assertArrayEquals(Files.readAllBytes(tmp.resolve("both.npy")), Files.readAllBytes(tmp.resolve("one.npy")));
         assertArrayEquals(Files.readAllBytes(tmp.resolve("both.mp4")), Files.readAllBytes(tmp.resolve("one.mp4")));
+    }
+
+    @Test
+    void kinoServeHandsItsChoiceToTheServer() {
+        for (String[] c : new String[][] {{"one", "ONE"}, {"both", "BOTH"}, {null, "AUTO"}}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("serve", "--devices", "none"));
+            if (c[0] != null) {
+                args.addAll(java.util.List.of("--experts", c[0]));
+            }
+            picocli.CommandLine.ParseResult parsed = KinoCli.command().parseArgs(args.toArray(String[]::new));
+            ServeCommand serve = (ServeCommand) parsed.subcommand().commandSpec().userObject();
+            assertEquals(dev.kino.pipeline.ExpertResidency.valueOf(c[1]), serve.config().experts(), String.join(" ", args));
+        }
     }
 
     @Test

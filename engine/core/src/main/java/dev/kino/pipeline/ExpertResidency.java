@@ -16,7 +16,10 @@ public enum ExpertResidency {
     BOTH,
     /** One expert resident at a time: about one expert's weights and activations less at the peak. */
     ONE,
-    /** {@link #ONE} when the memory plan says both do not fit the budget given at load, else {@link #BOTH}. */
+    /**
+     * {@link #ONE} when the memory plan says both do not fit the budget at load (the device's free memory, {@link
+     * dev.kino.runtime.DeviceMemory#runtimeBudget}), else {@link #BOTH}: the default of every surface.
+     */
     AUTO;
 
     /** Parses {@code one}, {@code both} or {@code auto} (any case). */

@@ -2,7 +2,7 @@ package dev.kino.pipeline;
 
 import dev.kino.runtime.OnnxModel;
 
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
@@ -16,7 +16,9 @@ import java.util.function.IntFunction;
  */
 final class ExpertSlot implements AutoCloseable {
     private final BooleanSupplier closing;
-    private final List<String> events = new ArrayList<>();
+    /** The last {@link #KEPT_EVENTS} events: a server's pipeline lives for thousands of generations. */
+    static final int KEPT_EVENTS = 32;
+    private final ArrayDeque<String> events = new ArrayDeque<>();
     private List<String> key;
     private int expert = -1;
     private OnnxModel session;
@@ -31,7 +33,15 @@ final class ExpertSlot implements AutoCloseable {
     }
 
     /** The session of {@code expert} with the LoRA set {@code key}, opened by {@code open} unless resident. */
-    synchronized OnnxModel acquire(List<String> key, int expert, IntFunction<OnnxModel> open) {
+    OnnxModel acquire(List<String> key, int expert, IntFunction<OnnxModel> open) {
+        return acquire(key, expert, open, null);
+    }
+
+    /**
+     * The session of {@code expert} with the LoRA set {@code key}, opened by {@code open} unless resident; the
+     * closes and opens this causes are also added to {@code caused} (the generation's own record; null: none).
+     */
+    synchronized OnnxModel acquire(List<String> key, int expert, IntFunction<OnnxModel> open, List<String> caused) {
         while (session != null && !resident(key, expert) && users > 0) {
             try {
                 wait();
@@ -44,9 +54,9 @@ final class ExpertSlot implements AutoCloseable {
             throw new GenerationCancelledException(0);
         }
         if (session == null || !resident(key, expert)) {
-            evict();
+            evict(caused);
             OnnxModel opened = open.apply(expert);
-            events.add("open " + expert);   // logged as it happens: after the evicted expert's close
+            log("open " + expert, caused);   // logged as it happens: after the evicted expert's close
             session = opened;
             this.key = key;
             this.expert = expert;
@@ -63,17 +73,27 @@ final class ExpertSlot implements AutoCloseable {
     synchronized void release() {
         users--;
         if (closed && users == 0) {
-            evict();   // closed while in use (cannot happen through the pipeline's close, which waits): last one out
+            evict(null);   // closed while in use (cannot happen through the pipeline's close, which waits): last one out
         }
         notifyAll();
     }
 
-    private void evict() {
+    private void log(String event, List<String> caused) {
+        if (events.size() == KEPT_EVENTS) {
+            events.removeFirst();
+        }
+        events.addLast(event);
+        if (caused != null) {
+            caused.add(event);
+        }
+    }
+
+    private void evict(List<String> caused) {
         if (session != null) {
             closedNanos += session.runNanos();
             closedRuns += session.runCount();
             session.close();
-            events.add("close " + expert);
+            log("close " + expert, caused);
             session = null;
             key = null;
             expert = -1;
@@ -90,7 +110,7 @@ final class ExpertSlot implements AutoCloseable {
         return closedRuns + (session == null ? 0 : session.runCount());
     }
 
-    /** What happened, in order ({@code open 0}, {@code close 0}, {@code open 1}, ...): for tests. */
+    /** What happened, in order ({@code open 0}, {@code close 0}, {@code open 1}, ...), the last {@link #KEPT_EVENTS}. */
     synchronized List<String> events() {
         return List.copyOf(events);
     }
@@ -103,7 +123,7 @@ final class ExpertSlot implements AutoCloseable {
     public synchronized void close() {
         closed = true;
         if (users == 0) {
-            evict();
+            evict(null);
         }
         notifyAll();
     }

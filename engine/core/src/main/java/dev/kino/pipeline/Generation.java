@@ -164,7 +164,8 @@ final class Generation {
         checkNotFlat(frames);
         timings.record(StageTimings.VAE_DECODE, since(t3), Duration.ofNanos(p.graphs().vaeRunNanos() - onnx3),
                 p.graphs().vaeRunCount() - runs3);
-        return new GenerationResult(frames, finalLatents, s, timings.done(), List.copyOf(warnings));
+        return new GenerationResult(frames, finalLatents, s, timings.done(), List.copyOf(warnings),
+                List.copyOf(denoiser.expertSessions()));
     }
 
     /**

@@ -6,8 +6,9 @@ import dev.kino.lora.LoraSessions;
 import dev.kino.request.Sha256;
 import dev.kino.runtime.OnnxModel;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -23,12 +24,15 @@ import java.util.function.LongSupplier;
  * set, so a reopened expert is merged with the same set and two experts are never open together.
  */
 final class LoraDenoisers implements AutoCloseable {
-    /** A denoiser lent to one generation, with its graphs' ONNX Runtime time and runs; close gives it back. */
-    record Lease(Denoiser denoiser, LongSupplier runNanos, LongSupplier runCount, Runnable release)
-            implements AutoCloseable {
+    /**
+     * A denoiser lent to one generation, with its graphs' ONNX Runtime time and runs and the expert sessions the
+     * generation closed and opened (one expert at a time; else empty); close gives it back.
+     */
+    record Lease(Denoiser denoiser, LongSupplier runNanos, LongSupplier runCount, List<String> expertSessions,
+                 Runnable release) implements AutoCloseable {
         static Lease of(Denoiser denoiser, List<OnnxModel> graphs, Runnable release) {
             return new Lease(denoiser, () -> graphs.stream().mapToLong(OnnxModel::runNanos).sum(),
-                    () -> graphs.stream().mapToLong(OnnxModel::runCount).sum(), release);
+                    () -> graphs.stream().mapToLong(OnnxModel::runCount).sum(), List.of(), release);
         }
 
         @Override
@@ -47,7 +51,12 @@ final class LoraDenoisers implements AutoCloseable {
     private Denoiser openDenoiser;
     private int users;
     private final ExpertSlot slot;
-    private final BiFunction<List<Lora>, List<String>, Denoiser> resident;
+    private final Resident resident;
+
+    /** Makes the mixture of {@link ResidentExpert}s for a LoRA set and its key, logging into {@code caused}. */
+    interface Resident {
+        Denoiser make(List<Lora> loras, List<String> key, List<String> caused);
+    }
 
     /** Both experts resident: the package's own sessions {@code plainGraphs}, {@code build} makes a denoiser of sessions. */
     LoraDenoisers(LoraSessions sessions, Denoiser plain, List<OnnxModel> plainGraphs,
@@ -64,7 +73,7 @@ final class LoraDenoisers implements AutoCloseable {
     /**
      * One expert at a time: {@code resident} makes the mixture for a LoRA set and its key, over {@code slot}.
      */
-    LoraDenoisers(ExpertSlot slot, BiFunction<List<Lora>, List<String>, Denoiser> resident) {
+    LoraDenoisers(ExpertSlot slot, Resident resident) {
         this.sessions = null;
         this.plain = null;
         this.plainGraphs = List.of();
@@ -79,7 +88,8 @@ final class LoraDenoisers implements AutoCloseable {
         List<Lora> loras = plan.request() == null ? List.of() : RequestLoras.of(plan.request());   // older plans: none
         List<String> key = loras.stream().map(l -> Sha256.of(l.file()) + ":" + l.strength() + ":" + l.expert()).toList();
         if (slot != null) {
-            return new Lease(resident.apply(loras, key), slot::runNanos, slot::runCount, () -> { });
+            List<String> caused = Collections.synchronizedList(new ArrayList<>());
+            return new Lease(resident.make(loras, key, caused), slot::runNanos, slot::runCount, caused, () -> { });
         }
         if (loras.isEmpty()) {
             return Lease.of(plain, plainGraphs, () -> { });

@@ -12,10 +12,11 @@ import java.util.function.IntFunction;
 
 /**
  * One expert of a mixture whose session lives in an {@link ExpertSlot}: a run acquires it (opening it, after
- * closing whatever expert was resident) and gives it back when it closes.
+ * closing whatever expert was resident) and gives it back when it closes. {@code caused} collects the closes and
+ * opens of the one generation this mixture was made for.
  */
 record ResidentExpert(ExpertSlot slot, List<String> loraKey, int expert, IntFunction<OnnxModel> open,
-                      Manifest.Denoiser spec) implements Denoiser {
+                      Manifest.Denoiser spec, List<String> caused) implements Denoiser {
     @Override
     public Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance) {
         return begin(latentShape, embeddings, guidance, DenoiserCondition.NONE);
@@ -23,7 +24,7 @@ record ResidentExpert(ExpertSlot slot, List<String> loraKey, int expert, IntFunc
 
     @Override
     public Run begin(long[] latentShape, TextEmbeddings embeddings, float[] guidance, DenoiserCondition condition) {
-        OnnxModel graph = slot.acquire(loraKey, expert, open);
+        OnnxModel graph = slot.acquire(loraKey, expert, open, caused);
         Run run;
         try {
             run = new OnnxDenoiser(graph, spec).begin(latentShape, embeddings, guidance, condition);

@@ -14,6 +14,7 @@ import dev.kino.model.ModelGraphs;
 import dev.kino.model.ModelPackage;
 import dev.kino.noise.TorchGenerator;
 import dev.kino.runtime.Device;
+import dev.kino.runtime.DeviceMemory;
 import dev.kino.runtime.ExecutionProvider;
 import dev.kino.runtime.OnnxModel;
 import dev.kino.runtime.OnnxRuntime;
@@ -77,12 +78,12 @@ public final class TextToVideoPipeline implements AutoCloseable {
         LoraSessions loraSessions = new LoraSessions(runtime, experts.stream().map(e -> pkg.resolve(e.file())).toList());
         if (oneExpert) {
             this.expertSlot = new ExpertSlot(lifecycle::closing);
-            this.denoisers = new LoraDenoisers(expertSlot, (loras, key) -> {
+            this.denoisers = new LoraDenoisers(expertSlot, (loras, key, caused) -> {
                 List<Denoiser> resident = new ArrayList<>();
                 for (int i = 0; i < experts.size(); i++) {
                     resident.add(new ResidentExpert(expertSlot, key, i, e -> loras.isEmpty()
                             ? runtime.open(pkg.resolve(experts.get(e).file()), "denoiser expert " + (e + 1))
-                            : loraSessions.openExpert(loras, e, "denoiser expert " + (e + 1)), m.denoiser()));
+                            : loraSessions.openExpert(loras, e, "denoiser expert " + (e + 1)), m.denoiser(), caused));
                 }
                 return mixture(resident, m);
             });
@@ -131,6 +132,24 @@ public final class TextToVideoPipeline implements AutoCloseable {
     }
 
     /**
+     * Loads the package in {@code modelDir} for {@code device}, keeping a mixture's experts resident as
+     * {@code experts} says (see {@link #load(ModelPackage, OnnxRuntime, ExpertResidency)}).
+     */
+    public static TextToVideoPipeline load(Path modelDir, Device device, ExpertResidency experts) {
+        return load(ModelPackage.open(modelDir), OnnxRuntime.create(device), experts);
+    }
+
+    /**
+     * Loads an already opened package with a chosen runtime, keeping a mixture's experts resident as
+     * {@code experts} says; {@link ExpertResidency#AUTO} decides against the memory the runtime's device has free
+     * now ({@link DeviceMemory#runtimeBudget}), so a model loaded beside others sees what they left.
+     */
+    public static TextToVideoPipeline load(ModelPackage pkg, OnnxRuntime runtime, ExpertResidency experts) {
+        return load(pkg, runtime, experts, experts == ExpertResidency.AUTO
+                ? DeviceMemory.runtimeBudget(runtime.provider().device()) : 0);
+    }
+
+    /**
      * Loads an already opened package with a chosen runtime, keeping a mixture's experts resident as
      * {@code experts} says ({@link ExpertResidency#AUTO} against {@code budgetBytes} of ONNX Runtime memory).
      */
@@ -161,8 +180,13 @@ public final class TextToVideoPipeline implements AutoCloseable {
         return expertSlot != null;
     }
 
-    /** One-at-a-time expert sessions opened and closed so far, in order ({@code open 0}, {@code close 0}, ...). */
-    List<String> expertEvents() {
+    /**
+     * The expert sessions a pipeline loaded one at a time has opened and closed, in order, the last 32
+     * ({@code open 0}, {@code close 0}, {@code open 1}, ...: expert 0 is the high-noise one); empty with both
+     * resident. What services show as a loaded model's status; {@link GenerationResult#expertSessions()} has
+     * one generation's.
+     */
+    public List<String> expertEvents() {
         return expertSlot == null ? List.of() : expertSlot.events();
     }
 

@@ -68,6 +68,8 @@ class ExpertResidencyTest {
             assertArrayEquals(both.latents().data(), one.latents().data());
             assertArrayEquals(mp4(both, "both"), mp4(one, "one"));
             assertEquals(List.of("open 0", "close 0", "open 1"), kino.expertEvents());
+            assertEquals(List.of("open 0", "close 0", "open 1"), one.expertSessions(), "the generation's own record");
+            assertEquals(List.of(), both.expertSessions());
             assertEquals(4L, one.timings().onnxRuns().get(StageTimings.DENOISE),
                     "4 guided steps, one batch-2 run each, counted across both sessions");
 
@@ -75,6 +77,7 @@ class ExpertResidencyTest {
             assertArrayEquals(both.latents().data(), again.latents().data());
             assertEquals(List.of("open 0", "close 0", "open 1", "close 1", "open 0", "close 0", "open 1"),
                     kino.expertEvents());
+            assertEquals(List.of("close 1", "open 0", "close 0", "open 1"), again.expertSessions());
         }
     }
 

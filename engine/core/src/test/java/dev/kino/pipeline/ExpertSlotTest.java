@@ -46,6 +46,20 @@ class ExpertSlotTest {
     }
 
     @Test
+    void aLongLivedSlotKeepsOnlyTheLastEventsAndEachAcquireItsOwn() {
+        try (ExpertSlot slot = new ExpertSlot(() -> false)) {
+            for (int i = 0; i < ExpertSlot.KEPT_EVENTS; i++) {   // a server's pipeline, job after job
+                List<String> caused = new java.util.ArrayList<>();
+                slot.acquire(List.of(), i % 2, OPEN, caused);
+                slot.release();
+                assertEquals(i == 0 ? List.of("open 0") : List.of("close " + (1 - i % 2), "open " + i % 2), caused);
+            }
+            assertEquals(ExpertSlot.KEPT_EVENTS, slot.events().size(), "bounded, not one entry per switch forever");
+            assertEquals(List.of("close 0", "open 1"), slot.events().subList(ExpertSlot.KEPT_EVENTS - 2, ExpertSlot.KEPT_EVENTS));
+        }
+    }
+
+    @Test
     void closingWhileInUseClosesTheSessionWhenItIsGivenBack() {
         ExpertSlot slot = new ExpertSlot(() -> false);
         slot.acquire(List.of("a-lora"), 1, OPEN);

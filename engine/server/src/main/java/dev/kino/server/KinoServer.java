@@ -80,7 +80,7 @@ public final class KinoServer implements AutoCloseable {
         Janitor janitor = null;
         try {
             int recovered = store.recover();
-            workers = new Workers(store, catalog, config.devices(), data, events, config.work());
+            workers = new Workers(store, catalog, config.devices(), data, events, config.work(), config.experts());
             LoraFolder loras = config.lorasDir() == null ? null : LoraFolder.of(config.lorasDir());
             Services services = new Services(store, new ProjectStore(store), catalog, workers, events, auth, data,
                     new UploadedFiles(data, config.pictureQuota(), loras), loras);

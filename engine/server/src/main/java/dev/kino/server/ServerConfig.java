@@ -1,11 +1,13 @@
 package dev.kino.server;
 
+import dev.kino.pipeline.ExpertResidency;
 import dev.kino.runtime.Device;
 import dev.kino.server.work.UploadedFiles;
 import dev.kino.server.work.Workers;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * How to run a server.
@@ -18,12 +20,21 @@ import java.util.List;
  * @param work     per-worker tuning
  * @param pictureQuota bytes all uploaded files (pictures, videos, LoRAs) together may use
  * @param lorasDir  folder of LoRA files offered without an upload ({@code --loras}), or null
+ * @param experts   how every model a worker loads keeps a mixture's experts ({@code --experts}); each loaded
+ *                  model decides {@link ExpertResidency#AUTO} on its own, against the memory free when it loads
  */
 public record ServerConfig(String host, int port, List<Device> devices, Path dataDir, Path modelsDir,
-                           Workers.Settings work, long pictureQuota, Path lorasDir) {
+                           Workers.Settings work, long pictureQuota, Path lorasDir, ExpertResidency experts) {
 
     public ServerConfig {
         devices = List.copyOf(devices);
+        Objects.requireNonNull(experts, "experts");
+    }
+
+    /** A configuration whose models decide their experts' residency by memory ({@link ExpertResidency#AUTO}). */
+    public ServerConfig(String host, int port, List<Device> devices, Path dataDir, Path modelsDir,
+                        Workers.Settings work, long pictureQuota, Path lorasDir) {
+        this(host, port, devices, dataDir, modelsDir, work, pictureQuota, lorasDir, ExpertResidency.AUTO);
     }
 
     /** A configuration with the default upload quota ({@link UploadedFiles#DEFAULT_QUOTA}) and no LoRA folder. */

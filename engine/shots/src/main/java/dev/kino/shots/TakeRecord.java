@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.List;
 
 /**
  * The record written beside each rendered take ({@code take-NN.json}), the same from {@code kino render} and the
  * Spark job: what was asked (its request hash, and the fingerprint of the plan that marks the take done, so a
- * rerun keeps it), the settings the engine used, and where it ran.
+ * rerun keeps it), the settings the engine used, where it ran, and (experts loaded one at a time) which expert
+ * sessions it closed and opened.
  */
 public final class TakeRecord {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,9 +27,11 @@ public final class TakeRecord {
      * @param planFingerprint the fingerprint of the plan the take rendered ({@code --resume} compares it)
      * @param settings the engine's resolved settings (any Jackson-serialisable value)
      * @param device   what it rendered on ({@code cpu}, {@code cuda:N})
+     * @param expertSessions the expert sessions the take closed and opened, loaded one at a time
+     *                   ({@code GenerationResult.expertSessions()}); written only when not empty
      */
     public static String json(String project, String shot, int take, long seed, String model, String requestHash,
-                              String planFingerprint, Object settings, String device) {
+                              String planFingerprint, Object settings, String device, List<String> expertSessions) {
         ObjectNode n = JSON.createObjectNode();
         n.put("project", project);
         n.put("shot", shot);
@@ -39,6 +43,9 @@ public final class TakeRecord {
         n.set("settings", JSON.valueToTree(settings));
         n.put("host", host());
         n.put("device", device);
+        if (!expertSessions.isEmpty()) {   // Wan 2.2 with --experts one: what loading one at a time cost this take
+            expertSessions.forEach(n.putArray("expert_sessions")::add);
+        }
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n);
         } catch (IOException e) {

@@ -2,6 +2,7 @@ package dev.kino.spark;
 
 import dev.kino.demo.DemoModel;
 import dev.kino.model.ModelPackage;
+import dev.kino.pipeline.ExpertResidency;
 import dev.kino.pipeline.TextToVideoPipeline;
 import dev.kino.runtime.Device;
 import dev.kino.runtime.OnnxRuntime;
@@ -27,7 +28,7 @@ public final class ExecutorPipelines {
     /** The built-in demo model's reference: no {@code --model}, or {@code demo}. */
     public static final String DEMO = "demo";
 
-    private record Key(String model, Device device, int threads) {
+    private record Key(String model, Device device, int threads, ExpertResidency experts) {
     }
 
     private static final Map<Key, Deque<TextToVideoPipeline>> IDLE = new ConcurrentHashMap<>();
@@ -68,15 +69,22 @@ public final class ExecutorPipelines {
         }
     }
 
+    /** {@link #borrow(String, Device, int, ExpertResidency)} with a mixture's experts resident as memory allows. */
+    public static Lease borrow(String model, Device device, int threads) {
+        return borrow(model, device, threads, ExpertResidency.AUTO);
+    }
+
     /**
      * Lends a pipeline for {@code model} (a package folder on this machine, or {@link #DEMO}) on {@code device},
      * loading it when no idle one exists.
      *
      * @param threads ONNX Runtime's CPU threads (the task's {@code spark.task.cpus}); 0 for its default
+     * @param experts how a mixture's experts stay in memory (the job's {@code --experts}); {@code auto} decides
+     *                against the memory free on this executor's machine when the pipeline loads
      * @throws dev.kino.KinoException when the model cannot be loaded (the message says why)
      */
-    public static Lease borrow(String model, Device device, int threads) {
-        Key key = new Key(model == null ? DEMO : model, device, threads);
+    public static Lease borrow(String model, Device device, int threads, ExpertResidency experts) {
+        Key key = new Key(model == null ? DEMO : model, device, threads, experts);
         TextToVideoPipeline idle = IDLE.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).poll();
         if (idle != null) {
             return new Lease(key, idle, 0);
@@ -91,7 +99,8 @@ public final class ExecutorPipelines {
         }
         long start = System.nanoTime();
         Path dir = key.model().equals(DEMO) ? DemoModel.folder() : Path.of(key.model());
-        TextToVideoPipeline loaded = TextToVideoPipeline.load(ModelPackage.open(dir), OnnxRuntime.create(device, threads));
+        TextToVideoPipeline loaded = TextToVideoPipeline.load(ModelPackage.open(dir), OnnxRuntime.create(device, threads),
+                experts);
         synchronized (ALL) {
             ALL.add(loaded);
         }
@@ -102,6 +111,17 @@ public final class ExecutorPipelines {
     public static int loaded() {
         synchronized (ALL) {
             return ALL.size();
+        }
+    }
+
+    /**
+     * Per pipeline this JVM loaded for {@code model}, in load order: the expert sessions it closed and opened lately
+     * (empty with both experts resident), as the core reports them; what a local-mode test checks.
+     */
+    static List<List<String>> expertEvents(String model) {
+        synchronized (ALL) {
+            return ALL.stream().filter(p -> p.modelPackage().dir().normalize().equals(Path.of(model).toAbsolutePath().normalize()))
+                    .map(TextToVideoPipeline::expertEvents).toList();
         }
     }
 

@@ -2,6 +2,7 @@ package dev.kino.spark;
 
 import dev.kino.KinoException;
 import dev.kino.commandline.DeliveryFormatOption;
+import dev.kino.commandline.ExpertsOption;
 import dev.kino.commandline.KinoPrograms;
 import dev.kino.shots.ShotList;
 import dev.kino.shots.Take;
@@ -67,6 +68,9 @@ public final class RenderJob implements Callable<Integer> {
     @Mixin
     DeliveryFormatOption formatOption;
 
+    @Mixin
+    ExpertsOption experts;
+
     @Option(names = "--start-timeout", paramLabel = "SECONDS", defaultValue = "600",
             description = "Fail when no executor starts a take within this time (no worker has the GPUs asked for,"
                     + " executors cannot launch); 0 waits forever (default: ${DEFAULT-VALUE}).")
@@ -125,6 +129,7 @@ public final class RenderJob implements Callable<Integer> {
 
     /** Runs the job on {@code spark} with the parsed options; {@code hook} runs before each take (tests). */
     Summary run(SparkSession spark, RenderTask.BeforeRender hook) {
+        experts.residency();   // a bad --experts before anything is read
         ShotList list = ShotSource.read(spark, shots, seed, takes);
         OutputStore store = OutputStore.onDriver(out, spark.sparkContext().hadoopConfiguration());
         if (!resume && !store.isNewOrEmpty()) {
@@ -173,7 +178,7 @@ public final class RenderJob implements Callable<Integer> {
         try {
             // One take per partition: each take is its own task, scheduled, retried and timed on its own.
             done = ClusterJob.await(spark.sparkContext(), () -> jsc.parallelize(todo, todo.size())
-                    .map(new RenderTask(store, mark, formatOption.format(), hook)).collectAsync(), clock, startTimeout, what, RERUN);
+                    .map(new RenderTask(store, mark, formatOption.format(), experts.residency(), hook)).collectAsync(), clock, startTimeout, what, RERUN);
             renderMs = (System.nanoTime() - start) / 1e6;
             taskMs = clock.await(10_000);
         } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package dev.kino.spark;
 
 import dev.kino.KinoException;
 import dev.kino.denoise.StepListener;
+import dev.kino.pipeline.ExpertResidency;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.StageTimings;
 import dev.kino.runtime.Device;
@@ -45,10 +46,15 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
     private final String mark;
     private final DeliveryFormat format;
     private final BeforeRender hook;
+    private final ExpertResidency experts;
 
-    /** {@code mark}: the check file the driver left in {@code out} for this job. */
-    RenderTask(OutputStore out, String mark, DeliveryFormat format, BeforeRender hook) {
+    /**
+     * {@code mark}: the check file the driver left in {@code out} for this job; {@code experts}: how the executor
+     * loads a mixture's experts (the job's {@code --experts}).
+     */
+    RenderTask(OutputStore out, String mark, DeliveryFormat format, ExpertResidency experts, BeforeRender hook) {
         this.format = format;
+        this.experts = experts;
         this.out = out;
         this.mark = mark;
         this.hook = hook;
@@ -79,7 +85,7 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
         // ONNX Runtime gets the task's CPUs (spark.task.cpus), so parallel tasks do not oversubscribe the cores.
         int threads = task == null ? 0 : task.cpus();
         String tag = "attempt-" + (task == null ? 0 : task.taskAttemptId());
-        try (ExecutorPipelines.Lease lease = ExecutorPipelines.borrow(row.model(), device, threads)) {
+        try (ExecutorPipelines.Lease lease = ExecutorPipelines.borrow(row.model(), device, threads, experts)) {
             GenerationResult generated = lease.pipeline().generate(row.plan(), StepListener.NONE);
             Path dir = Files.createTempDirectory("kino-take-");
             try {
@@ -118,6 +124,6 @@ final class RenderTask implements Function<RenderRow, RenderOutcome> {
     private static String record(RenderRow row, GenerationResult r, RenderOutcome.TaskInfo where) {
         String model = ExecutorPipelines.DEMO.equals(row.model()) ? null : row.model();
         return TakeRecord.json(row.project(), row.shot(), row.take(), row.seed(), model,
-                Take.hash(model, row.request()), row.fingerprint(), r.settings(), where.device());
+                Take.hash(model, row.request()), row.fingerprint(), r.settings(), where.device(), r.expertSessions());
     }
 }

@@ -1,7 +1,9 @@
 package dev.kino.spark;
 
 import dev.kino.KinoException;
+import dev.kino.commandline.ExpertsOption;
 import dev.kino.commandline.KinoPrograms;
+import dev.kino.pipeline.ExpertResidency;
 import dev.kino.sweep.Cell;
 import dev.kino.sweep.CellResult;
 import dev.kino.sweep.SweepFolder;
@@ -50,6 +52,9 @@ public final class SweepJob implements Callable<Integer> {
 
     @Mixin
     SweepOptions grid;
+
+    @Mixin
+    ExpertsOption experts;
 
     @Option(names = "--repeats", paramLabel = "N", defaultValue = "1",
             description = "Time each run N times and keep the median run (default: ${DEFAULT-VALUE}).")
@@ -101,11 +106,12 @@ public final class SweepJob implements Callable<Integer> {
     /** Runs the grid's missing references, then its missing cells, and gathers every finished run. */
     SweepResults run(SparkSession spark) {
         // The device is each task's own; ONNX Runtime threads are each task's CPUs (recorded per run).
+        ExpertResidency residency = experts.residency();
         SweepSpec sweep = grid.spec("auto", 0, repeats);
         Path root = SweepFolder.checkUsable(withoutStaleMarks(out));
         String spec = SweepTasks.json(sweep);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        SweepTasks planner = new SweepTasks(spec, root.toString(), null); // planning writes nothing
+        SweepTasks planner = new SweepTasks(spec, root.toString(), null, residency); // planning writes nothing
         SweepTasks.Plan plan = SweepTasks.parse(await(spark, "resolve the grid", 1,
                 () -> jsc.parallelize(List.of(0), 1).map(i -> planner.plan()).collectAsync()).get(0),
                 SweepTasks.Plan.class);
@@ -115,7 +121,7 @@ public final class SweepJob implements Callable<Integer> {
         SweepFolder folder = SweepFolder.open(root, plan.identity());
         String mark = markForTasks(root);
         try {
-            return run(spark, plan, folder, new SweepTasks(spec, root.toString(), mark));
+            return run(spark, plan, folder, new SweepTasks(spec, root.toString(), mark, residency));
         } finally {
             deleteQuietly(root.resolve(mark));
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.kino.KinoException;
 import dev.kino.denoise.StepListener;
 import dev.kino.model.ModelPackage;
+import dev.kino.pipeline.ExpertResidency;
 import dev.kino.pipeline.ResolvedSettings;
 import dev.kino.runtime.Device;
 import dev.kino.sweep.Cell;
@@ -39,8 +40,10 @@ import java.util.Map;
  * @param mark   the check file the driver left in the folder for this run: a task that cannot read it runs
  *               nothing, since what it wrote would land where the driver never looks (null while planning,
  *               which writes nothing)
+ * @param experts how executors load a mixture's experts (the job's {@code --experts}); a sweep's times with
+ *               {@code one} include reading each expert again per run
  */
-record SweepTasks(String spec, String folder, String mark) implements Serializable {
+record SweepTasks(String spec, String folder, String mark, ExpertResidency experts) implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** What the driver needs from the grid, resolved on an executor against the loaded model. */
@@ -147,10 +150,10 @@ record SweepTasks(String spec, String folder, String mark) implements Serializab
         return runs;
     }
 
-    private static ExecutorPipelines.Lease borrow(SweepSpec s) {
+    private ExecutorPipelines.Lease borrow(SweepSpec s) {
         TaskContext task = TaskContext.get();
         Device device = TaskDevice.choose(task == null ? Map.of() : task.resourcesJMap());
-        return ExecutorPipelines.borrow(s.modelDir().toString(), device, threads());
+        return ExecutorPipelines.borrow(s.modelDir().toString(), device, threads(), experts);
     }
 
     /** ONNX Runtime threads: the task's CPUs, so parallel tasks do not oversubscribe the cores. */

@@ -186,7 +186,7 @@ class FileSettingsSurfacesTest {
         }
     }
 
-    private static void kino(List<String> args) {
+    static void kino(List<String> args) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = KinoCli.run(args.toArray(String[]::new), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -194,7 +194,7 @@ class FileSettingsSurfacesTest {
     }
 
     /** The server's API with its token. */
-    private record Http(KinoServer server, HttpClient client) {
+    record Http(KinoServer server, HttpClient client) {
         Http(KinoServer server) {
             this(server, HttpClient.newHttpClient());
         }
@@ -227,7 +227,7 @@ class FileSettingsSurfacesTest {
     }
 
     /** engine/core/src/test/resources, found from the module's folder (the committed tiny packages live there). */
-    private static Path coreTestResources() {
+    static Path coreTestResources() {
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
             Path p = d.resolve("engine/core/src/test/resources");
             if (Files.isDirectory(p)) {

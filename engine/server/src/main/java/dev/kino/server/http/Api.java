@@ -9,6 +9,7 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -65,7 +66,7 @@ public final class Api {
         new CutExportRoutes(s).register(app);
         new LifecycleRoutes(s, jobs, projects).register(app);
         new UploadRoutes(s).register(app);
-        app.get("/api/models", ctx -> ctx.json(s.models().describe()));
+        app.get("/api/models", ctx -> ctx.json(models(s)));
         app.get("/api/health", ctx -> ctx.json(health(s)));
         app.post("/api/session", ctx -> {
             s.auth().startSession(ctx);
@@ -116,6 +117,14 @@ public final class Api {
             case 405 -> "That method is not allowed here; the API is described at /api/openapi.json.";
             default -> "The request was refused (" + e.getMessage() + ").";
         };
+    }
+
+    /** The catalog's models, each with the workers that hold it loaded now ({@code loaded}, maybe empty). */
+    private static List<Map<String, Object>> models(Services s) {
+        var loaded = s.workers().loaded();
+        var out = s.models().describe();
+        out.forEach(m -> m.put("loaded", loaded.getOrDefault((String) m.get("name"), List.of())));
+        return out;
     }
 
     private static Map<String, Object> health(Services s) {

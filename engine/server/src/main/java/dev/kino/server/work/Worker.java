@@ -19,6 +19,7 @@ import dev.kino.video.VideoFrames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /** One device's loop: claim a job, render it (checkpointing, reporting progress), record how it ended. */
 final class Worker implements Runnable {
@@ -214,6 +215,11 @@ final class Worker implements Runnable {
                 return true;
             }
         };
+    }
+
+    /** The models this worker holds loaded now (a snapshot: called from HTTP threads). */
+    Map<String, TextToVideoPipeline> loadedModels() {
+        return models.loadedNow();
     }
 
     void closeModels() {

@@ -1,10 +1,14 @@
 package dev.kino.server.work;
 
+import dev.kino.pipeline.ExpertResidency;
 import dev.kino.runtime.Device;
 import dev.kino.server.queue.JobStore;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,14 +31,36 @@ public final class Workers implements AutoCloseable {
     final SpaceReserve reserve;
     volatile boolean stopping;
 
+    /** {@code experts}: how each worker loads a mixture's experts ({@code kino serve --experts}). */
     public Workers(JobStore store, ModelCatalog catalog, List<Device> devices, Path dataDir, WorkEvents events,
-                   Settings settings) {
+                   Settings settings, ExpertResidency experts) {
         this.reserve = new SpaceReserve(dataDir);
         for (int i = 0; i < devices.size(); i++) {
             String name = "worker-" + (i + 1) + "-" + devices.get(i);
-            workers.add(new Worker(name, this, store, new ModelCache(catalog, devices.get(i), settings.modelsPerWorker()),
-                    dataDir, events, settings));
+            workers.add(new Worker(name, this, store, new ModelCache(catalog, devices.get(i), settings.modelsPerWorker(),
+                    experts), dataDir, events, settings));
         }
+    }
+
+    /**
+     * Model name → the workers that hold it loaded now, each with how its experts stay in memory
+     * ({@code expert_residency}: {@code one} at a time or {@code both}) and, one at a time, the expert sessions
+     * it closed and opened lately ({@code expert_sessions}, the last 32): what {@code GET /api/models} shows.
+     */
+    public Map<String, List<Map<String, Object>>> loaded() {
+        Map<String, List<Map<String, Object>>> out = new TreeMap<>();
+        for (Worker w : workers) {
+            w.loadedModels().forEach((model, kino) -> {
+                Map<String, Object> copy = new LinkedHashMap<>();
+                copy.put("worker", w.name());
+                copy.put("expert_residency", kino.expertsOneAtATime() ? "one" : "both");
+                if (kino.expertsOneAtATime()) {
+                    copy.put("expert_sessions", kino.expertEvents());
+                }
+                out.computeIfAbsent(model, m -> new ArrayList<>()).add(copy);
+            });
+        }
+        return out;
     }
 
     public void start() {

@@ -37,7 +37,7 @@ class ModelCacheLoraTest {
         List<List<Lora>> jobs = List.of(List.of(peft), List.of(peft, comfy), List.of(), List.of(peft));
         List<float[]> latents = new ArrayList<>();
         try (ModelCatalog catalog = new ModelCatalog(models);
-             ModelCache cache = new ModelCache(catalog, Device.CPU, 1)) {
+             ModelCache cache = new ModelCache(catalog, Device.CPU, 1, dev.kino.pipeline.ExpertResidency.BOTH)) {
             for (List<Lora> loras : jobs) {
                 TextToVideoPipeline kino = cache.get("wan");
                 GenerationRequest r = GenerationRequest.builder("a red fox").steps(2).frames(5).seed(4L)

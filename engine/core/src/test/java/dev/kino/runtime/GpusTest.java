@@ -1,4 +1,4 @@
-package dev.kino.cli.doctor;
+package dev.kino.runtime;
 
 import org.junit.jupiter.api.Test;
 
