@@ -16,7 +16,7 @@ import java.util.Random;
  * A weight-heavy quantized Wan-shaped denoiser written by the tests (no committed file of hundreds of MB): a stack
  * of {@code layers} quantized {@code width x width} MatMuls over the text embeddings, the way
  * models/quantize writes them (int8: DynamicQuantizeLinear, MatMulInteger, Cast, Mul by the scales; w4/w8:
- * MatMulNBits), whose result is multiplied by zero and added to {@code hidden_states}. So the graph takes the
+ * MatMulNBits), each followed by a tanh, whose result is multiplied by zero and added to {@code hidden_states}. So the graph takes the
  * tiny Wan denoiser's inputs, predicts the latents themselves, and ONNX Runtime loads and runs every weight.
  * A minimal protobuf writer spells out the ONNX messages (onnx.proto field numbers).
  */
@@ -46,13 +46,18 @@ final class QuantizedStack {
             Random random = new Random(1);
             String x = "encoder_hidden_states";
             for (int i = 0; i < layers; i++) {
-                x = g.layer(kind, i, x, i == 0 ? textDim : width, width, random);
+                // tanh keeps every value finite, so the product with zero below is exactly zero
+                g.node("Tanh", "", List.of(g.layer(kind, i, x, i == 0 ? textDim : width, width, random)),
+                        List.of("/blocks." + i + "/tanh"), new byte[0]);
+                x = "/blocks." + i + "/tanh";
             }
             g.node("ReduceMean", "", List.of(x), List.of("mean"), new byte[0]);
             g.init("zero", new long[0], 1, floats(new float[]{0}));
             g.node("Mul", "", List.of("mean", "zero"), List.of("nothing"), new byte[0]);
             g.node("Add", "", List.of("hidden_states", "nothing"), List.of("noise_pred"), new byte[0]);
-            Files.write(file, g.model(textDim));
+            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file))) {
+                g.model(out, textDim);
+            }
         }
     }
 
@@ -96,21 +101,30 @@ final class QuantizedStack {
         return p + "out";
     }
 
-    private byte[] model(int textDim) throws IOException {
-        Proto g = new Proto();
-        nodes.forEach(n -> g.bytes(1, n));
-        g.string(2, "quantized-stack");
-        inits.forEach(t -> g.bytes(5, t));
-        g.bytes(11, valueInfo("hidden_states", "batch", "16", "frames", "height", "width"));
-        g.bytes(11, valueInfo("timestep", "batch"));
-        g.bytes(11, valueInfo("encoder_hidden_states", "batch", "text_length", "" + textDim));
-        g.bytes(12, valueInfo("noise_pred", "batch", "16", "frames", "height", "width"));
-        Proto m = new Proto();
-        m.varint(1, 8);                                                    // ir_version
-        m.bytes(8, new Proto().string(1, "").varint(2, 17).done());          // opset_import
-        m.bytes(8, new Proto().string(1, "com.microsoft").varint(2, 1).done());
-        m.bytes(7, g.done());
-        return m.done();
+    /** Streams the ModelProto to {@code out}: the graph's parts are written as they are, not copied again. */
+    private void model(OutputStream out, int textDim) throws IOException {
+        List<byte[]> parts = new ArrayList<>();
+        nodes.forEach(n -> parts.add(new Proto().bytes(1, n).done()));
+        parts.add(new Proto().string(2, "quantized-stack").done());
+        parts.add(new Proto().bytes(11, valueInfo("hidden_states", "batch", "16", "frames", "height", "width"))
+                .bytes(11, valueInfo("timestep", "batch"))
+                .bytes(11, valueInfo("encoder_hidden_states", "batch", "text_length", "" + textDim))
+                .bytes(12, valueInfo("noise_pred", "batch", "16", "frames", "height", "width")).done());
+        long graph = parts.stream().mapToLong(b -> b.length).sum();
+        for (byte[] t : inits) {
+            graph += Proto.header(5, t.length).length + t.length;
+        }
+        out.write(new Proto().varint(1, 8)                                          // ir_version
+                .bytes(8, new Proto().string(1, "").varint(2, 17).done())            // opset_import
+                .bytes(8, new Proto().string(1, "com.microsoft").varint(2, 1).done()).done());
+        out.write(Proto.header(7, graph));
+        for (byte[] p : parts) {
+            out.write(p);
+        }
+        for (byte[] t : inits) {
+            out.write(Proto.header(5, t.length));
+            out.write(t);
+        }
     }
 
     private void node(String op, String domain, List<String> in, List<String> out, byte[] attributes) {
@@ -196,6 +210,14 @@ final class QuantizedStack {
 
         byte[] done() {
             return out.toByteArray();
+        }
+
+        /** The tag and length of a length-delimited field of {@code length} bytes. */
+        static byte[] header(int field, long length) {
+            Proto p = new Proto();
+            p.write((long) field << 3 | 2);
+            p.write(length);
+            return p.done();
         }
 
         private void write(long v) {
