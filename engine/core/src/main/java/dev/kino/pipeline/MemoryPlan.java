@@ -242,12 +242,14 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
     /**
      * Activations of a transformer over {@code rows} token rows ({@code seq} per sample) of widths {@code w}. A graph
      * with fused attention nodes (they declare {@code num_heads}) runs ONNX Runtime's flash attention on the CPU,
-     * which never holds the probabilities; a graph with attention spelled out in MatMul/Softmax holds them for
-     * every head (head width taken as 64 when the graph does not say).
+     * which never holds the probabilities; a graph with attention spelled out in MatMul/Softmax holds the scores
+     * and the softmax's probabilities, both {@code seq x seq} for every head (head width taken as 64 when the
+     * graph does not say). Measured on the real-width one-layer UMT5 at 2 x 512 tokens (bench/wan-real-size/
+     * modes.md): 507 MiB of activations, where one copy of the probabilities planned 304 MiB and two plan 432.
      */
     private static long transformer(long rows, long seq, Widths w, int heads, int batch) {
         long hidden = rows * (2L * w.widest + 6L * w.hidden);
-        long probs = heads > 0 ? 0 : (long) batch * Math.max(1, w.hidden / 64) * seq * seq;
+        long probs = heads > 0 ? 0 : 2L * batch * Math.max(1, w.hidden / 64) * seq * seq;
         return Float.BYTES * (hidden + probs);
     }
 

@@ -99,13 +99,19 @@ class MemoryPlanTest {
         assertEquals(int8.weightBytes() + int8.prepackedBytes() + int8.activationBytes(), int8.bytes());
     }
 
+    private static long videoActivations(MemoryPlan plan) {
+        return plan.graphs().stream().filter(g -> !g.role().startsWith("text encoder"))
+                .mapToLong(MemoryPlan.Graph::activationBytes).sum();
+    }
+
     @Test
     void activationsGrowWithTheVideoAndOneExpertAtATimeSavesTheOther() {
         ModelPackage pkg = ModelPackage.open(WAN.resolve("tiny-wan22"));
         MemoryPlan small = MemoryPlan.of(pkg, 48, 32, 9, 2);
         MemoryPlan wide = MemoryPlan.of(pkg, 96, 64, 9, 2);
         MemoryPlan longer = MemoryPlan.of(pkg, 48, 32, 33, 2);
-        assertTrue(wide.activationBytes() > 3 * small.activationBytes(), "4x the pixels");
+        // the text encoder's activations do not depend on the video; the denoisers' and the VAE's grow with it
+        assertTrue(videoActivations(wide) > 3 * videoActivations(small), "4x the pixels");
         assertTrue(longer.activationBytes() > small.activationBytes(), "more frames, more tokens");
         assertEquals(small.weightBytes(), wide.weightBytes());
         assertTrue(small.hasExperts());
