@@ -113,12 +113,91 @@ def stage_export(work):
     json.dump(rec, open(os.path.join(work, "export.json"), "w"), indent=1)
 
 
+def stage_kinopkg(work, mode, text_lengths):
+    """WORK/fp32 gets the manifest and the tiny fixture's tokenizers and VAE; WORK/MODE is quantize_package.py's
+    output (streamed: the fp32 denoiser is over half the RAM); WORK/MODE-textN is the same files hard-linked with
+    shorter text lengths in the manifest (a second record, named as such)."""
+    import shutil
+    import subprocess
+    sys.path.insert(0, os.path.join(ROOT, "models"))
+    import kino_manifest
+    fp32 = os.path.join(work, "fp32")
+    for f in ("tokenizer.json", "tokenizer_2.json", "vae_decoder.onnx", "vae_decoder.onnx_data"):
+        shutil.copy(os.path.join(TINY, f), fp32)
+    m = json.load(open(os.path.join(TINY, "kino.json")))
+    m["name"] = "hunyuan15-480p-t2v-random"
+    m["description"] = ("HunyuanVideo 1.5 text-to-video, RANDOM weights at the real config (bench/hunyuan-real-size): "
+                        "real-size denoiser, real-width one-layer Qwen2.5 stand-in, real-size ByT5-small encoder, "
+                        "tiny test VAE and tokenizers")
+    kino_manifest.write(m, os.path.join(fp32, "kino.json"))
+    out = os.path.join(work, mode)
+    t0 = time.time()
+    p = subprocess.run(["/usr/bin/time", "-v", sys.executable, os.path.join(ROOT, "models", "quantize",
+                                                                            "quantize_package.py"),
+                        fp32, out, "--mode", mode], capture_output=True, text=True)
+    print(p.stdout, p.stderr[-3000:], flush=True)
+    if p.returncode:
+        raise SystemExit(p.returncode)
+    rec = {"seconds": round(time.time() - t0, 1), "peak_rss_mib": _max_rss(p.stderr), "stdout": p.stdout.strip(),
+           "files": {n: os.path.getsize(os.path.join(out, n)) for n in sorted(os.listdir(out))}}
+    json.dump(rec, open(os.path.join(work, f"quantize-{mode}.json"), "w"), indent=1)
+    for n in text_lengths:
+        short = os.path.join(work, f"{mode}-text{n[0]}-{n[1]}")
+        os.makedirs(short, exist_ok=True)
+        for f in os.listdir(out):
+            if f != "kino.json" and not os.path.exists(os.path.join(short, f)):
+                os.link(os.path.join(out, f), os.path.join(short, f))
+        ms = json.load(open(os.path.join(out, "kino.json")))
+        ms["text_encoder"]["max_length"], ms["extra_text_encoders"][0]["max_length"] = n
+        ms["name"] += f"-text{n[0]}-{n[1]}"
+        kino_manifest.write(ms, os.path.join(short, "kino.json"))
+
+
+def _max_rss(stderr):
+    import re
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
+    return round(int(found.group(1)) / 1024) if found else None
+
+
+def stage_kino(work, package, width, height, frames, steps, label):
+    """``./kino info`` and one ``./kino generate`` (guidance on: batch 2) under /usr/bin/time -v, with the load
+    average before and after; appended to WORK/kino.json."""
+    import subprocess
+    from realsize.shared import kino_generate
+    pkg = os.path.join(work, package)
+    info = subprocess.run([os.path.join(ROOT, "kino"), "info", "--model", pkg], capture_output=True, text=True)
+    print(info.stdout, info.stderr[-800:], flush=True)
+    before = open("/proc/loadavg").read().split()[:3]
+    t0 = time.time()
+    r = kino_generate(pkg, width, height, frames, os.path.join(work, f"{label}.mp4"), steps=steps)
+    r.update(label=label, package=package, size=f"{width}x{height}x{frames}", steps=steps,
+             wall_s=round(time.time() - t0, 1), loadavg_before=before,
+             loadavg_after=open("/proc/loadavg").read().split()[:3], info=info.stdout.strip())
+    path = os.path.join(work, "kino.json")
+    runs = json.load(open(path)) if os.path.exists(path) else []
+    json.dump(runs + [r], open(path, "w"), indent=1)
+    print(json.dumps({k: v for k, v in r.items() if k not in ("stdout", "info")}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("stage", choices=["make", "export"])
+    ap.add_argument("stage", choices=["make", "export", "kinopkg", "kino"])
     ap.add_argument("--work", default=os.path.join(ROOT, "models", "export", "work", "hunyuan-real"))
+    ap.add_argument("--mode", default="w4", help="kinopkg: the precision mode (quantize_package.py)")
+    ap.add_argument("--text-lengths", default="256:32", help="kinopkg: Qwen:ByT5 max lengths of the extra "
+                    "package(s) with shorter text, comma-separated (the real ones are 1000:256)")
+    ap.add_argument("--package", default="w4", help="kino: the package folder under WORK")
+    ap.add_argument("--size", default="64x64x5", help="kino: WIDTHxHEIGHTxFRAMES")
+    ap.add_argument("--steps", type=int, default=3)
     a = ap.parse_args()
-    {"make": stage_make, "export": stage_export}[a.stage](a.work)
+    if a.stage == "kinopkg":
+        lengths = [tuple(int(x) for x in t.split(":")) for t in a.text_lengths.split(",") if t]
+        stage_kinopkg(a.work, a.mode, lengths)
+    elif a.stage == "kino":
+        w, h, f = (int(x) for x in a.size.split("x"))
+        stage_kino(a.work, a.package, w, h, f, a.steps, f"{a.package}-{a.size}-{a.steps}steps")
+    else:
+        {"make": stage_make, "export": stage_export}[a.stage](a.work)
 
 
 if __name__ == "__main__":

@@ -54,9 +54,10 @@ def compare(path, mode, tmp):
     if set(ta) != set(tb):
         problems.append(f"initializers differ: only whole {sorted(set(ta) - set(tb))[:3]}, "
                         f"only streamed {sorted(set(tb) - set(ta))[:3]}")
-    for k in set(ta) & set(tb):
-        if ta[k].dtype != tb[k].dtype or ta[k].shape != tb[k].shape or not np.array_equal(ta[k], tb[k]):
-            problems.append(f"initializer {k} differs")
+    differ = sorted(k for k in set(ta) & set(tb) if ta[k].dtype != tb[k].dtype or ta[k].shape != tb[k].shape
+                    or not np.array_equal(ta[k], tb[k]))
+    if differ:
+        problems.append(f"{len(differ)} initializers differ, e.g. {differ[:2]}")
     if info["left_nd"]:
         problems.append(f"N-D weights left fp32: {info['left_nd']}")
     outputs = None

@@ -45,7 +45,20 @@ def copy_package(src, dst, converted):
     if os.path.exists(dst):
         sys.exit(f"{dst} exists; give a new folder (nothing was written)")
     skip = set(converted) | {f + "_data" for f in converted}
-    shutil.copytree(src, dst, ignore=lambda d, names: [n for n in names if os.path.samefile(d, src) and n in skip])
+    shutil.copytree(src, dst, ignore=lambda d, names: [n for n in names if os.path.samefile(d, src) and n in skip],
+                    copy_function=link_or_copy)
+
+
+def link_or_copy(src, dst):
+    """Weight files (``.onnx_data``, gigabytes at real size) are hard-linked when both folders are on one file
+    system: no tool here rewrites one in place (a converted graph's is written as a new file). The rest is copied."""
+    if src.endswith(".onnx_data"):
+        try:
+            os.link(src, dst)
+            return dst
+        except OSError:
+            pass
+    return shutil.copy2(src, dst)
 
 
 def half_the_memory():
