@@ -113,12 +113,11 @@ def stage_export(work):
     json.dump(rec, open(os.path.join(work, "export.json"), "w"), indent=1)
 
 
-def stage_kinopkg(work, mode, text_lengths):
+def stage_kinopkg(work, mode, text_lengths, punch):
     """WORK/fp32 gets the manifest and the tiny fixture's tokenizers and VAE; WORK/MODE is quantize_package.py's
     output (streamed: the fp32 denoiser is over half the RAM); WORK/MODE-textN is the same files hard-linked with
     shorter text lengths in the manifest (a second record, named as such)."""
     import shutil
-    import subprocess
     sys.path.insert(0, os.path.join(ROOT, "models"))
     import kino_manifest
     fp32 = os.path.join(work, "fp32")
@@ -131,15 +130,8 @@ def stage_kinopkg(work, mode, text_lengths):
                         "tiny test VAE and tokenizers")
     kino_manifest.write(m, os.path.join(fp32, "kino.json"))
     out = os.path.join(work, mode)
-    t0 = time.time()
-    p = subprocess.run(["/usr/bin/time", "-v", sys.executable, os.path.join(ROOT, "models", "quantize",
-                                                                            "quantize_package.py"),
-                        fp32, out, "--mode", mode], capture_output=True, text=True)
-    print(p.stdout, p.stderr[-3000:], flush=True)
-    if p.returncode:
-        raise SystemExit(p.returncode)
-    rec = {"seconds": round(time.time() - t0, 1), "peak_rss_mib": _max_rss(p.stderr), "stdout": p.stdout.strip(),
-           "files": {n: os.path.getsize(os.path.join(out, n)) for n in sorted(os.listdir(out))}}
+    rec = convert(fp32, out, mode, punch)
+    rec["files"] = {n: os.path.getsize(os.path.join(out, n)) for n in sorted(os.listdir(out))}
     json.dump(rec, open(os.path.join(work, f"quantize-{mode}.json"), "w"), indent=1)
     for n in text_lengths:
         short = os.path.join(work, f"{mode}-text{n[0]}-{n[1]}")
@@ -153,10 +145,49 @@ def stage_kinopkg(work, mode, text_lengths):
         kino_manifest.write(ms, os.path.join(short, "kino.json"))
 
 
-def _max_rss(stderr):
-    import re
-    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
-    return round(int(found.group(1)) / 1024) if found else None
+def convert(fp32, out, mode, punch_holes):
+    """quantize_package.py's main, in this process (its peak RSS is this process's): the streamed conversion is
+    timed and its peak taken before the one-call check loads the converted graph. ``punch_holes``: each fp32 weight's
+    bytes are freed once read (the shared disk could not hold the 33 GB fp32 file and the w4 one at once; the fp32
+    denoiser is scratch: it is unusable afterwards and deleted)."""
+    import functools
+    from realsize.shared import peak_mib
+    sys.path.insert(0, os.path.join(ROOT, "models", "quantize"))
+    import quantize_package as qp
+    import streamed
+    rec = {}
+    convert_file, check_runs = streamed.convert_file, qp.check_runs
+    t0 = time.time()
+
+    def timed_check(src, dst, alone=False):
+        rec.update(convert_s=round(time.time() - t0, 1), convert_peak_rss_mib=peak_mib())
+        c0 = time.time()
+        result = check_runs(src, dst, alone)
+        rec.update(check_s=round(time.time() - c0, 1), check_peak_rss_mib=peak_mib())
+        return result
+
+    streamed.convert_file = functools.partial(convert_file, on_read=punch_hole) if punch_holes else convert_file
+    qp.check_runs = timed_check
+    sys.argv = ["quantize_package.py", fp32, out, "--mode", mode]
+    qp.main()
+    rec["total_s"] = round(time.time() - t0, 1)
+    if punch_holes:
+        os.remove(os.path.join(fp32, "denoiser.onnx_data"))
+    print(rec, flush=True)
+    return rec
+
+
+def punch_hole(path, offset, length):
+    """Frees a byte range of a file (fallocate PUNCH_HOLE | KEEP_SIZE): the file keeps its size, reads give zeros."""
+    import ctypes
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong]
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        if libc.fallocate(fd, 0x02 | 0x01, offset, length) != 0:
+            raise OSError(ctypes.get_errno(), f"fallocate punch hole on {path}")
+    finally:
+        os.close(fd)
 
 
 def stage_kino(work, package, width, height, frames, steps, label):
@@ -186,13 +217,15 @@ def main():
     ap.add_argument("--mode", default="w4", help="kinopkg: the precision mode (quantize_package.py)")
     ap.add_argument("--text-lengths", default="256:32", help="kinopkg: Qwen:ByT5 max lengths of the extra "
                     "package(s) with shorter text, comma-separated (the real ones are 1000:256)")
+    ap.add_argument("--punch-holes", action="store_true", help="kinopkg: free each fp32 weight's bytes once read "
+                    "(scratch fp32 denoiser, deleted after; for a disk that cannot hold fp32 and w4 at once)")
     ap.add_argument("--package", default="w4", help="kino: the package folder under WORK")
     ap.add_argument("--size", default="64x64x5", help="kino: WIDTHxHEIGHTxFRAMES")
     ap.add_argument("--steps", type=int, default=3)
     a = ap.parse_args()
     if a.stage == "kinopkg":
         lengths = [tuple(int(x) for x in t.split(":")) for t in a.text_lengths.split(",") if t]
-        stage_kinopkg(a.work, a.mode, lengths)
+        stage_kinopkg(a.work, a.mode, lengths, a.punch_holes)
     elif a.stage == "kino":
         w, h, f = (int(x) for x in a.size.split("x"))
         stage_kino(a.work, a.package, w, h, f, a.steps, f"{a.package}-{a.size}-{a.steps}steps")

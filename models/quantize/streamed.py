@@ -31,8 +31,9 @@ def external_bytes(path):
     return os.path.getsize(data) if os.path.exists(data) else 0
 
 
-def _read(init, folder):
-    """One initializer as a numpy array, from its external file or inline."""
+def _read(init, folder, on_read=None):
+    """One initializer as a numpy array, from its external file or inline; ``on_read(path, offset, length)`` is
+    called after an external read."""
     if init.data_location != TensorProto.EXTERNAL:
         return numpy_helper.to_array(init)
     info = {e.key: e.value for e in init.external_data}
@@ -43,6 +44,8 @@ def _read(init, folder):
         a = np.fromfile(f, dtype=dtype, count=count)
     if "length" in info and a.nbytes != int(info["length"]):
         raise IOError(f"{init.name}: short read from {info['location']}")
+    if on_read:
+        on_read(os.path.join(folder, info["location"]), int(info.get("offset", 0)), a.nbytes)
     return a.reshape(list(init.dims))
 
 
@@ -91,9 +94,11 @@ def nbits_blocks(w, bits, block_size):
     return packed, scales
 
 
-def convert_file(src, dst, mode, block_size=32, keep_all=False, accuracy_level=None, progress=None):
+def convert_file(src, dst, mode, block_size=32, keep_all=False, accuracy_level=None, progress=None, on_read=None):
     """Writes ``dst`` (+ ``dst_data``): ``src``'s graph with its weight MatMuls in ``mode`` (w8 or w4), streamed.
-    Returns what quantize_package.py records: {quantizable, kept_fp32, left_nd}."""
+    ``on_read(path, offset, length)``: called once each source weight has been read (bench/hunyuan-real-size
+    frees the scratch fp32 file's bytes there when the disk cannot hold both). Returns what quantize_package.py
+    records: {quantizable, kept_fp32, left_nd}."""
     if mode not in ("w8", "w4"):
         raise ValueError(f"--streamed converts w8 and w4 only (asked: {mode})")
     bits = 8 if mode == "w8" else 4
@@ -123,7 +128,7 @@ def convert_file(src, dst, mode, block_size=32, keep_all=False, accuracy_level=N
 
     def load(name):
         init, perm = recipes[name]
-        a = _read(init, folder)
+        a = _read(init, folder, on_read)
         return np.ascontiguousarray(a.transpose(perm)) if perm is not None else a
 
     def dims(name):
