@@ -190,6 +190,38 @@ def punch_hole(path, offset, length):
         os.close(fd)
 
 
+def stage_gemm_pass(work, src_pkg, out_pkg):
+    """The Gemm layers of an already converted w4 package (``streamed.convert_file(gemm=True)`` on its denoiser:
+    MatMulNBits and every other tensor copied unchanged): what ``quantize_package.py --mode w4 --gemm`` makes in one
+    pass (the same tensors and nodes; checked on the tiny package), for when the fp32 file is gone."""
+    sys.path.insert(0, os.path.join(ROOT, "models"))
+    sys.path.insert(0, os.path.join(ROOT, "models", "quantize"))
+    import kino_manifest
+    import streamed
+    from realsize.shared import peak_mib
+    src, out = os.path.join(work, src_pkg), os.path.join(work, out_pkg)
+    os.makedirs(out, exist_ok=True)
+    t0 = time.time()
+    info = streamed.convert_file(os.path.join(src, "denoiser.onnx"), os.path.join(out, "denoiser.onnx"), "w4",
+                                 gemm=True)
+    rec = {"convert_s": round(time.time() - t0, 1), "convert_peak_rss_mib": peak_mib(),
+           "quantizable": info["quantizable"], "kept_fp32": info["kept_fp32"]}
+    for f in os.listdir(src):
+        if not f.startswith("denoiser.onnx") and f != "kino.json" and not os.path.exists(os.path.join(out, f)):
+            os.link(os.path.join(src, f), os.path.join(out, f))
+    m = json.load(open(os.path.join(work, "fp32", "kino.json")))
+    m["name"] += "-w4"
+    m["denoiser"]["weights"] = "int4-weight-only"
+    m["denoiser"]["quantization"] = {
+        "mode": "w4", "method": "onnxruntime MatMulNBits, 4-bit symmetric weight blocks, fp32 compute; "
+                                "Gemm layers too (as MatMul + Add)",
+        "tool": "models/quantize/quantize_package.py", "block_size": 32, "kept_fp32": info["kept_fp32"]}
+    kino_manifest.write(m, os.path.join(out, "kino.json"))
+    rec["files"] = {n: os.path.getsize(os.path.join(out, n)) for n in sorted(os.listdir(out))}
+    json.dump(rec, open(os.path.join(work, f"quantize-{out_pkg}.json"), "w"), indent=1)
+    print(rec, flush=True)
+
+
 def stage_kino(work, package, width, height, frames, steps, label):
     """``./kino info`` and one ``./kino generate`` (guidance on: batch 2) under /usr/bin/time -v, with the load
     average before and after; appended to WORK/kino.json."""
@@ -212,7 +244,7 @@ def stage_kino(work, package, width, height, frames, steps, label):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("stage", choices=["make", "export", "kinopkg", "kino"])
+    ap.add_argument("stage", choices=["make", "export", "kinopkg", "gemm", "kino"])
     ap.add_argument("--work", default=os.path.join(ROOT, "models", "export", "work", "hunyuan-real"))
     ap.add_argument("--mode", default="w4", help="kinopkg: the precision mode (quantize_package.py)")
     ap.add_argument("--text-lengths", default="256:32", help="kinopkg: Qwen:ByT5 max lengths of the extra "
@@ -226,6 +258,8 @@ def main():
     if a.stage == "kinopkg":
         lengths = [tuple(int(x) for x in t.split(":")) for t in a.text_lengths.split(",") if t]
         stage_kinopkg(a.work, a.mode, lengths, a.punch_holes)
+    elif a.stage == "gemm":
+        stage_gemm_pass(a.work, "w4", "w4-gemm")
     elif a.stage == "kino":
         w, h, f = (int(x) for x in a.size.split("x"))
         stage_kino(a.work, a.package, w, h, f, a.steps, f"{a.package}-{a.size}-{a.steps}steps")

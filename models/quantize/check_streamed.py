@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks that the streamed w8/w4 conversion (streamed.py) writes what the whole-graph one (precision_modes.convert)
 writes: the same nodes in the same order (op, name, inputs, outputs, attributes), the same initializers value for
-value (dtype and shape included), and the same output when both run in ONNX Runtime. Exits 1 on any difference.
+value (dtype and shape included), and the same output when both run in ONNX Runtime; with and without ``--gemm``.
+Exits 1 on any difference.
 
     python models/quantize/check_streamed.py [PACKAGE_DIR ...]     # default: the committed tiny Wan and Hunyuan
 
@@ -36,14 +37,16 @@ def tensors(model):
     return {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
 
 
-def compare(path, mode, tmp):
+def compare(path, mode, tmp, gemm=False):
     whole_model = pm.fold_weight_transposes(pm.load(path))
+    if gemm:
+        whole_model = pm.gemm_as_matmul(whole_model)
     names = pm.weight_nodes(whole_model)
     whole = pm.convert(whole_model, mode, pm.kept(names))
     whole_path = os.path.join(tmp, f"whole-{mode}.onnx")
     pm.save(whole, whole_path)
     stream_path = os.path.join(tmp, f"streamed-{mode}.onnx")
-    info = streamed.convert_file(path, stream_path, mode)
+    info = streamed.convert_file(path, stream_path, mode, gemm=gemm)
     got = onnx.load(stream_path, load_external_data=True)
     problems = []
     a, b = [node_key(n) for n in whole.graph.node], [node_key(n) for n in got.graph.node]
@@ -78,7 +81,8 @@ def compare(path, mode, tmp):
         if outputs != 0.0:
             problems.append(f"outputs differ by {outputs:g}")
     converted = sum(1 for n in got.graph.node if n.op_type == "MatMulNBits")
-    print(f"{os.path.basename(os.path.normpath(os.path.dirname(path)))}/{os.path.basename(path)} {mode}: "
+    print(f"{os.path.basename(os.path.normpath(os.path.dirname(path)))}/{os.path.basename(path)} {mode}"
+          f"{' --gemm' if gemm else ''}: "
           f"{converted} MatMulNBits, {len(info['kept_fp32'])} kept fp32, {len(tb)} initializers, "
           f"{'identical' if not problems else '; '.join(problems)}"
           + ("" if outputs is None else f", outputs max |diff| {outputs:g}"), flush=True)
@@ -93,8 +97,9 @@ def main():
         m = qp.json.load(open(os.path.join(pkg, "kino.json")))
         for f in qp.graph_files(m, "denoiser"):
             for mode in ("w8", "w4"):
-                with tempfile.TemporaryDirectory() as tmp:
-                    ok &= compare(os.path.join(pkg, f), mode, tmp)
+                for gemm in (False, True):
+                    with tempfile.TemporaryDirectory() as tmp:
+                        ok &= compare(os.path.join(pkg, f), mode, tmp, gemm)
     print("streamed == whole-graph" if ok else "DIFFERENCES FOUND")
     sys.exit(0 if ok else 1)
 

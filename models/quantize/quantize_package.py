@@ -71,10 +71,12 @@ def use_streamed(path, mode, forced):
     return mode in ("w8", "w4") and (forced or streamed.external_bytes(path) > half_the_memory())
 
 
-def quantize_file(src, path, mode, block_size, keep_all, stream=False):
+def quantize_file(src, path, mode, block_size, keep_all, stream=False, gemm=False):
     if stream:
-        return streamed.convert_file(src, path, mode, block_size, keep_all)
+        return streamed.convert_file(src, path, mode, block_size, keep_all, gemm=gemm)
     model = pm.fold_weight_transposes(pm.load(src))
+    if gemm:
+        model = pm.gemm_as_matmul(model)
     names = pm.weight_nodes(model, ("MatMul",))
     exclude = [] if keep_all else pm.kept(names)
     if mode == "bf16":   # every weight, not only MatMuls: the kept layers are all nodes matching KEEP
@@ -122,6 +124,10 @@ def main():
     ap.add_argument("--block-size", type=int, default=32, help="w8/w4: weights per scale along K (README: measured)")
     ap.add_argument("--keep-all-quantizable", action="store_true",
                     help="quantize the embeddings and output head too (for measuring what that costs)")
+    ap.add_argument("--gemm", action="store_true",
+                    help="also the Linear layers exported as Gemm (HunyuanVideo 1.5's modulation: a third of its "
+                         "weights), rewritten as MatMul + Add first; off by default (quality measured on the tiny "
+                         "package only, models/quantize/README.md)")
     ap.add_argument("--streamed", action="store_true",
                     help="w8/w4: convert one weight at a time (automatic when a graph's weights are over half "
                          "this machine's memory; streamed.py)")
@@ -144,7 +150,7 @@ def main():
                 t0 = time.time()
                 src, dst = os.path.join(a.src, f), os.path.join(a.dst, f)
                 stream = use_streamed(src, a.mode, a.streamed)
-                info = quantize_file(src, dst, a.mode, a.block_size, a.keep_all_quantizable, stream)
+                info = quantize_file(src, dst, a.mode, a.block_size, a.keep_all_quantizable, stream, a.gemm)
                 converted = time.time() - t0
                 alone = stream and streamed.external_bytes(src) > half_the_memory()
                 err = check_runs(src, dst, alone)
@@ -172,6 +178,8 @@ def quantization_entry(a, info):
     q = {"mode": a.mode, "method": method, "tool": "models/quantize/quantize_package.py"}
     if a.mode in ("w8", "w4"):
         q["block_size"] = a.block_size
+    if a.gemm:
+        q["method"] += "; Gemm layers too (as MatMul + Add)"
     q["kept_fp32"] = info["kept_fp32"]
     return q
 

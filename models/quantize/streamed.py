@@ -94,11 +94,12 @@ def nbits_blocks(w, bits, block_size):
     return packed, scales
 
 
-def convert_file(src, dst, mode, block_size=32, keep_all=False, accuracy_level=None, progress=None, on_read=None):
+def convert_file(src, dst, mode, block_size=32, keep_all=False, accuracy_level=None, progress=None, on_read=None,
+                 gemm=False):
     """Writes ``dst`` (+ ``dst_data``): ``src``'s graph with its weight MatMuls in ``mode`` (w8 or w4), streamed.
     ``on_read(path, offset, length)``: called once each source weight has been read (bench/hunyuan-real-size
     frees the scratch fp32 file's bytes there when the disk cannot hold both). Returns what quantize_package.py
-    records: {quantizable, kept_fp32, left_nd}."""
+    records: {quantizable, kept_fp32, left_nd}. ``gemm``: plain Gemm layers too (precision_modes.gemm_as_matmul)."""
     if mode not in ("w8", "w4"):
         raise ValueError(f"--streamed converts w8 and w4 only (asked: {mode})")
     bits = 8 if mode == "w8" else 4
@@ -114,7 +115,14 @@ def convert_file(src, dst, mode, block_size=32, keep_all=False, accuracy_level=N
     # for its output, read (and transposed) only when written
     recipes = {name: (init, None) for name, init in inits.items()}
     nodes = []
+    gemms = {n.name for n in pm.plain_gemms(model)} if gemm else set()
     for n in g.node:
+        if n.name in gemms:
+            new, attrs = pm.gemm_as_matmul_nodes(n)
+            if attrs.get("transB", 0):
+                recipes[pm.gemm_weight_name(n)] = (inits[n.input[1]], [1, 0])
+            nodes.extend(new)
+            continue
         if n.op_type == "Transpose" and n.input[0] in inits:
             perm = next((list(a.ints) for a in n.attribute if a.name == "perm"), None)
             recipes[n.output[0]] = (inits[n.input[0]], perm or list(range(len(inits[n.input[0]].dims)))[::-1])
