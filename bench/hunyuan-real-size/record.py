@@ -134,15 +134,23 @@ def stage_kinopkg(work, mode, text_lengths, punch):
     rec["files"] = {n: os.path.getsize(os.path.join(out, n)) for n in sorted(os.listdir(out))}
     json.dump(rec, open(os.path.join(work, f"quantize-{mode}.json"), "w"), indent=1)
     for n in text_lengths:
-        short = os.path.join(work, f"{mode}-text{n[0]}-{n[1]}")
-        os.makedirs(short, exist_ok=True)
-        for f in os.listdir(out):
-            if f != "kino.json" and not os.path.exists(os.path.join(short, f)):
-                os.link(os.path.join(out, f), os.path.join(short, f))
-        ms = json.load(open(os.path.join(out, "kino.json")))
-        ms["text_encoder"]["max_length"], ms["extra_text_encoders"][0]["max_length"] = n
-        ms["name"] += f"-text{n[0]}-{n[1]}"
-        kino_manifest.write(ms, os.path.join(short, "kino.json"))
+        short_text_package(work, mode, n)
+
+
+def short_text_package(work, package, lengths):
+    """WORK/PACKAGE-textQ-B: PACKAGE's files hard-linked, the manifest's Qwen and ByT5 max lengths set to (Q, B)."""
+    sys.path.insert(0, os.path.join(ROOT, "models"))
+    import kino_manifest
+    out = os.path.join(work, package)
+    short = os.path.join(work, f"{package}-text{lengths[0]}-{lengths[1]}")
+    os.makedirs(short, exist_ok=True)
+    for f in os.listdir(out):
+        if f != "kino.json" and not os.path.exists(os.path.join(short, f)):
+            os.link(os.path.join(out, f), os.path.join(short, f))
+    m = json.load(open(os.path.join(out, "kino.json")))
+    m["text_encoder"]["max_length"], m["extra_text_encoders"][0]["max_length"] = lengths
+    m["name"] += f"-text{lengths[0]}-{lengths[1]}"
+    kino_manifest.write(m, os.path.join(short, "kino.json"))
 
 
 def convert(fp32, out, mode, punch_holes):
@@ -222,13 +230,15 @@ def stage_gemm_pass(work, src_pkg, out_pkg):
     print(rec, flush=True)
 
 
-def stage_kino(work, package, width, height, frames, steps, label):
+def stage_kino(work, package, width, height, frames, steps, label, info=True):
     """``./kino info`` and one ``./kino generate`` (guidance on: batch 2) under /usr/bin/time -v, with the load
     average before and after; appended to WORK/kino.json."""
     import subprocess
     from realsize.shared import kino_generate
     pkg = os.path.join(work, package)
-    info = subprocess.run([os.path.join(ROOT, "kino"), "info", "--model", pkg], capture_output=True, text=True)
+    # kino info opens every session for the signatures (the package's whole size in memory, minutes): optional
+    info = subprocess.run([os.path.join(ROOT, "kino"), "info", "--model", pkg], capture_output=True, text=True) \
+        if info else subprocess.CompletedProcess([], 0, "", "")
     print(info.stdout, info.stderr[-800:], flush=True)
     before = open("/proc/loadavg").read().split()[:3]
     t0 = time.time()
@@ -254,15 +264,18 @@ def main():
     ap.add_argument("--package", default="w4", help="kino: the package folder under WORK")
     ap.add_argument("--size", default="64x64x5", help="kino: WIDTHxHEIGHTxFRAMES")
     ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--no-info", action="store_true", help="kino: skip ./kino info")
     a = ap.parse_args()
+    lengths = [tuple(int(x) for x in t.split(":")) for t in a.text_lengths.split(",") if t]
     if a.stage == "kinopkg":
-        lengths = [tuple(int(x) for x in t.split(":")) for t in a.text_lengths.split(",") if t]
         stage_kinopkg(a.work, a.mode, lengths, a.punch_holes)
     elif a.stage == "gemm":
         stage_gemm_pass(a.work, "w4", "w4-gemm")
+        for n in lengths:
+            short_text_package(a.work, "w4-gemm", n)
     elif a.stage == "kino":
         w, h, f = (int(x) for x in a.size.split("x"))
-        stage_kino(a.work, a.package, w, h, f, a.steps, f"{a.package}-{a.size}-{a.steps}steps")
+        stage_kino(a.work, a.package, w, h, f, a.steps, f"{a.package}-{a.size}-{a.steps}steps", not a.no_info)
     else:
         {"make": stage_make, "export": stage_export}[a.stage](a.work)
 
