@@ -7,9 +7,14 @@ a low precision without a whole-graph load, and run by Kino at a small size. ``r
     export    (PyTorch 2.x + diffusers) export_hunyuan.py's own export functions, with its weight source replaced
               by :class:`RandomSource`: each tensor is generated (seeded by its name) when the exporter asks for it,
               so no 16.6 GB bf16 folder sits beside the 33.3 GB fp32 denoiser. Writes WORK/fp32/ + export.json
-    kinopkg   (ONNX Runtime Python) WORK/w4: quantize_package.py --streamed on the fp32 package, the tiny VAE
-              and the tokenizers of the committed tiny-hunyuan fixture, the manifest through kino_manifest.py
-    kino      ``./kino info`` and ``./kino generate`` (3 steps, guidance on: batch 2) under /usr/bin/time -v
+    kinopkg   (ONNX Runtime Python) WORK/fp32 gets the manifest and the committed tiny-hunyuan fixture's tokenizers
+              and VAE; WORK/w4 is quantize_package.py --mode w4 on it (streamed: the fp32 denoiser is over half the
+              RAM), run in this process so its time and peak are the conversion's; ``--punch-holes`` frees the fp32
+              file's bytes as they are read (a disk that cannot hold both)
+    gemm      WORK/w4-gemm: the w4 denoiser's Gemm (modulation) layers converted too, a second streamed pass (what
+              ``--mode w4 --gemm`` makes in one), and WORK/w4-gemm-textQ-B with shortened text lengths
+    kino      ``./kino info`` (optional: it opens every session) and ``./kino generate`` (guidance on: batch 2)
+              under /usr/bin/time -v, with the load average before and after; appended to WORK/kino.json
 
 Every stage runs in its own process; figures go to WORK/*.json and are copied into results.md by hand (dated).
 """
