@@ -16,7 +16,8 @@ a low precision without a whole-graph load, and run by Kino at a small size. ``r
     kino      ``./kino info`` (optional: it opens every session) and ``./kino generate`` (guidance on: batch 2)
               under /usr/bin/time -v, with the load average before and after; appended to WORK/kino.json
 
-Every stage runs in its own process; figures go to WORK/*.json and are copied into results.md by hand (dated).
+Every stage runs in its own process; figures go to WORK/*.json, are copied into results.md by hand (dated) and
+kept together in record.json beside this file.
 """
 import argparse
 import json
