@@ -4,11 +4,11 @@ import dev.kino.commandline.DeviceOption;
 import dev.kino.commandline.VideoSizeOptions;
 import dev.kino.model.FixedShapes;
 import dev.kino.model.Manifest;
-import dev.kino.model.ModelGraphs;
 import dev.kino.model.ModelPackage;
+import dev.kino.model.PackageSignatures;
 import dev.kino.model.Weights;
 import dev.kino.runtime.Device;
-import dev.kino.runtime.OnnxModel;
+import dev.kino.runtime.GraphSignature;
 import dev.kino.runtime.OnnxRuntime;
 import dev.kino.runtime.Port;
 import picocli.CommandLine.Command;
@@ -51,7 +51,7 @@ final class InfoCommand implements Callable<Integer> {
         ModelPackage pkg = ModelPackage.open(ModelLocator.resolve(model));
         Long memoryBytes = memory == null ? null : MemoryReport.parseSize(memory);
         Device asked = device.device();
-        // planning for a GPU needs no GPU: without a usable one the sessions below open on the CPU
+        // planning for a GPU needs no GPU (nothing below opens a session): a GPU that cannot be used is only reported
         String cudaProblem = asked.kind() == Device.Kind.CUDA ? OnnxRuntime.cudaProblem(asked.index()) : null;
         OnnxRuntime runtime = OnnxRuntime.create(cudaProblem == null ? asked : Device.CPU);
         Manifest m = pkg.manifest();
@@ -59,7 +59,7 @@ final class InfoCommand implements Callable<Integer> {
         out.println("Folder     " + pkg.dir());
         out.println("Provider   " + runtime.provider().label() + " (" + runtime.provider().reason() + ")"
                 + (cudaProblem == null ? "" : "; CUDA GPU " + asked.index() + " cannot be used here (" + cudaProblem
-                + "): the signatures below come from CPU sessions, the memory plan is for the GPU"));
+                + "): the memory plan below is for the GPU"));
         Manifest.Latent l = m.latent();
         Manifest.Defaults d = m.defaults();
         out.println("Latents    " + l.channels() + " channels, " + l.spatialCompression() + "x spatial and "
@@ -111,24 +111,24 @@ final class InfoCommand implements Callable<Integer> {
         for (Map.Entry<String, String> f : m.files().entrySet()) {
             out.printf("  %-22s %s (%s)%n", f.getKey(), f.getValue(), size(pkg.resolve(f.getValue())));
         }
-        try (ModelGraphs graphs = ModelGraphs.open(pkg, runtime)) {
-            out.println("Signatures (checked against the manifest: OK)");
-            for (OnnxModel g : graphs.all()) {
-                int text = graphs.textEncoders().indexOf(g);
-                boolean denoiser = graphs.denoisers().contains(g);
-                Manifest.Precision p = text >= 0 ? texts.get(text).precision()
-                        : denoiser ? m.denoiser().precision() : m.vae().precision();
-                // the VAE encoder and image encoder are never converted: their weights are as exported
-                boolean decoder = g.file().getFileName().toString().equals(m.vae().file())
-                        || g.file().getFileName().toString().equals(m.vae().nextFile());
-                Weights w = text >= 0 ? texts.get(text).weights() : denoiser ? m.denoiser().weights()
-                        : decoder ? m.vae().weights() : null;
-                describe(out, g, p, w);
-            }
-            // the manifest's frame and size rules cannot say this; the graphs' shapes do (the rule planning uses)
-            FixedShapes.fixedInput(m, graphs.signatures()).ifPresent(fixed -> out.println("Fixed size " + fixed
-                    + " only: the model makes " + d.width() + "x" + d.height() + ", " + d.frames() + " frames"));
+        // from the files' headers: no session, so a model of any size is described without loading it
+        PackageSignatures graphs = PackageSignatures.read(pkg);
+        out.println("Signatures (checked against the manifest: OK)");
+        for (int i = 0; i < texts.size(); i++) {
+            describe(out, graphs.textEncoders().get(i), texts.get(i).precision(), texts.get(i).weights());
         }
+        for (GraphSignature g : graphs.denoisers()) {
+            describe(out, g, m.denoiser().precision(), m.denoiser().weights());
+        }
+        describe(out, graphs.vae(), m.vae().precision(), m.vae().weights());
+        if (graphs.vaeNext() != null) {
+            describe(out, graphs.vaeNext(), m.vae().precision(), m.vae().weights());
+        }
+        // the VAE encoder and image encoder are never converted: their weights are as exported
+        graphs.conditioning().forEach(g -> describe(out, g, m.vae().precision(), null));
+        // the manifest's frame and size rules cannot say this; the graphs' shapes do (the rule planning uses)
+        FixedShapes.fixedInput(m, graphs).ifPresent(fixed -> out.println("Fixed size " + fixed
+                + " only: the model makes " + d.width() + "x" + d.height() + ", " + d.frames() + " frames"));
         return 0;
     }
 
@@ -158,7 +158,7 @@ final class InfoCommand implements Callable<Integer> {
         return copy;
     }
 
-    private static void describe(PrintWriter out, OnnxModel g, Manifest.Precision precision, Weights weights) {
+    private static void describe(PrintWriter out, GraphSignature g, Manifest.Precision precision, Weights weights) {
         out.println("  " + g.role() + " (" + g.file().getFileName() + ", " + precision.name().toLowerCase(java.util.Locale.ROOT)
                 + " in/out" + (weights == null ? "" : ", " + weights.describe()) + ")");
         if (weights != null && !weights.keptFp32().isEmpty()) {

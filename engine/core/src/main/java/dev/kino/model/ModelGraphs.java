@@ -7,6 +7,7 @@ import dev.kino.runtime.OnnxRuntime;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The ONNX sessions of a package (text encoders, denoiser(s), VAE, conditioning graphs), opened once and kept open across generations, after the manifest
@@ -75,24 +76,18 @@ public final class ModelGraphs implements AutoCloseable {
             OnnxModel vae = track(opened, runtime.open(pkg.resolve(m.vae().file()), "VAE decoder"));
             OnnxModel vaeNext = m.vae().nextFile() == null ? null
                     : track(opened, runtime.open(pkg.resolve(m.vae().nextFile()), "VAE next-frame decoder"));
-            signatures(texts, signatures, vae, vaeNext).check(pkg);
+            // the check covers the graphs planning needs; the conditioning graphs open after it passes, as before
+            signatures(texts, signatures, vae, vaeNext, List.of()).check(pkg);
             List<OnnxModel> conditioning = new ArrayList<>();
             OnnxModel encoderNext = null;
             OnnxModel image = null;
-            Manifest.Conditioning c = m.conditioning();
-            Manifest.VaeEncoder encoder = m.videoEncoder();
-            if (encoder != null) {
-                conditioning.add(track(opened, runtime.open(pkg.resolve(encoder.file()), "VAE encoder")));
-                if (encoder.nextFile() != null) {
-                    encoderNext = track(opened, runtime.open(pkg.resolve(encoder.nextFile()),
-                            "VAE next-frames encoder"));
-                    conditioning.add(encoderNext);
-                }
-            }
-            if (c != null) {
-                if (c.imageEncoder() != null) {
-                    image = track(opened, runtime.open(pkg.resolve(c.imageEncoder().file()), "image encoder"));
-                    conditioning.add(image);
+            for (Map.Entry<String, String> c : PackageSignatures.conditioningFiles(m).entrySet()) {
+                OnnxModel g = track(opened, runtime.open(pkg.resolve(c.getValue()), c.getKey()));
+                conditioning.add(g);
+                switch (c.getKey()) {
+                    case PackageSignatures.VAE_ENCODER_NEXT -> encoderNext = g;
+                    case PackageSignatures.IMAGE_ENCODER -> image = g;
+                    default -> { }
                 }
             }
             return new ModelGraphs(texts, denoisers, signatures, vae, vaeNext, conditioning, encoderNext, image);
@@ -104,13 +99,14 @@ public final class ModelGraphs implements AutoCloseable {
 
     /** The open graphs' declared signatures (what planning needs). */
     public PackageSignatures signatures() {
-        return signatures(textEncoders, denoiserSignatures, vae, vaeNext);
+        return signatures(textEncoders, denoiserSignatures, vae, vaeNext, conditioning);
     }
 
     private static PackageSignatures signatures(List<OnnxModel> texts, List<GraphSignature> denoisers, OnnxModel vae,
-                                                OnnxModel vaeNext) {
+                                                OnnxModel vaeNext, List<OnnxModel> conditioning) {
         return new PackageSignatures(texts.stream().map(OnnxModel::signature).toList(), denoisers,
-                vae.signature(), vaeNext == null ? null : vaeNext.signature());
+                vae.signature(), vaeNext == null ? null : vaeNext.signature(),
+                conditioning.stream().map(OnnxModel::signature).toList());
     }
 
     private static OnnxModel track(List<OnnxModel> opened, OnnxModel model) {

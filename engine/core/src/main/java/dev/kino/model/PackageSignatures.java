@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The declared signatures of a package's text encoder, denoiser expert(s) and VAE decoder: all that planning a
- * request needs of the graphs. {@link #read} gets them from the files' headers, with no ONNX Runtime session, so a
+ * The declared signatures of every graph of a package: the text encoder(s), denoiser expert(s) and VAE decoder
+ * (all that planning a request needs) and the conditioning graphs (VAE encoder, image encoder). {@link #read} gets them from the files' headers, with no ONNX Runtime session, so a
  * server can check requests for a model of any size without loading it; {@link ModelGraphs#signatures()} gives
  * the same from open sessions.
  *
@@ -16,13 +16,30 @@ import java.util.List;
  * @param denoisers   one per expert, high noise first
  * @param vae         the VAE decoder (the first-frame graph of a causal VAE)
  * @param vaeNext     a causal VAE's next-frame graph, or null
+ * @param conditioning the VAE encoder (first[, next-frames]) and image encoder, those the package has, in that order
  */
 public record PackageSignatures(List<GraphSignature> textEncoders, List<GraphSignature> denoisers, GraphSignature vae,
-                                GraphSignature vaeNext) {
+                                GraphSignature vaeNext, List<GraphSignature> conditioning) {
+
+    static final String VAE_ENCODER_NEXT = "VAE next-frames encoder";
+    static final String IMAGE_ENCODER = "image encoder";
 
     public PackageSignatures {
         textEncoders = List.copyOf(textEncoders);
         denoisers = List.copyOf(denoisers);
+        conditioning = List.copyOf(conditioning);
+    }
+
+    /** Every graph, in {@link ModelGraphs#all()}'s order: text encoders, denoisers, VAE decoder(s), conditioning. */
+    public List<GraphSignature> all() {
+        List<GraphSignature> all = new ArrayList<>(textEncoders);
+        all.addAll(denoisers);
+        all.add(vae);
+        if (vaeNext != null) {
+            all.add(vaeNext);
+        }
+        all.addAll(conditioning);
+        return all;
     }
 
     /** The main text encoder (the one whose output is the denoiser's text input). */
@@ -51,9 +68,32 @@ public record PackageSignatures(List<GraphSignature> textEncoders, List<GraphSig
         GraphSignature vae = GraphSignature.read(pkg.resolve(m.vae().file()), "VAE decoder");
         GraphSignature next = m.vae().nextFile() == null ? null
                 : GraphSignature.read(pkg.resolve(m.vae().nextFile()), "VAE next-frame decoder");
-        PackageSignatures signatures = new PackageSignatures(texts, denoisers, vae, next);
+        PackageSignatures signatures = new PackageSignatures(texts, denoisers, vae, next, conditioning(pkg));
         signatures.check(pkg);
         return signatures;
+    }
+
+    /** The conditioning graphs' files and roles, as {@link ModelGraphs#open} opens them (read here from headers). */
+    static List<GraphSignature> conditioning(ModelPackage pkg) {
+        List<GraphSignature> graphs = new ArrayList<>();
+        conditioningFiles(pkg.manifest()).forEach((role, file) -> graphs.add(GraphSignature.read(pkg.resolve(file), role)));
+        return graphs;
+    }
+
+    /** Role -> file of the conditioning graphs the manifest names, in {@link #conditioning()}'s order. */
+    static java.util.LinkedHashMap<String, String> conditioningFiles(Manifest m) {
+        java.util.LinkedHashMap<String, String> files = new java.util.LinkedHashMap<>();
+        Manifest.VaeEncoder encoder = m.videoEncoder();
+        if (encoder != null) {
+            files.put("VAE encoder", encoder.file());
+            if (encoder.nextFile() != null) {
+                files.put(VAE_ENCODER_NEXT, encoder.nextFile());
+            }
+        }
+        if (m.conditioning() != null && m.conditioning().imageEncoder() != null) {
+            files.put(IMAGE_ENCODER, m.conditioning().imageEncoder().file());
+        }
+        return files;
     }
 
     /** Checks the manifest against these signatures; every mismatch in one sentence. */
