@@ -49,6 +49,9 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         ModelPackage pkg = ModelPackage.open(ModelLocator.resolve(model));
+        // from the files' headers, no session: a model of any size is described without loading it, and a manifest
+        // that disagrees with its graphs is refused before anything is printed
+        PackageSignatures graphs = PackageSignatures.read(pkg);
         Long memoryBytes = memory == null ? null : MemoryReport.parseSize(memory);
         Device asked = device.device();
         // planning for a GPU needs no GPU (nothing below opens a session): a GPU that cannot be used is only reported
@@ -111,8 +114,6 @@ final class InfoCommand implements Callable<Integer> {
         for (Map.Entry<String, String> f : m.files().entrySet()) {
             out.printf("  %-22s %s (%s)%n", f.getKey(), f.getValue(), size(pkg.resolve(f.getValue())));
         }
-        // from the files' headers: no session, so a model of any size is described without loading it
-        PackageSignatures graphs = PackageSignatures.read(pkg);
         out.println("Signatures (checked against the manifest: OK)");
         for (int i = 0; i < texts.size(); i++) {
             describe(out, graphs.textEncoders().get(i), texts.get(i).precision(), texts.get(i).weights());
