@@ -24,9 +24,9 @@ import java.util.stream.Collectors;
 
 /**
  * {@code kino doctor}: what a studio runs first on a new box. It reports the versions, the providers in this
- * build, the CUDA libraries ONNX Runtime needs (found or missing, with the fix), the GPUs, then generates a short
- * video on the chosen device and on the CPU, compares them and times a step (fp32, and fp16 when given an fp16
- * package). The output is one block to paste into a bug report. Exit 0 when the chosen device works, 1 when not.
+ * build, the CUDA libraries ONNX Runtime needs (found or missing, with the fix), the GPUs, the model's memory plan,
+ * then generates a short video on the chosen device and on the CPU, compares them and times a step (fp32, and fp16
+ * when given an fp16 package). A model the plan says does not fit a device is not loaded: that is the verdict. The output is one block to paste into a bug report. Exit 0 when the chosen device works, 1 when not.
  *
  * <p>The GPU path follows ONNX Runtime's documentation of its CUDA provider; it has been run only on CPU
  * machines so far (no GPU was available to the project).
@@ -118,42 +118,58 @@ final class DoctorCommand implements Callable<Integer> {
 
         // the plan is for the device asked for, even when it cannot be used here
         var d0 = pkg.manifest().defaults();
-        List<String> plan = MemoryReport.lines(pkg, asked.kind() == Device.Kind.CUDA ? asked : chosen, memoryBytes,
-                d0.width(), d0.height(), d0.frames());
+        Device planned = asked.kind() == Device.Kind.CUDA ? asked : chosen;
+        List<String> plan = MemoryReport.lines(pkg, planned, memoryBytes, d0.width(), d0.height(), d0.frames());
         row(out, "Memory", plan.get(0));
         plan.subList(1, plan.size()).forEach(out::println);
 
-        GenerationRequest request = DeviceCheck.request(steps);
-        DeviceCheck.Run cpu = DeviceCheck.generate(modelDir, Device.CPU, request);
-        DeviceCheck.Run onDevice = chosen.kind() == Device.Kind.CPU ? DeviceCheck.generate(modelDir, Device.CPU, request)
-                : DeviceCheck.generate(modelDir, chosen, request);
-        DeviceCheck.Difference d = DeviceCheck.compare(onDevice.result(), cpu.result());
-        String what = onDevice.provider().isCuda() ? onDevice.provider().label() + " vs CPU" : "CPU vs CPU again (determinism)";
-        row(out, "Check", String.format(Locale.ROOT, "%s, %d steps, seed 0, %s: latents rel. L2 %.1e, frames max diff %d/255"
-                        + " (mean %.3f) -> %s", pkg.manifest().name(), steps, what, d.latentRelL2(), d.maxFrameDiff(),
-                d.meanFrameDiff(), d.withinTolerance() ? "OK" : "DIFFERENT (tolerance " + DeviceCheck.LATENT_TOLERANCE + ")"));
-        String batch = pkg.manifest().denoiser().dynamicBatch() ? "cond + uncond in one batch" : "cond and uncond runs";
-        row(out, "Step fp32", onDevice.provider().isCuda()
-                ? String.format(Locale.ROOT, "%.1f ms on %s, %.1f ms on CPU (median step, %s)", onDevice.medianStepMs(),
-                        onDevice.provider().label(), cpu.medianStepMs(), batch)
-                : String.format(Locale.ROOT, "%.1f ms on CPU (median step, %s)", cpu.medianStepMs(), batch));
-        if (fp16Model == null) {
-            row(out, "Step fp16", "not measured: pass --fp16-model DIR, an fp16 export of the same model"
-                    + " (models/export/export_wan.py --fp16)");
-        } else {
-            DeviceCheck.Run half = DeviceCheck.generate(fp16Model, chosen, request);
-            DeviceCheck.Difference hd = DeviceCheck.compare(half.result(), onDevice.result());
-            row(out, "Step fp16", String.format(Locale.ROOT, "%.1f ms on %s (%.2fx fp32); latents rel. L2 to fp32 %.1e",
-                    half.medianStepMs(), half.provider().label(), onDevice.medianStepMs() / half.medianStepMs(),
-                    hd.latentRelL2()));
-        }
         List<String> problems = new java.util.ArrayList<>();
         if (asked.kind() == Device.Kind.CUDA && cudaProblem != null) {
             problems.add("CUDA GPU " + asked.index() + " cannot be used: " + cudaProblem
                     + (missing > 0 ? " (see the missing libraries above)" : ""));
         }
-        if (!d.withinTolerance()) {
-            problems.add(what + " differ beyond tolerance");
+        // the check loads the model on the CPU and on the device: one the plan says does not fit is not loaded
+        // (on a big model that would take minutes and fail, or swap), the plan answers instead
+        String tooBig = doesNotFit(pkg, planned, memoryBytes, Device.CPU, chosen);
+        DeviceCheck.Run onDevice = null;
+        if (tooBig != null) {
+            row(out, "Check", "not run: " + pkg.manifest().name() + " at " + d0.width() + "x" + d0.height() + ", "
+                    + d0.frames() + " frames does not fit " + tooBig + " (see Memory), so it was not loaded; "
+                    + "kino doctor without --model checks the device with the built-in demo model");
+            problems.add(pkg.manifest().name() + " does not fit " + tooBig);
+        } else {
+            GenerationRequest request = DeviceCheck.request(steps);
+            DeviceCheck.Run cpu = DeviceCheck.generate(modelDir, Device.CPU, request);
+            onDevice = chosen.kind() == Device.Kind.CPU ? DeviceCheck.generate(modelDir, Device.CPU, request)
+                    : DeviceCheck.generate(modelDir, chosen, request);
+            DeviceCheck.Difference d = DeviceCheck.compare(onDevice.result(), cpu.result());
+            String what = onDevice.provider().isCuda() ? onDevice.provider().label() + " vs CPU" : "CPU vs CPU again (determinism)";
+            row(out, "Check", String.format(Locale.ROOT, "%s, %d steps, seed 0, %s: latents rel. L2 %.1e, frames max diff %d/255"
+                            + " (mean %.3f) -> %s", pkg.manifest().name(), steps, what, d.latentRelL2(), d.maxFrameDiff(),
+                    d.meanFrameDiff(), d.withinTolerance() ? "OK" : "DIFFERENT (tolerance " + DeviceCheck.LATENT_TOLERANCE + ")"));
+            String batch = pkg.manifest().denoiser().dynamicBatch() ? "cond + uncond in one batch" : "cond and uncond runs";
+            row(out, "Step fp32", onDevice.provider().isCuda()
+                    ? String.format(Locale.ROOT, "%.1f ms on %s, %.1f ms on CPU (median step, %s)", onDevice.medianStepMs(),
+                            onDevice.provider().label(), cpu.medianStepMs(), batch)
+                    : String.format(Locale.ROOT, "%.1f ms on CPU (median step, %s)", cpu.medianStepMs(), batch));
+            if (fp16Model == null) {
+                row(out, "Step fp16", "not measured: pass --fp16-model DIR, an fp16 export of the same model"
+                        + " (models/export/export_wan.py --fp16)");
+            } else {
+                String fp16TooBig = doesNotFit(ModelPackage.open(fp16Model), planned, memoryBytes, chosen);
+                if (fp16TooBig != null) {
+                    row(out, "Step fp16", "not measured: the fp16 package does not fit " + fp16TooBig);
+                } else {
+                    DeviceCheck.Run half = DeviceCheck.generate(fp16Model, chosen, request);
+                    DeviceCheck.Difference hd = DeviceCheck.compare(half.result(), onDevice.result());
+                    row(out, "Step fp16", String.format(Locale.ROOT, "%.1f ms on %s (%.2fx fp32); latents rel. L2 to fp32 %.1e",
+                            half.medianStepMs(), half.provider().label(), onDevice.medianStepMs() / half.medianStepMs(),
+                            hd.latentRelL2()));
+                }
+            }
+            if (!d.withinTolerance()) {
+                problems.add(what + " differ beyond tolerance");
+            }
         }
         row(out, "Verdict", problems.isEmpty() ? "OK: Kino runs on " + onDevice.provider().label()
                 + (asked.kind() == Device.Kind.AUTO && cudaProblem != null ? " (no usable GPU, see Device)" : "")
@@ -161,6 +177,22 @@ final class DoctorCommand implements Callable<Integer> {
         out.println("-".repeat(100));
         out.flush();
         return problems.isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * The first of {@code devices} the package at its default size does not fit, in words ("the CPU's memory"),
+     * or null when it fits them all or their memory is unknown. {@code memory} (--memory) is {@code planned}'s.
+     */
+    private static String doesNotFit(ModelPackage pkg, Device planned, Long memory, Device... devices) {
+        var d = pkg.manifest().defaults();
+        for (Device device : devices) {
+            Boolean fits = MemoryReport.fits(pkg, device, device.equals(planned) ? memory : null,
+                    d.width(), d.height(), d.frames());
+            if (Boolean.FALSE.equals(fits)) {
+                return device.kind() == Device.Kind.CPU ? "the CPU's memory" : "CUDA GPU " + device.index() + "'s memory";
+            }
+        }
+        return null;
     }
 
     private static void row(PrintWriter out, String name, String value) {

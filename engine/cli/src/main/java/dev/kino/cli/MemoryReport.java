@@ -26,7 +26,7 @@ final class MemoryReport {
     /** Lines describing {@code pkg} at {@code width × height × frames} on {@code device}. */
     static List<String> lines(ModelPackage pkg, Device device, Long memory, int width, int height, int frames) {
         Manifest m = pkg.manifest();
-        int batch = m.denoiser().dynamicBatch() && m.defaults().guidance() > 1 ? 2 : 1;
+        int batch = batch(m);
         MemoryPlan plan = MemoryPlan.of(pkg, width, height, frames, batch);
         boolean cpu = device.kind() == Device.Kind.CPU;
         List<String> out = new ArrayList<>();
@@ -39,11 +39,11 @@ final class MemoryReport {
                     human(g.weightBytes()), packed, human(g.activationBytes())));
         }
         long need = need(plan, cpu, plan.runtimeBytes());
+        Available avail = available(device, memory);
         out.add(String.format(Locale.ROOT, "  total on %s: %s%s", cpu ? "the CPU" : "the GPU", human(need), cpu
                 ? " (the JVM and libraries " + human(PROCESS_BASE) + ", ONNX Runtime " + human(plan.runtimeBytes())
                 + ", Java arrays " + human(plan.javaBytes()) + ")"
                 : " (ONNX Runtime's weights and activations; the CUDA context and cuDNN workspaces come on top)"));
-        Available avail = available(device, memory);
         if (avail.bytes() <= 0) {
             out.add("  fits: unknown (" + avail.source() + "); pass --memory SIZE (e.g. 24GB) to check");
             return out;
@@ -89,6 +89,23 @@ final class MemoryReport {
         out.add("  what would fit: " + (would.isEmpty() ? "nothing this package can do at this size"
                 : String.join("; ", would)));
         return out;
+    }
+
+    /**
+     * Whether the package at {@code width × height × frames} fits {@code device} as {@link #lines} plans it:
+     * true, false, or null when the device's memory is unknown. What {@code kino doctor} asks before it loads.
+     */
+    static Boolean fits(ModelPackage pkg, Device device, Long memory, int width, int height, int frames) {
+        Manifest m = pkg.manifest();
+        int batch = batch(m);
+        MemoryPlan plan = MemoryPlan.of(pkg, width, height, frames, batch);
+        Available avail = available(device, memory);
+        return avail.bytes() <= 0 ? null : need(plan, device.kind() == Device.Kind.CPU, -1) <= avail.bytes();
+    }
+
+    /** The denoiser batch the defaults run: cond + uncond in one batch when the graph takes it and guidance is on. */
+    private static int batch(Manifest m) {
+        return m.denoiser().dynamicBatch() && m.defaults().guidance() > 1 ? 2 : 1;
     }
 
     /** The device's need for {@code runtime} bytes of ONNX Runtime memory (-1: the plan's own). */

@@ -45,6 +45,19 @@ class DoctorCommandTest {
         assertEquals("", r.err().replaceAll("(?m)^\\[.*WARN.*$", "").strip(), r.err());
     }
 
+    /** A model the plan says does not fit is reported so, not loaded: this one's weights could not even load. */
+    @Test
+    void aModelThatDoesNotFitIsNotLoaded(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws java.io.IOException {
+        String model = InfoCommandTest.withUnloadableWeights(tmp).toString();
+        Cli.Run r = Cli.kino("doctor", "--model", model, "--device", "cpu", "--memory", "64MB", "--steps", "1");
+        assertEquals(1, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("fits: NO"), r.out());
+        assertTrue(r.out().contains("Check         not run: tiny-ltx at "), r.out());
+        assertTrue(r.out().contains("does not fit the CPU's memory (see Memory), so it was not loaded"), r.out());
+        assertTrue(r.out().contains("Verdict       PROBLEM: tiny-ltx does not fit the CPU's memory"), r.out());
+        assertFalse(r.err().contains("cannot load"), "no session was opened\n" + r.err());
+    }
+
     @Test
     void cudaOnACpuBuildIsAProblemReportedNotACrash() {
         if (OnnxRuntime.providersInBuild().contains(OrtProvider.CUDA) && OnnxRuntime.cudaProblem(0) == null) {

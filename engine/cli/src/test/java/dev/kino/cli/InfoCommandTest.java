@@ -24,8 +24,11 @@ class InfoCommandTest {
     @TempDir
     Path tmp;
 
-    /** A copy of tiny LTX-Video (every graph keeps its weights in external data) with the data files cut short. */
-    private Path withUnloadableWeights() throws IOException {
+    /**
+     * A copy of tiny LTX-Video (every graph keeps its weights in external data) with the data files cut short:
+     * its headers read, no session loads it.
+     */
+    static Path withUnloadableWeights(Path tmp) throws IOException {
         Path src = Fixtures.testResources().resolve("ltx").resolve("tiny-ltx");
         Path dir = Files.createDirectories(tmp.resolve("tiny-ltx"));
         try (Stream<Path> files = Files.list(src)) {
@@ -45,7 +48,7 @@ class InfoCommandTest {
 
     @Test
     void describesAPackageWhoseWeightsCannotBeLoaded() throws IOException {
-        Path model = withUnloadableWeights();
+        Path model = withUnloadableWeights(tmp);
         // the same package loads: a session would have to read the weights, which are gone
         Cli.Run generate = Cli.kino("generate", "a red circle", "--model", model.toString(), "--steps", "1",
                 "--output", tmp.resolve("out.mp4").toString());
