@@ -50,6 +50,10 @@ class GraphSignatureTest {
                 continue; // a manifest-only test package (its graphs live in another one)
             }
             try (ModelGraphs open = ModelGraphs.open(pkg, OnnxRuntime.create(Device.CPU))) {
+                // the headers name the same graphs, in the same order and roles, as the open sessions
+                assertEquals(open.all().stream().map(g -> g.role() + " " + g.file()).toList(),
+                        PackageSignatures.read(pkg).all().stream().map(g -> g.role() + " " + g.file()).toList(),
+                        dir.toString());
                 for (OnnxModel g : open.all()) {
                     GraphSignature read = GraphSignature.read(g.file(), g.role());
                     same(g.signature().inputs(), read.inputs(), g.file() + " inputs", true);
