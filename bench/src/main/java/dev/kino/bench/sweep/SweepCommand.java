@@ -31,7 +31,9 @@ import java.util.concurrent.Callable;
                 + "report.html into --out.",
                 "Re-running with the same --out skips the runs that finished.",
                 "--precision fp32,int8,w4 adds a precision axis: each mode's cells run on that mode's package and are also "
-                        + "compared with the fp32 cell of the same settings."})
+                        + "compared with the fp32 cell of the same settings.",
+                "--experts one loads a mixture's experts one at a time (each run then reads them again, which its times "
+                        + "include; the folder records the choice). The Spark sweep (SweepJob) takes the same options."})
 public final class SweepCommand implements Callable<Integer> {
 
     @Mixin

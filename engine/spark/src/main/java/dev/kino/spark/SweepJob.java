@@ -47,7 +47,9 @@ import java.util.stream.Stream;
  * sentence with exit 1, as in {@link RenderJob}.
  */
 @Command(name = "SweepJob", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run kino bench sweep's grid as Spark tasks and write its report into --out (a shared folder).")
+        description = {"Run kino bench sweep's grid as Spark tasks and write its report into --out (a shared folder).",
+                "The same options as kino bench sweep: --precision runs each mode's cells on that mode's package (found"
+                        + " beside --model on the executors) and compares them with the fp32 cell of the same settings."})
 public final class SweepJob implements Callable<Integer> {
 
     @Mixin
