@@ -8,7 +8,10 @@ JVM's peak RSS (``./kino generate`` under /usr/bin/time -v), beside fp32, on ran
 
 ``make`` reuses real_size.py's stages (export, kinopkg); ``modes`` runs models/quantize/quantize_package.py on
 the fp32 package's denoiser and ./kino generate on each package at 64x64x1 (3 steps, guidance 5: batch 2).
-Writes modes.json and prints a table. Needs ~17 GB of scratch disk under WORK and ~12 GB of RAM.
+Writes modes.json and prints a table. Needs ~17 GB of scratch disk under WORK and ~12 GB of RAM for ./kino;
+quantizing the full 30 blocks to int8 (``quantize_dynamic``) peaks at ~21 GB. ``LAYERS=8`` (environment, for
+``make``) keeps the real widths (1536 wide, ffn 8960, 12 heads, text 4096) with 8 of the 30 blocks: a
+weight-heavy denoiser that quantizes within ~7 GB (the memory plan's check in modes.md uses it).
 """
 import json
 import os
@@ -30,7 +33,8 @@ def make():
     src = os.path.join(WORK, "src")
     if not os.path.isdir(os.path.join(src, "transformer")):
         torch.manual_seed(0)
-        model = WanTransformer3DModel(**real_size.CONFIG_13B).eval()
+        config = dict(real_size.CONFIG_13B, num_layers=int(os.environ.get("LAYERS", real_size.CONFIG_13B["num_layers"])))
+        model = WanTransformer3DModel(**config).eval()
         model.save_pretrained(os.path.join(src, "transformer"), max_shard_size="20GB")
         json.dump({"_class_name": "WanPipeline", "transformer": ["diffusers", "WanTransformer3DModel"]},
                   open(os.path.join(src, "model_index.json"), "w"))

@@ -85,6 +85,61 @@ def fold_weight_transposes(model):
     return model
 
 
+def plain_gemms(model):
+    """The Gemm nodes that are a Linear layer on an initializer weight (alpha = beta = 1, A not transposed, 2-D B):
+    what ``gemm_as_matmul`` rewrites. HunyuanVideo 1.5's modulation layers (``norm1.linear``, a third of its
+    weights) export as Gemm, since their input is 2-D."""
+    inits = {i.name: i for i in model.graph.initializer}
+    out = []
+    for n in model.graph.node:
+        a = {x.name: helper.get_attribute_value(x) for x in n.attribute}
+        if (n.op_type == "Gemm" and n.input[1] in inits and len(inits[n.input[1]].dims) == 2
+                and a.get("alpha", 1.0) == 1.0 and a.get("beta", 1.0) == 1.0 and not a.get("transA", 0)):
+            out.append(n)
+    return out
+
+
+def gemm_as_matmul_nodes(n):
+    """One plain Gemm as MatMul (named as the Gemm, so ``KEEP`` still matches it) plus an Add of its bias; the
+    weight is ``gemm_weight_name(n)``, B transposed when the Gemm has transB."""
+    a = {x.name: helper.get_attribute_value(x) for x in n.attribute}
+    if len(n.input) < 3 or not n.input[2]:
+        return [helper.make_node("MatMul", [n.input[0], gemm_weight_name(n)], [n.output[0]], name=n.name)], a
+    mm = n.output[0] + "_matmul"
+    return [helper.make_node("MatMul", [n.input[0], gemm_weight_name(n)], [mm], name=n.name),
+            helper.make_node("Add", [mm, n.input[2]], [n.output[0]], name=n.name + "_bias")], a
+
+
+def gemm_weight_name(n):
+    return n.input[1] + "_T" if any(x.name == "transB" and x.i for x in n.attribute) else n.input[1]
+
+
+def gemm_as_matmul(model):
+    """``--gemm``: every plain Gemm as MatMul + Add, so the weight-MatMul conversions reach them too."""
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    targets = {n.name for n in plain_gemms(model)}
+    nodes, added = [], set()
+    for n in g.node:
+        if n.name not in targets:
+            nodes.append(n)
+            continue
+        new, attrs = gemm_as_matmul_nodes(n)
+        name = gemm_weight_name(n)
+        if name != n.input[1] and name not in added:
+            g.initializer.append(numpy_helper.from_array(
+                np.ascontiguousarray(numpy_helper.to_array(inits[n.input[1]]).T), name))
+            added.add(name)
+        nodes.extend(new)
+    used = {i for n in nodes for i in n.input}
+    keep = [i for i in g.initializer if i.name in used]
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    del g.node[:]
+    g.node.extend(nodes)
+    return model
+
+
 def weight_nodes(model, op_types=("MatMul",)):
     """Names of the nodes of ``op_types`` with an initializer weight: what a quantizer can touch."""
     inits = {i.name for i in model.graph.initializer}

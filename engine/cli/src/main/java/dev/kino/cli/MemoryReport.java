@@ -33,8 +33,10 @@ final class MemoryReport {
         out.add(String.format(Locale.ROOT, "at %dx%d, %d frames, denoiser batch %d (planned from the files, no session):",
                 width, height, frames, batch));
         for (MemoryPlan.Graph g : plan.graphs()) {
-            out.add(String.format(Locale.ROOT, "  %-24s %-17s weights %9s, activations %9s", g.role(), g.format(),
-                    human(g.weightBytes()), human(g.activationBytes())));
+            // pre-packed copies only for quantized graphs, so fp32 rows read as before
+            String packed = g.prepackedBytes() == 0 ? "" : ", pre-packed " + human(g.prepackedBytes());
+            out.add(String.format(Locale.ROOT, "  %-24s %-17s weights %9s%s, activations %9s", g.role(), g.format(),
+                    human(g.weightBytes()), packed, human(g.activationBytes())));
         }
         long need = need(plan, cpu, plan.runtimeBytes());
         out.add(String.format(Locale.ROOT, "  total on %s: %s%s", cpu ? "the CPU" : "the GPU", human(need), cpu

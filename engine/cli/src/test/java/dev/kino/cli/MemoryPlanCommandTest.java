@@ -58,6 +58,18 @@ class MemoryPlanCommandTest {
         assertTrue(there.out().contains("fits: yes"), there.out());
     }
 
+    /** A quantized package's row shows what ONNX Runtime pre-packs its weights into; a float one's does not. */
+    @Test
+    void quantizedDenoisersShowTheirPrePackedCopies(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        String int8 = Fixtures.overlaid(Fixtures.testResources().resolve("wan").resolve("tiny-wan21-int8"), tmp).toString();
+        Cli.Run run = Cli.kino("info", "--model", int8, "--width", "48", "--height", "32", "--frames", "9");
+        assertEquals(0, run.exitCode(), run.err());
+        Matcher row = Pattern.compile("denoiser +int8 +weights +[0-9.]+ KiB, pre-packed +([0-9.]+) KiB").matcher(run.out());
+        assertTrue(row.find(), run.out());
+        assertTrue(Double.parseDouble(row.group(1)) > 20, "the int8 matrices' packed copies: " + run.out());
+        assertFalse(info("2GB").out().contains("pre-packed"), "fp32 graphs pre-pack nothing extra");
+    }
+
     @Test
     void aBadMemorySizeIsOneSentence() {
         Cli.Run run = info("lots");

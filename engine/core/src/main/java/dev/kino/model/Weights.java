@@ -28,6 +28,12 @@ public record Weights(String format, String mode, String method, int blockSize, 
     /** The converter's mode that writes each format (same order as {@link #FORMATS}). */
     static final List<String> MODES = List.of("fp32", "fp16", "bf16", "int8", "w8", "w4");
 
+    /** The {@code weights} format the converter's {@code mode} writes (w4: int4-weight-only). */
+    public static String formatOf(String mode) {
+        int i = MODES.indexOf(mode);
+        return i < 0 ? mode : FORMATS.get(i);
+    }
+
     /** Plain exported weights, as the exporters write them (fp32 or fp16), with no conversion record. */
     public static Weights exported(String format) {
         return new Weights(format, null, null, 0, List.of());

@@ -23,7 +23,9 @@ import java.util.Map;
  * <p>The activation estimate reads the graph's widths from its weights' shapes and whether its attention is fused
  * from its nodes, then counts what is alive at a graph's widest point ({@code transformer}, {@code decoder}
  * below say what). Each session keeps its own memory arena and does not give it back, so the sessions' peaks
- * add up. Not counted: a graph's load-time copies, and the VAE encoder's activations (video-to-video only).
+ * add up. A quantized graph also holds the copies ONNX Runtime's CPU kernels pre-pack its weights into
+ * ({@link PrepackedWeights}). Not counted: a graph's load-time copies, and the VAE encoder's activations
+ * (video-to-video only).
  *
  * @param width        video width in pixels
  * @param height       video height in pixels
@@ -40,19 +42,31 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
     private static final int DECODER_TENSORS = 4;
 
     /**
-     * One graph: its weights and its session's activations at this size.
+     * One graph: its weights, what ONNX Runtime pre-packs them into, and its session's activations at this size.
      *
-     * @param expert true for one expert of a mixture (only one need be loaded at a time)
+     * @param prepackedBytes {@link PrepackedWeights#bytes()}: 0 for float graphs
+     * @param expert         true for one expert of a mixture (only one need be loaded at a time)
      */
-    public record Graph(String role, String file, String format, long weightBytes, long activationBytes,
-                        boolean expert, Matrices matrices) {
+    public record Graph(String role, String file, String format, long weightBytes, long prepackedBytes,
+                        long activationBytes, boolean expert, Matrices matrices) {
         public long bytes() {
-            return weightBytes + activationBytes;
+            return weightBytes + prepackedBytes + activationBytes;
         }
 
         /** Its weights were its weight matrices stored in {@code mode} ({@link #MODES}); the rest as they are. */
         public long weightBytesIn(String mode) {
             return weightBytes - matrices.bytes() + (long) (matrices.params() * bytesPerWeight(mode));
+        }
+
+        /**
+         * Its pre-packed copies were its weight matrices converted to {@code mode}, as quantize_package.py writes
+         * them (int8: MatMulInteger; w8/w4: MatMulNBits with fp32 compute) into an external-data file, where the
+         * packed copy replaces the original: int8's packed layout adds nothing then, w4's none, and w8 (which MLAS
+         * does not pack) dequantizes its largest matrix per call, which this leaves out (under 1 % of a model).
+         * So only the graph as it is keeps its own term.
+         */
+        public long prepackedBytesIn(String mode) {
+            return Weights.formatOf(mode).equals(format) ? prepackedBytes : 0;
         }
     }
 
@@ -114,7 +128,8 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
         long largestExpert = 0;
         for (Graph g : graphs) {
             boolean denoiser = g.role().startsWith("denoiser");
-            long b = (denoiser ? g.weightBytesIn(mode) : g.weightBytes()) + g.activationBytes();
+            long b = (denoiser ? g.weightBytesIn(mode) + g.prepackedBytesIn(mode) : g.weightBytes() + g.prepackedBytes())
+                    + g.activationBytes();
             if (g.expert()) {
                 experts += b;
                 largestExpert = Math.max(largestExpert, b);
@@ -134,6 +149,11 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
         return graphs.stream().mapToLong(Graph::weightBytes).sum();
     }
 
+    /** Every graph's pre-packed weight copies ({@link PrepackedWeights}). */
+    public long prepackedBytes() {
+        return graphs.stream().mapToLong(Graph::prepackedBytes).sum();
+    }
+
     /** Every session's activation peak. */
     public long activationBytes() {
         return graphs.stream().mapToLong(Graph::activationBytes).sum();
@@ -141,7 +161,7 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
 
     /** What ONNX Runtime holds with every graph loaded: on the GPU for CUDA, in the process for the CPU. */
     public long runtimeBytes() {
-        return weightBytes() + activationBytes();
+        return weightBytes() + prepackedBytes() + activationBytes();
     }
 
     /** {@link #runtimeBytes()} with one expert of a mixture loaded at a time (the largest counts). */
@@ -178,8 +198,8 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
             Widths w = Widths.of(s, t.weights());
             long tokens = (long) batch * t.maxLength();
             rows.add(new Graph(i == 0 ? "text encoder" : "text encoder " + (i + 1), t.file(), t.weights().format(),
-                    weights(pkg, t.file(), s), transformer(tokens, t.maxLength(), w, s.heads(), batch), false,
-                    Matrices.of(s, t.weights())));
+                    weights(pkg, t.file(), s), PrepackedWeights.of(s).bytes(),
+                    transformer(tokens, t.maxLength(), w, s.heads(), batch), false, Matrices.of(s, t.weights())));
         }
         Manifest.Denoiser d = m.denoiser();
         List<Manifest.Expert> experts = d.experts();
@@ -189,8 +209,9 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
             GraphStats s = stats(pkg, file, read);
             Widths w = Widths.of(s, d.weights());
             rows.add(new Graph(experts.size() == 1 ? "denoiser" : "denoiser expert " + (i + 1), file,
-                    d.weights().format(), weights(pkg, file, s), transformer(batch * tokens, tokens, w, s.heads(), batch),
-                    experts.size() > 1, Matrices.of(s, d.weights())));
+                    d.weights().format(), weights(pkg, file, s), PrepackedWeights.of(s).bytes(),
+                    transformer(batch * tokens, tokens, w, s.heads(), batch), experts.size() > 1,
+                    Matrices.of(s, d.weights())));
         }
         Manifest.Vae v = m.vae();
         long frame = (long) width * height;
@@ -205,14 +226,14 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
             };
             long inPixels = v.kind() == Manifest.VaeKind.CAUSAL ? outPixels + 2 * frame : outPixels;
             rows.add(new Graph(file.equals(v.file()) ? "VAE decoder" : "VAE next-frame decoder", file,
-                    v.weights().format(), weights(pkg, file, s),
+                    v.weights().format(), weights(pkg, file, s), PrepackedWeights.of(s).bytes(),
                     decoder(s, l.temporalCompression(), inPixels, outPixels), false, Matrices.of(s, v.weights())));
         }
         for (Manifest.VaeEncoder e : m.videoEncoder() == null ? List.<Manifest.VaeEncoder>of() : List.of(m.videoEncoder())) {
             // loaded with the package; its activations arise only for video-to-video and are not planned here
             GraphStats s = stats(pkg, e.file(), read);
-            rows.add(new Graph("VAE encoder", e.file(), "as exported", weights(pkg, e.file(), s), 0, false,
-                    new Matrices(0, 0)));
+            rows.add(new Graph("VAE encoder", e.file(), "as exported", weights(pkg, e.file(), s),
+                    PrepackedWeights.of(s).bytes(), 0, false, new Matrices(0, 0)));
         }
         long java = MemoryCheck.bytes(m, frames, width, height, batch > 1);
         return new MemoryPlan(width, height, frames, batch, rows, java);
@@ -221,12 +242,14 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
     /**
      * Activations of a transformer over {@code rows} token rows ({@code seq} per sample) of widths {@code w}. A graph
      * with fused attention nodes (they declare {@code num_heads}) runs ONNX Runtime's flash attention on the CPU,
-     * which never holds the probabilities; a graph with attention spelled out in MatMul/Softmax holds them for
-     * every head (head width taken as 64 when the graph does not say).
+     * which never holds the probabilities; a graph with attention spelled out in MatMul/Softmax holds the scores
+     * and the softmax's probabilities, both {@code seq x seq} for every head (head width taken as 64 when the
+     * graph does not say). Measured on the real-width one-layer UMT5 at 2 x 512 tokens (bench/wan-real-size/
+     * modes.md): 507 MiB of activations, where one copy of the probabilities planned 304 MiB and two plan 432.
      */
     private static long transformer(long rows, long seq, Widths w, int heads, int batch) {
         long hidden = rows * (2L * w.widest + 6L * w.hidden);
-        long probs = heads > 0 ? 0 : (long) batch * Math.max(1, w.hidden / 64) * seq * seq;
+        long probs = heads > 0 ? 0 : 2L * batch * Math.max(1, w.hidden / 64) * seq * seq;
         return Float.BYTES * (hidden + probs);
     }
 

@@ -11,12 +11,18 @@ import java.util.Map;
  *
  * @param initializers every initializer's name, dimensions and ONNX element type
  * @param nodeInputs   each node's op type followed by its input names, by node name
+ * @param nodeInts     each node's integer attributes (e.g. MatMulNBits' {@code bits}, {@code block_size},
+ *                     {@code accuracy_level}), by node name; nodes without any are left out
  * @param heads        the largest {@code num_heads} attribute of the graph's nodes, 0 when none declares one
  */
-public record GraphStats(List<Initializer> initializers, Map<String, List<String>> nodeInputs, int heads) {
+public record GraphStats(List<Initializer> initializers, Map<String, List<String>> nodeInputs,
+                         Map<String, Map<String, Long>> nodeInts, int heads) {
 
-    /** One initializer: its name, dimensions and its ONNX {@code TensorProto.DataType}. */
-    public record Initializer(String name, long[] dims, int dataType) {
+    /**
+     * One initializer: its name, dimensions, its ONNX {@code TensorProto.DataType} and whether its bytes are in an
+     * external-data file (ONNX Runtime maps those) rather than inline in the graph file.
+     */
+    public record Initializer(String name, long[] dims, int dataType, boolean external) {
 
         /** Elements it holds (1 for a scalar). */
         public long elements() {
@@ -46,6 +52,7 @@ public record GraphStats(List<Initializer> initializers, Map<String, List<String
     public GraphStats {
         initializers = List.copyOf(initializers);
         nodeInputs = Map.copyOf(nodeInputs);
+        nodeInts = Map.copyOf(nodeInts);
     }
 
     /** The initializers a MatMul-family node (MatMul, MatMulInteger, MatMulNBits) takes as its weight (input B). */

@@ -31,6 +31,7 @@ final class OnnxHeader {
     private static final int NODE_ATTRIBUTE = 5;
     private static final int TENSOR_DIMS = 1;
     private static final int TENSOR_DATA_TYPE = 2;
+    private static final int TENSOR_DATA_LOCATION = 14;
 
     private final FileChannel in;
     private final ByteBuffer buf = ByteBuffer.allocate(1 << 16);
@@ -111,6 +112,7 @@ final class OnnxHeader {
     private GraphStats stats(long end) throws IOException {
         List<GraphStats.Initializer> inits = new ArrayList<>();
         Map<String, List<String>> nodeInputs = new LinkedHashMap<>();
+        Map<String, Map<String, Long>> nodeInts = new LinkedHashMap<>();
         int heads = 0;
         while (pos < end) {
             long key = varint();
@@ -121,19 +123,20 @@ final class OnnxHeader {
                 seek(stop);
             } else if ((key & 7) == 2 && field == GRAPH_NODE) {
                 long stop = messageEnd();
-                heads = Math.max(heads, node(stop, nodeInputs));
+                heads = Math.max(heads, node(stop, nodeInputs, nodeInts));
                 seek(stop);
             } else {
                 skip(key);
             }
         }
-        return new GraphStats(inits, nodeInputs, heads);
+        return new GraphStats(inits, nodeInputs, nodeInts, heads);
     }
 
-    /** TensorProto: 1 dims (varints, packed or not), 2 data_type, 8 name. */
+    /** TensorProto: 1 dims (varints, packed or not), 2 data_type, 8 name, 14 data_location (1: external). */
     private GraphStats.Initializer initializer(long end) throws IOException {
         List<Long> dims = new ArrayList<>();
         int type = 0;
+        boolean external = false;
         String name = "";
         while (pos < end) {
             long key = varint();
@@ -148,19 +151,23 @@ final class OnnxHeader {
                 }
             } else if (key == (TENSOR_DATA_TYPE << 3)) {
                 type = (int) varint();
+            } else if (key == (TENSOR_DATA_LOCATION << 3)) {
+                external = varint() == 1;
             } else {
                 skip(key);
             }
         }
-        return new GraphStats.Initializer(name, dims.stream().mapToLong(Long::longValue).toArray(), type);
+        return new GraphStats.Initializer(name, dims.stream().mapToLong(Long::longValue).toArray(), type, external);
     }
 
     /**
      * NodeProto (1 input, 3 name, 4 op_type, 5 attribute → 1 name, 3 i): records its op type and inputs (as
-     * {@code [op_type, input...]}); returns its num_heads or 0.
+     * {@code [op_type, input...]}) and its integer attributes; returns its num_heads or 0.
      */
-    private int node(long end, Map<String, List<String>> nodeInputs) throws IOException {
+    private int node(long end, Map<String, List<String>> nodeInputs, Map<String, Map<String, Long>> nodeInts)
+            throws IOException {
         int heads = 0;
+        Map<String, Long> ints = new LinkedHashMap<>();
         String nodeName = "";
         String op = "";
         List<String> inputs = new ArrayList<>();
@@ -176,15 +183,20 @@ final class OnnxHeader {
                 long stop = messageEnd();
                 String name = "";
                 long value = 0;
+                boolean isInt = false;
                 while (pos < stop) {
                     long k = varint();
                     if (k == (1 << 3 | 2)) {
                         name = string();
                     } else if (k == (3 << 3)) {
                         value = varint();
+                        isInt = true;
                     } else {
                         skip(k);
                     }
+                }
+                if (isInt) {
+                    ints.put(name, value);
                 }
                 if (name.equals("num_heads")) {
                     heads = (int) value;
@@ -195,6 +207,9 @@ final class OnnxHeader {
         }
         inputs.add(0, op);
         nodeInputs.put(nodeName, inputs);
+        if (!ints.isEmpty()) {
+            nodeInts.put(nodeName, ints);
+        }
         return heads;
     }
 

@@ -55,13 +55,63 @@ class MemoryPlanTest {
                 .filter(g -> g.role().equals("denoiser")).findFirst().orElseThrow();
     }
 
+    /**
+     * Each quantized kernel's pre-packed copy, from the header alone, for a 2-layer stack (32 -> 256 -> 256): the
+     * expected sizes are worked by hand from MLAS's packing rules (PrepackedWeights says which), inline and with
+     * the weights in an external-data file (where the copy replaces the memory-mapped original).
+     */
+    @Test
+    void quantizedKernelsPrePackedCopiesAreReadFromTheHeader() throws IOException {
+        // int8: [32, 256] and [256, 256] int8 weights; N=256 is a multiple of 16 and K of 4, plus an int32 per column
+        assertEquals(new PrepackedWeights(256 * 32 + 1024 + 256 * 256 + 1024, 0), prepacked(QuantizedStack.Kind.INT8, false));
+        assertEquals(new PrepackedWeights(2 * 1024, 0), prepacked(QuantizedStack.Kind.INT8, true));
+        // w4, fp32 compute: the 4-bit blocks (256 columns x 1 and x 8 blocks of 16 bytes) re-laid, same size
+        assertEquals(new PrepackedWeights(256 * 16 + 256 * 8 * 16, 0), prepacked(QuantizedStack.Kind.W4, false));
+        assertEquals(new PrepackedWeights(0, 0), prepacked(QuantizedStack.Kind.W4, true));
+        // w4, accuracy_level 4: two floats (scale copy, block sum) per block on top of the blocks
+        long sums = 2 * 4 * (256 + 256 * 8);
+        assertEquals(new PrepackedWeights(sums, 0), prepacked(QuantizedStack.Kind.W4_INT8_COMPUTE, true));
+        assertEquals(new PrepackedWeights(sums + 256 * 16 + 256 * 8 * 16, 0),
+                prepacked(QuantizedStack.Kind.W4_INT8_COMPUTE, false));
+        // w8, fp32 compute: not packed; the largest matrix dequantized per call
+        assertEquals(new PrepackedWeights(0, 4 * 256 * 256), prepacked(QuantizedStack.Kind.W8, true));
+    }
+
+    private PrepackedWeights prepacked(QuantizedStack.Kind kind, boolean external) throws IOException {
+        Path file = Files.createDirectories(tmp.resolve(kind + "-" + external)).resolve("denoiser.onnx");
+        QuantizedStack.write(file, kind, 2, 256, 32, external);
+        return PrepackedWeights.of(GraphStats.read(file, "denoiser"));
+    }
+
+    @Test
+    void quantizedPackagesPlanTheirPrePackedCopiesAndFloatOnesNone() {
+        MemoryPlan.Graph fp32 = denoiser(WAN.resolve("tiny-wan21"));
+        MemoryPlan.Graph int8 = denoiser(Fixtures.overlaid(WAN.resolve("tiny-wan21-int8"), tmp));
+        MemoryPlan.Graph w4 = denoiser(Fixtures.overlaid(WAN.resolve("tiny-wan21-w4"), tmp));
+        assertEquals(0, fp32.prepackedBytes(), "fp32 MatMul's packed copy replaces its weight");
+        // the fixtures' weights are inline, so each keeps its original beside the packed copy: int8's copy is its
+        // int8 matrices plus padding and column sums (32-wide: 1/8 more), w4's its 4-bit blocks without the scales
+        long int8Matrices = int8.matrices().bytes();
+        assertTrue(int8.prepackedBytes() >= int8Matrices && int8.prepackedBytes() <= int8Matrices * 1.2,
+                int8.prepackedBytes() + " B pre-packed for " + int8Matrices + " B of int8 matrices");
+        long w4Blocks = w4.matrices().params() / 2;
+        assertEquals(w4Blocks, w4.prepackedBytes(), "w4 (fp32 compute) re-lays its 4-bit blocks");
+        assertEquals(int8.weightBytes() + int8.prepackedBytes() + int8.activationBytes(), int8.bytes());
+    }
+
+    private static long videoActivations(MemoryPlan plan) {
+        return plan.graphs().stream().filter(g -> !g.role().startsWith("text encoder"))
+                .mapToLong(MemoryPlan.Graph::activationBytes).sum();
+    }
+
     @Test
     void activationsGrowWithTheVideoAndOneExpertAtATimeSavesTheOther() {
         ModelPackage pkg = ModelPackage.open(WAN.resolve("tiny-wan22"));
         MemoryPlan small = MemoryPlan.of(pkg, 48, 32, 9, 2);
         MemoryPlan wide = MemoryPlan.of(pkg, 96, 64, 9, 2);
         MemoryPlan longer = MemoryPlan.of(pkg, 48, 32, 33, 2);
-        assertTrue(wide.activationBytes() > 3 * small.activationBytes(), "4x the pixels");
+        // the text encoder's activations do not depend on the video; the denoisers' and the VAE's grow with it
+        assertTrue(videoActivations(wide) > 3 * videoActivations(small), "4x the pixels");
         assertTrue(longer.activationBytes() > small.activationBytes(), "more frames, more tokens");
         assertEquals(small.weightBytes(), wide.weightBytes());
         assertTrue(small.hasExperts());
