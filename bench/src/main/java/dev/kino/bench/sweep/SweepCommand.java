@@ -2,7 +2,6 @@ package dev.kino.bench.sweep;
 
 import dev.kino.bench.io.Console;
 import dev.kino.commandline.DeviceOption;
-import dev.kino.sweep.PrecisionAxis;
 import dev.kino.sweep.Sweep;
 import dev.kino.sweep.SweepOptions;
 import dev.kino.sweep.SweepResults;
@@ -18,15 +17,13 @@ import picocli.CommandLine.Spec;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
  * {@code kino bench sweep}: how many steps of which scheduler a model needs, and what each costs; with
- * {@code --precision}, in which precision modes too. (The Spark sweep shares the grid options but has no precision
- * axis: a mode is a package, and its executors hold one.)
+ * {@code --precision}, in which precision modes too. The grid, precision and {@code --experts} options are
+ * {@link SweepOptions}, shared with the Spark sweep.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run every scheduler × step count × guidance × seed on the same prompts, compare each video with "
@@ -34,7 +31,9 @@ import java.util.concurrent.Callable;
                 + "report.html into --out.",
                 "Re-running with the same --out skips the runs that finished.",
                 "--precision fp32,int8,w4 adds a precision axis: each mode's cells run on that mode's package and are also "
-                        + "compared with the fp32 cell of the same settings."})
+                        + "compared with the fp32 cell of the same settings.",
+                "--experts one loads a mixture's experts one at a time (each run then reads them again, which its times "
+                        + "include; the folder records the choice). The Spark sweep (SweepJob) takes the same options."})
 public final class SweepCommand implements Callable<Integer> {
 
     @Mixin
@@ -50,16 +49,6 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--repeats", paramLabel = "N", defaultValue = "1",
             description = "Time each run N times and keep the median run: steadier timings for N times the work (default: ${DEFAULT-VALUE}).")
     int repeats;
-
-    @Option(names = "--precision", split = ",", paramLabel = "fp32,int8,w4",
-            description = "Precision modes to sweep (int8, w8, w4, fp16, bf16; fp32, the --model package, always runs). "
-                    + "A mode's package is the folder beside --model named MODEL-MODE (as models/quantize writes it), "
-                    + "or the one given with --precision-package.")
-    List<String> precision = new ArrayList<>();
-
-    @Option(names = "--precision-package", paramLabel = "MODE=DIR",
-            description = "The package of a precision mode, e.g. int8=models/wan-1.3b-int8; repeat per mode.")
-    Map<String, Path> precisionPackages = new LinkedHashMap<>();
 
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR",
             description = "Folder for the results; a re-run with the same folder resumes.")
@@ -77,7 +66,7 @@ public final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SweepSpec plain = grid.spec(device.text(), threads, repeats);
-        SweepSpec spec = plain.withPrecisions(PrecisionAxis.resolve(plain.modelDir(), precision, precisionPackages));
+        SweepSpec spec = plain.withPrecisions(grid.precision().resolve(plain.modelDir()));
         PrintStream out = parent.out();
         PrintStream err = parent.err();
         SweepResults results = Sweep.run(spec, this.out, quiet ? null : err);

@@ -47,14 +47,22 @@ import java.util.stream.Stream;
  *                    null without a precision axis (and for references, which the fp32 package renders)
  * @param vsFp32      figures against the fp32 cell of the same prompt, seed, guidance, scheduler, steps and LoRA
  *                    strength; null for fp32 cells, references, and sweeps without a precision axis
+ * @param expertSessions with a mixture's experts loaded one at a time ({@code --experts one}), the expert sessions
+ *                    the timed run closed and opened, in order, as the engine reports them ({@code open 0},
+ *                    {@code close 0}, {@code open 1}); empty with both resident or one denoiser
  */
 public record CellResult(int format, String id, String prompt, String promptId, long seed, double guidance,
                          String scheduler, Map<String, Object> schedulerConfig, int steps, Reference reference,
                          Video video, Timings timings,
                          Memory memory, Quality quality, ModelInfo model, MachineInfo machine, int onnxThreads,
-                         String finishedAt, Double loraStrength, String precision, Quality vsFp32) {
+                         String finishedAt, Double loraStrength, String precision, Quality vsFp32,
+                         List<String> expertSessions) {
 
     public static final int FORMAT = 1;
+
+    public CellResult {
+        expertSessions = expertSessions == null ? List.of() : List.copyOf(expertSessions);   // runs from before
+    }
 
     /** True for a reference run (it has no reference and no quality figures). */
     public boolean referenceRun() {

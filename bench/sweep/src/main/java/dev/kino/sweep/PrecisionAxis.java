@@ -30,6 +30,25 @@ public final class PrecisionAxis {
     }
 
     /**
+     * The axis as asked for ({@code --precision}, {@code --precision-package}), before its packages are found: the
+     * Spark sweep resolves it on an executor, where the packages are.
+     *
+     * @param modes the modes asked for; empty with no {@code given}: no precision axis
+     * @param given packages named explicitly, mode to folder
+     */
+    public record Request(List<String> modes, Map<String, Path> given) {
+        public Request {
+            modes = modes == null ? List.of() : List.copyOf(modes);
+            given = given == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(given));
+        }
+
+        /** {@link PrecisionAxis#resolve} against the fp32 package {@code base}. */
+        public Map<String, Path> resolve(Path base) {
+            return PrecisionAxis.resolve(base, modes, given);
+        }
+    }
+
+    /**
      * The packages of {@code modes} other than fp32, in the order given (fp32 always runs first).
      *
      * @param base  the fp32 package ({@code --model})

@@ -1,10 +1,10 @@
 package dev.kino.sweep;
 
 import dev.kino.model.ModelPackage;
+import dev.kino.pipeline.ExpertResidency;
 import dev.kino.pipeline.GenerationResult;
 import dev.kino.pipeline.ResolvedSettings;
 import dev.kino.pipeline.TextToVideoPipeline;
-import dev.kino.request.Sha256;
 import dev.kino.runtime.Device;
 import dev.kino.runtime.OnnxRuntime;
 import dev.kino.sweep.measure.MachineInfo;
@@ -49,9 +49,11 @@ public final class Sweep {
     private final String provider;
     private final int threads;
     private final int repeats;
+    private final ExpertResidency experts;
 
     private Sweep(OnnxRuntime runtime, String provider, SweepGrid grid, SweepFolder folder, CellResult.ModelInfo model,
-                  Map<String, CellResult.ModelInfo> modePackages, MachineInfo machine, int threads, int repeats) {
+                  Map<String, CellResult.ModelInfo> modePackages, MachineInfo machine, int threads, int repeats,
+                  ExpertResidency experts) {
         this.runtime = runtime;
         this.provider = provider;
         this.grid = grid;
@@ -61,6 +63,7 @@ public final class Sweep {
         this.machine = machine;
         this.threads = threads;
         this.repeats = repeats;
+        this.experts = experts;
     }
 
     /**
@@ -76,18 +79,15 @@ public final class Sweep {
         Map<String, CellResult.ModelInfo> modePackages = new LinkedHashMap<>();
         spec.precisions().forEach((mode, dir) -> modePackages.put(mode, CellResult.ModelInfo.of(ModelPackage.open(dir))));
         OnnxRuntime runtime = OnnxRuntime.create(device, spec.threads());
-        TextToVideoPipeline pipeline = TextToVideoPipeline.load(pkg, runtime);
+        TextToVideoPipeline pipeline = TextToVideoPipeline.load(pkg, runtime, spec.experts());
         Sweep sweep;
         try {
             SweepGrid grid = SweepGrid.resolve(spec, pipeline);
             CellResult.ModelInfo model = CellResult.ModelInfo.of(pkg);
             ResolvedSettings s = grid.settings();
-            SweepFolder folder = SweepFolder.open(out, new SweepIdentity(1, model.name(), model.fingerprint(),
-                    pipeline.provider().label(), spec.threads(), s.frames(), s.width(), s.height(), s.negativePrompt(),
-                    spec.loras().stream().map(Sha256::of).toList(), modePackages.entrySet().stream()
-                    .map(e -> e.getKey() + "=" + e.getValue().fingerprint()).toList()));
+            SweepFolder folder = SweepFolder.open(out, SweepIdentity.of(spec, pipeline, s, spec.threads()));
             sweep = new Sweep(runtime, pipeline.provider().label(), grid, folder, model, modePackages,
-                    MachineInfo.collect(pipeline.provider()), spec.threads(), spec.repeats());
+                    MachineInfo.collect(pipeline.provider()), spec.threads(), spec.repeats(), spec.experts());
         } catch (RuntimeException e) {
             pipeline.close();
             throw e;
@@ -221,7 +221,7 @@ public final class Sweep {
                         continue;
                     }
                     if (runs == null) {
-                        pipeline = TextToVideoPipeline.load(ModelPackage.open(Path.of(pkg.dir())), runtime);
+                        pipeline = TextToVideoPipeline.load(ModelPackage.open(Path.of(pkg.dir())), runtime, experts);
                         runs = new SweepRuns(pipeline, grid, folder, pkg, machine, threads, repeats);
                         bar.starting("warm-up of " + mode);
                         runs.warmUp(bar);

@@ -1,5 +1,10 @@
 package dev.kino.sweep;
 
+import dev.kino.model.ModelPackage;
+import dev.kino.pipeline.ResolvedSettings;
+import dev.kino.pipeline.TextToVideoPipeline;
+import dev.kino.request.Sha256;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,11 +18,41 @@ import java.util.Objects;
  * beside the finished ones. The LoRA files (by the SHA-256 of their bytes) are part of the identity: cells are
  * named by the LoRA's strength only, so another LoRA in the same folder would otherwise look finished. So are
  * the precision modes' packages ({@code MODE=fingerprint}), for the same reason; modes may be added or left out
- * between runs, but a mode's package may not change.
+ * between runs, but a mode's package may not change. So is whether a mixture's experts were loaded one at a
+ * time ({@code experts: "one"}; null: resident, or one denoiser), since each run then reads them again, which its
+ * time includes.
  */
 public record SweepIdentity(int format, String modelName, String modelFingerprint, String executionProvider,
                             int onnxThreads, int frames, int width, int height, String negativePrompt,
-                            List<String> loraSha256, List<String> precisionPackages) {
+                            List<String> loraSha256, List<String> precisionPackages, String experts) {
+
+    /** What {@link #experts} holds when a mixture's experts were loaded one at a time. */
+    public static final String ONE_AT_A_TIME = "one";
+
+    /**
+     * The identity of {@code spec}'s sweep, as both sweeps (local and Spark) record it.
+     *
+     * @param pipeline the {@code --model} package, loaded as the sweep loads it
+     * @param settings the grid's shared settings ({@link SweepGrid#settings()})
+     * @param threads  ONNX Runtime threads of the runs
+     */
+    public static SweepIdentity of(SweepSpec spec, TextToVideoPipeline pipeline, ResolvedSettings settings, int threads) {
+        CellResult.ModelInfo model = CellResult.ModelInfo.of(pipeline.modelPackage());
+        List<String> modes = spec.precisions().entrySet().stream().map(e -> e.getKey() + "="
+                + CellResult.ModelInfo.of(ModelPackage.open(e.getValue())).fingerprint()).toList();
+        return new SweepIdentity(1, model.name(), model.fingerprint(), pipeline.provider().label(), threads,
+                settings.frames(), settings.width(), settings.height(), settings.negativePrompt(),
+                spec.loras().stream().map(Sha256::of).toList(), modes,
+                pipeline.expertsOneAtATime() ? ONE_AT_A_TIME : null);
+    }
+
+    /** Both experts resident (or one denoiser). */
+    public SweepIdentity(int format, String modelName, String modelFingerprint, String executionProvider,
+                         int onnxThreads, int frames, int width, int height, String negativePrompt,
+                         List<String> loraSha256, List<String> precisionPackages) {
+        this(format, modelName, modelFingerprint, executionProvider, onnxThreads, frames, width, height,
+                negativePrompt, loraSha256, precisionPackages, null);
+    }
 
     public SweepIdentity {
         loraSha256 = loraSha256 == null ? List.of() : List.copyOf(loraSha256);   // folders from before LoRAs
@@ -63,6 +98,10 @@ public record SweepIdentity(int format, String modelName, String modelFingerprin
             d.add(other.loraSha256.isEmpty() ? "no LoRA instead of " + loraSha256.size() + " LoRA file(s)"
                     : "other LoRA files (" + other.loraSha256.size() + ")");
         }
+        if (!Objects.equals(experts, other.experts)) {
+            d.add(other.experts == null ? "both experts resident instead of one at a time"
+                    : "experts loaded one at a time instead of both resident");
+        }
         Map<String, String> mine = byMode(precisionPackages);
         byMode(other.precisionPackages).forEach((mode, fingerprint) -> {
             if (mine.containsKey(mode) && !mine.get(mode).equals(fingerprint)) {
@@ -82,7 +121,7 @@ public record SweepIdentity(int format, String modelName, String modelFingerprin
         byMode(other.precisionPackages).forEach(all::putIfAbsent);
         List<String> merged = all.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
         return new SweepIdentity(format, modelName, modelFingerprint, executionProvider, onnxThreads, frames, width,
-                height, negativePrompt, loraSha256, merged);
+                height, negativePrompt, loraSha256, merged, experts);
     }
 
     private static Map<String, String> byMode(List<String> packages) {

@@ -1,17 +1,21 @@
 package dev.kino.sweep;
 
 import dev.kino.KinoException;
+import dev.kino.commandline.ExpertsOption;
 import dev.kino.commandline.VideoSizeOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The grid of a sweep as command-line options ({@code @Mixin} it): the same for {@code kino bench sweep} and
- * the Spark sweep, so a sweep moves from a laptop to a cluster with the same arguments.
+ * the Spark sweep, so a sweep moves from a laptop to a cluster with the same arguments: the grid's axes
+ * (precision included), the video's size and how a mixture's experts are loaded ({@code --experts}).
  */
 public final class SweepOptions {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "DIR", description = "Model package folder (holds kino.json).")
@@ -48,10 +52,31 @@ public final class SweepOptions {
     @Option(names = "--lora-strength", split = ",", paramLabel = "0,0.5,1", description = "Strengths to sweep the LoRAs over (0: the plain model; default: 1).")
     List<Double> loraStrength = new ArrayList<>();
 
+    @Option(names = "--precision", split = ",", paramLabel = "fp32,int8,w4",
+            description = "Precision modes to sweep (int8, w8, w4, fp16, bf16; fp32, the --model package, always runs). "
+                    + "A mode's package is the folder beside --model named MODEL-MODE (as models/quantize writes it), "
+                    + "or the one given with --precision-package.")
+    List<String> precision = new ArrayList<>();
+
+    @Option(names = "--precision-package", paramLabel = "MODE=DIR",
+            description = "The package of a precision mode, e.g. int8=models/wan-1.3b-int8; repeat per mode.")
+    Map<String, Path> precisionPackages = new LinkedHashMap<>();
+
     @Mixin
     VideoSizeOptions size;
 
-    /** The sweep these options describe, run on {@code device} with {@code threads} ONNX Runtime threads. */
+    @Mixin
+    ExpertsOption experts;
+
+    /** The precision axis as asked for; {@link PrecisionAxis.Request#resolve} finds its packages. */
+    public PrecisionAxis.Request precision() {
+        return new PrecisionAxis.Request(precision, precisionPackages);
+    }
+
+    /**
+     * The sweep these options describe, run on {@code device} with {@code threads} ONNX Runtime threads, without its
+     * precision axis ({@link #precision()}: its packages are found where the model is).
+     */
     public SweepSpec spec(String device, int threads, int repeats) {
         List<String> prompts = new ArrayList<>(prompt);
         if (promptsFile != null) {
@@ -61,6 +86,7 @@ public final class SweepOptions {
             throw new KinoException("No prompts given; pass --prompts FILE (one prompt per line) or --prompt TEXT.");
         }
         return new SweepSpec(model, device, threads, prompts, schedulers, steps, guidance, seeds, referenceSteps,
-                referenceScheduler, size.frames(), size.width(), size.height(), repeats, lora, loraStrength);
+                referenceScheduler, size.frames(), size.width(), size.height(), repeats, lora, loraStrength, Map.of(),
+                experts.residency());
     }
 }

@@ -120,7 +120,8 @@ public final class SweepRuns {
         return new CellResult(CellResult.FORMAT, cell.id(), cell.prompt(), cell.promptId(), cell.seed(),
                 s.guidance(), cell.scheduler(), schedulerConfig(cell.scheduler()), cell.steps(), reference, video,
                 CellResult.Timings.of(r.timings(), repeats), CellResult.Memory.of(m.host(), m.gpu()), quality, model,
-                machine, threads, Instant.now().toString(), cell.loraStrength(), cell.precision(), vsFp32);
+                machine, threads, Instant.now().toString(), cell.loraStrength(), cell.precision(), vsFp32,
+                r.expertSessions());
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.kino.sweep;
 
 import dev.kino.KinoException;
+import dev.kino.pipeline.ExpertResidency;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,13 +36,25 @@ import java.util.Objects;
  * @param precisions         the precision axis: each mode's package of the same model (int8, w4, ... to its folder),
  *                           compared with {@code modelDir}, the fp32 package; empty: no precision axis
  *                           ({@link PrecisionAxis} finds them)
+ * @param experts            how a mixture's experts stay in memory in every package the sweep loads (a load option:
+ *                           {@code one} reads each expert again per run, which its timings include); null: auto
  */
 public record SweepSpec(Path modelDir, String device, int threads, List<String> prompts, List<String> schedulers,
                         List<Integer> steps, List<Double> guidance, List<Long> seeds, int referenceSteps,
                         String referenceScheduler, Integer frames, Integer width, Integer height, int repeats,
-                        List<Path> loras, List<Double> loraStrengths, Map<String, Path> precisions) {
+                        List<Path> loras, List<Double> loraStrengths, Map<String, Path> precisions,
+                        ExpertResidency experts) {
 
     public static final int DEFAULT_REFERENCE_STEPS = 50;
+
+    /** A sweep with its mixture's experts as memory allows ({@link ExpertResidency#AUTO}). */
+    public SweepSpec(Path modelDir, String device, int threads, List<String> prompts, List<String> schedulers,
+                     List<Integer> steps, List<Double> guidance, List<Long> seeds, int referenceSteps,
+                     String referenceScheduler, Integer frames, Integer width, Integer height, int repeats,
+                     List<Path> loras, List<Double> loraStrengths, Map<String, Path> precisions) {
+        this(modelDir, device, threads, prompts, schedulers, steps, guidance, seeds, referenceSteps,
+                referenceScheduler, frames, width, height, repeats, loras, loraStrengths, precisions, null);
+    }
 
     /** A sweep without a precision axis. */
     public SweepSpec(Path modelDir, String device, int threads, List<String> prompts, List<String> schedulers,
@@ -62,6 +75,7 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
 
     public SweepSpec {
         Objects.requireNonNull(modelDir, "modelDir");
+        experts = experts == null ? ExpertResidency.AUTO : experts;
         precisions = precisions == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(precisions));
         if (precisions.containsKey(PrecisionAxis.FP32)) {
             throw new IllegalArgumentException("precisions lists the modes compared with the fp32 package, not fp32 itself");
@@ -99,7 +113,7 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
     /** This sweep with a precision axis: each mode's package (mode to folder), compared with the fp32 cells. */
     public SweepSpec withPrecisions(Map<String, Path> modes) {
         return new SweepSpec(modelDir, device, threads, prompts, schedulers, steps, guidance, seeds, referenceSteps,
-                referenceScheduler, frames, width, height, repeats, loras, loraStrengths, modes);
+                referenceScheduler, frames, width, height, repeats, loras, loraStrengths, modes, experts);
     }
 
     public static Builder builder(Path modelDir) {
@@ -129,6 +143,7 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
         private List<Path> loras = new ArrayList<>();
         private List<Double> loraStrengths = new ArrayList<>();
         private Map<String, Path> precisions = new LinkedHashMap<>();
+        private ExpertResidency experts = ExpertResidency.AUTO;
 
         private Builder(Path modelDir) {
             this.modelDir = modelDir;
@@ -195,6 +210,12 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
             return this;
         }
 
+        /** How a mixture's experts stay in memory (default: auto). */
+        public Builder experts(ExpertResidency v) {
+            experts = v;
+            return this;
+        }
+
         public Builder repeats(int v) {
             repeats = v;
             return this;
@@ -202,7 +223,8 @@ public record SweepSpec(Path modelDir, String device, int threads, List<String> 
 
         public SweepSpec build() {
             return new SweepSpec(modelDir, device, threads, prompts, schedulers, steps, guidance, seeds,
-                    referenceSteps, referenceScheduler, frames, width, height, repeats, loras, loraStrengths, precisions);
+                    referenceSteps, referenceScheduler, frames, width, height, repeats, loras, loraStrengths, precisions,
+                    experts);
         }
     }
 }

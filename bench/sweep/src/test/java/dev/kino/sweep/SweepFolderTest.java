@@ -56,6 +56,28 @@ class SweepFolderTest {
         assertTrue(e.getMessage().contains("another w4 package (fingerprint dddd instead of bbbb)"), e.getMessage());
     }
 
+    /**
+     * Experts loaded one at a time are timed with each expert read again per run: such a folder does not resume with
+     * both resident, nor the other way round. A folder from before the field (no {@code experts}) was both resident.
+     */
+    @Test
+    void expertsOneAtATimeIsPartOfTheIdentity(@TempDir Path tmp) throws Exception {
+        SweepIdentity one = new SweepIdentity(1, "m", "f".repeat(64), "CPU", 0, 4, 32, 32, "", java.util.List.of(),
+                java.util.List.of(), SweepIdentity.ONE_AT_A_TIME);
+        SweepFolder.open(tmp.resolve("one"), one);
+        KinoException e = assertThrows(KinoException.class, () -> SweepFolder.open(tmp.resolve("one"), ID));
+        assertTrue(e.getMessage().contains("both experts resident instead of one at a time"), e.getMessage());
+        SweepFolder.open(tmp.resolve("one"), one); // the same choice resumes
+
+        Path old = Files.createDirectories(tmp.resolve("old"));
+        Files.writeString(old.resolve("sweep.json"), "{\"format\": 1, \"model_name\": \"m\", \"model_fingerprint\": \""
+                + "f".repeat(64) + "\", \"execution_provider\": \"CPU\", \"onnx_threads\": 0, \"frames\": 4,"
+                + " \"width\": 32, \"height\": 32, \"negative_prompt\": \"\"}");
+        SweepFolder.open(old, ID);
+        e = assertThrows(KinoException.class, () -> SweepFolder.open(old, one));
+        assertTrue(e.getMessage().contains("experts loaded one at a time instead of both resident"), e.getMessage());
+    }
+
     private static SweepIdentity modes(String... packages) {
         return new SweepIdentity(1, "m", "f".repeat(64), "CPU", 0, 4, 32, 32, "", java.util.List.of(),
                 java.util.List.of(packages));

@@ -43,6 +43,6 @@ public final class TestResults {
         return new CellResult(CellResult.FORMAT, c.id(), c.prompt(), c.promptId(), c.seed(), c.guidance(),
                 c.scheduler(), Map.of("_class_name", "DDIMScheduler"), c.steps(), ref, new CellResult.Video(4, 32, 32, 8, dir + "/strip.png", dir + "/video.mp4"),
                 t, new CellResult.Memory(123L << 20, "test", null, "absent: the run used the CPU"), q, MODEL, MACHINE, 0,
-                "2025-01-01T00:00:00Z", c.loraStrength(), c.precision(), null);
+                "2025-01-01T00:00:00Z", c.loraStrength(), c.precision(), null, List.of());
     }
 }

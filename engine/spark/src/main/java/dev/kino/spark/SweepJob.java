@@ -1,9 +1,7 @@
 package dev.kino.spark;
 
 import dev.kino.KinoException;
-import dev.kino.commandline.ExpertsOption;
 import dev.kino.commandline.KinoPrograms;
-import dev.kino.pipeline.ExpertResidency;
 import dev.kino.sweep.Cell;
 import dev.kino.sweep.CellResult;
 import dev.kino.sweep.SweepFolder;
@@ -33,7 +31,9 @@ import java.util.stream.Stream;
 
 /**
  * {@code kino bench sweep} on a Spark cluster: the same grid options, every reference and every cell a task,
- * references first (each cell is compared with its reference's stored output), and the same folder, CSV, JSON,
+ * references first (each cell is compared with its reference's stored output), then the cells on the
+ * {@code --model} package, then, with {@code --precision}, each other mode's cells on that mode's package (each
+ * compared with the stored fp32 cell of the same settings, as the local sweep does), and the same folder, CSV, JSON,
  * charts and HTML report as the local sweep, written by the bench's own classes.
  * <pre>
  * spark-submit --class dev.kino.spark.SweepJob kino-spark.jar --model /models/wan --prompts prompts.txt \
@@ -47,14 +47,13 @@ import java.util.stream.Stream;
  * sentence with exit 1, as in {@link RenderJob}.
  */
 @Command(name = "SweepJob", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run kino bench sweep's grid as Spark tasks and write its report into --out (a shared folder).")
+        description = {"Run kino bench sweep's grid as Spark tasks and write its report into --out (a shared folder).",
+                "The same options as kino bench sweep: --precision runs each mode's cells on that mode's package (found"
+                        + " beside --model on the executors) and compares them with the fp32 cell of the same settings."})
 public final class SweepJob implements Callable<Integer> {
 
     @Mixin
     SweepOptions grid;
-
-    @Mixin
-    ExpertsOption experts;
 
     @Option(names = "--repeats", paramLabel = "N", defaultValue = "1",
             description = "Time each run N times and keep the median run (default: ${DEFAULT-VALUE}).")
@@ -106,22 +105,23 @@ public final class SweepJob implements Callable<Integer> {
     /** Runs the grid's missing references, then its missing cells, and gathers every finished run. */
     SweepResults run(SparkSession spark) {
         // The device is each task's own; ONNX Runtime threads are each task's CPUs (recorded per run).
-        ExpertResidency residency = experts.residency();
         SweepSpec sweep = grid.spec("auto", 0, repeats);
         Path root = SweepFolder.checkUsable(withoutStaleMarks(out));
         String spec = SweepTasks.json(sweep);
+        String precision = SweepTasks.json(grid.precision());   // its packages are found where the model is
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        SweepTasks planner = new SweepTasks(spec, root.toString(), null, residency); // planning writes nothing
+        SweepTasks planner = new SweepTasks(spec, root.toString(), null); // planning writes nothing
         SweepTasks.Plan plan = SweepTasks.parse(await(spark, "resolve the grid", 1,
-                () -> jsc.parallelize(List.of(0), 1).map(i -> planner.plan()).collectAsync()).get(0),
+                () -> jsc.parallelize(List.of(0), 1).map(i -> planner.plan(precision)).collectAsync()).get(0),
                 SweepTasks.Plan.class);
         if (plan.error() != null) {
             throw new KinoException(plan.error());
         }
         SweepFolder folder = SweepFolder.open(root, plan.identity());
         String mark = markForTasks(root);
+        String resolved = SweepTasks.json(sweep.withPrecisions(plan.precisions()));
         try {
-            return run(spark, plan, folder, new SweepTasks(spec, root.toString(), mark, residency));
+            return run(spark, plan, folder, new SweepTasks(resolved, root.toString(), mark));
         } finally {
             deleteQuietly(root.resolve(mark));
         }
@@ -132,7 +132,8 @@ public final class SweepJob implements Callable<Integer> {
         String identity = SweepTasks.json(plan.identity());
 
         List<String> references = new ArrayList<>();
-        List<String> cells = new ArrayList<>();
+        List<String> cells = new ArrayList<>();   // on the --model package
+        List<String> modeCells = new ArrayList<>();   // each on its precision mode's package, after the fp32 cells
         int reused = 0;
         for (SweepGrid.Group g : plan.groups()) {
             List<Cell> pending = g.cells().stream()
@@ -143,7 +144,10 @@ public final class SweepJob implements Callable<Integer> {
             } else if (!pending.isEmpty()) {
                 references.add(SweepTasks.json(g.reference()));
             }
-            cells.addAll(SweepTasks.pairs(List.of(new SweepGrid.Group(g.reference(), pending))));
+            cells.addAll(SweepTasks.pairs(List.of(new SweepGrid.Group(g.reference(),
+                    pending.stream().filter(SweepGrid::onModelPackage).toList()))));
+            modeCells.addAll(SweepTasks.pairs(List.of(new SweepGrid.Group(g.reference(),
+                    pending.stream().filter(c -> !SweepGrid.onModelPackage(c)).toList()))));
         }
         if (!references.isEmpty()) {
             unshared(await(spark, "run " + references.size() + " sweep references", references.size(),
@@ -153,6 +157,10 @@ public final class SweepJob implements Callable<Integer> {
         if (!cells.isEmpty()) {
             unshared(await(spark, "run " + cells.size() + " sweep cells", cells.size(),
                     () -> jsc.parallelize(cells, cells.size()).map(c -> tasks.cell(c, identity)).collectAsync()));
+        }
+        if (!modeCells.isEmpty()) {
+            unshared(await(spark, "run " + modeCells.size() + " sweep cells of other precisions", modeCells.size(),
+                    () -> jsc.parallelize(modeCells, modeCells.size()).map(c -> tasks.cell(c, identity)).collectAsync()));
         }
 
         List<CellResult> finishedCells = new ArrayList<>();
@@ -168,7 +176,7 @@ public final class SweepJob implements Callable<Integer> {
         }
         int outside = (int) folder.allFinishedCells().stream().filter(c -> !ids.contains(c.id())).count();
         return new SweepResults(folder.root(), plan.settings(), plan.model(), plan.machine(), List.copyOf(finishedCells),
-                List.copyOf(finishedReferences), references.size() + cells.size(), reused, outside, plan.warnings());
+                List.copyOf(finishedReferences), references.size() + cells.size() + modeCells.size(), reused, outside, plan.warnings());
     }
 
     /** One Spark job of the sweep, its failures as one sentence ({@link ClusterJob}). */

@@ -3,12 +3,11 @@ package dev.kino.spark;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.kino.KinoException;
 import dev.kino.denoise.StepListener;
-import dev.kino.model.ModelPackage;
-import dev.kino.pipeline.ExpertResidency;
 import dev.kino.pipeline.ResolvedSettings;
 import dev.kino.runtime.Device;
 import dev.kino.sweep.Cell;
 import dev.kino.sweep.CellResult;
+import dev.kino.sweep.PrecisionAxis;
 import dev.kino.sweep.SweepFolder;
 import dev.kino.sweep.SweepGrid;
 import dev.kino.sweep.SweepIdentity;
@@ -40,15 +39,18 @@ import java.util.Map;
  * @param mark   the check file the driver left in the folder for this run: a task that cannot read it runs
  *               nothing, since what it wrote would land where the driver never looks (null while planning,
  *               which writes nothing)
- * @param experts how executors load a mixture's experts (the job's {@code --experts}); a sweep's times with
- *               {@code one} include reading each expert again per run
+ *               (how a mixture's experts are loaded, {@code --experts}, is the spec's: a sweep's times with
+ *               {@code one} include reading each expert again per run)
  */
-record SweepTasks(String spec, String folder, String mark, ExpertResidency experts) implements Serializable {
+record SweepTasks(String spec, String folder, String mark) implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** What the driver needs from the grid, resolved on an executor against the loaded model. */
+    /**
+     * What the driver needs from the grid, resolved on an executor against the loaded model; {@code precisions}: the
+     * precision modes' packages, found beside the model there ({@link PrecisionAxis}).
+     */
     record Plan(SweepIdentity identity, ResolvedSettings settings, List<SweepGrid.Group> groups, List<String> warnings,
-                CellResult.ModelInfo model, MachineInfo machine, String error) {
+                CellResult.ModelInfo model, MachineInfo machine, Map<String, Path> precisions, String error) {
     }
 
     static String json(Object value) {
@@ -71,20 +73,23 @@ record SweepTasks(String spec, String folder, String mark, ExpertResidency exper
         return parse(spec, SweepSpec.class);
     }
 
-    /** Resolves the grid on this executor (the driver never loads the model); a user error comes back as text. */
-    String plan() {
-        SweepSpec s = sweepSpec();
-        try (ExecutorPipelines.Lease lease = borrow(s)) {
-            SweepGrid grid = SweepGrid.resolve(s, lease.pipeline());
-            ModelPackage pkg = lease.pipeline().modelPackage();
-            CellResult.ModelInfo model = CellResult.ModelInfo.of(pkg);
-            ResolvedSettings r = grid.settings();
-            SweepIdentity identity = new SweepIdentity(1, model.name(), model.fingerprint(),
-                    lease.pipeline().provider().label(), threads(), r.frames(), r.width(), r.height(), r.negativePrompt());
-            return json(new Plan(identity, r, grid.groups(), grid.warnings(), model,
-                    MachineInfo.collect(lease.pipeline().provider()), null));
+    /**
+     * Resolves the grid and the precision axis ({@code precisionJson}: JSON of a {@link PrecisionAxis.Request}) on
+     * this executor (the driver never loads the model); a user error comes back as text.
+     */
+    String plan(String precisionJson) {
+        try {
+            SweepSpec plain = sweepSpec();
+            SweepSpec s = plain.withPrecisions(parse(precisionJson, PrecisionAxis.Request.class).resolve(plain.modelDir()));
+            try (ExecutorPipelines.Lease lease = borrow(s, s.modelDir())) {
+                SweepGrid grid = SweepGrid.resolve(s, lease.pipeline());
+                ResolvedSettings r = grid.settings();
+                return json(new Plan(SweepIdentity.of(s, lease.pipeline(), r, threads()), r, grid.groups(),
+                        grid.warnings(), CellResult.ModelInfo.of(lease.pipeline().modelPackage()),
+                        MachineInfo.collect(lease.pipeline().provider()), s.precisions(), null));
+            }
         } catch (KinoException e) {
-            return json(new Plan(null, null, null, null, null, null, e.getMessage()));
+            return json(new Plan(null, null, null, null, null, null, null, e.getMessage()));
         }
     }
 
@@ -97,13 +102,17 @@ record SweepTasks(String spec, String folder, String mark, ExpertResidency exper
         Cell reference = parse(referenceJson, Cell.class);
         SweepIdentity identity = parse(identityJson, SweepIdentity.class);
         SweepSpec s = sweepSpec();
-        try (ExecutorPipelines.Lease lease = borrow(s)) {
+        try (ExecutorPipelines.Lease lease = borrow(s, s.modelDir())) {
             runs(s, lease, identity).runReference(reference, StepListener.NONE);
             return null;
         }
     }
 
-    /** Runs one cell against its stored reference (JSON of both {@link Cell}s); null, or why it could not. */
+    /**
+     * Runs one cell against its stored reference (JSON of both {@link Cell}s); null, or why it could not. A cell of
+     * a precision mode other than fp32 runs on that mode's package and is also compared with the stored fp32 cell of
+     * the same settings, which ran before it.
+     */
     String cell(String pairJson, String identityJson) {
         String unshared = unshared();
         if (unshared != null) {
@@ -114,11 +123,15 @@ record SweepTasks(String spec, String folder, String mark, ExpertResidency exper
         Cell cell = pair[1];
         SweepIdentity identity = parse(identityJson, SweepIdentity.class);
         SweepSpec s = sweepSpec();
-        try (ExecutorPipelines.Lease lease = borrow(s)) {
+        Path pkg = SweepGrid.onModelPackage(cell) ? s.modelDir() : s.precisions().get(cell.precision());
+        try (ExecutorPipelines.Lease lease = borrow(s, pkg)) {
             SweepFolder f = SweepFolder.open(Path.of(folder), identity);
             CellResult ref = f.finishedReference(reference).orElseThrow(() -> new IllegalStateException(
                     "the reference " + reference.id() + " ran before this cell but is not in " + folder));
-            runs(s, lease, identity).runCell(cell, ref, f.loadReferenceOutput(ref), StepListener.NONE);
+            SweepFolder.ReferenceOutput fp32 = SweepGrid.onModelPackage(cell) ? null : f.loadCellOutput(
+                    f.finishedCell(cell.fp32(), reference.id()).orElseThrow(() -> new IllegalStateException(
+                            "the fp32 cell " + cell.fp32().id() + " ran before this cell but is not in " + folder)));
+            runs(s, lease, identity).runCell(cell, ref, f.loadReferenceOutput(ref), fp32, StepListener.NONE);
             return null;
         }
     }
@@ -150,10 +163,11 @@ record SweepTasks(String spec, String folder, String mark, ExpertResidency exper
         return runs;
     }
 
-    private ExecutorPipelines.Lease borrow(SweepSpec s) {
+    /** This executor's pipeline of {@code pkg} (the model's, or a precision mode's package) for the task's device. */
+    private static ExecutorPipelines.Lease borrow(SweepSpec s, Path pkg) {
         TaskContext task = TaskContext.get();
         Device device = TaskDevice.choose(task == null ? Map.of() : task.resourcesJMap());
-        return ExecutorPipelines.borrow(s.modelDir().toString(), device, threads(), experts);
+        return ExecutorPipelines.borrow(pkg.toString(), device, threads(), s.experts());
     }
 
     /** ONNX Runtime threads: the task's CPUs, so parallel tasks do not oversubscribe the cores. */

@@ -16,6 +16,7 @@ import dev.kino.server.ServerConfig;
 import dev.kino.server.work.Workers;
 import dev.kino.shots.TakeVideo;
 import dev.kino.sweep.Sweep;
+import dev.kino.sweep.SweepOptions;
 import dev.kino.sweep.SweepResults;
 import dev.kino.sweep.SweepSpec;
 import dev.kino.video.Mp4Writer;
@@ -40,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code --experts one} on every surface that renders (Wan 2.2's two experts, the committed tiny two-expert
  * package): {@code kino render}, the server and Spark's RenderJob and SweepJob write the same files as with both
- * experts resident, and really loaded one at a time, as the library reports it: each take's record
+ * experts resident ({@code kino bench sweep}: bench's ExpertsSweepTest), and really loaded one at a time, as the
+ * library reports it: each take's record
  * ({@code expert_sessions}), the server's {@code GET /api/models}, and the executor's pipelines.
  */
 class ExpertResidencySurfacesTest {
@@ -78,6 +80,8 @@ class ExpertResidencySurfacesTest {
         }
         options.add(new CommandLine(new RenderJob()).getCommandSpec().findOption("--experts"));
         options.add(new CommandLine(new SweepJob()).getCommandSpec().findOption("--experts"));
+        // kino bench sweep mixes in the sweeps' shared options (bench's ExpertsSweepTest checks the command itself)
+        options.add(new CommandLine(new SweepOptions()).getCommandSpec().findOption("--experts"));
         for (CommandLine.Model.OptionSpec o : options) {
             assertTrue(o != null, "every surface takes --experts");
             assertEquals(options.get(0).description()[0], o.description()[0]);
