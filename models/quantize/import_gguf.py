@@ -26,7 +26,6 @@ import sys
 from collections import Counter
 
 import numpy as np
-import onnx
 from gguf import GGMLQuantizationType as T
 from gguf import GGUFReader
 from gguf.quants import dequantize
@@ -83,7 +82,7 @@ def import_graph(graph_path, base_path, gguf_path):
     """Rewrites one denoiser graph (a copy of ``base_path``) with the GGUF's weights; returns its record and
     the path of its float twin: the base graph holding the same values as plain floats, for the run check.
     One graph is in memory at a time (about the fp32 denoiser's size at the peak)."""
-    model = onnx.load(graph_path, load_external_data=True)
+    model = pm.load(graph_path)
     params = gw.graph_params(model)
     work = plan(read_gguf(gguf_path), params, gguf_path)
     inits = {i.name: i for i in model.graph.initializer}
@@ -108,7 +107,7 @@ def import_graph(graph_path, base_path, gguf_path):
     pm.save(model, graph_path)
     del model, inits, matmul_of
     check_weights(graph_path, params, work)
-    twin = onnx.load(base_path, load_external_data=True)
+    twin = pm.load(base_path)
     twin_inits = {i.name: i for i in twin.graph.initializer}
     for target, (name, t, shape) in work.items():
         value = float_value(t, shape)
@@ -167,7 +166,7 @@ def _to_nbits(model, blocks):
 
 def check_weights(graph_path, params, work):
     """The written graph's weights, read back, equal gguf.quants.dequantize of the file, bit for bit."""
-    model = onnx.load(graph_path, load_external_data=True)
+    model = pm.load(graph_path)
     inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
     nbits = {n.input[1]: n for n in model.graph.node if n.op_type == "MatMulNBits"}
     for target, (name, t, shape) in work.items():

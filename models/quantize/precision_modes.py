@@ -36,8 +36,38 @@ KEEP = (r"patch_embedding", r"/proj_in/", r"/conv_in/", r"condition_embedder", r
 
 
 def load(path):
-    """The graph with its external data (``FILE.onnx_data`` beside it) read in."""
-    return onnx.load(path, load_external_data=True)
+    """The graph with its external data (``FILE.onnx_data`` beside it) read in. Read here, not by ``onnx.load``:
+    onnx refuses an external file with several hard links (its "hardlink attack" check), and quantize_package.py
+    hard-links the weight files it does not convert, so a package it wrote could not be converted again."""
+    model = onnx.load(path, load_external_data=False)
+    folder = os.path.dirname(os.path.abspath(path))
+    for t in _tensors(model.graph):
+        if t.data_location != TensorProto.EXTERNAL:
+            continue
+        info = {e.key: e.value for e in t.external_data}
+        with open(os.path.join(folder, info["location"]), "rb") as f:
+            f.seek(int(info.get("offset", 0)))
+            data = f.read(int(info["length"])) if "length" in info else f.read()
+        if "length" in info and len(data) != int(info["length"]):
+            raise IOError(f"{t.name}: short read from {info['location']}")
+        t.raw_data = data
+        del t.external_data[:]
+        t.data_location = TensorProto.DEFAULT
+    return model
+
+
+def _tensors(graph):
+    """Every tensor a graph holds: initializers and Constant-style attributes, subgraphs included."""
+    yield from graph.initializer
+    for n in graph.node:
+        for a in n.attribute:
+            if a.HasField("t"):
+                yield a.t
+            yield from a.tensors
+            if a.HasField("g"):
+                yield from _tensors(a.g)
+            for g in a.graphs:
+                yield from _tensors(g)
 
 
 def save(model, path):
