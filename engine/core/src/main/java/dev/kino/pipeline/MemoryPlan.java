@@ -24,7 +24,8 @@ import java.util.Map;
  * from its nodes, then counts what is alive at a graph's widest point ({@code transformer}, {@code decoder}
  * below say what). Each session keeps its own memory arena and does not give it back, so the sessions' peaks
  * add up. A quantized graph also holds the copies ONNX Runtime's CPU kernels pre-pack its weights into
- * ({@link PrepackedWeights}). Not counted: a graph's load-time copies, and the VAE encoder's activations
+ * ({@link PrepackedWeights}), and an int8 denoiser every block's cross-attention keys at once ({@link TextKeysAhead}).
+ * Not counted: a graph's load-time copies, and the VAE encoder's activations
  * (video-to-video only).
  *
  * @param width        video width in pixels
@@ -204,13 +205,16 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
         Manifest.Denoiser d = m.denoiser();
         List<Manifest.Expert> experts = d.experts();
         long tokens = d.sequenceLength(latentFrames, height / cell, width / cell);
+        // the denoiser reads the first text encoder's embeddings, padded to its max_length
+        long textRows = texts.isEmpty() ? 0 : (long) batch * texts.get(0).maxLength();
         for (int i = 0; i < experts.size(); i++) {
             String file = experts.get(i).file();
             GraphStats s = stats(pkg, file, read);
             Widths w = Widths.of(s, d.weights());
             rows.add(new Graph(experts.size() == 1 ? "denoiser" : "denoiser expert " + (i + 1), file,
                     d.weights().format(), weights(pkg, file, s), PrepackedWeights.of(s).bytes(),
-                    transformer(batch * tokens, tokens, w, s.heads(), batch), experts.size() > 1,
+                    transformer(batch * tokens, tokens, w, s.heads(), batch) + TextKeysAhead.bytes(s, textRows),
+                    experts.size() > 1,
                     Matrices.of(s, d.weights())));
         }
         Manifest.Vae v = m.vae();
