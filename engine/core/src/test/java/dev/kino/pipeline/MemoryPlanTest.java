@@ -58,7 +58,8 @@ class MemoryPlanTest {
     /**
      * Each quantized kernel's pre-packed copy, from the header alone, for a 2-layer stack (32 -> 256 -> 256): the
      * expected sizes are worked by hand from MLAS's packing rules (PrepackedWeights says which), inline and with
-     * the weights in an external-data file (where the copy replaces the memory-mapped original).
+     * the weights in an external-data file (where the copy replaces the memory-mapped original); and the text
+     * keys an int8 graph whose blocks read one quantized text holds ahead (TextKeysAhead).
      */
     @Test
     void quantizedKernelsPrePackedCopiesAreReadFromTheHeader() throws IOException {
@@ -75,12 +76,28 @@ class MemoryPlanTest {
                 prepacked(QuantizedStack.Kind.W4_INT8_COMPUTE, false));
         // w8, fp32 compute: not packed; the largest matrix dequantized per call
         assertEquals(new PrepackedWeights(0, 4 * 256 * 256), prepacked(QuantizedStack.Kind.W8, true));
+
+        // every block's key of the text held at once, twice (TextKeysAhead): none where each MatMulInteger
+        // quantizes its own input, [rows, 64] floats per block where 4 blocks' keys and values read one quantized
+        // text, inline or external alike
+        long rows = 2 * 16;
+        for (boolean external : new boolean[]{false, true}) {
+            assertEquals(0, TextKeysAhead.bytes(stats(QuantizedStack.Kind.INT8, external), rows));
+            Path file = Files.createDirectories(tmp.resolve("cross-" + external)).resolve("denoiser.onnx");
+            QuantizedStack.writeCrossAttention(file, 4, 64, 32, external);
+            assertEquals(2 * 4 * rows * 4 * 64, TextKeysAhead.bytes(GraphStats.read(file, "denoiser"), rows),
+                    "external " + external);
+        }
+    }
+
+    private GraphStats stats(QuantizedStack.Kind kind, boolean external) throws IOException {
+        Path file = Files.createDirectories(tmp.resolve(kind + "-" + external)).resolve("denoiser.onnx");
+        QuantizedStack.write(file, kind, 2, 256, 32, external);
+        return GraphStats.read(file, "denoiser");
     }
 
     private PrepackedWeights prepacked(QuantizedStack.Kind kind, boolean external) throws IOException {
-        Path file = Files.createDirectories(tmp.resolve(kind + "-" + external)).resolve("denoiser.onnx");
-        QuantizedStack.write(file, kind, 2, 256, 32, external);
-        return PrepackedWeights.of(GraphStats.read(file, "denoiser"));
+        return PrepackedWeights.of(stats(kind, external));
     }
 
     @Test
@@ -97,6 +114,9 @@ class MemoryPlanTest {
         long w4Blocks = w4.matrices().params() / 2;
         assertEquals(w4Blocks, w4.prepackedBytes(), "w4 (fp32 compute) re-lays its 4-bit blocks");
         assertEquals(int8.weightBytes() + int8.prepackedBytes() + int8.activationBytes(), int8.bytes());
+        // the int8 denoiser's 2 blocks' 32-wide keys of the 2 x 512 text rows, twice (TextKeysAhead)
+        assertEquals(fp32.activationBytes() + 2L * 4 * (2 * 512) * 2 * 32, int8.activationBytes());
+        assertEquals(fp32.activationBytes(), w4.activationBytes(), "w4 reads its text unquantized");
     }
 
     private static long videoActivations(MemoryPlan plan) {

@@ -65,20 +65,9 @@ final class QuantizedStack {
     private String layer(Kind kind, int i, String x, int k, int n, Random random) throws IOException {
         String p = "/blocks." + i + "/ffn/";
         if (kind == Kind.INT8) {
-            byte[] w = new byte[k * n];
-            random.nextBytes(w);
-            float[] scale = new float[n];
-            java.util.Arrays.fill(scale, (float) (1 / (74.0 * Math.sqrt(k))));   // keeps the values near 1
-            init(p + "w_quantized", new long[]{k, n}, 3, w);
-            init(p + "w_zero_point", new long[]{n}, 3, new byte[n]);
-            init(p + "w_scale", new long[]{n}, 1, floats(scale));
+            int8Weights(p, k, n, random);
             node("DynamicQuantizeLinear", "", List.of(x), List.of(p + "xq", p + "xs", p + "xz"), new byte[0]);
-            node("MatMulInteger", "", List.of(p + "xq", p + "w_quantized", p + "xz", p + "w_zero_point"),
-                    List.of(p + "int32"), new byte[0]);
-            node("Cast", "", List.of(p + "int32"), List.of(p + "float"), attr("to", 1));
-            node("Mul", "", List.of(p + "xs", p + "w_scale"), List.of(p + "scale"), new byte[0]);
-            node("Mul", "", List.of(p + "float", p + "scale"), List.of(p + "out"), new byte[0]);
-            return p + "out";
+            return int8MatMul(p, p + "x", p);
         }
         int bits = kind == Kind.W8 ? 8 : 4;
         int blocks = (k + BLOCK - 1) / BLOCK;
@@ -99,6 +88,68 @@ final class QuantizedStack {
         node("MatMulNBits", "com.microsoft", List.of(x, p + "w_Q" + bits, p + "w_scales"), List.of(p + "out"),
                 a.toByteArray());
         return p + "out";
+    }
+
+    /** A {@code k x n} int8 weight with per-column zero points and scales, named {@code p} + "w_...". */
+    private void int8Weights(String p, int k, int n, Random random) throws IOException {
+        byte[] w = new byte[k * n];
+        random.nextBytes(w);
+        float[] scale = new float[n];
+        java.util.Arrays.fill(scale, (float) (1 / (74.0 * Math.sqrt(k))));   // keeps the values near 1
+        init(p + "w_quantized", new long[]{k, n}, 3, w);
+        init(p + "w_zero_point", new long[]{n}, 3, new byte[n]);
+        init(p + "w_scale", new long[]{n}, 1, floats(scale));
+    }
+
+    /**
+     * Node {@code p}'s MatMulInteger over the quantized input {@code xq}, {@code xs}, {@code xz} (named {@code x}
+     * + "q"/"s"/"z") and its weights {@code w} + "_quantized"/"_zero_point"/"_scale", with the Cast and the Mul
+     * by the scales; returns its output's name.
+     */
+    private String int8MatMul(String p, String x, String w) {
+        node("MatMulInteger", "", List.of(x + "q", w + "w_quantized", x + "z", w + "w_zero_point"),
+                List.of(p + "int32"), new byte[0]);
+        node("Cast", "", List.of(p + "int32"), List.of(p + "float"), attr("to", 1));
+        node("Mul", "", List.of(x + "s", w + "w_scale"), List.of(p + "scale"), new byte[0]);
+        node("Mul", "", List.of(p + "float", p + "scale"), List.of(p + "out"), new byte[0]);
+        return p + "out";
+    }
+
+    /**
+     * Writes an int8 graph shaped like Wan's cross-attention as models/quantize writes it: the text quantized once
+     * and read by every block's key and value projections ({@code textDim -> width} each), all summed into the
+     * output. Weights inline, or in {@code file_data} when {@code external}.
+     */
+    static void writeCrossAttention(Path file, int blocks, int width, int textDim, boolean external)
+            throws IOException {
+        Path dataFile = file.resolveSibling(file.getFileName() + "_data");
+        try (OutputStream data = external ? Files.newOutputStream(dataFile) : OutputStream.nullOutputStream()) {
+            QuantizedStack g = new QuantizedStack(external ? data : null, dataFile.getFileName().toString());
+            Random random = new Random(1);
+            String text = "/text/";
+            g.node("DynamicQuantizeLinear", "", List.of("encoder_hidden_states"),
+                    List.of(text + "q", text + "s", text + "z"), new byte[0]);
+            String sum = null;
+            for (int i = 0; i < blocks; i++) {
+                for (String proj : List.of("to_k", "to_v")) {
+                    String p = "/blocks." + i + "/attn2/" + proj + "/";
+                    g.int8Weights(p, textDim, width, random);
+                    String out = g.int8MatMul(p, text, p);
+                    if (sum != null) {
+                        g.node("Add", "", List.of(sum, out), List.of(p + "sum"), new byte[0]);
+                        out = p + "sum";
+                    }
+                    sum = out;
+                }
+            }
+            g.node("ReduceMean", "", List.of(sum), List.of("mean"), new byte[0]);
+            g.init("zero", new long[0], 1, floats(new float[]{0}));
+            g.node("Mul", "", List.of("mean", "zero"), List.of("nothing"), new byte[0]);
+            g.node("Add", "", List.of("hidden_states", "nothing"), List.of("noise_pred"), new byte[0]);
+            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file))) {
+                g.model(out, textDim);
+            }
+        }
     }
 
     /** Streams the ModelProto to {@code out}: the graph's parts are written as they are, not copied again. */
