@@ -46,10 +46,11 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
      * One graph: its weights, what ONNX Runtime pre-packs them into, and its session's activations at this size.
      *
      * @param prepackedBytes {@link PrepackedWeights#bytes()}: 0 for float graphs
+     * @param textKeysInt8   {@link TextKeysAhead#ifInt8}: what its activations hold of the text's keys in int8
      * @param expert         true for one expert of a mixture (only one need be loaded at a time)
      */
     public record Graph(String role, String file, String format, long weightBytes, long prepackedBytes,
-                        long activationBytes, boolean expert, Matrices matrices) {
+                        long activationBytes, long textKeysInt8, boolean expert, Matrices matrices) {
         public long bytes() {
             return weightBytes + prepackedBytes + activationBytes;
         }
@@ -68,6 +69,12 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
          */
         public long prepackedBytesIn(String mode) {
             return Weights.formatOf(mode).equals(format) ? prepackedBytes : 0;
+        }
+
+        /** Its activations with its weight matrices in {@code mode}: int8 holds every block's text keys at once. */
+        public long activationBytesIn(String mode) {
+            boolean int8Now = format.equals(Weights.formatOf("int8"));
+            return activationBytes - (int8Now ? textKeysInt8 : 0) + (mode.equals("int8") ? textKeysInt8 : 0);
         }
     }
 
@@ -129,8 +136,8 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
         long largestExpert = 0;
         for (Graph g : graphs) {
             boolean denoiser = g.role().startsWith("denoiser");
-            long b = (denoiser ? g.weightBytesIn(mode) + g.prepackedBytesIn(mode) : g.weightBytes() + g.prepackedBytes())
-                    + g.activationBytes();
+            long b = denoiser ? g.weightBytesIn(mode) + g.prepackedBytesIn(mode) + g.activationBytesIn(mode)
+                    : g.bytes();
             if (g.expert()) {
                 experts += b;
                 largestExpert = Math.max(largestExpert, b);
@@ -200,7 +207,7 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
             long tokens = (long) batch * t.maxLength();
             rows.add(new Graph(i == 0 ? "text encoder" : "text encoder " + (i + 1), t.file(), t.weights().format(),
                     weights(pkg, t.file(), s), PrepackedWeights.of(s).bytes(),
-                    transformer(tokens, t.maxLength(), w, s.heads(), batch), false, Matrices.of(s, t.weights())));
+                    transformer(tokens, t.maxLength(), w, s.heads(), batch), 0, false, Matrices.of(s, t.weights())));
         }
         Manifest.Denoiser d = m.denoiser();
         List<Manifest.Expert> experts = d.experts();
@@ -214,7 +221,7 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
             rows.add(new Graph(experts.size() == 1 ? "denoiser" : "denoiser expert " + (i + 1), file,
                     d.weights().format(), weights(pkg, file, s), PrepackedWeights.of(s).bytes(),
                     transformer(batch * tokens, tokens, w, s.heads(), batch) + TextKeysAhead.bytes(s, textRows),
-                    experts.size() > 1,
+                    TextKeysAhead.ifInt8(s, textRows), experts.size() > 1,
                     Matrices.of(s, d.weights())));
         }
         Manifest.Vae v = m.vae();
@@ -231,13 +238,13 @@ public record MemoryPlan(int width, int height, int frames, int batch, List<Grap
             long inPixels = v.kind() == Manifest.VaeKind.CAUSAL ? outPixels + 2 * frame : outPixels;
             rows.add(new Graph(file.equals(v.file()) ? "VAE decoder" : "VAE next-frame decoder", file,
                     v.weights().format(), weights(pkg, file, s), PrepackedWeights.of(s).bytes(),
-                    decoder(s, l.temporalCompression(), inPixels, outPixels), false, Matrices.of(s, v.weights())));
+                    decoder(s, l.temporalCompression(), inPixels, outPixels), 0, false, Matrices.of(s, v.weights())));
         }
         for (Manifest.VaeEncoder e : m.videoEncoder() == null ? List.<Manifest.VaeEncoder>of() : List.of(m.videoEncoder())) {
             // loaded with the package; its activations arise only for video-to-video and are not planned here
             GraphStats s = stats(pkg, e.file(), read);
             rows.add(new Graph("VAE encoder", e.file(), "as exported", weights(pkg, e.file(), s),
-                    PrepackedWeights.of(s).bytes(), 0, false, new Matrices(0, 0)));
+                    PrepackedWeights.of(s).bytes(), 0, 0, false, new Matrices(0, 0)));
         }
         long java = MemoryCheck.bytes(m, frames, width, height, batch > 1);
         return new MemoryPlan(width, height, frames, batch, rows, java);

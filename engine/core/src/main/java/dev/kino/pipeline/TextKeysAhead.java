@@ -33,22 +33,40 @@ final class TextKeysAhead {
     }
 
     /**
-     * Bytes held for {@code rows} text rows (batch × text length): for each quantized input read by more
-     * MatMulIntegers than one block has, half of them are keys (each block reads it for its key and its value),
-     * each {@code rows × N} floats for its weight's N columns.
+     * Bytes held for {@code rows} text rows (batch × text length) when the graph's MatMuls are int8
+     * (MatMulInteger): none otherwise, as measured (the fp32 graph computes each key in its block).
      */
     static long bytes(GraphStats s, long rows) {
+        boolean int8 = s.nodeInputs().values().stream().anyMatch(in -> in.get(0).equals("MatMulInteger"));
+        return int8 ? ifInt8(s, rows) : 0;
+    }
+
+    /**
+     * What {@link #bytes} is for this graph with its weight matrices in int8 (whatever they are now): for each
+     * input read by more MatMuls (MatMul, MatMulInteger or MatMulNBits) than one block has, half of them are
+     * keys (each block reads it for its key and its value), each {@code rows × N} floats for its weight's N
+     * columns.
+     */
+    static long ifInt8(GraphStats s, long rows) {
         Map<String, GraphStats.Initializer> inits = new HashMap<>();
         s.initializers().forEach(i -> inits.put(i.name(), i));
         Map<String, Integer> readers = new HashMap<>();
         Map<String, Long> columns = new HashMap<>();
-        for (List<String> in : s.nodeInputs().values()) {
+        for (Map.Entry<String, List<String>> node : s.nodeInputs().entrySet()) {
+            List<String> in = node.getValue();
             GraphStats.Initializer b = in.size() > 2 ? inits.get(in.get(2)) : null;
-            if (!in.get(0).equals("MatMulInteger") || b == null || b.dims().length != 2) {
+            if (b == null) {
                 continue;
             }
-            readers.merge(in.get(1), 1, Integer::sum);
-            columns.merge(in.get(1), b.dims()[1], Long::sum);
+            long n = switch (in.get(0)) {
+                case "MatMul", "MatMulInteger" -> b.dims().length == 2 ? b.dims()[1] : 0;
+                case "MatMulNBits" -> s.nodeInts().getOrDefault(node.getKey(), Map.of()).getOrDefault("N", 0L);
+                default -> 0;
+            };
+            if (n > 0) {
+                readers.merge(in.get(1), 1, Integer::sum);
+                columns.merge(in.get(1), n, Long::sum);
+            }
         }
         long floats = 0;
         for (Map.Entry<String, Integer> r : readers.entrySet()) {

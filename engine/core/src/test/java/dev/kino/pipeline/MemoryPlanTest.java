@@ -117,6 +117,10 @@ class MemoryPlanTest {
         // the int8 denoiser's 2 blocks' 32-wide keys of the 2 x 512 text rows, twice (TextKeysAhead)
         assertEquals(fp32.activationBytes() + 2L * 4 * (2 * 512) * 2 * 32, int8.activationBytes());
         assertEquals(fp32.activationBytes(), w4.activationBytes(), "w4 reads its text unquantized");
+        // the mode estimates add the keys for int8 and take them off the int8 graph for the other modes
+        assertEquals(int8.activationBytes(), fp32.activationBytesIn("int8"));
+        assertEquals(int8.activationBytes(), w4.activationBytesIn("int8"));
+        assertEquals(fp32.activationBytes(), int8.activationBytesIn("w4"));
     }
 
     private static long videoActivations(MemoryPlan plan) {
