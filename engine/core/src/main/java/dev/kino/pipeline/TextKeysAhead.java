@@ -19,7 +19,7 @@ import java.util.Map;
  * the 30-block real-width Wan: all 30 {@code attn2/to_k} run as nodes 13-72 of 3282; in the fp32 graph each runs
  * inside its block). The values are computed in their blocks. The session's arena then holds them twice: the
  * second run allocates its memory pattern (one block the size of the first run's peak) beside the first run's
- * freed chunks (measured: +209 MiB on the first run, +198 on the second, flat after; the same with pre-packing
+ * freed chunks (measured: +210 MiB on the first run, +197 on the second, +16 on the third; the same with pre-packing
  * off, so it is not the pre-packed weights). docs/precision.md has the measurements.
  */
 final class TextKeysAhead {
