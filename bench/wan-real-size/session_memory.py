@@ -5,11 +5,11 @@ once: docs/precision.md, "An int8 denoiser's text keys").
 
     QUANT=../../models/.venv/bin/python   # any Python with onnxruntime and numpy
     $QUANT session_memory.py rss PKG/denoiser.onnx [--no-prepack] [--no-pattern] [--no-arena] [--batch 2]
-        [--text 512] [--runs 3]
+        [--text 512] [--runs 3] [--latent F H W]
     $QUANT session_memory.py order PKG/denoiser.onnx
 
 ``rss`` prints VmHWM, VmRSS, RssAnon and RssFile (MiB, /proc/self/status) at start, after the session is created
-and after each run on zeros at 64x64x1 (the Wan denoiser's inputs: latents [B, 16, 1, 8, 8], timestep [B], text
+and after each run on zeros at 64x64x1 unless --latent says (the Wan denoiser's inputs: latents [B, 16, 1, 8, 8], timestep [B], text
 [B, T, 4096]). ``order`` runs once with ONNX Runtime's profiler and prints where each block's ``attn2/to_k`` and
 ``attn2/to_v`` runs among the graph's nodes. Two threads (this machine's cores); pre-packing is turned off for
 ``order`` so a 5 GB fp32 graph stays memory-mapped.
@@ -33,8 +33,8 @@ def mem(tag):
     print(tag, " ".join(f"{k} {v}" for k, v in d.items()), flush=True)
 
 
-def feeds(batch, text):
-    return {"hidden_states": np.zeros([batch, 16, 1, 8, 8], np.float32),
+def feeds(batch, text, latent=(1, 8, 8)):
+    return {"hidden_states": np.zeros([batch, 16, *latent], np.float32),
             "timestep": np.zeros([batch], np.float32),
             "encoder_hidden_states": np.zeros([batch, text, 4096], np.float32)}
 
@@ -56,7 +56,7 @@ def rss(a):
     s = ort.InferenceSession(a.graph, options(a, not a.no_prepack), providers=["CPUExecutionProvider"])
     mem("created")
     for r in range(a.runs):
-        s.run(None, feeds(a.batch, a.text))
+        s.run(None, feeds(a.batch, a.text, tuple(a.latent)))
         mem(f"run{r + 1}")
 
 
@@ -91,6 +91,8 @@ def main():
     p.add_argument("--batch", type=int, default=2)
     p.add_argument("--text", type=int, default=512)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--latent", type=int, nargs=3, default=[1, 8, 8], metavar=("F", "H", "W"),
+                   help="latent frames, height, width (default 1 8 8: 64x64x1)")
     a = p.parse_args()
     (rss if a.what == "rss" else order)(a)
 
