@@ -91,15 +91,21 @@ def _fits_protobuf(model):
         return False
 
 
+def input_uses(graph):
+    """How many node inputs name each tensor (a folded Transpose's weight must have no other reader)."""
+    uses = {}
+    for n in graph.node:
+        for name in n.input:
+            uses[name] = uses.get(name, 0) + 1
+    return uses
+
+
 def fold_weight_transposes(model):
     """The exporters write ``Linear`` as MatMul(x, Transpose(W)); the quantizers only see weights that are
     initializers. Folds each Transpose of an initializer into a transposed initializer (same arithmetic)."""
     g = model.graph
     inits = {i.name: i for i in g.initializer}
-    uses = {}
-    for n in g.node:
-        for name in n.input:
-            uses[name] = uses.get(name, 0) + 1
+    uses = input_uses(g)
     keep_nodes = []
     for n in g.node:
         if n.op_type == "Transpose" and n.input[0] in inits:

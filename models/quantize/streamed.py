@@ -107,10 +107,7 @@ def convert_file(src, dst, mode, block_size=32, keep_all=False, accuracy_level=N
     model = onnx.load(src, load_external_data=False)
     g = model.graph
     inits = {i.name: i for i in g.initializer}
-    uses = {}
-    for n in g.node:
-        for name in n.input:
-            uses[name] = uses.get(name, 0) + 1
+    uses = pm.input_uses(g)
     # precision_modes.fold_weight_transposes, lazily: a Transpose of an initializer becomes an initializer named
     # for its output, read (and transposed) only when written
     recipes = {name: (init, None) for name, init in inits.items()}
