@@ -3,11 +3,6 @@ package dev.kino.wan;
 import dev.kino.Fixtures;
 import dev.kino.model.ModelPackage;
 import dev.kino.model.Weights;
-import dev.kino.pipeline.GenerationRequest;
-import dev.kino.pipeline.GenerationResult;
-import dev.kino.pipeline.TextToVideoPipeline;
-import dev.kino.runtime.Device;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -32,22 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public class GgufImportWanTest {
     private static final Path WAN = Fixtures.testResources().resolve("wan");
-    private static GenerationResult reference;
-
     @TempDir
     static Path tmp;
-
-    @BeforeAll
-    static void renderFp32() {
-        try (TextToVideoPipeline fp32 = TextToVideoPipeline.load(WAN.resolve("tiny-wan21"), Device.CPU)) {
-            reference = fp32.generate(request(), e -> true);
-        }
-    }
-
-    private static GenerationRequest request() {
-        return GenerationRequest.builder("A red fox runs through fresh snow at dawn.").seed(42L).steps(4)
-                .frames(9).width(48).height(32).build();
-    }
 
     @ParameterizedTest
     @CsvSource({"tiny-wan21-gguf-q8_0, int8-weight-only, w8, '', 52, 0.01",
@@ -63,7 +44,8 @@ public class GgufImportWanTest {
         // the MatMuls whose GGUF type MatMulNBits cannot hold (the Q4_0 file's one Q5_0 matrix) are float
         assertEquals(floatLayer.isEmpty() ? List.of() : List.of(floatLayer), w.keptFp32());
         QuantizedWanTest.assertGraphRuns(pkg, name, "MatMulNBits", "MatMulInteger");
-        QuantizedWanTest.assertNearFp32(reference, pkg, request(), name + " against tiny-wan21", minPsnrDb,
+        QuantizedWanTest.assertNearFp32(QuantizedWanTest.fp32Reference(), pkg, QuantizedWanTest.request(),
+                name + " against tiny-wan21", minPsnrDb,
                 maxLatentDistance, "its weights are not the GGUF's");
     }
 }
