@@ -5,10 +5,7 @@ import dev.kino.server.work.Workers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -22,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -60,13 +56,14 @@ class KillDuringUploadTest {
             for (long seed = 1; seed <= 2; seed++) {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                                 + "/api/pictures")).header("Authorization", "Bearer " + token)
-                        .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(noise(seed)))
+                        .header("Content-Type", "image/png")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(ServerLimitsTest.noise(seed)))
                         .build(), HttpResponse.BodyHandlers.ofString());
                 assertEquals(201, r.statusCode(), r.body());
                 finished.add(r.body().replaceAll(".*\"sha256:([0-9a-f]{64})\".*", "$1"));
             }
             for (long seed = 3; seed <= 5; seed++) {
-                stalled.add(halfSent(port, token, noise(seed)));
+                stalled.add(halfSent(port, token, ServerLimitsTest.noise(seed)));
             }
             Path pictures = data.resolve("pictures");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -115,19 +112,5 @@ class KillDuringUploadTest {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".partial")).sorted().toList();
         }
-    }
-
-    /** A PNG of random pixels (about 190 KB: noise does not compress). */
-    private static byte[] noise(long seed) throws IOException {
-        BufferedImage img = new BufferedImage(256, 256, BufferedImage.TYPE_INT_RGB);
-        Random r = new Random(seed);
-        for (int y = 0; y < 256; y++) {
-            for (int x = 0; x < 256; x++) {
-                img.setRGB(x, y, r.nextInt(1 << 24));
-            }
-        }
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", png);
-        return png.toByteArray();
     }
 }

@@ -278,7 +278,7 @@ class ServerLimitsTest {
     }
 
     /** A PNG of random pixels (about 190 KB: noise does not compress). */
-    private static byte[] noise(long seed) throws IOException {
+    static byte[] noise(long seed) throws IOException {
         BufferedImage img = new BufferedImage(256, 256, BufferedImage.TYPE_INT_RGB);
         Random r = new Random(seed);
         for (int y = 0; y < 256; y++) {
