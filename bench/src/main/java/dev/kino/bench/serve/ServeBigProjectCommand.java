@@ -31,17 +31,14 @@ import java.util.concurrent.CompletableFuture;
 public final class ServeBigProjectCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--kino-jar", defaultValue = "engine/cli/target/kino.jar", description = "The kino program to serve with (default: ${DEFAULT-VALUE}).")
-    Path kinoJar;
-
     @Option(names = "--shots", defaultValue = "1000", description = "Shots in the project (default: ${DEFAULT-VALUE}).")
     int shots;
 
     @Option(names = "--takes", defaultValue = "100", description = "Takes of every shot (default: ${DEFAULT-VALUE}).")
     int takes;
 
-    @Option(names = "--out", required = true, description = "Folder for the server's data and results.json (must not exist).")
-    Path out;
+    @picocli.CommandLine.Mixin
+    ServeBenchFolders folders;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -49,13 +46,8 @@ public final class ServeBigProjectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter log = spec.commandLine().getOut();
-        if (!Files.isRegularFile(kinoJar)) {
-            throw new KinoException("There is no kino program at " + kinoJar + "; build it (./kino --version) or give --kino-jar.");
-        }
-        if (Files.exists(out)) {
-            throw new KinoException("--out " + out + " exists; give a new folder.");
-        }
-        Files.createDirectories(out);
+        Path kinoJar = folders.kinoJar();
+        Path out = folders.createOut();
         int port = ServerProcess.freePort();
         ServerProcess server = ServerProcess.start(kinoJar, out.resolve("data"), port, "none");
         Map<String, Object> r = new LinkedHashMap<>();

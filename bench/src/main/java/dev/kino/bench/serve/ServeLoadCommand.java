@@ -2,7 +2,6 @@ package dev.kino.bench.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kino.KinoException;
 import dev.kino.denoise.StepListener;
 import dev.kino.pipeline.GenerationRequest;
 import dev.kino.pipeline.GenerationResult;
@@ -39,9 +38,6 @@ public final class ServeLoadCommand implements Callable<Integer> {
         "a green triangle moving left", "a yellow circle moving down quickly", "a white square moving right slowly",
         "a purple triangle moving up"};
 
-    @Option(names = "--kino-jar", defaultValue = "engine/cli/target/kino.jar", description = "The kino program to serve with (default: ${DEFAULT-VALUE}).")
-    Path kinoJar;
-
     @Option(names = "--jobs", defaultValue = "500", description = "Jobs to submit (default: ${DEFAULT-VALUE}).")
     int jobs;
 
@@ -66,8 +62,8 @@ public final class ServeLoadCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "models/demo/package", description = "The demo package, for the baseline loop (default: ${DEFAULT-VALUE}).")
     Path model;
 
-    @Option(names = "--out", required = true, description = "Folder for the server's data and results.json (must not exist).")
-    Path out;
+    @picocli.CommandLine.Mixin
+    ServeBenchFolders folders;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -75,13 +71,8 @@ public final class ServeLoadCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter log = spec.commandLine().getOut();
-        if (!Files.isRegularFile(kinoJar)) {
-            throw new KinoException("There is no kino program at " + kinoJar + "; build it (./kino --version) or give --kino-jar.");
-        }
-        if (Files.exists(out)) {
-            throw new KinoException("The output folder " + out + " exists; give a new one.");
-        }
-        Path data = Files.createDirectories(out).resolve("data");
+        Path kinoJar = folders.kinoJar();
+        Path data = folders.createOut().resolve("data");
         Mp4Writer.h264Encoder(); // loads FFmpeg and quiets its log before the MP4 checks read files
         int port = ServerProcess.freePort();
         ServerProcess server = ServerProcess.start(kinoJar, data, port, devices);
@@ -166,7 +157,7 @@ public final class ServeLoadCommand implements Callable<Integer> {
         r.put("single_process_loop_renders_per_min", Math.round(loopRate * 10) / 10.0);
         r.put("cpus", Runtime.getRuntime().availableProcessors());
         r.put("load_average_at_end", Files.readString(Path.of("/proc/loadavg")).trim());
-        JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("results.json").toFile(), r);
+        JSON.writerWithDefaultPrettyPrinter().writeValue(folders.out.resolve("results.json").toFile(), r);
         r.forEach((k, v) -> log.printf(Locale.ROOT, "%-40s %s%n", k, v));
         return lost == 0 && duplicated == 0 && valid == jobs ? 0 : 1;
     }
@@ -176,7 +167,7 @@ public final class ServeLoadCommand implements Callable<Integer> {
         if (baseline <= 0) {
             return 0;
         }
-        Path dir = Files.createDirectories(out.resolve("loop"));
+        Path dir = Files.createDirectories(folders.out.resolve("loop"));
         try (TextToVideoPipeline kino = TextToVideoPipeline.load(model, Device.CPU)) {
             long t0 = System.nanoTime();
             for (int i = 0; i < baseline; i++) {

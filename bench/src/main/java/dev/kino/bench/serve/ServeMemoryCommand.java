@@ -35,9 +35,6 @@ import java.util.stream.Stream;
 public final class ServeMemoryCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--kino-jar", defaultValue = "engine/cli/target/kino.jar", description = "The kino program (default: ${DEFAULT-VALUE}).")
-    Path kinoJar;
-
     @Option(names = "--models", required = true, paramLabel = "DIR", description = "The server's --models folder.")
     Path models;
 
@@ -50,8 +47,8 @@ public final class ServeMemoryCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "1", description = "Steps of the kino generate run for scale (default: ${DEFAULT-VALUE}; 0: skip it).")
     int steps;
 
-    @Option(names = "--out", required = true, description = "Folder for the server's data and results.json (must not exist).")
-    Path out;
+    @picocli.CommandLine.Mixin
+    ServeBenchFolders folders;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -60,13 +57,11 @@ public final class ServeMemoryCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter log = spec.commandLine().getOut();
         Path pkg = models.resolve(model);
-        if (!Files.isRegularFile(kinoJar) || !Files.isRegularFile(pkg.resolve("kino.json"))) {
-            throw new KinoException("Give --kino-jar (build it with ./kino --version) and a package folder under --models.");
+        Path kinoJar = folders.kinoJar();
+        if (!Files.isRegularFile(pkg.resolve("kino.json"))) {
+            throw new KinoException("There is no package at " + pkg + "; give --model the name of a package folder under --models.");
         }
-        if (Files.exists(out)) {
-            throw new KinoException("--out " + out + " exists; give a new folder.");
-        }
-        Files.createDirectories(out);
+        Path out = folders.createOut();
         long weights = size(pkg);
         int port = ServerProcess.freePort();
         ServerProcess server = ServerProcess.start(kinoJar, out.resolve("data"), port, "none", "--models",
@@ -133,11 +128,11 @@ public final class ServeMemoryCommand implements Callable<Integer> {
 
     /** Peak resident memory of {@code kino generate} on the package, from GNU time's maximum resident set. */
     private long generatePeak(Path pkg) throws IOException, InterruptedException {
-        Path err = out.resolve("generate.log");
+        Path err = folders.out.resolve("generate.log");
         List<String> command = new ArrayList<>(List.of("/usr/bin/time", "-f", "maxrss_kib=%M",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", kinoJar.toString(),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", folders.kinoJar.toString(),
                 "generate", "a red circle moving right", "--model", pkg.toString(), "--steps", Integer.toString(steps),
-                "--device", "cpu", "-q", "-o", out.resolve("generate.mp4").toString()));
+                "--device", "cpu", "-q", "-o", folders.out.resolve("generate.mp4").toString()));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(err.toFile()).start();
         if (p.waitFor() != 0) {
             throw new KinoException("kino generate on the package failed; see " + err + ".");
