@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns prompts into token ids with the model's own HuggingFace {@code tokenizer.json}, through DJL's
@@ -54,6 +55,10 @@ public final class PromptTokenizer implements AutoCloseable {
                     .optAddSpecialTokens(true)
                     .optTruncation(true)
                     .optMaxLength(maxLength);
+            // DJL caps maxLength at the model's max length, which it reads from a tokenizer_config.json that
+            // packages do not carry (default 512): HunyuanVideo's 1108-token template would be cut at 512. The
+            // manifest's length is the model's.
+            builder.configure(Map.of("modelMaxLength", Integer.toString(maxLength)));
             if (padToMax) {
                 builder.optPadToMaxLength();
             } else {
